@@ -1,0 +1,217 @@
+//! Keys are data: one table of (context, key, action); the help popup and the footer are built from it.
+use crate::config::keys::KeySpec;
+use crossterm::event::{KeyCode, KeyEvent};
+use std::str::FromStr;
+
+/// Where a binding applies. `Global` bindings apply everywhere except while typing in the explorer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Overview,
+    Detail,
+    Explorer,
+    /// Typing a query: printable keys go to the input, only these bindings are looked up.
+    Editing,
+}
+
+impl Context {
+    pub const ALL: [Context; 5] =
+        [Context::Global, Context::Overview, Context::Detail, Context::Explorer, Context::Editing];
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Overview => "overview",
+            Context::Detail => "detail",
+            Context::Explorer => "explorer",
+            Context::Editing => "editing",
+        }
+    }
+}
+
+impl FromStr for Context {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Context::ALL.into_iter().find(|c| c.name() == s).ok_or(())
+    }
+}
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $desc:literal;)*) => {
+        /// Everything a key can do. Names are what the config's `[keys]` tables use.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Action { $($variant),* }
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+            pub fn name(self) -> &'static str { match self { $(Action::$variant => $name),* } }
+            pub fn desc(self) -> &'static str { match self { $(Action::$variant => $desc),* } }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit", "quit";
+    Help => "help", "show or hide this help";
+    NextScreen => "next_screen", "next screen";
+    PrevScreen => "prev_screen", "previous screen";
+    Up => "up", "move up";
+    Down => "down", "move down";
+    PageUp => "page_up", "page up";
+    PageDown => "page_down", "page down";
+    Top => "top", "first row";
+    Bottom => "bottom", "last row";
+    Open => "open", "open the selected service";
+    Back => "back", "go back";
+    Refresh => "refresh", "refresh now";
+    NextRange => "next_range", "longer time range";
+    PrevRange => "prev_range", "shorter time range";
+    Explorer => "explorer", "PromQL explorer";
+    Edit => "edit", "edit the query";
+    RunQuery => "run_query", "run the query";
+    StopEditing => "stop_editing", "stop editing";
+    Complete => "complete", "complete metric / label";
+    HistoryPrev => "history_prev", "previous query";
+    HistoryNext => "history_next", "next query";
+    ToggleRangeQuery => "toggle_range_query", "instant ↔ range query";
+    ToggleView => "toggle_view", "table ↔ chart";
+}
+
+impl FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Action::ALL.iter().copied().find(|a| a.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+            let hint = crate::config::error::nearest(s, names.iter().copied())
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            format!("unknown action `{s}`: expected one of {} (or `none` to unbind){hint}", names.join(", "))
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Binding {
+    pub context: Context,
+    pub key: KeySpec,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug)]
+pub struct KeyMap {
+    pub bindings: Vec<Binding>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        use Action::*;
+        use Context::{Detail, Editing, Global, Overview};
+        const EXPLORE: Context = Context::Explorer;
+        let k = KeySpec::plain;
+        let c = KeySpec::ch;
+        let table: &[(Context, KeySpec, Action)] = &[
+            (Global, c('q'), Quit),
+            (Global, KeySpec::ctrl('c'), Quit),
+            (Global, c('?'), Help),
+            (Global, k(KeyCode::Tab), NextScreen),
+            (Global, k(KeyCode::BackTab), PrevScreen),
+            (Global, c('r'), Refresh),
+            (Global, c('t'), NextRange),
+            (Global, c('T'), PrevRange),
+            (Global, c(':'), Action::Explorer),
+            (Overview, c('j'), Down),
+            (Overview, k(KeyCode::Down), Down),
+            (Overview, c('k'), Up),
+            (Overview, k(KeyCode::Up), Up),
+            (Overview, k(KeyCode::PageDown), PageDown),
+            (Overview, k(KeyCode::PageUp), PageUp),
+            (Overview, c('g'), Top),
+            (Overview, c('G'), Bottom),
+            (Overview, k(KeyCode::Enter), Open),
+            (Detail, k(KeyCode::Esc), Back),
+            (Detail, c('j'), Down),
+            (Detail, k(KeyCode::Down), Down),
+            (Detail, c('k'), Up),
+            (Detail, k(KeyCode::Up), Up),
+            (EXPLORE, k(KeyCode::Enter), Edit),
+            (EXPLORE, c('i'), Edit),
+            (EXPLORE, c('/'), Edit),
+            (EXPLORE, k(KeyCode::Esc), Back),
+            (EXPLORE, c('j'), Down),
+            (EXPLORE, k(KeyCode::Down), Down),
+            (EXPLORE, c('k'), Up),
+            (EXPLORE, k(KeyCode::Up), Up),
+            (EXPLORE, c('v'), ToggleView),
+            (EXPLORE, c('m'), ToggleRangeQuery),
+            (Editing, k(KeyCode::Enter), RunQuery),
+            (Editing, k(KeyCode::Esc), StopEditing),
+            (Editing, k(KeyCode::Tab), Complete),
+            (Editing, k(KeyCode::Up), HistoryPrev),
+            (Editing, k(KeyCode::Down), HistoryNext),
+            (Editing, KeySpec::ctrl('t'), ToggleRangeQuery),
+            (Editing, KeySpec::ctrl('c'), Quit),
+        ];
+        KeyMap {
+            bindings: table.iter().map(|&(context, key, action)| Binding { context, key, action }).collect(),
+        }
+    }
+}
+
+impl KeyMap {
+    /// The defaults with the config's overrides applied (an override replaces that key in that context;
+    /// `None` unbinds it).
+    pub fn with_overrides(overrides: &[(Context, KeySpec, Option<Action>)]) -> Self {
+        let mut map = KeyMap::default();
+        for &(context, key, action) in overrides {
+            map.bindings.retain(|b| !(b.context == context && b.key == key));
+            if let Some(action) = action {
+                map.bindings.push(Binding { context, key, action });
+            }
+        }
+        map
+    }
+
+    /// The action for a key in a context; the screen's own table first, then global (not while editing).
+    pub fn lookup(&self, context: Context, ev: &KeyEvent) -> Option<Action> {
+        let find = |ctx: Context| self.bindings.iter().find(|b| b.context == ctx && b.key.matches(ev));
+        find(context)
+            .or_else(|| (context != Context::Editing).then(|| find(Context::Global)).flatten())
+            .map(|b| b.action)
+    }
+
+    /// Bindings for a context, one entry per action with all its keys: `j/↓  move down`.
+    pub fn describe(&self, context: Context) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(Action, Vec<String>)> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.context == context) {
+            match out.iter_mut().find(|(a, _)| *a == b.action) {
+                Some((_, keys)) => keys.push(b.key.to_string()),
+                None => out.push((b.action, vec![b.key.to_string()])),
+            }
+        }
+        out.into_iter().map(|(a, keys)| (keys.join("/"), a.desc())).collect()
+    }
+
+    /// The first key bound to an action in a context (for the footer).
+    pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
+        self.bindings.iter().find(|b| b.context == context && b.action == action).map(|b| b.key.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+    #[test]
+    fn overrides_replace_and_unbind() {
+        let map = KeyMap::with_overrides(&[
+            (Context::Global, KeySpec::ch('x'), Some(Action::Quit)),
+            (Context::Global, KeySpec::ch('q'), None),
+        ]);
+        let ev = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(map.lookup(Context::Overview, &ev('x')), Some(Action::Quit));
+        assert_eq!(map.lookup(Context::Overview, &ev('q')), None);
+        assert_eq!(map.lookup(Context::Editing, &ev('x')), None, "typing is not a key binding");
+    }
+    #[test]
+    fn unknown_action_suggests() {
+        assert!("refesh".parse::<Action>().unwrap_err().contains("did you mean `refresh`"));
+    }
+}

@@ -1,0 +1,13 @@
+//! The application: state, the key table, and the loop that joins terminal, sources and drawing.
+pub mod explorer;
+pub mod input;
+pub mod keymap;
+pub mod run;
+pub mod screen;
+pub mod service_view;
+pub mod state;
+pub mod update;
+
+pub use screen::{RANGES, Screen};
+pub use service_view::ServiceView;
+pub use state::App;

@@ -1,0 +1,84 @@
+//! The loop: terminal events in batches, source updates, a one-second clock and signals in; commands out
+//! to the source (never awaited); a synchronized draw only when state changed.
+use super::state::App;
+use crate::config::Config;
+use crate::sources::prometheus::poller::Poller;
+use crate::sources::prometheus::{Command, Prometheus, Update};
+use crate::term::Tui;
+use chrono::Utc;
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use crossterm::event::EventStream;
+use futures::StreamExt;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// Why the loop ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    Signal(&'static str),
+    TerminalGone,
+}
+
+pub async fn run(config: &Config, tui: &mut Tui) -> Result<Exit> {
+    let (tx, mut updates) = mpsc::channel::<Update>(1024);
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(64);
+    let mut app = App::new(config, Utc::now());
+    app.theme = app.theme.clone().honour_no_color(std::env::var("NO_COLOR").ok().as_deref());
+
+    // The first frame goes out before any backend has answered.
+    tui.draw(&app)?;
+    app.take_dirty();
+
+    if let Some(src) = &config.prometheus {
+        let prom = Prometheus::new(src).map_err(|e| eyre!("prometheus client: {e}"))?;
+        let poller = Poller::new(
+            prom,
+            config.services.clone(),
+            config.discover,
+            config.slo_defaults.clone(),
+            config.refresh,
+            tx.clone(),
+        );
+        tokio::spawn(poller.run(cmd_rx));
+    }
+    // `tx` stays alive here so that `recv_many` never returns 0 in a tight loop without sources.
+
+    let mut events = EventStream::new();
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sigterm = signal(SignalKind::terminate()).wrap_err("SIGTERM handler")?;
+    let mut sighup = signal(SignalKind::hangup()).wrap_err("SIGHUP handler")?;
+    let mut batch = Vec::with_capacity(64);
+
+    let exit = loop {
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => app.on_event(ev),
+                // EOF or an I/O error on the terminal: the SSH session is gone.
+                Some(Err(e)) => { tracing::warn!("terminal input failed: {e}"); break Exit::TerminalGone; }
+                None => break Exit::TerminalGone,
+            },
+            n = updates.recv_many(&mut batch, 64) => {
+                for u in batch.drain(..n) { app.on_update(u); }
+            }
+            _ = clock.tick() => app.on_tick(Utc::now()),
+            _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
+            _ = sighup.recv() => break Exit::Signal("SIGHUP"),
+        }
+        for c in app.take_commands() {
+            if cmd_tx.try_send(c).is_err() {
+                tracing::debug!("source busy or absent; command dropped");
+            }
+        }
+        if app.quit {
+            break Exit::Quit;
+        }
+        if app.take_dirty() && tui.draw(&app).is_err() {
+            break Exit::TerminalGone;
+        }
+    };
+    drop(tx);
+    Ok(exit)
+}

@@ -1,0 +1,29 @@
+//! Which screen is shown, and the time ranges a key steps through.
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Overview,
+    Detail,
+    Explorer,
+}
+
+impl Screen {
+    pub const ORDER: [Screen; 3] = [Screen::Overview, Screen::Detail, Screen::Explorer];
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Overview => "Overview",
+            Screen::Detail => "Service",
+            Screen::Explorer => "Explorer",
+        }
+    }
+}
+
+/// The ranges `t`/`T` step through: 15m, 1h, 6h, 24h, 7d.
+pub const RANGES: [(Duration, &str); 5] = [
+    (Duration::from_secs(15 * 60), "15m"),
+    (Duration::from_secs(3600), "1h"),
+    (Duration::from_secs(6 * 3600), "6h"),
+    (Duration::from_secs(24 * 3600), "24h"),
+    (Duration::from_secs(7 * 86_400), "7d"),
+];

@@ -1,0 +1,59 @@
+//! A service as the screens see it: its definition, its latest figures, and what follows from them.
+use crate::config::Service;
+use crate::slo::{BurnRates, ErrorBudget, burn_rate};
+use crate::sources::prometheus::{DetailCharts, ServiceFigures, Sparks, Target};
+use crate::text::Clean;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetailState {
+    pub charts: Option<DetailCharts>,
+    pub charts_error: Option<Clean>,
+    pub targets: Vec<Target>,
+    pub targets_error: Option<Clean>,
+    pub loading: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceView {
+    pub service: Service,
+    pub figures: Option<ServiceFigures>,
+    pub sparks: Option<Sparks>,
+    pub detail: DetailState,
+}
+
+impl ServiceView {
+    pub fn new(service: Service) -> Self {
+        ServiceView { service, figures: None, sparks: None, detail: DetailState::default() }
+    }
+
+    pub fn burn(&self) -> BurnRates {
+        let o = self.service.targets.availability;
+        let r = self.figures.as_ref().map(|f| f.window_ratios).unwrap_or_default();
+        let b = |x: Option<f64>| x.and_then(|x| burn_rate(x, o));
+        BurnRates { m5: b(r[0]), m30: b(r[1]), h1: b(r[2]), h6: b(r[3]) }
+    }
+
+    pub fn availability(&self) -> Option<f64> {
+        self.sparks.as_ref().and_then(|s| s.availability)
+    }
+
+    pub fn budget(&self) -> Option<ErrorBudget> {
+        let t = &self.service.targets;
+        ErrorBudget::new(self.availability()?, t.availability, t.window)
+    }
+
+    pub fn figures_age(&self, now: DateTime<Utc>) -> Option<Duration> {
+        self.figures.as_ref().map(|f| (now - f.at).to_std().unwrap_or_default())
+    }
+}
+
+/// A figure is stale when it is older than three refreshes (and never younger than 15 s), or when its
+/// source is down: the value stays on screen, marked, with its age.
+pub fn is_stale(age: Option<Duration>, refresh: Duration, source_down: bool) -> bool {
+    match age {
+        None => false,
+        Some(a) => source_down || a > (refresh * 3).max(Duration::from_secs(15)),
+    }
+}

@@ -1,0 +1,102 @@
+//! Everything the screens show, and nothing that does I/O: the loop feeds it events and source updates,
+//! and takes from it the commands to send and whether a redraw is due.
+use super::explorer::Explorer;
+use super::keymap::KeyMap;
+use super::screen::{RANGES, Screen};
+use super::service_view::ServiceView;
+use crate::config::Config;
+use crate::sources::SourceHealth;
+use crate::sources::prometheus::Command;
+use crate::ui::theme::Theme;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+#[derive(Debug)]
+pub struct App {
+    pub estate: String,
+    pub theme: Theme,
+    pub keys: KeyMap,
+    pub refresh: Duration,
+    pub now: DateTime<Utc>,
+    /// False when nothing is configured to watch: the first-run screen.
+    pub has_source: bool,
+    pub source: SourceHealth,
+    /// The newest update from the source (any kind).
+    pub last_update: Option<DateTime<Utc>>,
+    pub services: Vec<ServiceView>,
+    pub selected: usize,
+    pub screen: Screen,
+    /// Where Esc goes back to.
+    pub nav: Vec<Screen>,
+    pub range: usize,
+    pub help: bool,
+    pub target_scroll: usize,
+    pub explorer: Explorer,
+    pub(crate) dirty: bool,
+    pub quit: bool,
+    pub(crate) commands: Vec<Command>,
+}
+
+impl App {
+    pub fn new(config: &Config, now: DateTime<Utc>) -> Self {
+        App {
+            estate: config.estate.clone(),
+            theme: config.theme.clone(),
+            keys: KeyMap::with_overrides(&config.keys),
+            refresh: config.refresh,
+            now,
+            has_source: config.prometheus.is_some(),
+            source: SourceHealth::new("prometheus"),
+            last_update: None,
+            services: config.services.iter().cloned().map(ServiceView::new).collect(),
+            selected: 0,
+            screen: Screen::Overview,
+            nav: Vec::new(),
+            range: 1,
+            help: false,
+            target_scroll: 0,
+            explorer: Explorer::default(),
+            dirty: true,
+            quit: false,
+            commands: Vec::new(),
+        }
+    }
+
+    pub fn range(&self) -> Duration {
+        RANGES[self.range].0
+    }
+
+    pub fn range_label(&self) -> &'static str {
+        RANGES[self.range].1
+    }
+
+    pub fn selected_service(&self) -> Option<&ServiceView> {
+        self.services.get(self.selected)
+    }
+
+    /// Whether the next loop turn must draw; clears the flag.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn take_commands(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.commands)
+    }
+
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    /// The clock advanced. Ages and the clock are shown to the second, so a new second redraws.
+    pub fn on_tick(&mut self, now: DateTime<Utc>) {
+        if now.timestamp() != self.now.timestamp() {
+            self.dirty = true;
+        }
+        self.now = now;
+    }
+
+    /// Age of the newest data, for the header.
+    pub fn refresh_age(&self) -> Option<Duration> {
+        self.last_update.map(|t| (self.now - t).to_std().unwrap_or_default())
+    }
+}

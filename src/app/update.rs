@@ -1,0 +1,80 @@
+//! Source updates applied to state.
+use super::service_view::ServiceView;
+use super::state::App;
+use crate::sources::prometheus::Update;
+use crate::sources::prometheus::poller::Command;
+
+impl App {
+    pub fn on_update(&mut self, update: Update) {
+        self.dirty = true;
+        match update {
+            Update::Health(h) => self.source = h,
+            Update::Services(found) => {
+                // Keep what is known of services that are still there.
+                let old = std::mem::take(&mut self.services);
+                self.services = found
+                    .into_iter()
+                    .map(|s| {
+                        old.iter()
+                            .find(|v| v.service.name == s.name)
+                            .cloned()
+                            .map(|mut v| {
+                                v.service = s.clone();
+                                v
+                            })
+                            .unwrap_or_else(|| ServiceView::new(s))
+                    })
+                    .collect();
+                self.selected = self.selected.min(self.services.len().saturating_sub(1));
+            }
+            Update::Figures { service, figures } => {
+                self.last_update = Some(figures.at.max(self.last_update.unwrap_or(figures.at)));
+                if let Some(v) = self.services.get_mut(service) {
+                    v.figures = Some(figures);
+                }
+            }
+            Update::Sparks { service, sparks } => {
+                if let Some(v) = self.services.get_mut(service) {
+                    v.sparks = Some(sparks);
+                }
+            }
+            Update::Detail { service, charts, targets } => {
+                if let Some(v) = self.services.get_mut(service) {
+                    let d = &mut v.detail;
+                    d.loading = false;
+                    match charts {
+                        Ok(c) => {
+                            d.charts = Some(c);
+                            d.charts_error = None;
+                        }
+                        Err(e) => d.charts_error = Some(e),
+                    }
+                    match targets {
+                        Ok(t) => {
+                            d.targets = t;
+                            d.targets_error = None;
+                        }
+                        Err(e) => d.targets_error = Some(e),
+                    }
+                }
+            }
+            Update::Query { id, at, outcome } => {
+                let ex = &mut self.explorer;
+                if let Some((pending, expr)) = ex.pending.take_if(|(p, _)| *p == id) {
+                    debug_assert_eq!(pending, id);
+                    ex.result = Some(super::explorer::ExplorerResult { expr, at, outcome });
+                    ex.scroll = 0;
+                }
+            }
+            Update::Completions { kind, values } => self.explorer.on_completions(kind, values),
+        }
+    }
+
+    /// Ask for the detail of the selected service over the current range.
+    pub(crate) fn request_detail(&mut self) {
+        if let Some(v) = self.services.get_mut(self.selected) {
+            v.detail.loading = true;
+            self.commands.push(Command::Detail { service: self.selected, range: super::RANGES[self.range].0 });
+        }
+    }
+}

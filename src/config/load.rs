@@ -1,0 +1,337 @@
+//! From TOML text to a validated [`Config`]: every problem found is reported with its position.
+use super::error::{ConfigError, Located, with_suggestion};
+use super::keys::KeySpec;
+use super::queries::{self, Queries};
+use super::raw::{RawConfig, RawPrometheus, RawSecret, RawSlo};
+use super::secret::{self, Auth};
+use crate::app::keymap::{Action, Context};
+use crate::slo::Targets;
+use crate::ui::theme::{Theme, ThemeChoice};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+use url::Url;
+
+pub const DEFAULT_REFRESH: Duration = Duration::from_secs(5);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_SLOW: Duration = Duration::from_secs(1);
+pub const DEFAULT_MAX_RESPONSE: u64 = 16 * 1024 * 1024;
+
+/// A validated configuration, ready to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub path: Option<PathBuf>,
+    pub estate: String,
+    pub refresh: Duration,
+    pub prometheus: Option<PrometheusSource>,
+    /// No services listed: discover them from Prometheus's `up` series, one per job.
+    pub discover: bool,
+    pub services: Vec<Service>,
+    pub slo_defaults: Targets,
+    pub theme: Theme,
+    pub keys: Vec<(Context, KeySpec, Option<Action>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PrometheusSource {
+    pub url: Url,
+    pub timeout: Duration,
+    pub slow_after: Duration,
+    pub max_response_bytes: u64,
+    pub ca_pem: Option<Vec<u8>>,
+    pub headers: Vec<(String, String)>,
+    pub auth: Auth,
+}
+
+impl PrometheusSource {
+    pub fn new(url: Url) -> Self {
+        PrometheusSource {
+            url,
+            timeout: DEFAULT_TIMEOUT,
+            slow_after: DEFAULT_SLOW,
+            max_response_bytes: DEFAULT_MAX_RESPONSE,
+            ca_pem: None,
+            headers: Vec::new(),
+            auth: Auth::None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    pub name: String,
+    pub job: String,
+    pub targets: Targets,
+    pub queries: Queries,
+}
+
+impl Service {
+    /// A service known only by its job label, with conventional queries and default targets.
+    pub fn conventional(job: &str, targets: Targets) -> Self {
+        Service {
+            name: job.to_string(),
+            job: job.to_string(),
+            targets,
+            queries: Queries::conventional(job, "code"),
+        }
+    }
+}
+
+impl Config {
+    /// No file: `PROMETHEUS_URL` if set (every job with an `up` series), else nothing to watch yet.
+    pub fn from_env(prometheus_url: Option<&str>) -> Result<Self, String> {
+        let prometheus = match prometheus_url {
+            Some(u) => Some(PrometheusSource::new(
+                parse_url(u).map_err(|e| format!("PROMETHEUS_URL: {e}"))?,
+            )),
+            None => None,
+        };
+        Ok(Config {
+            path: None,
+            estate: prometheus.as_ref().map_or("watchpost".into(), |p| host_of(&p.url)),
+            refresh: DEFAULT_REFRESH,
+            discover: true,
+            prometheus,
+            services: Vec::new(),
+            slo_defaults: Targets::default(),
+            theme: Theme::builtin("dark").unwrap_or_default(),
+            keys: Vec::new(),
+        })
+    }
+}
+
+fn host_of(u: &Url) -> String {
+    u.host_str().unwrap_or("prometheus").to_string()
+}
+
+fn parse_url(s: &str) -> Result<Url, String> {
+    let u = Url::parse(s).map_err(|e| format!("invalid URL `{s}`: {e}"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!("invalid URL `{s}`: expected an http:// or https:// URL"));
+    }
+    Ok(u)
+}
+
+pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Io { path: path.to_path_buf(), message: format!("cannot read config: {e}") })?;
+    load_str(path, &text)
+}
+
+/// Collects problems with their spans, then turns them into located errors.
+struct Problems<'a> {
+    path: &'a Path,
+    text: &'a str,
+    found: Vec<Located>,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, span: Range<usize>, msg: impl Into<String>) {
+        self.found.push(ConfigError::at(self.path, self.text, span, msg));
+    }
+}
+
+pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        ConfigError::Invalid(vec![ConfigError::at(path, text, span, with_suggestion(e.message()))])
+    })?;
+    let mut p = Problems { path, text, found: Vec::new() };
+    let base = path.parent().unwrap_or(Path::new("."));
+
+    let slo_defaults = targets(&mut p, Targets::default(), raw.slo.as_ref());
+    let prometheus = raw.prometheus.as_ref().and_then(|r| prometheus(&mut p, r, base));
+
+    let mut services = Vec::new();
+    for s in &raw.services {
+        let name = s.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            p.at(s.name.span(), "empty service name: expected a name such as \"checkout\"");
+        }
+        if services.iter().any(|o: &Service| o.name == name) {
+            p.at(s.name.span(), format!("duplicate service `{name}`: service names must be unique"));
+        }
+        let job = s.job.clone().unwrap_or_else(|| name.clone());
+        let mut q = Queries::conventional(&job, s.status_label.as_deref().unwrap_or("code"));
+        if let Some(o) = &s.queries {
+            for (slot, over) in [
+                (&mut q.up, &o.up),
+                (&mut q.requests, &o.requests),
+                (&mut q.errors, &o.errors),
+                (&mut q.latency_p95, &o.latency_p95),
+                (&mut q.saturation, &o.saturation),
+            ] {
+                if let Some(over) = over {
+                    check_promql(&mut p, over);
+                    *slot = over.get_ref().clone();
+                }
+            }
+        }
+        let targets = targets(&mut p, slo_defaults.clone(), s.slo.as_ref());
+        services.push(Service { name, job, targets, queries: q });
+    }
+
+    let theme = match &raw.theme {
+        None => Theme::builtin("dark").unwrap_or_default(),
+        Some(t) => match Theme::load(&ThemeChoice::parse(t.get_ref(), base)) {
+            Ok(theme) => theme,
+            Err(e) => {
+                p.at(t.span(), e);
+                Theme::default()
+            }
+        },
+    };
+
+    let mut keys = Vec::new();
+    for (ctx, table) in &raw.keys {
+        let Ok(context) = ctx.get_ref().parse::<Context>() else {
+            let known = Context::ALL.iter().map(|c| c.name());
+            let msg = format!(
+                "unknown key context `{}`: expected one of {}",
+                ctx.get_ref(),
+                known.clone().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            );
+            p.at(ctx.span(), with_suggestion(&msg.replace("unknown key context", "unknown variant")));
+            continue;
+        };
+        for (key, action) in table {
+            match KeySpec::parse(key.get_ref()) {
+                Err(e) => p.at(key.span(), e),
+                Ok(spec) => match action.get_ref().as_str() {
+                    "none" => keys.push((context, spec, None)),
+                    name => match name.parse::<Action>() {
+                        Ok(a) => keys.push((context, spec, Some(a))),
+                        Err(e) => p.at(action.span(), e),
+                    },
+                },
+            }
+        }
+    }
+
+    if !p.found.is_empty() {
+        return Err(ConfigError::Invalid(p.found));
+    }
+    let estate = raw
+        .estate
+        .clone()
+        .or_else(|| prometheus.as_ref().map(|p| host_of(&p.url)))
+        .unwrap_or_else(|| "watchpost".into());
+    Ok(Config {
+        path: Some(path.to_path_buf()),
+        estate,
+        refresh: raw.refresh.map_or(DEFAULT_REFRESH, |d| d.0),
+        discover: services.is_empty(),
+        prometheus,
+        services,
+        slo_defaults,
+        theme,
+        keys,
+    })
+}
+
+fn check_promql(p: &mut Problems<'_>, q: &Spanned<String>) {
+    if let Err((msg, pos)) = queries::check(q.get_ref()) {
+        let span = q.span();
+        // The span covers the quotes; a position inside the query is one past the opening quote.
+        let start = match pos {
+            Some(pos) => span.start + 1 + pos,
+            None => span.start,
+        };
+        let end = if pos.is_some() { start + 1 } else { span.end };
+        p.at(start..end, format!("invalid PromQL: {}", crate::text::sanitize(&msg)));
+    }
+}
+
+fn percent(p: &mut Problems<'_>, v: &Option<Spanned<f64>>, what: &str, lo: f64, hi: f64) -> Option<f64> {
+    let v = v.as_ref()?;
+    let x = *v.get_ref();
+    if !(x > lo && x < hi) {
+        p.at(v.span(), format!("{what} {x} is out of range: expected a percent above {lo} and below {hi}"));
+        return None;
+    }
+    Some(x / 100.0)
+}
+
+fn targets(p: &mut Problems<'_>, mut t: Targets, raw: Option<&Spanned<RawSlo>>) -> Targets {
+    let Some(raw) = raw else { return t };
+    let r = raw.get_ref();
+    if let Some(a) = percent(p, &r.availability, "availability", 0.0, 100.0) {
+        t.availability = a;
+    }
+    if let Some(e) = percent(p, &r.error_rate, "error_rate", 0.0, 100.0) {
+        t.error_rate = e;
+    }
+    if let Some(l) = r.latency_p95 {
+        t.latency_p95 = l.0;
+    }
+    if let Some(w) = r.window {
+        if w.0 < Duration::from_secs(3600) {
+            p.at(raw.span(), "SLO window shorter than 1h: expected a window such as 7d, 28d or 30d");
+        } else {
+            t.window = w.0;
+        }
+    }
+    t
+}
+
+fn prometheus(p: &mut Problems<'_>, r: &RawPrometheus, base: &Path) -> Option<PrometheusSource> {
+    let url = match parse_url(r.url.get_ref()) {
+        Ok(u) => u,
+        Err(e) => {
+            p.at(r.url.span(), e);
+            return None;
+        }
+    };
+    let mut src = PrometheusSource::new(url);
+    if let Some(t) = r.timeout {
+        src.timeout = t.0;
+    }
+    if let Some(s) = r.slow_after {
+        src.slow_after = s.0;
+    }
+    if let Some(m) = r.max_response_bytes {
+        src.max_response_bytes = m;
+    }
+    if let Some(ca) = &r.ca_file {
+        let path = base.join(ca.get_ref());
+        match std::fs::read(&path) {
+            Ok(pem) if reqwest::Certificate::from_pem_bundle(&pem).is_ok_and(|c| !c.is_empty()) => {
+                src.ca_pem = Some(pem)
+            }
+            Ok(_) => p.at(ca.span(), format!("{}: expected PEM certificates", path.display())),
+            Err(e) => p.at(ca.span(), format!("CA file {} cannot be read: {e}", path.display())),
+        }
+    }
+    for (k, v) in &r.headers {
+        let ok = reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_ok()
+            && reqwest::header::HeaderValue::from_str(v).is_ok();
+        if ok {
+            src.headers.push((k.clone(), v.clone()));
+        } else {
+            p.at(r.url.span(), format!("header `{k}` is not a valid HTTP header name and value"));
+        }
+    }
+    if let Some(auth) = &r.auth {
+        let a = auth.get_ref();
+        let mut get = |s: &Spanned<RawSecret>, what: &str| {
+            let raw = s.get_ref();
+            let file = raw.file.as_ref().map(|f| base.join(f));
+            secret::resolve(raw.env.as_deref(), file.as_deref(), what).map_err(|e| p.at(s.span(), e)).ok()
+        };
+        src.auth = match (&a.bearer_token, &a.username, &a.password) {
+            (Some(t), None, None) => get(t, "bearer token").map_or(Auth::None, Auth::Bearer),
+            (None, Some(u), Some(pw)) => get(pw, "basic-auth password")
+                .map_or(Auth::None, |password| Auth::Basic { username: u.clone(), password }),
+            _ => {
+                p.at(
+                    auth.span(),
+                    "auth: expected either `bearer_token = { env = \"VAR\" }` or `username` with \
+                     `password = { env = \"VAR\" }` (or `file = \"/path\"`)",
+                );
+                Auth::None
+            }
+        };
+    }
+    Some(src)
+}

@@ -1,0 +1,14 @@
+//! Configuration: where it is found, what it may say, and errors that name file:line:col.
+pub mod error;
+pub mod find;
+pub mod keys;
+pub mod load;
+pub mod queries;
+pub mod raw;
+pub mod secret;
+
+pub use error::{ConfigError, Located};
+pub use find::{Found, find};
+pub use load::{Config, PrometheusSource, Service, load_file, load_str};
+pub use queries::Queries;
+pub use secret::{Auth, Secret};

@@ -1,0 +1,107 @@
+//! The PromQL behind each figure of a service: common conventions, each overridable.
+use std::time::Duration;
+
+/// Queries with a `$window` placeholder for the range (`5m` for current figures, `30d` for the SLO).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Queries {
+    /// One series per target, 1 when up.
+    pub up: String,
+    /// Requests per second.
+    pub requests: String,
+    /// Failed requests per second.
+    pub errors: String,
+    /// p95 latency in seconds.
+    pub latency_p95: String,
+    /// A saturation figure (CPU cores used by default).
+    pub saturation: String,
+}
+
+/// The placeholder replaced by a PromQL duration.
+pub const WINDOW: &str = "$window";
+
+/// A label value as a PromQL string literal body.
+pub fn escape_label(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+impl Queries {
+    /// `up`, `http_requests_total` by status code and `http_request_duration_seconds_bucket`.
+    pub fn conventional(job: &str, status_label: &str) -> Self {
+        let j = escape_label(job);
+        let s = status_label;
+        Queries {
+            up: format!("up{{job=\"{j}\"}}"),
+            requests: format!("sum(rate(http_requests_total{{job=\"{j}\"}}[$window]))"),
+            errors: format!("sum(rate(http_requests_total{{job=\"{j}\",{s}=~\"5..\"}}[$window]))"),
+            latency_p95: format!(
+                "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{{job=\"{j}\"}}[$window])))"
+            ),
+            saturation: format!("sum(rate(process_cpu_seconds_total{{job=\"{j}\"}}[$window]))"),
+        }
+    }
+
+    pub fn at(query: &str, window: Duration) -> String {
+        query.replace(WINDOW, &crate::time::promql(window))
+    }
+
+    /// The error ratio over a window, as one query. A service that never failed has no error series at
+    /// all, so errors default to 0 (`or vector(0)`); with no requests the ratio is empty, not 0.
+    pub fn error_ratio(&self, window: Duration) -> String {
+        format!("(({}) or vector(0)) / ({})", Self::at(&self.errors, window), Self::at(&self.requests, window))
+    }
+}
+
+/// Parse a query as Prometheus would, with `$window` set. On error: the message and, when the parser
+/// names one, the byte offset in the query as written.
+pub fn check(query: &str) -> Result<(), (String, Option<usize>)> {
+    let probe = query.replace(WINDOW, "5m");
+    match promql_parser::parser::parse(&probe) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let pos = offset_in(&e).map(|p| map_back(query, p));
+            Err((e, pos))
+        }
+    }
+}
+
+/// Parsers report positions as `... at position N` or `N:M`; take the first number we can trust.
+fn offset_in(msg: &str) -> Option<usize> {
+    let after = msg.rsplit_once("position ").map(|(_, r)| r)?;
+    after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+/// A position in the probe (with `5m`) back to the query as written (with `$window`).
+fn map_back(query: &str, probe_pos: usize) -> usize {
+    let shift = WINDOW.len() as isize - 2;
+    let mut before = 0isize;
+    let mut rest = query;
+    let mut consumed = 0usize;
+    while let Some(i) = rest.find(WINDOW) {
+        if (consumed + i) as isize - before * shift > probe_pos as isize {
+            break;
+        }
+        before += 1;
+        consumed += i + WINDOW.len();
+        rest = &query[consumed..];
+    }
+    (probe_pos as isize + before * shift).max(0) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn conventions_parse() {
+        let q = Queries::conventional("check\"out", "code");
+        for s in [&q.up, &q.requests, &q.errors, &q.latency_p95, &q.saturation] {
+            check(s).unwrap_or_else(|e| panic!("{s}: {e:?}"));
+        }
+        assert!(q.requests.contains("job=\"check\\\"out\""));
+        assert_eq!(Queries::at(&q.requests, Duration::from_secs(3600)).matches("[1h]").count(), 1);
+    }
+    #[test]
+    fn bad_query_is_refused() {
+        assert!(check("sum(rate(x[5m])").is_err());
+        assert!(check("rate(x[$window]) +").is_err());
+    }
+}

@@ -1,0 +1,100 @@
+//! The config file as written: serde structs that reject unknown keys and keep spans for later checks.
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use toml::Spanned;
+
+/// A duration written as `30s`, `5m`, `30d`; a bad one is reported at its own position by toml.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dur(pub std::time::Duration);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        crate::time::parse_duration(&s).map(Dur).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Name shown in the header.
+    pub estate: Option<String>,
+    /// How often sources are polled.
+    pub refresh: Option<Dur>,
+    /// `dark`, `light`, or a path to a theme file.
+    pub theme: Option<Spanned<String>>,
+    pub prometheus: Option<RawPrometheus>,
+    /// Defaults for every service's SLO.
+    pub slo: Option<Spanned<RawSlo>>,
+    #[serde(default)]
+    pub services: Vec<RawService>,
+    /// Key overrides per context (`global`, `overview`, `detail`, `explorer`): key = action.
+    #[serde(default)]
+    pub keys: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrometheus {
+    pub url: Spanned<String>,
+    pub timeout: Option<Dur>,
+    /// Responses larger than this are refused (bytes).
+    pub max_response_bytes: Option<u64>,
+    /// A response slower than this marks the source "slow".
+    pub slow_after: Option<Dur>,
+    /// PEM file with extra CA certificates.
+    pub ca_file: Option<Spanned<PathBuf>>,
+    /// Extra headers, e.g. `X-Scope-OrgID` for Mimir, Cortex or Loki-style tenancy.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub auth: Option<Spanned<RawAuth>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    pub bearer_token: Option<Spanned<RawSecret>>,
+    pub username: Option<String>,
+    pub password: Option<Spanned<RawSecret>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecret {
+    pub env: Option<String>,
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    /// Percent, e.g. 99.9.
+    pub availability: Option<Spanned<f64>>,
+    pub latency_p95: Option<Dur>,
+    /// Percent, e.g. 0.1.
+    pub error_rate: Option<Spanned<f64>>,
+    pub window: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub name: Spanned<String>,
+    /// The `job` label; defaults to the name.
+    pub job: Option<String>,
+    /// Label holding the HTTP status code (`code` in client_golang, often `status`).
+    pub status_label: Option<String>,
+    pub slo: Option<Spanned<RawSlo>>,
+    pub queries: Option<RawQueries>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueries {
+    pub up: Option<Spanned<String>>,
+    pub requests: Option<Spanned<String>>,
+    pub errors: Option<Spanned<String>>,
+    pub latency_p95: Option<Spanned<String>>,
+    pub saturation: Option<Spanned<String>>,
+}

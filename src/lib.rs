@@ -1,0 +1,15 @@
+//! watchpost: a terminal operations console.
+//!
+//! Layers (see README "Architecture"): `sources` collect (no ratatui), `app` holds state and maps keys to
+//! actions, `ui` draws a frame from state, `slo` is pure maths, `config` loads and validates.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod logging;
+pub mod slo;
+pub mod sources;
+pub mod term;
+pub mod text;
+pub mod time;
+pub mod ui;

@@ -1,0 +1,59 @@
+use clap::Parser;
+use std::process::ExitCode;
+use std::time::Duration;
+use watchpost::app::run::{Exit, run};
+use watchpost::cli::{self, Cli, Cmd, ConfigCmd};
+use watchpost::term::Tui;
+
+fn main() -> ExitCode {
+    let _ = color_eyre::install();
+    let cli = Cli::parse();
+    let _log = watchpost::logging::init(&cli.log_level);
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = match cli.command {
+        Some(Cmd::Config { cmd: ConfigCmd::Check { path } }) => cli::config_check(path, cli.config),
+        Some(Cmd::Query(args)) => rt.block_on(cli::query(args, cli.config)),
+        None => console(&rt, cli.config),
+    };
+    // Source tasks may be mid-request: do not wait for them.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    code
+}
+
+fn console(rt: &tokio::runtime::Runtime, flag: Option<std::path::PathBuf>) -> ExitCode {
+    // A bad config is reported before the terminal is touched: nothing is drawn.
+    let config = match cli::resolve_config(flag) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(estate = %config.estate, services = config.services.len(), "starting console");
+    let result = rt.block_on(async {
+        let mut tui = Tui::enter()?;
+        run(&config, &mut tui).await
+    });
+    // Tui is dropped (terminal restored) before anything is printed.
+    match result {
+        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        Ok(Exit::Signal(sig)) => {
+            tracing::info!("{sig}: terminal restored, exiting");
+            ExitCode::from(if sig == "SIGHUP" { 129 } else { 143 })
+        }
+        Ok(Exit::TerminalGone) => {
+            tracing::warn!("terminal gone: exiting");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e:?}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! One HTTP client per source: every request has a timeout, a response size cap (bytes are counted as
+//! they arrive: reqwest has no cap of its own), retries with exponential backoff and jitter for transient
+//! failures, and the source's circuit breaker. Outcomes feed the source's health.
+use super::circuit::{Breaker, BreakerState};
+use super::health::{SourceHealth, SourceState};
+use crate::config::{Auth, PrometheusSource};
+use crate::text::Clean;
+use backon::{ExponentialBuilder, Retryable};
+use chrono::Utc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use url::Url;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FetchError {
+    CircuitOpen { retry_in: Duration },
+    Timeout(Duration),
+    Connect(Clean),
+    /// HTTP error status with the (sanitized, truncated) body.
+    Status { code: u16, body: Clean },
+    TooLarge { limit: u64 },
+    Decode(Clean),
+    /// The backend understood and refused (Prometheus `status: error`), e.g. a bad query.
+    Api { kind: Clean, message: Clean },
+}
+
+impl FetchError {
+    /// Worth retrying now: the server may answer the same request next time.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Timeout(_) | FetchError::Connect(_) => true,
+            FetchError::Status { code, .. } => *code == 429 || *code >= 500,
+            _ => false,
+        }
+    }
+    /// Counts against the server's health (a refused query does not: the server answered).
+    fn is_server_failure(&self) -> bool {
+        self.is_transient() || matches!(self, FetchError::TooLarge { .. } | FetchError::Decode(_))
+    }
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::CircuitOpen { retry_in } => {
+                write!(f, "circuit open, next try in {}", crate::time::short(*retry_in))
+            }
+            FetchError::Timeout(d) => write!(f, "timed out after {}", crate::time::short(*d)),
+            FetchError::Connect(e) => write!(f, "cannot connect: {e}"),
+            FetchError::Status { code, body } => write!(f, "HTTP {code}: {body}"),
+            FetchError::TooLarge { limit } => write!(f, "response larger than the {limit}-byte cap"),
+            FetchError::Decode(e) => write!(f, "unreadable response: {e}"),
+            FetchError::Api { kind, message } => write!(f, "{kind}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    base: Url,
+    timeout: Duration,
+    slow_after: Duration,
+    max_bytes: u64,
+    breaker: Arc<Mutex<Breaker>>,
+    health: Arc<watch::Sender<SourceHealth>>,
+    retry: ExponentialBuilder,
+    auth: Arc<Auth>,
+}
+
+impl HttpClient {
+    pub fn new(name: &str, src: &PrometheusSource) -> Result<Self, String> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (k, v) in &src.headers {
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes()).map_err(|e| e.to_string())?;
+            headers.insert(name, v.parse().map_err(|e: reqwest::header::InvalidHeaderValue| e.to_string())?);
+        }
+        let mut b = reqwest::Client::builder()
+            .timeout(src.timeout)
+            .connect_timeout(src.timeout.min(Duration::from_secs(3)))
+            .user_agent(concat!("watchpost/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers);
+        if let Some(pem) = &src.ca_pem {
+            for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| e.to_string())? {
+                b = b.add_root_certificate(cert);
+            }
+        }
+        let inner = b.build().map_err(|e| e.to_string())?;
+        let mut base = src.url.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        Ok(HttpClient {
+            inner,
+            base,
+            timeout: src.timeout,
+            slow_after: src.slow_after,
+            max_bytes: src.max_response_bytes,
+            breaker: Arc::new(Mutex::new(Breaker::default())),
+            health: Arc::new(watch::channel(SourceHealth::new(name)).0),
+            retry: ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(200))
+                .with_max_delay(Duration::from_secs(2))
+                .with_max_times(2)
+                .with_jitter(),
+            // Applied per request, so the secret never sits in the client's default headers.
+            auth: Arc::new(src.auth.clone()),
+        })
+    }
+
+    fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &*self.auth {
+            Auth::None => req,
+            Auth::Bearer(t) => req.bearer_auth(t.expose()),
+            Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
+        }
+    }
+
+    pub fn health(&self) -> watch::Receiver<SourceHealth> {
+        self.health.subscribe()
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// GET `path` (relative to the source URL) with query parameters; the body, size-capped.
+    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<u8>, FetchError> {
+        {
+            let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(until) = b.allow(Instant::now()) {
+                drop(b);
+                let err = FetchError::CircuitOpen { retry_in: until.saturating_duration_since(Instant::now()) };
+                self.note_open(until);
+                return Err(err);
+            }
+        }
+        let started = Instant::now();
+        let result = (|| self.get_once(path, query))
+            .retry(self.retry)
+            .when(FetchError::is_transient)
+            .await;
+        self.note(&result, started.elapsed());
+        result
+    }
+
+    async fn get_once(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<u8>, FetchError> {
+        let url = self.base.join(path.trim_start_matches('/')).map_err(|e| FetchError::Decode(e.to_string().into()))?;
+        let req = self.authorize(self.inner.get(url).query(query));
+        let resp = req.send().await.map_err(|e| self.classify(e))?;
+        let status = resp.status();
+        if let Some(len) = resp.content_length()
+            && len > self.max_bytes
+        {
+            return Err(FetchError::TooLarge { limit: self.max_bytes });
+        }
+        let body = read_capped(resp, self.max_bytes).await.map_err(|e| match e {
+            ReadError::TooLarge => FetchError::TooLarge { limit: self.max_bytes },
+            ReadError::Http(e) => self.classify(e),
+        })?;
+        // Prometheus answers bad queries with 400/422 and a JSON error body: let the caller decode it.
+        if status.is_success() || status.as_u16() == 400 || status.as_u16() == 422 {
+            return Ok(body);
+        }
+        let text = String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned();
+        Err(FetchError::Status { code: status.as_u16(), body: Clean::new(text.trim()) })
+    }
+
+    fn classify(&self, e: reqwest::Error) -> FetchError {
+        if e.is_timeout() {
+            FetchError::Timeout(self.timeout)
+        } else {
+            // The innermost cause says the useful thing ("Connection refused").
+            let mut msg = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                msg = s.to_string();
+                src = s.source();
+            }
+            FetchError::Connect(Clean::new(&msg))
+        }
+    }
+
+    fn note_open(&self, until: Instant) {
+        let retry_at = Utc::now() + chrono::Duration::from_std(until.saturating_duration_since(Instant::now())).unwrap_or_default();
+        self.health.send_if_modified(|h| {
+            let changed = h.state != SourceState::CircuitOpen;
+            h.state = SourceState::CircuitOpen;
+            h.retry_at = Some(retry_at);
+            changed
+        });
+    }
+
+    fn note(&self, result: &Result<Vec<u8>, FetchError>, latency: Duration) {
+        let now = Instant::now();
+        let server_failed = matches!(result, Err(e) if e.is_server_failure());
+        let breaker_state = {
+            let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+            if server_failed { b.record_failure(now) } else { b.record_success() }
+            b.state()
+        };
+        let utc = Utc::now();
+        self.health.send_if_modified(|h| {
+            let before = h.clone();
+            if server_failed {
+                let err = result.as_ref().err().map(|e| Clean::new(&e.to_string()));
+                h.failing_since.get_or_insert(utc);
+                h.last_error = err;
+                h.latency = None;
+                match breaker_state {
+                    BreakerState::Open { until } => {
+                        h.state = SourceState::CircuitOpen;
+                        h.retry_at = Some(
+                            utc + chrono::Duration::from_std(until.saturating_duration_since(now)).unwrap_or_default(),
+                        );
+                    }
+                    _ => h.state = SourceState::Failing,
+                }
+            } else {
+                h.state = if latency > self.slow_after { SourceState::Slow } else { SourceState::Ok };
+                h.last_ok = Some(utc);
+                h.failing_since = None;
+                h.last_error = None;
+                h.retry_at = None;
+                h.latency = Some(latency);
+            }
+            // Latency alone changes every request: report it only when the state changes.
+            h.state != before.state || h.last_error != before.last_error || before.last_ok.is_none()
+        });
+    }
+}
+
+enum ReadError {
+    TooLarge,
+    Http(reqwest::Error),
+}
+
+async fn read_capped(mut resp: reqwest::Response, max: u64) -> Result<Vec<u8>, ReadError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(ReadError::Http)? {
+        if body.len() as u64 + chunk.len() as u64 > max {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

@@ -1,0 +1,7 @@
+//! Collectors: tokio tasks that talk to backends and send owned results to the UI loop. No ratatui here.
+pub mod circuit;
+pub mod health;
+pub mod http;
+pub mod prometheus;
+
+pub use health::{SourceHealth, SourceState};

@@ -1,0 +1,212 @@
+//! What watchpost asks Prometheus about a service, and the owned results it sends to the UI.
+use super::api::{QueryOutcome, Series};
+use super::client::Prometheus;
+use crate::config::{Queries, Service};
+use crate::sources::http::FetchError;
+use crate::text::Clean;
+use chrono::{DateTime, Utc};
+use futures::future::join_all;
+use std::time::Duration;
+
+const MIN: Duration = Duration::from_secs(60);
+
+/// The window for the service's current figures (rate, error ratio, p95, saturation).
+pub const CURRENT: Duration = Duration::from_secs(5 * 60);
+/// Short and long windows of the burn-rate alerts.
+pub const BURN_WINDOWS: [Duration; 4] = [
+    Duration::from_secs(5 * 60),
+    Duration::from_secs(30 * 60),
+    Duration::from_secs(3600),
+    Duration::from_secs(6 * 3600),
+];
+/// Sparklines cover the last hour, one point a minute.
+pub const SPARK_RANGE: Duration = Duration::from_secs(3600);
+
+/// Instant figures of one service, all evaluated at `at`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceFigures {
+    pub at: DateTime<Utc>,
+    /// (targets up, targets total)
+    pub up: Option<(u32, u32)>,
+    pub rate: Option<f64>,
+    pub error_ratio: Option<f64>,
+    pub p95: Option<f64>,
+    pub saturation: Option<f64>,
+    /// Error ratios over 5m, 30m, 1h, 6h (burn rates follow from the objective).
+    pub window_ratios: [Option<f64>; 4],
+    /// Queries that the server refused, with its reason.
+    pub problems: Vec<Clean>,
+}
+
+/// The slow lane: availability over the whole SLO window and the last hour's sparklines.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sparks {
+    pub at: DateTime<Utc>,
+    pub availability: Option<f64>,
+    pub rate: Vec<(f64, f64)>,
+    pub error_ratio: Vec<(f64, f64)>,
+    pub p95: Vec<(f64, f64)>,
+}
+
+/// The detail screen's charts over a chosen range.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetailCharts {
+    pub at: DateTime<Utc>,
+    pub range: Duration,
+    pub rate: Vec<Series>,
+    pub error_ratio: Vec<Series>,
+    pub p95: Vec<Series>,
+    pub saturation: Vec<Series>,
+    pub problems: Vec<Clean>,
+}
+
+/// The instant queries behind [`ServiceFigures`], in the order they are asked, exactly as sent.
+pub fn instant_queries(q: &Queries) -> Vec<String> {
+    let mut v = vec![
+        q.up.clone(),
+        Queries::at(&q.requests, CURRENT),
+        q.error_ratio(CURRENT),
+        Queries::at(&q.latency_p95, CURRENT),
+        Queries::at(&q.saturation, CURRENT),
+    ];
+    v.extend(BURN_WINDOWS[1..].iter().map(|w| q.error_ratio(*w)));
+    v
+}
+
+/// Range step for a chart range: about 120 points, never under 15 s.
+pub fn step_for(range: Duration) -> Duration {
+    Duration::from_secs((range.as_secs() / 120).max(15))
+}
+
+/// The rate window for charts: at least a minute, and at least two steps so no sample is skipped.
+fn chart_window(step: Duration) -> Duration {
+    (step * 2).max(MIN)
+}
+
+/// Every query failed for a reason that is the server's, not the query's: the source is down.
+fn all_down(results: &[Result<QueryOutcome, FetchError>]) -> Option<FetchError> {
+    let mut first = None;
+    for r in results {
+        match r {
+            Ok(_) | Err(FetchError::Api { .. }) => return None,
+            Err(e) => {
+                first.get_or_insert_with(|| e.clone());
+            }
+        }
+    }
+    first
+}
+
+fn single(r: &Result<QueryOutcome, FetchError>, what: &str, problems: &mut Vec<Clean>) -> Option<f64> {
+    match r {
+        Ok(o) => o.result.single(),
+        Err(e) => {
+            problems.push(Clean::new(&format!("{what}: {e}")));
+            None
+        }
+    }
+}
+
+pub async fn poll_figures(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> Result<ServiceFigures, FetchError> {
+    let qs = instant_queries(&svc.queries);
+    let results = join_all(qs.iter().map(|q| p.query(q, at))).await;
+    if let Some(e) = all_down(&results) {
+        return Err(e);
+    }
+    let mut problems = Vec::new();
+    let up = match &results[0] {
+        Ok(o) => {
+            let s = o.result.series();
+            let total = s.len() as u32;
+            let up = s.iter().filter(|s| s.last() == Some(1.0)).count() as u32;
+            Some((up, total))
+        }
+        Err(e) => {
+            problems.push(Clean::new(&format!("up: {e}")));
+            None
+        }
+    };
+    let rate = single(&results[1], "request rate", &mut problems);
+    let error_ratio = single(&results[2], "error ratio", &mut problems);
+    let p95 = single(&results[3], "p95 latency", &mut problems);
+    let saturation = single(&results[4], "saturation", &mut problems);
+    let mut window_ratios = [error_ratio, None, None, None];
+    for (i, r) in results[5..].iter().enumerate() {
+        window_ratios[i + 1] = single(r, "burn rate", &mut problems);
+    }
+    Ok(ServiceFigures { at, up, rate, error_ratio, p95, saturation, window_ratios, problems })
+}
+
+/// The availability query over the SLO window.
+pub fn availability_query(svc: &Service) -> String {
+    format!("1 - ({})", svc.queries.error_ratio(svc.targets.window))
+}
+
+fn points(r: Result<QueryOutcome, FetchError>) -> Vec<(f64, f64)> {
+    r.ok().and_then(|o| o.result.series().first().map(|s| s.points.clone())).unwrap_or_default()
+}
+
+pub async fn poll_sparks(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> Result<Sparks, FetchError> {
+    let start = at - chrono::Duration::from_std(SPARK_RANGE).unwrap_or_default();
+    let w = chart_window(MIN);
+    let q = &svc.queries;
+    let (aq, rq, eq, pq) =
+        (availability_query(svc), Queries::at(&q.requests, w), q.error_ratio(w), Queries::at(&q.latency_p95, w));
+    let (avail, rate, err, p95) = tokio::join!(
+        p.query(&aq, at),
+        p.query_range(&rq, start, at, MIN),
+        p.query_range(&eq, start, at, MIN),
+        p.query_range(&pq, start, at, MIN),
+    );
+    if let Err(e) = &avail
+        && !matches!(e, FetchError::Api { .. })
+    {
+        return Err(e.clone());
+    }
+    Ok(Sparks {
+        at,
+        availability: avail.ok().and_then(|o| o.result.single()),
+        rate: points(rate),
+        error_ratio: points(err),
+        p95: points(p95),
+    })
+}
+
+pub async fn poll_detail(
+    p: &Prometheus,
+    svc: &Service,
+    range: Duration,
+    at: DateTime<Utc>,
+) -> Result<DetailCharts, FetchError> {
+    let step = step_for(range);
+    let w = chart_window(step);
+    let start = at - chrono::Duration::from_std(range).unwrap_or_default();
+    let q = &svc.queries;
+    let results = join_all([
+        p.query_range(&Queries::at(&q.requests, w), start, at, step),
+        p.query_range(&q.error_ratio(w), start, at, step),
+        p.query_range(&Queries::at(&q.latency_p95, w), start, at, step),
+        p.query_range(&Queries::at(&q.saturation, w), start, at, step),
+    ])
+    .await;
+    if let Some(e) = all_down(&results) {
+        return Err(e);
+    }
+    let mut problems = Vec::new();
+    let mut series = results.into_iter().zip(["rate", "errors", "p95", "saturation"]).map(|(r, what)| match r {
+        Ok(o) => o.result.series().to_vec(),
+        Err(e) => {
+            problems.push(Clean::new(&format!("{what}: {e}")));
+            Vec::new()
+        }
+    });
+    Ok(DetailCharts {
+        at,
+        range,
+        rate: series.next().unwrap_or_default(),
+        error_ratio: series.next().unwrap_or_default(),
+        p95: series.next().unwrap_or_default(),
+        saturation: series.next().unwrap_or_default(),
+        problems,
+    })
+}

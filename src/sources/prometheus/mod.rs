@@ -1,0 +1,10 @@
+//! Prometheus HTTP API (also spoken by Thanos, Mimir, Cortex and VictoriaMetrics).
+pub mod api;
+pub mod client;
+pub mod figures;
+pub mod poller;
+
+pub use api::{QueryOutcome, QueryResult, Series, Target};
+pub use client::Prometheus;
+pub use figures::{DetailCharts, ServiceFigures, Sparks};
+pub use poller::{Command, Update};

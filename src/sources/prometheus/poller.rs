@@ -1,0 +1,219 @@
+//! The Prometheus source task: a heartbeat that never drifts or piles up, one in-flight fetch per thing,
+//! and owned results sent to the UI loop. Commands from the UI (refresh now, detail, explorer queries)
+//! arrive on a channel; nothing here waits on the UI or shares a lock with it.
+use super::api::{QueryOutcome, Target};
+use super::client::Prometheus;
+use super::figures::{self, DetailCharts, ServiceFigures, Sparks};
+use crate::config::Service;
+use crate::slo::Targets;
+use crate::sources::health::SourceHealth;
+use crate::text::Clean;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+
+/// How often the slow lane (SLO-window availability, sparklines) is refreshed at most.
+pub const SLOW_LANE: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    RefreshNow,
+    Detail { service: usize, range: Duration },
+    Query { id: u64, expr: String, range: Option<Duration> },
+    MetricNames,
+    LabelNames,
+    LabelValues { label: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Completion {
+    MetricNames,
+    LabelNames,
+    LabelValues(String),
+}
+
+/// What the source sends to the UI: owned snapshots, never references into the source.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Update {
+    Health(SourceHealth),
+    /// The services found from `up` (discovery mode), when the set changed.
+    Services(Vec<Service>),
+    Figures { service: usize, figures: ServiceFigures },
+    Sparks { service: usize, sparks: Sparks },
+    Detail { service: usize, charts: Result<DetailCharts, Clean>, targets: Result<Vec<Target>, Clean> },
+    Query { id: u64, at: DateTime<Utc>, outcome: Result<QueryOutcome, Clean> },
+    Completions { kind: Completion, values: Result<Vec<Clean>, Clean> },
+}
+
+pub struct Poller {
+    prom: Prometheus,
+    services: Arc<Vec<Service>>,
+    discover: bool,
+    defaults: Targets,
+    refresh: Duration,
+    tx: mpsc::Sender<Update>,
+    in_flight: Arc<Mutex<HashSet<(usize, bool)>>>,
+    slow_lane_at: Option<Instant>,
+}
+
+impl Poller {
+    pub fn new(
+        prom: Prometheus,
+        services: Vec<Service>,
+        discover: bool,
+        defaults: Targets,
+        refresh: Duration,
+        tx: mpsc::Sender<Update>,
+    ) -> Self {
+        Poller {
+            prom,
+            services: Arc::new(services),
+            discover,
+            defaults,
+            refresh,
+            tx,
+            in_flight: Arc::default(),
+            slow_lane_at: None,
+        }
+    }
+
+    /// Spawn the health forwarder and the heartbeat; returns when the command channel closes.
+    pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut health = self.prom.http.health();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            // The initial value too, so the header says "connecting" rather than nothing.
+            loop {
+                let h = health.borrow_and_update().clone();
+                if tx.send(Update::Health(h)).await.is_err() {
+                    break;
+                }
+                if health.changed().await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut tick = tokio::time::interval(self.refresh);
+        // After a stall (laptop lid, SIGSTOP), one tick, not a burst.
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => self.round(false).await,
+                cmd = commands.recv() => match cmd {
+                    None => break,
+                    Some(Command::RefreshNow) => { self.round(true).await; tick.reset(); }
+                    Some(cmd) => self.spawn_command(cmd),
+                },
+            }
+        }
+    }
+
+    async fn round(&mut self, forced: bool) {
+        if self.discover {
+            self.discover_services().await;
+        }
+        let now = Utc::now();
+        let slow = forced || self.slow_lane_at.is_none_or(|t| t.elapsed() >= SLOW_LANE.max(self.refresh));
+        if slow {
+            self.slow_lane_at = Some(Instant::now());
+        }
+        for (i, svc) in self.services.iter().enumerate() {
+            self.spawn_once((i, false), {
+                let (p, s, tx) = (self.prom.clone(), svc.clone(), self.tx.clone());
+                async move {
+                    if let Ok(figures) = figures::poll_figures(&p, &s, now).await {
+                        let _ = tx.send(Update::Figures { service: i, figures }).await;
+                    }
+                }
+            });
+            if slow {
+                self.spawn_once((i, true), {
+                    let (p, s, tx) = (self.prom.clone(), svc.clone(), self.tx.clone());
+                    async move {
+                        if let Ok(sparks) = figures::poll_sparks(&p, &s, now).await {
+                            let _ = tx.send(Update::Sparks { service: i, sparks }).await;
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /// Start `fut` unless the previous fetch for the same key is still running.
+    fn spawn_once(&self, key: (usize, bool), fut: impl Future<Output = ()> + Send + 'static) {
+        {
+            let mut set = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            if !set.insert(key) {
+                tracing::debug!(?key, "previous fetch still in flight; skipped");
+                return;
+            }
+        }
+        let flights = self.in_flight.clone();
+        tokio::spawn(async move {
+            fut.await;
+            flights.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+        });
+    }
+
+    async fn discover_services(&mut self) {
+        let Ok(outcome) = self.prom.query("count by (job) (up)", Utc::now()).await else { return };
+        let mut jobs: Vec<String> =
+            outcome.result.series().iter().filter_map(|s| s.label("job").map(str::to_string)).collect();
+        jobs.sort();
+        let found: Vec<Service> = jobs.iter().map(|j| Service::conventional(j, self.defaults.clone())).collect();
+        if found != *self.services {
+            self.services = Arc::new(found.clone());
+            let _ = self.tx.send(Update::Services(found)).await;
+        }
+    }
+
+    fn spawn_command(&self, cmd: Command) {
+        let (p, tx, services) = (self.prom.clone(), self.tx.clone(), self.services.clone());
+        tokio::spawn(async move {
+            let update = match cmd {
+                Command::RefreshNow => return,
+                Command::Detail { service, range } => {
+                    let Some(svc) = services.get(service) else { return };
+                    let now = Utc::now();
+                    let (charts, targets) =
+                        tokio::join!(figures::poll_detail(&p, svc, range, now), p.targets());
+                    let job = svc.job.clone();
+                    Update::Detail {
+                        service,
+                        charts: charts.map_err(|e| Clean::new(&e.to_string())),
+                        targets: targets
+                            .map(|t| t.into_iter().filter(|t| t.job.as_str() == job).collect())
+                            .map_err(|e| Clean::new(&e.to_string())),
+                    }
+                }
+                Command::Query { id, expr, range } => {
+                    let at = Utc::now();
+                    let outcome = match range {
+                        None => p.query(&expr, at).await,
+                        Some(r) => {
+                            let start = at - chrono::Duration::from_std(r).unwrap_or_default();
+                            p.query_range(&expr, start, at, figures::step_for(r)).await
+                        }
+                    };
+                    Update::Query { id, at, outcome: outcome.map_err(|e| Clean::new(&e.to_string())) }
+                }
+                Command::MetricNames => Update::Completions {
+                    kind: Completion::MetricNames,
+                    values: p.label_values("__name__", None).await.map_err(|e| Clean::new(&e.to_string())),
+                },
+                Command::LabelNames => Update::Completions {
+                    kind: Completion::LabelNames,
+                    values: p.label_names().await.map_err(|e| Clean::new(&e.to_string())),
+                },
+                Command::LabelValues { label } => {
+                    let values = p.label_values(&label, None).await.map_err(|e| Clean::new(&e.to_string()));
+                    Update::Completions { kind: Completion::LabelValues(label), values }
+                }
+            };
+            let _ = tx.send(update).await;
+        });
+    }
+}

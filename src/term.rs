@@ -1,0 +1,60 @@
+//! The terminal: raw mode and the alternate screen on entry, restored on every way out (quit, error,
+//! panic, SIGTERM, SIGHUP), and synchronized updates so a slow link never shows half a frame.
+use crate::app::App;
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
+};
+use crossterm::{cursor, execute, queue};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, Stdout, Write};
+
+pub struct Tui {
+    term: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl Tui {
+    pub fn enter() -> io::Result<Self> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        let mut out = io::stdout();
+        if let Err(e) = execute!(out, EnterAlternateScreen, cursor::Hide) {
+            restore();
+            return Err(e);
+        }
+        let term = Terminal::new(CrosstermBackend::new(out))?;
+        Ok(Tui { term })
+    }
+
+    pub fn draw(&mut self, app: &App) -> io::Result<()> {
+        queue!(self.term.backend_mut(), BeginSynchronizedUpdate)?;
+        self.term.draw(|f| crate::ui::draw(app, f))?;
+        execute!(self.term.backend_mut(), EndSynchronizedUpdate)?;
+        Ok(())
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leave the terminal as we found it. Safe to call more than once; errors are ignored (the terminal
+/// may already be gone).
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+}
+
+/// Restore the terminal, then let the previous hook (color-eyre's report) print the panic.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}

@@ -1,0 +1,73 @@
+//! A time-series chart: shared time axis, y from zero, an optional target line, a few series at most.
+use super::theme::Theme;
+use crate::sources::prometheus::Series;
+use chrono::{DateTime, TimeZone, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::Span;
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+
+pub struct ChartSpec<'a> {
+    pub title: String,
+    pub series: &'a [Series],
+    pub start: f64,
+    pub end: f64,
+    pub color: Color,
+    pub target: Option<f64>,
+    pub fmt: fn(f64) -> String,
+    pub empty: &'a str,
+}
+
+const MAX_SERIES: usize = 6;
+const PALETTE_SHIFT: [Color; 5] = [Color::Cyan, Color::Magenta, Color::Green, Color::Yellow, Color::Blue];
+
+fn hhmm(t: f64, span: f64) -> String {
+    let dt: DateTime<Utc> = Utc.timestamp_opt(t as i64, 0).single().unwrap_or_default();
+    if span > 2.0 * 86_400.0 { dt.format("%m-%d %H:%M").to_string() } else { dt.format("%H:%M").to_string() }
+}
+
+pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(format!(" {} ", spec.title), t.title()));
+    let has_data = spec.series.iter().any(|s| s.points.iter().any(|p| p.1.is_finite()));
+    if !has_data {
+        f.render_widget(Paragraph::new(spec.empty.to_string()).style(t.dim()).block(block), area);
+        return;
+    }
+    let cleaned: Vec<Vec<(f64, f64)>> = spec
+        .series
+        .iter()
+        .take(MAX_SERIES)
+        .map(|s| s.points.iter().copied().filter(|p| p.1.is_finite()).collect())
+        .collect();
+    let mut max = cleaned.iter().flatten().map(|p| p.1).fold(0.0_f64, f64::max);
+    if let Some(tgt) = spec.target {
+        max = max.max(tgt);
+    }
+    let max = if max <= 0.0 { 1.0 } else { max * 1.1 };
+    let target_line: Vec<(f64, f64)> = spec.target.map(|v| vec![(spec.start, v), (spec.end, v)]).unwrap_or_default();
+    let mut datasets: Vec<Dataset> = cleaned
+        .iter()
+        .enumerate()
+        .map(|(i, pts)| {
+            let color = if i == 0 || t.monochrome { spec.color } else { PALETTE_SHIFT[(i - 1) % PALETTE_SHIFT.len()] };
+            Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(Style::new().fg(color)).data(pts)
+        })
+        .collect();
+    if !target_line.is_empty() {
+        datasets.push(
+            Dataset::default().marker(Marker::Dot).graph_type(GraphType::Line).style(t.warn()).data(&target_line),
+        );
+    }
+    let span = spec.end - spec.start;
+    let x = Axis::default()
+        .style(t.dim())
+        .bounds([spec.start, spec.end])
+        .labels([hhmm(spec.start, span), hhmm(spec.end, span)]);
+    let y = Axis::default().style(t.dim()).bounds([0.0, max]).labels(["0".to_string(), (spec.fmt)(max)]);
+    f.render_widget(Chart::new(datasets).block(block).x_axis(x).y_axis(y), area);
+}

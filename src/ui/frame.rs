@@ -1,0 +1,135 @@
+//! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
+use super::{detail, explorer, first_run, help, overview};
+use crate::app::{App, Screen};
+use crate::sources::SourceState;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+/// Below this the console shows a notice instead of a squeezed, misleading layout.
+pub const MIN_WIDTH: u16 = 50;
+pub const MIN_HEIGHT: u16 = 12;
+
+pub fn draw(app: &App, f: &mut Frame) {
+    let area = f.area();
+    let t = &app.theme;
+    f.render_widget(Block::new().style(t.base()), area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "terminal too small: {}x{} (watchpost needs at least {MIN_WIDTH}x{MIN_HEIGHT})",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(msg).style(t.warn()).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let down = app.has_source && app.source.is_down();
+    let [header, banner, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::from(down)),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(app, f, header);
+    if down {
+        draw_banner(app, f, banner);
+    }
+    if !app.has_source {
+        first_run::draw(app, f, body);
+    } else {
+        match app.screen {
+            Screen::Overview => overview::draw(app, f, body),
+            Screen::Detail => detail::draw(app, f, body),
+            Screen::Explorer => explorer::draw(app, f, body),
+        }
+    }
+    draw_footer(app, f, footer);
+    if app.help {
+        help::draw(app, f, area);
+    }
+}
+
+fn source_span(app: &App) -> Span<'static> {
+    let t = &app.theme;
+    let s = &app.source;
+    let (mark, style) = match s.state {
+        SourceState::Ok => ("●", t.good()),
+        SourceState::Slow => ("◐", t.warn()),
+        SourceState::Connecting => ("○", t.dim()),
+        SourceState::Failing | SourceState::CircuitOpen => ("✖", t.bad()),
+    };
+    let mut text = format!("prometheus {mark} {}", s.state.label());
+    if let (SourceState::Ok | SourceState::Slow, Some(l)) = (s.state, s.latency) {
+        text.push_str(&format!(" {}ms", l.as_millis()));
+    }
+    Span::styled(text, style)
+}
+
+fn draw_header(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let sep = Span::styled(" │ ", t.dim());
+    let mut spans = vec![
+        Span::styled(" watchpost", t.title()),
+        sep.clone(),
+        Span::styled(crate::text::sanitize(&app.estate).into_owned(), t.base().add_modifier(ratatui::style::Modifier::BOLD)),
+    ];
+    if app.has_source {
+        spans.push(sep.clone());
+        spans.push(source_span(app));
+        spans.push(sep.clone());
+        spans.push(match app.refresh_age() {
+            Some(age) => {
+                let style = if crate::app::service_view::is_stale(Some(age), app.refresh, app.source.is_down()) {
+                    t.stale()
+                } else {
+                    t.dim()
+                };
+                Span::styled(format!("updated {} ago", crate::time::short(age)), style)
+            }
+            None => Span::styled("waiting for data", t.dim()),
+        });
+        spans.push(sep.clone());
+        spans.push(Span::styled(format!("range {}", app.range_label()), t.dim()));
+    }
+    let clock = app.now.format("%H:%M:%S UTC ").to_string();
+    let left = Line::from(spans);
+    let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock.len() as u16)]).areas(area);
+    f.render_widget(Paragraph::new(left).style(t.header()), l);
+    f.render_widget(Paragraph::new(clock).style(t.header()), r);
+}
+
+fn draw_banner(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let s = &app.source;
+    let since = s.failing_since.map_or(String::new(), |at| {
+        format!(
+            " since {} ({} ago)",
+            at.format("%H:%M:%S"),
+            crate::time::short((app.now - at).to_std().unwrap_or_default())
+        )
+    });
+    let why = s.last_error.as_ref().map_or(String::new(), |e| format!(": {e}"));
+    let retry = s.retry_at.map_or(String::new(), |at| {
+        let secs = (at - app.now).num_seconds().max(0);
+        format!(" — next try in {secs}s")
+    });
+    let text = format!(" Prometheus {}{since}{why}{retry} — showing last good values, marked stale", s.state.label());
+    f.render_widget(Paragraph::new(text).style(t.bad()), area);
+}
+
+fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let ctx = app.context();
+    let mut spans = Vec::new();
+    let mut entries = app.keys.describe(ctx);
+    if ctx != crate::app::keymap::Context::Editing {
+        entries.extend(app.keys.describe(crate::app::keymap::Context::Global));
+    }
+    for (keys, desc) in entries {
+        spans.push(Span::styled(format!(" {keys}"), t.title()));
+        spans.push(Span::styled(format!(" {desc} "), t.dim()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)).style(Style::new().bg(t.header_bg)), area);
+}

@@ -1,0 +1,14 @@
+//! Drawing: `draw(&App, &mut Frame)` is a function of state and nothing else. One file per screen.
+pub mod chart;
+pub mod detail;
+pub mod explorer;
+pub mod first_run;
+pub mod format;
+pub mod frame;
+pub mod help;
+pub mod overview;
+pub mod slo_panel;
+pub mod theme;
+pub mod widgets;
+
+pub use frame::{MIN_HEIGHT, MIN_WIDTH, draw};

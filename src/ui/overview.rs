@@ -1,0 +1,159 @@
+//! The overview: one row per service (targets, rate, errors, p95 with last-hour sparklines, SLO columns,
+//! the figures' age), and the SLO panel of the selected service below.
+use super::format;
+use super::slo_panel;
+use super::theme::Theme;
+use super::widgets::spark;
+use crate::app::App;
+use crate::app::service_view::{ServiceView, is_stale};
+use crate::slo::BurnAlert;
+use crate::slo::target::Verdict;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+/// Sparklines only when there is room for them.
+const WIDE: u16 = 110;
+const SPARK: usize = 8;
+
+pub fn verdict_style(t: &Theme, v: Verdict) -> Style {
+    match v {
+        Verdict::Good => t.good(),
+        Verdict::Warn => t.warn(),
+        Verdict::Bad => t.bad(),
+        Verdict::Unknown => t.unknown(),
+    }
+}
+
+pub fn burn_style(t: &Theme, a: BurnAlert) -> Style {
+    match a {
+        BurnAlert::None => t.good(),
+        BurnAlert::Elevated => t.warn(),
+        BurnAlert::PageSlow | BurnAlert::PageFast => t.bad(),
+    }
+}
+
+pub fn draw(app: &App, f: &mut Frame, area: Rect) {
+    let panel = if area.height >= 22 { 7 } else { 5 };
+    let [table_area, panel_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(panel)]).areas(area);
+    draw_table(app, f, table_area);
+    slo_panel::draw(app, f, panel_area);
+}
+
+fn cell_with_spark(value: String, style: Style, points: Option<&[(f64, f64)]>, t: &Theme, stale: bool) -> Cell<'static> {
+    let style = if stale { t.stale() } else { style };
+    let mut spans = vec![Span::styled(format!("{value:>7}"), style)];
+    if let Some(p) = points {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(spark(p, SPARK), if stale { t.stale() } else { t.dim() }));
+    }
+    Cell::from(Line::from(spans))
+}
+
+fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
+    let t = &app.theme;
+    let tg = &v.service.targets;
+    let age = v.figures_age(app.now);
+    let stale = is_stale(age, app.refresh, app.source.is_down());
+    let f = v.figures.as_ref();
+    let sp = v.sparks.as_ref();
+    let pick = |sel: fn(&crate::sources::prometheus::Sparks) -> &Vec<(f64, f64)>| {
+        if wide { Some(sp.map_or(&[][..], |s| sel(s).as_slice())) } else { None }
+    };
+    let up = match f.and_then(|f| f.up) {
+        Some((u, n)) => {
+            let st = if n == 0 { t.unknown() } else if u == n { t.good() } else if u == 0 { t.bad() } else { t.warn() };
+            Span::styled(format!("{u}/{n}"), if stale { t.stale() } else { st })
+        }
+        None => Span::styled(format::NONE, t.unknown()),
+    };
+    let rate = f.and_then(|f| f.rate);
+    let err = f.and_then(|f| f.error_ratio);
+    let p95 = f.and_then(|f| f.p95);
+    let avail = v.availability();
+    let budget = v.budget();
+    let burn = v.burn();
+    let alert = burn.alert(tg.window);
+    let budget_text = match budget {
+        None => format::NONE.to_string(),
+        Some(b) if wide => {
+            let filled = (b.remaining.clamp(0.0, 1.0) * 6.0).round() as usize;
+            format!("{:>4.0}% {}{}", b.remaining * 100.0, "█".repeat(filled), "░".repeat(6 - filled))
+        }
+        Some(b) => format!("{:.0}%", b.remaining * 100.0),
+    };
+    let budget_style = match budget {
+        None => t.unknown(),
+        Some(b) if b.exhausted() => t.bad(),
+        Some(b) if b.remaining < 0.25 => t.warn(),
+        Some(_) => t.good(),
+    };
+    let age_cell = match age {
+        None => Span::styled("waiting", t.dim()),
+        Some(a) if stale => Span::styled(format!("stale {}", crate::time::short(a)), t.stale()),
+        Some(a) => Span::styled(crate::time::short(a), t.dim()),
+    };
+    let name_style = if f.is_some_and(|f| !f.problems.is_empty()) { t.warn() } else { t.base() };
+    Row::new(vec![
+        Cell::from(Span::styled(crate::text::sanitize(&v.service.name).into_owned(), name_style)),
+        Cell::from(up),
+        cell_with_spark(format::rate(rate), t.base(), pick(|s| &s.rate), t, stale),
+        cell_with_spark(format::percent(err), verdict_style(t, tg.judge_error_ratio(err)), pick(|s| &s.error_ratio), t, stale),
+        cell_with_spark(format::latency(p95), verdict_style(t, tg.judge_latency(p95)), pick(|s| &s.p95), t, stale),
+        Cell::from(Span::styled(format::availability(avail), verdict_style(t, tg.judge_availability(avail)))),
+        Cell::from(Span::styled(budget_text, budget_style)),
+        Cell::from(Line::from(vec![
+            Span::styled(format::burn(burn.h1), burn_style(t, alert)),
+            Span::styled(" ", t.dim()),
+            Span::styled(format::burn(burn.h6), burn_style(t, alert)),
+        ])),
+        Cell::from(age_cell),
+    ])
+}
+
+fn draw_table(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let wide = area.width >= WIDE;
+    let title = format!(" Services ({}) ", app.services.len());
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
+    if app.services.is_empty() {
+        let msg = if app.source.last_ok.is_some() {
+            "No services: Prometheus has no `up` series yet, and the config lists none."
+        } else {
+            "Waiting for Prometheus…"
+        };
+        f.render_widget(Paragraph::new(msg).style(t.dim()).block(block), area);
+        return;
+    }
+    let spark_w = if wide { SPARK as u16 + 1 } else { 0 };
+    let widths = [
+        Constraint::Min(10),
+        Constraint::Length(5),
+        Constraint::Length(7 + spark_w),
+        Constraint::Length(7 + spark_w),
+        Constraint::Length(7 + spark_w),
+        Constraint::Length(8),
+        Constraint::Length(if wide { 12 } else { 5 }),
+        Constraint::Length(if wide { 11 } else { 10 }),
+        Constraint::Length(if wide { 12 } else { 8 }),
+    ];
+    let head = ["SERVICE", "UP", "   REQ/S", "  ERRORS", "     P95", "AVAIL", "BUDGET", "BURN 1h 6h", "AGE"];
+    let head = if wide {
+        head
+    } else {
+        ["SERVICE", "UP", "  REQ/S", " ERRORS", "    P95", "AVAIL", "BUDG", "BURN 1h/6h", "AGE"]
+    };
+    let header = Row::new(head.iter().map(|h| Cell::from(*h))).style(t.dim());
+    let rows: Vec<Row> = app.services.iter().map(|v| row(app, v, wide)).collect();
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1)
+        .row_highlight_style(t.selected())
+        .highlight_symbol("▶");
+    let mut state = TableState::default().with_selected(Some(app.selected));
+    f.render_stateful_widget(table, area, &mut state);
+}

@@ -1,0 +1,126 @@
+//! The SLA/SLO figures of one service: availability vs objective, error budget left (percent and time),
+//! burn rates over 1 h and 6 h with the workbook's paging thresholds, and current figures vs targets.
+use super::format;
+use super::overview::{burn_style, verdict_style};
+use crate::app::App;
+use crate::app::service_view::ServiceView;
+use crate::slo::{BurnAlert, BurnRates};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, LineGauge, Paragraph};
+
+pub fn draw(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let Some(v) = app.selected_service() else {
+        f.render_widget(Block::new().borders(Borders::ALL).border_style(t.border()), area);
+        return;
+    };
+    let tg = &v.service.targets;
+    let title = format!(
+        " {} · SLO {} over {} ",
+        crate::text::sanitize(&v.service.name),
+        format::availability(Some(tg.availability)),
+        crate::time::short(tg.window)
+    );
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let lines = lines(app, v);
+    let n = inner.height as usize;
+    // Budget gauge on its own line when there is room, after the availability line.
+    if n >= 5 {
+        let [a, g, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+        f.render_widget(Paragraph::new(lines[0].clone()), a);
+        draw_gauge(app, v, f, g);
+        f.render_widget(Paragraph::new(lines[2..].to_vec()), rest);
+    } else {
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+fn draw_gauge(app: &App, v: &ServiceView, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let Some(b) = v.budget() else {
+        f.render_widget(Paragraph::new(Line::from(vec![
+            Span::styled(" Error budget  ", t.dim()),
+            Span::styled("no traffic measured over the window yet", t.unknown()),
+        ])), area);
+        return;
+    };
+    let style = if b.exhausted() { t.bad() } else if b.remaining < 0.25 { t.warn() } else { t.good() };
+    let label = format!(
+        " Error budget  {:.1}% left · {} of {} ",
+        b.remaining * 100.0,
+        format::secs(b.remaining_secs),
+        format::secs(b.total_secs)
+    );
+    let gauge = LineGauge::default()
+        .ratio(b.remaining.clamp(0.0, 1.0))
+        .label(Span::styled(label, t.base()))
+        .filled_style(style)
+        .unfilled_style(t.dim());
+    f.render_widget(gauge, area);
+}
+
+fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let tg = &v.service.targets;
+    let avail = v.availability();
+    let slo_age = v.sparks.as_ref().map(|s| crate::time::short((app.now - s.at).to_std().unwrap_or_default()));
+    let mut out = vec![Line::from(vec![
+        Span::styled(" Availability  ", t.dim()),
+        Span::styled(format::availability(avail), verdict_style(t, tg.judge_availability(avail))),
+        Span::styled(format!(" over {} · objective {}", crate::time::short(tg.window), format::availability(Some(tg.availability))), t.dim()),
+        Span::styled(slo_age.map_or(" · waiting".into(), |a| format!(" · as of {a} ago")), t.dim()),
+    ])];
+    out.push(budget_line(app, v));
+    let burn = v.burn();
+    let (fast, slow) = BurnRates::thresholds(tg.window);
+    let alert = burn.alert(tg.window);
+    let verdict = match alert {
+        BurnAlert::None => "ok",
+        BurnAlert::Elevated => "burning faster than budget",
+        BurnAlert::PageSlow => "PAGE: 6h and 30m above threshold",
+        BurnAlert::PageFast => "PAGE: 1h and 5m above threshold",
+    };
+    out.push(Line::from(vec![
+        Span::styled(" Burn rate     ", t.dim()),
+        Span::styled(format!("1h {}", format::burn(burn.h1)), burn_style(t, alert)),
+        Span::styled(format!(" (5m {}) page ≥{fast:.1}× · ", format::burn(burn.m5)), t.dim()),
+        Span::styled(format!("6h {}", format::burn(burn.h6)), burn_style(t, alert)),
+        Span::styled(format!(" (30m {}) page ≥{slow:.1}× · ", format::burn(burn.m30)), t.dim()),
+        Span::styled(verdict, burn_style(t, alert)),
+    ]));
+    let f = v.figures.as_ref();
+    let err = f.and_then(|f| f.error_ratio);
+    let p95 = f.and_then(|f| f.p95);
+    out.push(Line::from(vec![
+        Span::styled(" Now (5m)      ", t.dim()),
+        Span::styled(format!("errors {}", format::percent(err)), verdict_style(t, tg.judge_error_ratio(err))),
+        Span::styled(format!(" / {} · ", format::percent(Some(tg.error_rate))), t.dim()),
+        Span::styled(format!("p95 {}", format::latency(p95)), verdict_style(t, tg.judge_latency(p95))),
+        Span::styled(format!(" / {}", format::latency(Some(tg.latency_p95.as_secs_f64()))), t.dim()),
+    ]));
+    if let Some(p) = f.and_then(|f| f.problems.first()) {
+        out.push(Line::from(Span::styled(format!(" ⚠ {p}"), t.warn())));
+    }
+    out
+}
+
+/// The budget as text, for panels too short for the gauge.
+fn budget_line(app: &App, v: &ServiceView) -> Line<'static> {
+    let t = &app.theme;
+    match v.budget() {
+        None => Line::from(Span::styled(" Error budget  —", t.unknown())),
+        Some(b) => Line::from(vec![
+            Span::styled(" Error budget  ", t.dim()),
+            Span::styled(
+                format!("{:.1}% left", b.remaining * 100.0),
+                if b.exhausted() { t.bad() } else if b.remaining < 0.25 { t.warn() } else { t.good() },
+            ),
+            Span::styled(format!(" · {} of {}", format::secs(b.remaining_secs), format::secs(b.total_secs)), t.dim()),
+        ]),
+    }
+}

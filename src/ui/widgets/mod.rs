@@ -1,0 +1,3 @@
+//! Small drawing helpers shared by screens.
+pub mod spark;
+pub use spark::spark;
