@@ -17,6 +17,8 @@ pub fn short(d: Duration) -> String {
         format!("{}m{:02}s", s / 60, s % 60)
     } else if s < 86_400 {
         format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s % 86_400 < 3600 {
+        format!("{}d", s / 86_400)
     } else {
         format!("{}d{}h", s / 86_400, (s % 86_400) / 3600)
     }
@@ -41,6 +43,7 @@ mod tests {
         assert_eq!(parse_duration("30d").unwrap(), Duration::from_secs(30 * 86_400));
         assert!(parse_duration("5x").unwrap_err().contains("like 500ms"));
         assert_eq!(short(Duration::from_secs(3725)), "1h02m");
+        assert_eq!(short(Duration::from_secs(30 * 86_400)), "30d");
         assert_eq!(promql(Duration::from_secs(1800)), "30m");
         assert_eq!(promql(Duration::from_secs(90)), "90s");
     }

@@ -75,6 +75,31 @@ actions! {
     ToggleView => "toggle_view", "table ↔ chart";
 }
 
+impl Action {
+    /// The footer's short label; `None` keeps the action out of the footer (it is still in help).
+    pub fn footer(self) -> Option<&'static str> {
+        use Action::*;
+        Some(match self {
+            Quit => "quit",
+            Help => "help",
+            NextScreen => "screens",
+            Open => "open",
+            Back => "back",
+            Refresh => "refresh",
+            NextRange => "range",
+            Explorer => "promql",
+            Edit => "edit",
+            RunQuery => "run",
+            StopEditing => "done",
+            Complete => "complete",
+            HistoryPrev => "history",
+            ToggleRangeQuery => "instant/range",
+            ToggleView => "table/chart",
+            _ => return None,
+        })
+    }
+}
+
 impl FromStr for Action {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -187,6 +212,18 @@ impl KeyMap {
             }
         }
         out.into_iter().map(|(a, keys)| (keys.join("/"), a.desc())).collect()
+    }
+
+    /// As [`describe`](Self::describe), without movement keys and with short labels.
+    pub fn describe_for_footer(&self, context: Context) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.context == context) {
+            let Some(label) = b.action.footer() else { continue };
+            if !out.iter().any(|(_, l)| *l == label) {
+                out.push((b.key.to_string(), label));
+            }
+        }
+        out
     }
 
     /// The first key bound to an action in a context (for the footer).

@@ -64,7 +64,11 @@ pub struct Service {
     pub job: String,
     pub targets: Targets,
     pub queries: Queries,
+    /// The rate window of the current figures (rate, error ratio, p95, saturation).
+    pub rate_window: Duration,
 }
+
+pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(5 * 60);
 
 impl Service {
     /// A service known only by its job label, with conventional queries and default targets.
@@ -74,6 +78,7 @@ impl Service {
             job: job.to_string(),
             targets,
             queries: Queries::conventional(job, "code"),
+            rate_window: DEFAULT_RATE_WINDOW,
         }
     }
 }
@@ -169,7 +174,8 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
             }
         }
         let targets = targets(&mut p, slo_defaults.clone(), s.slo.as_ref());
-        services.push(Service { name, job, targets, queries: q });
+        let rate_window = s.rate_window.map_or(DEFAULT_RATE_WINDOW, |d| d.0);
+        services.push(Service { name, job, targets, queries: q, rate_window });
     }
 
     let theme = match &raw.theme {

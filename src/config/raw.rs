@@ -85,6 +85,8 @@ pub struct RawService {
     pub job: Option<String>,
     /// Label holding the HTTP status code (`code` in client_golang, often `status`).
     pub status_label: Option<String>,
+    /// Rate window of the current figures (default 5m).
+    pub rate_window: Option<Dur>,
     pub slo: Option<Spanned<RawSlo>>,
     pub queries: Option<RawQueries>,
 }

@@ -1,5 +1,6 @@
 //! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
 use super::{detail, explorer, first_run, help, overview};
+use crate::app::keymap::Context;
 use crate::app::{App, Screen};
 use crate::sources::SourceState;
 use ratatui::Frame;
@@ -93,7 +94,7 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         spans.push(sep.clone());
         spans.push(Span::styled(format!("range {}", app.range_label()), t.dim()));
     }
-    let clock = app.now.format("%H:%M:%S UTC ").to_string();
+    let clock = app.now.format(" %H:%M:%S UTC ").to_string();
     let left = Line::from(spans);
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock.len() as u16)]).areas(area);
     f.render_widget(Paragraph::new(left).style(t.header()), l);
@@ -123,9 +124,10 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let ctx = app.context();
     let mut spans = Vec::new();
-    let mut entries = app.keys.describe(ctx);
-    if ctx != crate::app::keymap::Context::Editing {
-        entries.extend(app.keys.describe(crate::app::keymap::Context::Global));
+    // Movement keys are obvious and listed in help; the footer keeps to what a newcomer needs.
+    let mut entries = app.keys.describe_for_footer(ctx);
+    if ctx != Context::Editing {
+        entries.extend(app.keys.describe_for_footer(Context::Global));
     }
     for (keys, desc) in entries {
         spans.push(Span::styled(format!(" {keys}"), t.title()));

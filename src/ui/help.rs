@@ -21,7 +21,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     if ctx != Context::Editing {
         section("Everywhere", Context::Global, &mut lines);
     }
-    lines.push(Line::from(Span::styled("Keys can be changed in the config's [keys] tables. Any key closes this.", t.dim())));
+    lines.push(Line::from(Span::styled("Change keys in the config's [keys] tables.", t.dim())));
+    lines.push(Line::from(Span::styled("Any key closes this.", t.dim())));
     let w = area.width.min(64);
     let h = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };

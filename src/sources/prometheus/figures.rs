@@ -10,8 +10,6 @@ use std::time::Duration;
 
 const MIN: Duration = Duration::from_secs(60);
 
-/// The window for the service's current figures (rate, error ratio, p95, saturation).
-pub const CURRENT: Duration = Duration::from_secs(5 * 60);
 /// Short and long windows of the burn-rate alerts.
 pub const BURN_WINDOWS: [Duration; 4] = [
     Duration::from_secs(5 * 60),
@@ -60,16 +58,18 @@ pub struct DetailCharts {
     pub problems: Vec<Clean>,
 }
 
-/// The instant queries behind [`ServiceFigures`], in the order they are asked, exactly as sent.
-pub fn instant_queries(q: &Queries) -> Vec<String> {
+/// The instant queries behind [`ServiceFigures`], in the order they are asked, exactly as sent: up, the
+/// four current figures over the service's rate window, then the error ratio over each burn window.
+pub fn instant_queries(svc: &Service) -> Vec<String> {
+    let (q, w) = (&svc.queries, svc.rate_window);
     let mut v = vec![
         q.up.clone(),
-        Queries::at(&q.requests, CURRENT),
-        q.error_ratio(CURRENT),
-        Queries::at(&q.latency_p95, CURRENT),
-        Queries::at(&q.saturation, CURRENT),
+        Queries::at(&q.requests, w),
+        q.error_ratio(w),
+        Queries::at(&q.latency_p95, w),
+        Queries::at(&q.saturation, w),
     ];
-    v.extend(BURN_WINDOWS[1..].iter().map(|w| q.error_ratio(*w)));
+    v.extend(BURN_WINDOWS.iter().map(|w| q.error_ratio(*w)));
     v
 }
 
@@ -108,7 +108,7 @@ fn single(r: &Result<QueryOutcome, FetchError>, what: &str, problems: &mut Vec<C
 }
 
 pub async fn poll_figures(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> Result<ServiceFigures, FetchError> {
-    let qs = instant_queries(&svc.queries);
+    let qs = instant_queries(svc);
     let results = join_all(qs.iter().map(|q| p.query(q, at))).await;
     if let Some(e) = all_down(&results) {
         return Err(e);
@@ -130,9 +130,9 @@ pub async fn poll_figures(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> R
     let error_ratio = single(&results[2], "error ratio", &mut problems);
     let p95 = single(&results[3], "p95 latency", &mut problems);
     let saturation = single(&results[4], "saturation", &mut problems);
-    let mut window_ratios = [error_ratio, None, None, None];
-    for (i, r) in results[5..].iter().enumerate() {
-        window_ratios[i + 1] = single(r, "burn rate", &mut problems);
+    let mut window_ratios = [None; 4];
+    for (slot, r) in window_ratios.iter_mut().zip(&results[5..]) {
+        *slot = single(r, "burn rate", &mut problems);
     }
     Ok(ServiceFigures { at, up, rate, error_ratio, p95, saturation, window_ratios, problems })
 }

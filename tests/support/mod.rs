@@ -1,0 +1,149 @@
+//! Real parts for integration tests: a Prometheus and a node_exporter (Debian packages `prometheus` and
+//! `prometheus-node-exporter`, installed by `scripts/test.sh`) on ephemeral loopback ports, and a test
+//! exporter of known counters and histograms served by axum.
+#![allow(dead_code)]
+
+pub mod exporter;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn which(names: &[&str]) -> PathBuf {
+    for n in names {
+        for dir in ["/usr/bin", "/usr/local/bin", "/usr/sbin"] {
+            let p = Path::new(dir).join(n);
+            if p.exists() {
+                return p;
+            }
+        }
+    }
+    panic!("{names:?} not installed: run scripts/test.sh, which installs the Debian packages the tests need")
+}
+
+/// A child process killed (and reaped) on drop.
+pub struct Proc {
+    child: Child,
+}
+
+impl Proc {
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub struct NodeExporter {
+    pub port: u16,
+    _proc: Proc,
+}
+
+impl NodeExporter {
+    pub fn start() -> Self {
+        let port = free_port();
+        let child = Command::new(which(&["prometheus-node-exporter", "node_exporter"]))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            // Keep it quick and quiet: a few collectors are plenty for the tests.
+            .args(["--collector.disable-defaults", "--collector.cpu", "--collector.loadavg", "--collector.meminfo"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start node_exporter");
+        let n = NodeExporter { port, _proc: Proc { child } };
+        wait_http(&format!("http://127.0.0.1:{port}/metrics"));
+        n
+    }
+}
+
+pub struct Prometheus {
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    proc: Option<Proc>,
+}
+
+impl Prometheus {
+    /// Scrape every second: `shop` (the test exporter), `node` (node_exporter plus one dead target).
+    pub fn start(shop_port: u16, node_port: u16) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dead = free_port();
+        let cfg = format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n\
+             \x20 - job_name: shop\n    static_configs: [{{targets: ['127.0.0.1:{shop_port}']}}]\n\
+             \x20 - job_name: node\n    static_configs: [{{targets: ['127.0.0.1:{node_port}', '127.0.0.1:{dead}']}}]\n"
+        );
+        std::fs::write(dir.path().join("prometheus.yml"), cfg).expect("write config");
+        let mut p = Prometheus { port: free_port(), dir, proc: None };
+        p.restart();
+        p
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill();
+        }
+    }
+
+    /// Start (again) on the same port and data directory.
+    pub fn restart(&mut self) {
+        self.kill();
+        let d = self.dir.path();
+        let child = Command::new(which(&["prometheus"]))
+            .arg(format!("--config.file={}", d.join("prometheus.yml").display()))
+            .arg(format!("--storage.tsdb.path={}", d.join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{}", self.port))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(d.join("prometheus.log")).map(Stdio::from).unwrap_or(Stdio::null()))
+            .spawn()
+            .expect("start prometheus");
+        self.proc = Some(Proc { child });
+        wait_http(&format!("{}/-/ready", self.url()));
+    }
+
+    /// Block until `expr` returns at least one series (data has been scraped and rates exist).
+    pub fn wait_for(&self, expr: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let url = format!("{}/api/v1/query", self.url());
+        loop {
+            let body = get_json(&url, &[("query", expr)]);
+            if body.as_ref().is_some_and(|b| b["data"]["result"].as_array().is_some_and(|r| !r.is_empty())) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "Prometheus never had data for {expr}");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+/// A blocking GET through curl (installed by scripts/test.sh), returning the JSON body.
+pub fn get_json(url: &str, q: &[(&str, &str)]) -> Option<serde_json::Value> {
+    let url = reqwest::Url::parse_with_params(url, q).ok()?;
+    let out = Command::new("curl").args(["-sf", "--max-time", "5", url.as_str()]).output().ok()?;
+    serde_json::from_slice(&out.stdout).ok()
+}
+
+fn wait_http(url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let ok = Command::new("curl").args(["-sf", "-o", "/dev/null", "--max-time", "2", url]).status();
+        if ok.is_ok_and(|s| s.success()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{url} did not come up within 30 s");
+}
