@@ -202,7 +202,7 @@ impl KeyMap {
             .map(|b| b.action)
     }
 
-    /// Bindings for a context, one entry per action with all its keys: `j/↓  move down`.
+    /// Bindings for a context, one entry per action with all its keys: `j, ↓  move down`.
     pub fn describe(&self, context: Context) -> Vec<(String, &'static str)> {
         let mut out: Vec<(Action, Vec<String>)> = Vec::new();
         for b in self.bindings.iter().filter(|b| b.context == context) {
@@ -211,7 +211,7 @@ impl KeyMap {
                 None => out.push((b.action, vec![b.key.to_string()])),
             }
         }
-        out.into_iter().map(|(a, keys)| (keys.join("/"), a.desc())).collect()
+        out.into_iter().map(|(a, keys)| (keys.join(", "), a.desc())).collect()
     }
 
     /// As [`describe`](Self::describe), without movement keys and with short labels.

@@ -95,7 +95,7 @@ fn draw_targets(app: &App, f: &mut Frame, area: Rect) {
     });
     let table = Table::new(
         rows,
-        [Constraint::Min(16), Constraint::Length(7), Constraint::Length(10), Constraint::Length(8), Constraint::Fill(2)],
+        [Constraint::Fill(2), Constraint::Length(6), Constraint::Length(9), Constraint::Length(6), Constraint::Fill(3)],
     )
     .header(Row::new(["INSTANCE", "HEALTH", "SCRAPED", "TOOK", "ERROR"]).style(t.dim()))
     .block(block)

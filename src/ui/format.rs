@@ -48,7 +48,7 @@ pub fn latency(seconds: Option<f64>) -> String {
 pub fn burn(v: Option<f64>) -> String {
     match v {
         None => NONE.into(),
-        Some(b) if b >= 100.0 => format!("{b:.0}×"),
+        Some(b) if b >= 10.0 => format!("{b:.0}×"),
         Some(b) => format!("{b:.1}×"),
     }
 }
@@ -83,7 +83,8 @@ mod tests {
         assert_eq!(availability(Some(0.99962)), "99.962%");
         assert_eq!(latency(Some(0.1425)), "142ms");
         assert_eq!(latency(Some(1.5)), "1.50s");
-        assert_eq!(burn(Some(14.4)), "14.4×");
+        assert_eq!(burn(Some(14.4)), "14×");
+        assert_eq!(burn(Some(0.45)), "0.5×");
         assert_eq!(number(0.5), "0.5");
         assert_eq!(number(1e-9), "1.000e-9");
         assert_eq!(secs(-90.0), "-1m30s");

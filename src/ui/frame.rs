@@ -5,7 +5,7 @@ use crate::app::{App, Screen};
 use crate::sources::SourceState;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -70,34 +70,38 @@ fn source_span(app: &App) -> Span<'static> {
 
 fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let sep = Span::styled(" │ ", t.dim());
-    let mut spans = vec![
-        Span::styled(" watchpost", t.title()),
-        sep.clone(),
-        Span::styled(crate::text::sanitize(&app.estate).into_owned(), t.base().add_modifier(ratatui::style::Modifier::BOLD)),
+    let clock = app.now.format(" %H:%M:%S UTC ").to_string();
+    // Parts in order of importance; the least important go first when the line is too narrow.
+    let mut parts: Vec<(u8, Span<'static>)> = vec![
+        (0, Span::styled(" watchpost", t.title())),
+        (2, Span::styled(crate::text::sanitize(&app.estate).into_owned(), t.base().add_modifier(Modifier::BOLD))),
     ];
     if app.has_source {
-        spans.push(sep.clone());
-        spans.push(source_span(app));
-        spans.push(sep.clone());
-        spans.push(match app.refresh_age() {
+        parts.push((0, source_span(app)));
+        parts.push((1, match app.refresh_age() {
             Some(age) => {
-                let style = if crate::app::service_view::is_stale(Some(age), app.refresh, app.source.is_down()) {
-                    t.stale()
-                } else {
-                    t.dim()
-                };
-                Span::styled(format!("updated {} ago", crate::time::short(age)), style)
+                let stale = crate::app::service_view::is_stale(Some(age), app.refresh, app.source.is_down());
+                Span::styled(format!("updated {} ago", crate::time::short(age)), if stale { t.stale() } else { t.dim() })
             }
             None => Span::styled("waiting for data", t.dim()),
-        });
-        spans.push(sep.clone());
-        spans.push(Span::styled(format!("range {}", app.range_label()), t.dim()));
+        }));
+        parts.push((3, Span::styled(format!("range {}", app.range_label()), t.dim())));
     }
-    let clock = app.now.format(" %H:%M:%S UTC ").to_string();
-    let left = Line::from(spans);
+    let room = area.width.saturating_sub(clock.len() as u16) as usize;
+    let width = |p: &[(u8, Span)]| p.iter().map(|(_, s)| s.width() + 3).sum::<usize>();
+    while width(&parts) > room && parts.len() > 1 {
+        let Some(i) = parts.iter().enumerate().max_by_key(|(_, (prio, _))| *prio).map(|(i, _)| i) else { break };
+        parts.remove(i);
+    }
+    let mut spans = Vec::new();
+    for (i, (_, s)) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" │ ", t.dim()));
+        }
+        spans.push(s);
+    }
     let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(clock.len() as u16)]).areas(area);
-    f.render_widget(Paragraph::new(left).style(t.header()), l);
+    f.render_widget(Paragraph::new(Line::from(spans)).style(t.header()), l);
     f.render_widget(Paragraph::new(clock).style(t.header()), r);
 }
 

@@ -59,6 +59,9 @@ fn draw_gauge(app: &App, v: &ServiceView, f: &mut Frame, area: Rect) {
     let gauge = LineGauge::default()
         .ratio(b.remaining.clamp(0.0, 1.0))
         .label(Span::styled(label, t.base()))
+        // Distinct glyphs, so the gauge reads without colour too (NO_COLOR, monochrome terminals).
+        .filled_symbol("█")
+        .unfilled_symbol("░")
         .filled_style(style)
         .unfilled_style(t.dim());
     f.render_widget(gauge, area);
@@ -97,7 +100,7 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
     let err = f.and_then(|f| f.error_ratio);
     let p95 = f.and_then(|f| f.p95);
     out.push(Line::from(vec![
-        Span::styled(" Now (5m)      ", t.dim()),
+        Span::styled(format!(" Now ({:<4})     ", crate::time::promql(v.service.rate_window)), t.dim()),
         Span::styled(format!("errors {}", format::percent(err)), verdict_style(t, tg.judge_error_ratio(err))),
         Span::styled(format!(" / {} · ", format::percent(Some(tg.error_rate))), t.dim()),
         Span::styled(format!("p95 {}", format::latency(p95)), verdict_style(t, tg.judge_latency(p95))),

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod exporter;
+pub mod fixtures;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
