@@ -1,5 +1,5 @@
 //! From TOML text to a validated [`Config`]: every problem found is reported with its position.
-use super::error::{ConfigError, Located, with_suggestion};
+use super::error::{ConfigError, Located, nearest, with_suggestion};
 use super::keys::KeySpec;
 use super::queries::{self, Queries};
 use super::raw::{RawConfig, RawPrometheus, RawSecret, RawSlo};
@@ -192,13 +192,12 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let mut keys = Vec::new();
     for (ctx, table) in &raw.keys {
         let Ok(context) = ctx.get_ref().parse::<Context>() else {
-            let known = Context::ALL.iter().map(|c| c.name());
-            let msg = format!(
-                "unknown key context `{}`: expected one of {}",
-                ctx.get_ref(),
-                known.clone().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-            );
-            p.at(ctx.span(), with_suggestion(&msg.replace("unknown key context", "unknown variant")));
+            let known: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
+            let hint = nearest(ctx.get_ref(), known.iter().copied())
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            let msg = format!("unknown key context `{}`: expected one of {}{hint}", ctx.get_ref(), known.join(", "));
+            p.at(ctx.span(), msg);
             continue;
         };
         for (key, action) in table {
@@ -216,6 +215,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
     }
 
     if !p.found.is_empty() {
+        p.found.sort_by_key(|l| (l.line, l.col));
         return Err(ConfigError::Invalid(p.found));
     }
     let estate = raw

@@ -51,23 +51,34 @@ impl Queries {
     }
 }
 
-/// Parse a query as Prometheus would, with `$window` set. On error: the message and, when the parser
-/// names one, the byte offset in the query as written.
+/// Parse a query as Prometheus would, with `$window` set. On error: the message and the byte offset in
+/// the query as written where the error is.
 pub fn check(query: &str) -> Result<(), (String, Option<usize>)> {
     let probe = query.replace(WINDOW, "5m");
     match promql_parser::parser::parse(&probe) {
         Ok(_) => Ok(()),
         Err(e) => {
-            let pos = offset_in(&e).map(|p| map_back(query, p));
+            let pos = locate(&probe, &e).map(|p| map_back(query, p));
             Err((e, pos))
         }
     }
 }
 
-/// Parsers report positions as `... at position N` or `N:M`; take the first number we can trust.
-fn offset_in(msg: &str) -> Option<usize> {
-    let after = msg.rsplit_once("position ").map(|(_, r)| r)?;
-    after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+/// The parser names no position, so find one: the shortest prefix of the query that fails with the same
+/// message ends at the offending character (an unclosed `(`, a stray `)`, a dangling operator). An
+/// unknown function is pointed at by its name.
+fn locate(probe: &str, msg: &str) -> Option<usize> {
+    if let Some(name) = msg.strip_prefix("unknown function with name '").and_then(|r| r.strip_suffix('\'')) {
+        return probe.find(&format!("{name}("));
+    }
+    if probe.len() > 4096 {
+        return None;
+    }
+    probe
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .find(|&end| promql_parser::parser::parse(&probe[..end]).err().as_deref() == Some(msg))
+        .map(|end| probe[..end].char_indices().last().map_or(0, |(i, _)| i))
 }
 
 /// A position in the probe (with `5m`) back to the query as written (with `$window`).
@@ -100,8 +111,11 @@ mod tests {
         assert_eq!(Queries::at(&q.requests, Duration::from_secs(3600)).matches("[1h]").count(), 1);
     }
     #[test]
-    fn bad_query_is_refused() {
-        assert!(check("sum(rate(x[5m])").is_err());
-        assert!(check("rate(x[$window]) +").is_err());
+    fn bad_query_is_located() {
+        assert_eq!(check("sum(rate(x[5m])").unwrap_err().1, Some(3), "the unclosed `(` of sum");
+        assert_eq!(check("rate(x[$window)").unwrap_err().1, Some(14), "the `)` inside brackets");
+        let (msg, pos) = check("rate(x[$window]) + nosuch(y)").unwrap_err();
+        assert!(msg.contains("nosuch"));
+        assert_eq!(pos, Some(19));
     }
 }

@@ -1,0 +1,88 @@
+//! Every file in tests/configs/valid passes `watchpost config check`; every file in tests/configs/invalid
+//! fails it, non-zero, with the lines of its `.err` file in the message (file:line:col, what was found,
+//! what was expected, the nearest valid key). The real binary is run, as a user would.
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_watchpost"));
+    c.env_remove("WATCHPOST_CONFIG").env_remove("PROMETHEUS_URL").env("HOME", env!("CARGO_TARGET_TMPDIR"));
+    c.env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR")).env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"));
+    c.stdin(Stdio::null());
+    c
+}
+
+fn files(dir: &str) -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs").join(dir);
+    let mut v: Vec<_> = std::fs::read_dir(&dir)
+        .expect("config dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no configs in {}", dir.display());
+    v
+}
+
+#[test]
+fn valid_configs_pass() {
+    let mut all = files("valid");
+    all.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/config.example.toml"));
+    for f in all {
+        let out = bin().args(["config", "check"]).arg(&f).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{} should pass:\n{stderr}", f.display());
+        assert!(String::from_utf8_lossy(&out.stdout).contains(": ok"), "{}", f.display());
+    }
+}
+
+#[test]
+fn invalid_configs_fail_precisely() {
+    for f in files("invalid") {
+        let want = std::fs::read_to_string(f.with_extension("err")).expect("a .err file beside each invalid config");
+        let out = bin().args(["config", "check"]).arg(&f).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{} must fail:\n{stderr}", f.display());
+        for line in want.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(stderr.contains(line), "{}: expected `{line}` in:\n{stderr}", f.display());
+        }
+        assert!(stderr.contains(" | "), "the offending line is quoted:\n{stderr}");
+    }
+}
+
+#[test]
+fn bad_config_draws_nothing() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/invalid/bad-promql.toml");
+    let out = bin().arg("--config").arg(&f).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "nothing drawn: {:?}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad-promql.toml:7:16"));
+}
+
+#[test]
+fn config_is_found_through_the_environment_then_xdg() {
+    let valid = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/minimal.toml");
+    let out = bin().args(["config", "check"]).env("WATCHPOST_CONFIG", &valid).output().expect("run");
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("minimal.toml: ok"));
+
+    let xdg = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(xdg.path().join("watchpost")).expect("mkdir");
+    std::fs::copy(&valid, xdg.path().join("watchpost/config.toml")).expect("copy");
+    let out = bin().args(["config", "check"]).env("XDG_CONFIG_HOME", xdg.path()).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("watchpost/config.toml: ok"));
+
+    let out = bin().args(["config", "check"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "nothing to check is an error");
+}
+
+#[test]
+fn version_and_help() {
+    let out = bin().arg("--version").output().expect("run");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("watchpost {}", env!("CARGO_PKG_VERSION")));
+    let out = bin().arg("--help").output().expect("run");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in ["--config", "--log-level", "config", "query"] {
+        assert!(help.contains(word), "--help lacks {word}:\n{help}");
+    }
+}
