@@ -9,6 +9,10 @@ use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether the terminal is in our modes; restoring is done once, whoever gets there first.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 pub struct Tui {
     term: Terminal<CrosstermBackend<Stdout>>,
@@ -18,6 +22,7 @@ impl Tui {
     pub fn enter() -> io::Result<Self> {
         install_panic_hook();
         enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
         let mut out = io::stdout();
         if let Err(e) = execute!(out, EnterAlternateScreen, cursor::Hide) {
             restore();
@@ -41,9 +46,12 @@ impl Drop for Tui {
     }
 }
 
-/// Leave the terminal as we found it. Safe to call more than once; errors are ignored (the terminal
-/// may already be gone).
+/// Leave the terminal as we found it. Only the first call acts; errors are ignored (the terminal may
+/// already be gone).
 pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = disable_raw_mode();
     let mut out = io::stdout();
     let _ = execute!(out, LeaveAlternateScreen, cursor::Show);

@@ -30,6 +30,10 @@ pub async fn run(config: &Config, tui: &mut Tui) -> Result<Exit> {
     // The first frame goes out before any backend has answered.
     tui.draw(&app)?;
     app.take_dirty();
+    // For the test that proves a panic restores the terminal; nothing else sets this.
+    if std::env::var_os("WATCHPOST_TEST_PANIC").is_some() {
+        panic!("WATCHPOST_TEST_PANIC is set");
+    }
 
     if let Some(src) = &config.prometheus {
         let prom = Prometheus::new(src).map_err(|e| eyre!("prometheus client: {e}"))?;

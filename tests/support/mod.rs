@@ -5,6 +5,7 @@
 
 pub mod exporter;
 pub mod fixtures;
+pub mod pty;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
