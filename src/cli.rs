@@ -75,7 +75,8 @@ pub fn config_check(path: Option<PathBuf>, flag: Option<PathBuf>) -> ExitCode {
             Found::Nothing => {
                 eprintln!(
                     "error: no config file to check (looked at $WATCHPOST_CONFIG and {})",
-                    config::find::default_path().map_or("~/.config/watchpost/config.toml".into(), |p| p.display().to_string())
+                    config::find::default_path()
+                        .map_or("~/.config/watchpost/config.toml".into(), |p| p.display().to_string())
                 );
                 return ExitCode::FAILURE;
             }
@@ -83,11 +84,18 @@ pub fn config_check(path: Option<PathBuf>, flag: Option<PathBuf>) -> ExitCode {
     };
     match config::load_file(&path) {
         Ok(c) => {
-            let src = c.prometheus.as_ref().map_or("no Prometheus source".to_string(), |p| format!("Prometheus at {}", p.url));
+            let src = c
+                .prometheus
+                .as_ref()
+                .map_or("no Prometheus source".to_string(), |p| format!("Prometheus at {}", p.url));
             let svc = if c.discover {
                 "services discovered from `up`".to_string()
             } else {
-                format!("{} service(s): {}", c.services.len(), c.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "))
+                format!(
+                    "{} service(s): {}",
+                    c.services.len(),
+                    c.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                )
             };
             println!("{}: ok — {src}; {svc}; refresh every {}", path.display(), crate::time::short(c.refresh));
             ExitCode::SUCCESS
@@ -110,7 +118,8 @@ pub fn parse_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> 
         return Ok(now - chrono::Duration::from_std(d).map_err(|e| e.to_string())?);
     }
     if let Ok(secs) = s.parse::<f64>() {
-        return DateTime::from_timestamp_millis((secs * 1000.0) as i64).ok_or_else(|| format!("time `{s}` is out of range"));
+        return DateTime::from_timestamp_millis((secs * 1000.0) as i64)
+            .ok_or_else(|| format!("time `{s}` is out of range"));
     }
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -139,7 +148,8 @@ pub fn parse_range(s: &str, now: DateTime<Utc>) -> Result<(DateTime<Utc>, DateTi
 /// JSON from a server, re-encoded so that no control, bidi or zero-width character reaches the terminal
 /// raw (serde_json escapes only C0 controls inside strings).
 pub fn safe_json(body: &[u8]) -> Result<String, String> {
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("the server sent invalid JSON: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("the server sent invalid JSON: {e}"))?;
     let s = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -169,7 +179,8 @@ pub fn render_table(result: &QueryResult) -> String {
             for s in series {
                 out.push_str(&format!("{}\n", s.display_name()));
                 for (t, v) in &s.points {
-                    let at = DateTime::from_timestamp_millis((t * 1000.0) as i64).map_or(t.to_string(), |d| d.to_rfc3339());
+                    let at =
+                        DateTime::from_timestamp_millis((t * 1000.0) as i64).map_or(t.to_string(), |d| d.to_rfc3339());
                     out.push_str(&format!("  {at}  {}\n", format::number(*v)));
                 }
             }
@@ -208,7 +219,12 @@ pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
             None => ("api/v1/query", vec![("query", args.expr.clone()), ("time", ts(now))]),
             Some((s, e, step)) => (
                 "api/v1/query_range",
-                vec![("query", args.expr.clone()), ("start", ts(s)), ("end", ts(e)), ("step", step.as_secs_f64().to_string())],
+                vec![
+                    ("query", args.expr.clone()),
+                    ("start", ts(s)),
+                    ("end", ts(e)),
+                    ("step", step.as_secs_f64().to_string()),
+                ],
             ),
         };
         return match prom.raw(path, &q).await {

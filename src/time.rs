@@ -3,9 +3,8 @@ use std::time::Duration;
 
 /// Parse `250ms`, `30s`, `5m`, `2h`, `30d`, `1w` or combinations (`1h30m`).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim()).map_err(|_| {
-        format!("invalid duration `{s}`: expected a number with a unit, like 500ms, 30s, 5m, 2h or 30d")
-    })
+    humantime::parse_duration(s.trim())
+        .map_err(|_| format!("invalid duration `{s}`: expected a number with a unit, like 500ms, 30s, 5m, 2h or 30d"))
 }
 
 /// Compact human form: `42s`, `3m12s`, `5h04m`, `12d3h`.
@@ -28,7 +27,7 @@ pub fn short(d: Duration) -> String {
 pub fn promql(d: Duration) -> String {
     let s = d.as_secs().max(1);
     for (unit, n) in [("d", 86_400), ("h", 3600), ("m", 60)] {
-        if s % n == 0 {
+        if s.is_multiple_of(n) {
             return format!("{}{unit}", s / n);
         }
     }

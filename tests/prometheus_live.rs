@@ -89,7 +89,13 @@ async fn console_matches_prometheus_and_survives_its_death() {
     app.on_update(Update::Figures { service: 0, figures: figs.clone() });
     app.on_update(Update::Figures { service: 1, figures: node_figs });
     let s = screen(&app, 120, 40);
-    for want in [format::rate(figs.rate), format::percent(figs.error_ratio), format::latency(figs.p95), "1/1".into(), "1/2".into()] {
+    for want in [
+        format::rate(figs.rate),
+        format::percent(figs.error_ratio),
+        format::latency(figs.p95),
+        "1/1".into(),
+        "1/2".into(),
+    ] {
         assert!(s.contains(&want), "screen lacks {want}:\n{s}");
     }
     assert!(s.contains("10.0/s") && s.contains("1.00%"), "{s}");

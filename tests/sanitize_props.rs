@@ -7,7 +7,9 @@ fn hostile_char() -> impl Strategy<Value = char> {
         any::<char>(),
         (0u32..0x20).prop_map(|u| char::from_u32(u).unwrap()),
         (0x7fu32..0xa0).prop_map(|u| char::from_u32(u).unwrap()),
-        prop::sample::select(vec!['\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{200f}', '\u{feff}', '\u{2028}']),
+        prop::sample::select(vec![
+            '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{200f}', '\u{feff}', '\u{2028}'
+        ]),
     ]
 }
 

@@ -165,8 +165,12 @@ impl Explorer {
         self.notice = None;
         let target = completion_target(&self.before_cursor());
         let (pool, prefix): (Vec<&str>, String) = match &target {
-            CompletionTarget::Metric { prefix } => (self.metric_names.iter().map(Clean::as_str).collect(), prefix.clone()),
-            CompletionTarget::LabelName { prefix } => (self.label_names.iter().map(Clean::as_str).collect(), prefix.clone()),
+            CompletionTarget::Metric { prefix } => {
+                (self.metric_names.iter().map(Clean::as_str).collect(), prefix.clone())
+            }
+            CompletionTarget::LabelName { prefix } => {
+                (self.label_names.iter().map(Clean::as_str).collect(), prefix.clone())
+            }
             CompletionTarget::LabelValue { label, prefix } => match self.label_values.get(label) {
                 Some(v) => (v.iter().map(Clean::as_str).collect(), prefix.clone()),
                 None => {
@@ -240,8 +244,10 @@ mod tests {
     }
     #[test]
     fn completes_and_remembers() {
-        let mut e = Explorer::default();
-        e.metric_names = vec!["node_load1".into(), "node_load5".into(), "up".into()];
+        let mut e = Explorer {
+            metric_names: vec!["node_load1".into(), "node_load5".into(), "up".into()],
+            ..Default::default()
+        };
         e.input.insert_str("node_l");
         e.complete();
         assert_eq!(e.text(), "node_load");

@@ -52,9 +52,9 @@ impl App {
         let rows = match self.screen {
             Screen::Overview => self.services.len(),
             Screen::Detail => self.selected_service().map_or(0, |s| s.detail.targets.len()),
-            Screen::Explorer => self.explorer.result.as_ref().map_or(0, |r| {
-                r.outcome.as_ref().map_or(0, |o| o.result.series().len())
-            }),
+            Screen::Explorer => {
+                self.explorer.result.as_ref().map_or(0, |r| r.outcome.as_ref().map_or(0, |o| o.result.series().len()))
+            }
         };
         match action {
             Action::Quit => self.quit = true,

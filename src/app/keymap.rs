@@ -174,9 +174,7 @@ impl Default for KeyMap {
             (Editing, KeySpec::ctrl('t'), ToggleRangeQuery),
             (Editing, KeySpec::ctrl('c'), Quit),
         ];
-        KeyMap {
-            bindings: table.iter().map(|&(context, key, action)| Binding { context, key, action }).collect(),
-        }
+        KeyMap { bindings: table.iter().map(|&(context, key, action)| Binding { context, key, action }).collect() }
     }
 }
 

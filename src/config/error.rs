@@ -19,7 +19,10 @@ pub struct Located {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConfigError {
     /// The file could not be read at all.
-    Io { path: PathBuf, message: String },
+    Io {
+        path: PathBuf,
+        message: String,
+    },
     Invalid(Vec<Located>),
 }
 
@@ -33,14 +36,7 @@ impl ConfigError {
         let source_line = text[line_start..].lines().next().unwrap_or("").to_string();
         let end = span.end.clamp(start, text.len());
         let width = text[start..end].lines().next().map_or(1, |l| l.chars().count().max(1));
-        Located {
-            path: path.to_path_buf(),
-            line,
-            col,
-            message: message.into(),
-            source_line,
-            width,
-        }
+        Located { path: path.to_path_buf(), line, col, message: message.into(), source_line, width }
     }
 
     pub fn problems(&self) -> &[Located] {

@@ -87,9 +87,7 @@ impl Config {
     /// No file: `PROMETHEUS_URL` if set (every job with an `up` series), else nothing to watch yet.
     pub fn from_env(prometheus_url: Option<&str>) -> Result<Self, String> {
         let prometheus = match prometheus_url {
-            Some(u) => Some(PrometheusSource::new(
-                parse_url(u).map_err(|e| format!("PROMETHEUS_URL: {e}"))?,
-            )),
+            Some(u) => Some(PrometheusSource::new(parse_url(u).map_err(|e| format!("PROMETHEUS_URL: {e}"))?)),
             None => None,
         };
         Ok(Config {

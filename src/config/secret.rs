@@ -25,7 +25,10 @@ pub enum Auth {
     #[default]
     None,
     Bearer(Secret),
-    Basic { username: String, password: Secret },
+    Basic {
+        username: String,
+        password: Secret,
+    },
 }
 
 /// Read a secret from the environment or a file; the error says which one is missing and why.

@@ -39,17 +39,12 @@ pub enum BurnAlert {
 impl BurnRates {
     /// Thresholds (1 h, 6 h) for this SLO window: 14.4 and 6 for 30 days.
     pub fn thresholds(window: Duration) -> (f64, f64) {
-        (
-            threshold(0.02, window, Duration::from_secs(3600)),
-            threshold(0.05, window, Duration::from_secs(6 * 3600)),
-        )
+        (threshold(0.02, window, Duration::from_secs(3600)), threshold(0.05, window, Duration::from_secs(6 * 3600)))
     }
 
     pub fn alert(&self, window: Duration) -> BurnAlert {
         let (fast, slow) = Self::thresholds(window);
-        let above = |long: Option<f64>, short: Option<f64>, t: f64| {
-            matches!((long, short), (Some(l), Some(s)) if l >= t && s >= t)
-        };
+        let above = |long: Option<f64>, short: Option<f64>, t: f64| matches!((long, short), (Some(l), Some(s)) if l >= t && s >= t);
         if above(self.h1, self.m5, fast) {
             BurnAlert::PageFast
         } else if above(self.h6, self.m30, slow) {

@@ -14,15 +14,25 @@ use url::Url;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FetchError {
-    CircuitOpen { retry_in: Duration },
+    CircuitOpen {
+        retry_in: Duration,
+    },
     Timeout(Duration),
     Connect(Clean),
     /// HTTP error status with the (sanitized, truncated) body.
-    Status { code: u16, body: Clean },
-    TooLarge { limit: u64 },
+    Status {
+        code: u16,
+        body: Clean,
+    },
+    TooLarge {
+        limit: u64,
+    },
     Decode(Clean),
     /// The backend understood and refused (Prometheus `status: error`), e.g. a bad query.
-    Api { kind: Clean, message: Clean },
+    Api {
+        kind: Clean,
+        message: Clean,
+    },
 }
 
 impl FetchError {
@@ -139,10 +149,7 @@ impl HttpClient {
             }
         }
         let started = Instant::now();
-        let result = (|| self.get_once(path, query))
-            .retry(self.retry)
-            .when(FetchError::is_transient)
-            .await;
+        let result = (|| self.get_once(path, query)).retry(self.retry).when(FetchError::is_transient).await;
         self.note(&result, started.elapsed());
         result
     }
@@ -185,7 +192,8 @@ impl HttpClient {
     }
 
     fn note_open(&self, until: Instant) {
-        let retry_at = Utc::now() + chrono::Duration::from_std(until.saturating_duration_since(Instant::now())).unwrap_or_default();
+        let retry_at = Utc::now()
+            + chrono::Duration::from_std(until.saturating_duration_since(Instant::now())).unwrap_or_default();
         self.health.send_if_modified(|h| {
             let changed = h.state != SourceState::CircuitOpen;
             h.state = SourceState::CircuitOpen;
@@ -199,7 +207,11 @@ impl HttpClient {
         let server_failed = matches!(result, Err(e) if e.is_server_failure());
         let breaker_state = {
             let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
-            if server_failed { b.record_failure(now) } else { b.record_success() }
+            if server_failed {
+                b.record_failure(now)
+            } else {
+                b.record_success()
+            }
             b.state()
         };
         let utc = Utc::now();

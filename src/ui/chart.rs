@@ -55,7 +55,11 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
         .enumerate()
         .map(|(i, pts)| {
             let color = if i == 0 || t.monochrome { spec.color } else { PALETTE_SHIFT[(i - 1) % PALETTE_SHIFT.len()] };
-            Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(Style::new().fg(color)).data(pts)
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::new().fg(color))
+                .data(pts)
         })
         .collect();
     if !target_line.is_empty() {

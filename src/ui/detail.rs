@@ -60,7 +60,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let specs = [
         (c1, "Request rate (/s)", &charts.rate, t.chart_rate, None, (|x| format::rate(Some(x))) as fn(f64) -> String),
         (c2, "Error ratio", &charts.error_ratio, t.chart_errors, Some(tg.error_rate), |x| format::percent(Some(x))),
-        (c3, "p95 latency", &charts.p95, t.chart_latency, Some(tg.latency_p95.as_secs_f64()), |x| format::latency(Some(x))),
+        (c3, "p95 latency", &charts.p95, t.chart_latency, Some(tg.latency_p95.as_secs_f64()), |x| {
+            format::latency(Some(x))
+        }),
         (c4, "Saturation", &charts.saturation, t.chart_saturation, None, format::number),
     ];
     for (area, title, series, color, target, fmt) in specs {

@@ -45,16 +45,25 @@ fn draw_result(app: &App, f: &mut Frame, area: Rect) {
             Some(_) => "running…",
             None => "Type a query and press Enter. Tab completes metric names, labels and values.",
         };
-        f.render_widget(Paragraph::new(msg).style(t.dim()).block(Block::new().borders(Borders::ALL).border_style(t.border())), area);
+        f.render_widget(
+            Paragraph::new(msg).style(t.dim()).block(Block::new().borders(Borders::ALL).border_style(t.border())),
+            area,
+        );
         return;
     };
     let age = crate::time::short((app.now - r.at).to_std().unwrap_or_default());
-    let title = format!(" {} · {age} ago{} ", crate::text::sanitize(&r.expr), if pending.is_some() { " · running…" } else { "" });
+    let title = format!(
+        " {} · {age} ago{} ",
+        crate::text::sanitize(&r.expr),
+        if pending.is_some() { " · running…" } else { "" }
+    );
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     let o = match &r.outcome {
         Err(e) => {
             f.render_widget(
-                Paragraph::new(Line::from(Span::styled(e.to_string(), t.bad()))).wrap(Wrap { trim: false }).block(block),
+                Paragraph::new(Line::from(Span::styled(e.to_string(), t.bad())))
+                    .wrap(Wrap { trim: false })
+                    .block(block),
                 area,
             );
             return;
@@ -64,7 +73,8 @@ fn draw_result(app: &App, f: &mut Frame, area: Rect) {
     let warn_h = (o.warnings.len() as u16).min(3);
     let [body, warns] = Layout::vertical([Constraint::Fill(1), Constraint::Length(warn_h)]).areas(area);
     if warn_h > 0 {
-        let lines: Vec<Line> = o.warnings.iter().map(|w| Line::from(Span::styled(format!(" ⚠ {w}"), t.warn()))).collect();
+        let lines: Vec<Line> =
+            o.warnings.iter().map(|w| Line::from(Span::styled(format!(" ⚠ {w}"), t.warn()))).collect();
         f.render_widget(Paragraph::new(lines), warns);
     }
     match &o.result {
@@ -79,7 +89,16 @@ fn draw_result(app: &App, f: &mut Frame, area: Rect) {
             let start = series.iter().filter_map(|s| s.points.first()).map(|p| p.0).fold(f64::INFINITY, f64::min);
             let end = series.iter().filter_map(|s| s.points.last()).map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
             let title = format!("{} series", series.len());
-            let spec = ChartSpec { title, series, start, end, color: t.chart_rate, target: None, fmt: format::number, empty: "no data" };
+            let spec = ChartSpec {
+                title,
+                series,
+                start,
+                end,
+                color: t.chart_rate,
+                target: None,
+                fmt: format::number,
+                empty: "no data",
+            };
             chart::draw(t, f, body, spec);
         }
         QueryResult::Vector(series) | QueryResult::Matrix(series) => {

@@ -7,7 +7,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let path = crate::config::find::default_path().map_or("~/.config/watchpost/config.toml".into(), |p| p.display().to_string());
+    let path = crate::config::find::default_path()
+        .map_or("~/.config/watchpost/config.toml".into(), |p| p.display().to_string());
     let lines = vec![
         Line::from(Span::styled("Nothing to watch yet.", t.title())),
         Line::default(),
@@ -18,10 +19,16 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         Line::from(Span::styled("      every job with an `up` series becomes a service", t.dim())),
         Line::default(),
         Line::from(Span::styled(format!("  {path}"), t.accent_style())),
-        Line::from(Span::styled("      services, SLO targets, auth, theme and keys; see assets/config.example.toml", t.dim())),
+        Line::from(Span::styled(
+            "      services, SLO targets, auth, theme and keys; see assets/config.example.toml",
+            t.dim(),
+        )),
         Line::from(Span::styled("  watchpost --config FILE   or   WATCHPOST_CONFIG=FILE", t.accent_style())),
         Line::default(),
-        Line::from(Span::styled("  watchpost config check    validates a config without starting the console", t.dim())),
+        Line::from(Span::styled(
+            "  watchpost config check    validates a config without starting the console",
+            t.dim(),
+        )),
         Line::default(),
         Line::from(Span::styled("Press q to quit.", t.dim())),
     ];

@@ -78,13 +78,19 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     ];
     if app.has_source {
         parts.push((0, source_span(app)));
-        parts.push((1, match app.refresh_age() {
-            Some(age) => {
-                let stale = crate::app::service_view::is_stale(Some(age), app.refresh, app.source.is_down());
-                Span::styled(format!("updated {} ago", crate::time::short(age)), if stale { t.stale() } else { t.dim() })
-            }
-            None => Span::styled("waiting for data", t.dim()),
-        }));
+        parts.push((
+            1,
+            match app.refresh_age() {
+                Some(age) => {
+                    let stale = crate::app::service_view::is_stale(Some(age), app.refresh, app.source.is_down());
+                    Span::styled(
+                        format!("updated {} ago", crate::time::short(age)),
+                        if stale { t.stale() } else { t.dim() },
+                    )
+                }
+                None => Span::styled("waiting for data", t.dim()),
+            },
+        ));
         parts.push((3, Span::styled(format!("range {}", app.range_label()), t.dim())));
     }
     let room = area.width.saturating_sub(clock.len() as u16) as usize;

@@ -37,13 +37,18 @@ pub fn burn_style(t: &Theme, a: BurnAlert) -> Style {
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let panel = if area.height >= 22 { 7 } else { 5 };
-    let [table_area, panel_area] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(panel)]).areas(area);
+    let [table_area, panel_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(panel)]).areas(area);
     draw_table(app, f, table_area);
     slo_panel::draw(app, f, panel_area);
 }
 
-fn cell_with_spark(value: String, style: Style, points: Option<&[(f64, f64)]>, t: &Theme, stale: bool) -> Cell<'static> {
+fn cell_with_spark(
+    value: String,
+    style: Style,
+    points: Option<&[(f64, f64)]>,
+    t: &Theme,
+    stale: bool,
+) -> Cell<'static> {
     let style = if stale { t.stale() } else { style };
     let mut spans = vec![Span::styled(format!("{value:>7}"), style)];
     if let Some(p) = points {
@@ -65,7 +70,15 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
     };
     let up = match f.and_then(|f| f.up) {
         Some((u, n)) => {
-            let st = if n == 0 { t.unknown() } else if u == n { t.good() } else if u == 0 { t.bad() } else { t.warn() };
+            let st = if n == 0 {
+                t.unknown()
+            } else if u == n {
+                t.good()
+            } else if u == 0 {
+                t.bad()
+            } else {
+                t.warn()
+            };
             Span::styled(format!("{u}/{n}"), if stale { t.stale() } else { st })
         }
         None => Span::styled(format::NONE, t.unknown()),
@@ -101,7 +114,13 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
         Cell::from(Span::styled(crate::text::sanitize(&v.service.name).into_owned(), name_style)),
         Cell::from(up),
         cell_with_spark(format::rate(rate), t.base(), pick(|s| &s.rate), t, stale),
-        cell_with_spark(format::percent(err), verdict_style(t, tg.judge_error_ratio(err)), pick(|s| &s.error_ratio), t, stale),
+        cell_with_spark(
+            format::percent(err),
+            verdict_style(t, tg.judge_error_ratio(err)),
+            pick(|s| &s.error_ratio),
+            t,
+            stale,
+        ),
         cell_with_spark(format::latency(p95), verdict_style(t, tg.judge_latency(p95)), pick(|s| &s.p95), t, stale),
         Cell::from(Span::styled(format::availability(avail), verdict_style(t, tg.judge_availability(avail)))),
         Cell::from(Span::styled(budget_text, budget_style)),

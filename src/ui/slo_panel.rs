@@ -43,13 +43,22 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
 fn draw_gauge(app: &App, v: &ServiceView, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let Some(b) = v.budget() else {
-        f.render_widget(Paragraph::new(Line::from(vec![
-            Span::styled(" Error budget  ", t.dim()),
-            Span::styled("no traffic measured over the window yet", t.unknown()),
-        ])), area);
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(" Error budget  ", t.dim()),
+                Span::styled("no traffic measured over the window yet", t.unknown()),
+            ])),
+            area,
+        );
         return;
     };
-    let style = if b.exhausted() { t.bad() } else if b.remaining < 0.25 { t.warn() } else { t.good() };
+    let style = if b.exhausted() {
+        t.bad()
+    } else if b.remaining < 0.25 {
+        t.warn()
+    } else {
+        t.good()
+    };
     let label = format!(
         " Error budget  {:.1}% left · {} of {} ",
         b.remaining * 100.0,
@@ -75,7 +84,14 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
     let mut out = vec![Line::from(vec![
         Span::styled(" Availability  ", t.dim()),
         Span::styled(format::availability(avail), verdict_style(t, tg.judge_availability(avail))),
-        Span::styled(format!(" over {} · objective {}", crate::time::short(tg.window), format::availability(Some(tg.availability))), t.dim()),
+        Span::styled(
+            format!(
+                " over {} · objective {}",
+                crate::time::short(tg.window),
+                format::availability(Some(tg.availability))
+            ),
+            t.dim(),
+        ),
         Span::styled(slo_age.map_or(" · waiting".into(), |a| format!(" · as of {a} ago")), t.dim()),
     ])];
     out.push(budget_line(app, v));
@@ -121,7 +137,13 @@ fn budget_line(app: &App, v: &ServiceView) -> Line<'static> {
             Span::styled(" Error budget  ", t.dim()),
             Span::styled(
                 format!("{:.1}% left", b.remaining * 100.0),
-                if b.exhausted() { t.bad() } else if b.remaining < 0.25 { t.warn() } else { t.good() },
+                if b.exhausted() {
+                    t.bad()
+                } else if b.remaining < 0.25 {
+                    t.warn()
+                } else {
+                    t.good()
+                },
             ),
             Span::styled(format!(" · {} of {}", format::secs(b.remaining_secs), format::secs(b.total_secs)), t.dim()),
         ]),

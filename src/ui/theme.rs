@@ -80,10 +80,7 @@ impl Theme {
             let hint = crate::config::error::nearest(name, names.iter().copied())
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default();
-            format!(
-                "unknown theme `{name}`: expected one of {} or a path to a theme file{hint}",
-                names.join(", ")
-            )
+            format!("unknown theme `{name}`: expected one of {} or a path to a theme file{hint}", names.join(", "))
         })?;
         Self::parse(Path::new(name), text)
     }
@@ -106,9 +103,8 @@ impl Theme {
             let l = ConfigError::at(path, text, span, msg);
             format!("in theme {}:{}:{}: {}", l.path.display(), l.line, l.col, l.message)
         };
-        let f: ThemeFile = toml::from_str(text).map_err(|e| {
-            loc(e.span().unwrap_or(0..0), crate::config::error::with_suggestion(e.message()))
-        })?;
+        let f: ThemeFile = toml::from_str(text)
+            .map_err(|e| loc(e.span().unwrap_or(0..0), crate::config::error::with_suggestion(e.message())))?;
         let c = |name: &str, v: &str| {
             Color::from_str(v).map_err(|_| {
                 let at = text.find(&format!("{name} =")).unwrap_or(0);

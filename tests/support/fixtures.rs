@@ -104,7 +104,8 @@ pub fn detail(mut app: App, i: usize) -> App {
         instance: format!("{}-{n}.prod:8080", s.name).as_str().into(),
         scrape_url: format!("http://{}-{n}.prod:8080/metrics", s.name).as_str().into(),
         health: if up { "up" } else { "down" }.into(),
-        last_error: if up { "" } else { "Get \"http://payments-1.prod:8080/metrics\": context deadline exceeded" }.into(),
+        last_error: if up { "" } else { "Get \"http://payments-1.prod:8080/metrics\": context deadline exceeded" }
+            .into(),
         last_scrape: Some(at - CDuration::seconds(7)),
         last_scrape_duration: 0.012,
     };

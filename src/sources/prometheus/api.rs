@@ -67,12 +67,8 @@ impl Series {
     /// `name{a="b", c="d"}` for tables and legends.
     pub fn display_name(&self) -> String {
         let name = self.labels.iter().find(|(k, _)| k.as_str() == "__name__").map(|(_, v)| v.as_str());
-        let rest: Vec<String> = self
-            .labels
-            .iter()
-            .filter(|(k, _)| k.as_str() != "__name__")
-            .map(|(k, v)| format!("{k}=\"{v}\""))
-            .collect();
+        let rest: Vec<String> =
+            self.labels.iter().filter(|(k, _)| k.as_str() != "__name__").map(|(k, v)| format!("{k}=\"{v}\"")).collect();
         match (name, rest.is_empty()) {
             (Some(n), true) => n.to_string(),
             (n, _) => format!("{}{{{}}}", n.unwrap_or(""), rest.join(", ")),

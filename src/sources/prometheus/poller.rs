@@ -41,11 +41,28 @@ pub enum Update {
     Health(SourceHealth),
     /// The services found from `up` (discovery mode), when the set changed.
     Services(Vec<Service>),
-    Figures { service: usize, figures: ServiceFigures },
-    Sparks { service: usize, sparks: Sparks },
-    Detail { service: usize, charts: Result<DetailCharts, Clean>, targets: Result<Vec<Target>, Clean> },
-    Query { id: u64, at: DateTime<Utc>, outcome: Result<QueryOutcome, Clean> },
-    Completions { kind: Completion, values: Result<Vec<Clean>, Clean> },
+    Figures {
+        service: usize,
+        figures: ServiceFigures,
+    },
+    Sparks {
+        service: usize,
+        sparks: Sparks,
+    },
+    Detail {
+        service: usize,
+        charts: Result<DetailCharts, Clean>,
+        targets: Result<Vec<Target>, Clean>,
+    },
+    Query {
+        id: u64,
+        at: DateTime<Utc>,
+        outcome: Result<QueryOutcome, Clean>,
+    },
+    Completions {
+        kind: Completion,
+        values: Result<Vec<Clean>, Clean>,
+    },
 }
 
 pub struct Poller {
@@ -178,8 +195,7 @@ impl Poller {
                 Command::Detail { service, range } => {
                     let Some(svc) = services.get(service) else { return };
                     let now = Utc::now();
-                    let (charts, targets) =
-                        tokio::join!(figures::poll_detail(&p, svc, range, now), p.targets());
+                    let (charts, targets) = tokio::join!(figures::poll_detail(&p, svc, range, now), p.targets());
                     let job = svc.job.clone();
                     Update::Detail {
                         service,
