@@ -1,1 +1,93 @@
-fn main() {}
+//! Full-frame render cost: the overview of 20 services at 200x60, the detail screen, and one frame
+//! through ratatui's diff when only the clock changed (what the console does once a second when idle).
+use chrono::{DateTime, Duration as CDuration, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::hint::black_box;
+use std::time::Duration;
+use watchpost::app::App;
+use watchpost::config::{Config, Service};
+use watchpost::slo::Targets;
+use watchpost::sources::prometheus::{DetailCharts, Series, ServiceFigures, Sparks, Update};
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-14T03:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+fn wave(n: usize, base: f64) -> Vec<(f64, f64)> {
+    let end = t0().timestamp() as f64;
+    (0..n).map(|i| (end - 60.0 * (n - i) as f64, base * (1.0 + 0.3 * (i as f64 / 5.0).sin()))).collect()
+}
+
+fn app(n: usize) -> App {
+    let mut c = Config::from_env(Some("http://localhost:9090")).unwrap();
+    c.services = (0..n).map(|i| Service::conventional(&format!("service-{i:02}"), Targets::default())).collect();
+    let mut app = App::new(&c, t0());
+    for i in 0..n {
+        let f = i as f64;
+        let figures = ServiceFigures {
+            at: t0(),
+            up: Some((3, 3)),
+            rate: Some(100.0 + f),
+            error_ratio: Some(0.0005 * f),
+            p95: Some(0.05 + 0.01 * f),
+            saturation: Some(0.4),
+            window_ratios: [Some(0.001), Some(0.001), Some(0.001), Some(0.001)],
+            problems: vec![],
+        };
+        app.on_update(Update::Figures { service: i, figures });
+        let sparks = Sparks {
+            at: t0(),
+            availability: Some(0.9995),
+            up: wave(60, 3.0),
+            rate: wave(60, 100.0),
+            error_ratio: wave(60, 0.001),
+            p95: wave(60, 0.1),
+        };
+        app.on_update(Update::Sparks { service: i, sparks });
+    }
+    app
+}
+
+fn bench(c: &mut Criterion) {
+    let overview = app(20);
+    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    c.bench_function("overview 200x60, 20 services", |b| {
+        b.iter(|| {
+            term.draw(|f| watchpost::ui::draw(black_box(&overview), f)).unwrap();
+        })
+    });
+
+    let mut detail = app(20);
+    detail.act(watchpost::app::keymap::Action::Open);
+    let s = |base| vec![Series { labels: vec![], points: wave(120, base) }];
+    let charts = DetailCharts {
+        at: t0(),
+        range: Duration::from_secs(7200),
+        rate: s(100.0),
+        error_ratio: s(0.001),
+        p95: s(0.1),
+        saturation: s(0.5),
+        problems: vec![],
+    };
+    detail.on_update(Update::Detail { service: 0, charts: Ok(charts), targets: Ok(vec![]) });
+    c.bench_function("detail 200x60", |b| {
+        b.iter(|| {
+            term.draw(|f| watchpost::ui::draw(black_box(&detail), f)).unwrap();
+        })
+    });
+
+    let mut ticking = app(20);
+    let mut second = 0;
+    c.bench_function("overview 200x60, clock tick only", |b| {
+        b.iter(|| {
+            second += 1;
+            ticking.on_tick(t0() + CDuration::seconds(second));
+            term.draw(|f| watchpost::ui::draw(&ticking, f)).unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 /// Sparklines only when there is room for them.
 const WIDE: u16 = 110;
-const SPARK: usize = 8;
+const SPARK: usize = 6;
 
 pub fn verdict_style(t: &Theme, v: Verdict) -> Style {
     match v {
@@ -42,6 +42,16 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     slo_panel::draw(app, f, panel_area);
 }
 
+/// A value followed by its sparkline (when there is room), both marked when stale.
+fn spark_spans(value: Span<'static>, points: Option<&[(f64, f64)]>, t: &Theme, stale: bool) -> Cell<'static> {
+    let mut spans = vec![value];
+    if let Some(p) = points {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(spark(p, SPARK), if stale { t.stale() } else { t.dim() }));
+    }
+    Cell::from(Line::from(spans))
+}
+
 fn cell_with_spark(
     value: String,
     style: Style,
@@ -50,12 +60,7 @@ fn cell_with_spark(
     stale: bool,
 ) -> Cell<'static> {
     let style = if stale { t.stale() } else { style };
-    let mut spans = vec![Span::styled(format!("{value:>7}"), style)];
-    if let Some(p) = points {
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(spark(p, SPARK), if stale { t.stale() } else { t.dim() }));
-    }
-    Cell::from(Line::from(spans))
+    spark_spans(Span::styled(format!("{value:>7}"), style), points, t, stale)
 }
 
 fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
@@ -79,9 +84,9 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
             } else {
                 t.warn()
             };
-            Span::styled(format!("{u}/{n}"), if stale { t.stale() } else { st })
+            Span::styled(format!("{:>5}", format!("{u}/{n}")), if stale { t.stale() } else { st })
         }
-        None => Span::styled(format::NONE, t.unknown()),
+        None => Span::styled(format!("{:>5}", format::NONE), t.unknown()),
     };
     let rate = f.and_then(|f| f.rate);
     let err = f.and_then(|f| f.error_ratio);
@@ -112,7 +117,7 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
     let name_style = if f.is_some_and(|f| !f.problems.is_empty()) { t.warn() } else { t.base() };
     Row::new(vec![
         Cell::from(Span::styled(crate::text::sanitize(&v.service.name).into_owned(), name_style)),
-        Cell::from(up),
+        spark_spans(up, pick(|s| &s.up), t, stale),
         cell_with_spark(format::rate(rate), t.base(), pick(|s| &s.rate), t, stale),
         cell_with_spark(
             format::percent(err),
@@ -150,7 +155,7 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
     let spark_w = if wide { SPARK as u16 + 1 } else { 0 };
     let widths = [
         Constraint::Min(10),
-        Constraint::Length(5),
+        Constraint::Length(5 + spark_w),
         Constraint::Length(7 + spark_w),
         Constraint::Length(7 + spark_w),
         Constraint::Length(7 + spark_w),
@@ -159,11 +164,10 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Length(if wide { 11 } else { 10 }),
         Constraint::Length(if wide { 12 } else { 8 }),
     ];
-    let head = ["SERVICE", "UP", "   REQ/S", "  ERRORS", "     P95", "AVAIL", "BUDGET", "BURN 1h 6h", "AGE"];
     let head = if wide {
-        head
+        ["SERVICE", "   UP", "  REQ/S", " ERRORS", "    P95", "AVAIL", "BUDGET", "BURN 1h 6h", "AGE"]
     } else {
-        ["SERVICE", "UP", "  REQ/S", " ERRORS", "    P95", "AVAIL", "BUDG", "BURN 1h/6h", "AGE"]
+        ["SERVICE", "   UP", "  REQ/S", " ERRORS", "    P95", "AVAIL", "BUDG", "BURN 1h/6h", "AGE"]
     };
     let header = Row::new(head.iter().map(|h| Cell::from(*h))).style(t.dim());
     let rows: Vec<Row> = app.services.iter().map(|v| row(app, v, wide)).collect();

@@ -13,7 +13,7 @@ pub fn t0() -> DateTime<Utc> {
 
 fn wave(n: usize, base: f64, amp: f64, at: DateTime<Utc>) -> Vec<(f64, f64)> {
     let end = at.timestamp() as f64;
-    (0..n).map(|i| (end - 60.0 * (n - 1 - i) as f64, base + amp * ((i as f64) / 4.0).sin())).collect()
+    (0..n).map(|i| (end - 60.0 * (n - 1 - i) as f64, base + amp * ((i as f64) / 1.3).sin())).collect()
 }
 
 pub struct Shape {
@@ -78,6 +78,7 @@ pub fn app(n: usize) -> App {
         let sparks = Sparks {
             at: t0() - CDuration::seconds(20),
             availability: opt(s.avail),
+            up: wave(60, s.up.0 as f64, 0.0, at),
             rate: wave(60, s.rate, s.rate / 4.0, at),
             error_ratio: wave(60, s.err.max(0.0), s.err / 2.0, at),
             p95: wave(60, s.p95, 0.02, at),

@@ -41,6 +41,8 @@ pub struct ServiceFigures {
 pub struct Sparks {
     pub at: DateTime<Utc>,
     pub availability: Option<f64>,
+    /// Targets up, per minute.
+    pub up: Vec<(f64, f64)>,
     pub rate: Vec<(f64, f64)>,
     pub error_ratio: Vec<(f64, f64)>,
     pub p95: Vec<(f64, f64)>,
@@ -150,10 +152,16 @@ pub async fn poll_sparks(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> Re
     let start = at - chrono::Duration::from_std(SPARK_RANGE).unwrap_or_default();
     let w = chart_window(MIN);
     let q = &svc.queries;
-    let (aq, rq, eq, pq) =
-        (availability_query(svc), Queries::at(&q.requests, w), q.error_ratio(w), Queries::at(&q.latency_p95, w));
-    let (avail, rate, err, p95) = tokio::join!(
+    let (aq, uq, rq, eq, pq) = (
+        availability_query(svc),
+        format!("sum({})", q.up),
+        Queries::at(&q.requests, w),
+        q.error_ratio(w),
+        Queries::at(&q.latency_p95, w),
+    );
+    let (avail, up, rate, err, p95) = tokio::join!(
         p.query(&aq, at),
+        p.query_range(&uq, start, at, MIN),
         p.query_range(&rq, start, at, MIN),
         p.query_range(&eq, start, at, MIN),
         p.query_range(&pq, start, at, MIN),
@@ -166,6 +174,7 @@ pub async fn poll_sparks(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> Re
     Ok(Sparks {
         at,
         availability: avail.ok().and_then(|o| o.result.single()),
+        up: points(up),
         rate: points(rate),
         error_ratio: points(err),
         p95: points(p95),
