@@ -1,0 +1,156 @@
+//! The HTTP layer every source uses: timeout, size cap (counted as bytes arrive), retry with backoff for
+//! transient failures only, credentials and extra headers on every request, and the circuit breaker.
+//! The servers here are axum fixtures speaking the Prometheus API's documented envelope
+//! (prometheus.io/docs/prometheus/latest/querying/api/#format-overview).
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::Utc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use watchpost::config::{Auth, PrometheusSource, Secret};
+use watchpost::sources::SourceState;
+use watchpost::sources::http::FetchError;
+use watchpost::sources::prometheus::Prometheus;
+
+const OK: &str = r#"{"status":"success","data":{"resultType":"scalar","result":[1,"42"]}}"#;
+
+async fn serve(app: Router) -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    url
+}
+
+fn source(url: &str) -> PrometheusSource {
+    let mut s = PrometheusSource::new(url.parse().unwrap());
+    s.timeout = Duration::from_millis(500);
+    s
+}
+
+#[tokio::test]
+async fn credentials_and_headers_go_on_every_request() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let app = Router::new().route(
+        "/api/v1/query",
+        get(move |h: HeaderMap| async move {
+            let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            s2.lock().unwrap().push((get("authorization"), get("x-scope-orgid")));
+            OK
+        }),
+    );
+    let url = serve(app).await;
+    let mut src = source(&url);
+    src.auth = Auth::Bearer(Secret::new("t0ken".into()));
+    src.headers = vec![("X-Scope-OrgID".into(), "team-a".into())];
+    let p = Prometheus::new(&src).unwrap();
+    assert_eq!(p.query("x", Utc::now()).await.unwrap().result.single(), Some(42.0));
+    src.auth = Auth::Basic { username: "ops".into(), password: Secret::new("pw".into()) };
+    Prometheus::new(&src).unwrap().query("x", Utc::now()).await.unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0], ("Bearer t0ken".to_string(), "team-a".to_string()));
+    assert_eq!(seen[1].0, "Basic b3BzOnB3");
+    assert_eq!(format!("{:?}", Secret::new("t0ken".into())), "Secret(***)", "never printed");
+}
+
+#[tokio::test]
+async fn responses_over_the_cap_are_refused() {
+    let big = "x".repeat(64 * 1024);
+    let app = Router::new()
+        .route("/api/v1/query", get(move || async move { big }))
+        // Chunked, no Content-Length: the cap must hold while reading.
+        .route(
+            "/api/v1/labels",
+            get(move || async move {
+                let chunks = (0..64).map(|_| Ok::<_, std::io::Error>("x".repeat(1024)));
+                Response::new(Body::from_stream(futures::stream::iter(chunks)))
+            }),
+        );
+    let url = serve(app).await;
+    let mut src = source(&url);
+    src.max_response_bytes = 16 * 1024;
+    let p = Prometheus::new(&src).unwrap();
+    assert_eq!(p.query("x", Utc::now()).await.unwrap_err(), FetchError::TooLarge { limit: 16 * 1024 });
+    assert_eq!(p.label_names().await.unwrap_err(), FetchError::TooLarge { limit: 16 * 1024 });
+}
+
+#[tokio::test]
+async fn a_hanging_server_times_out() {
+    let app = Router::new().route(
+        "/api/v1/query",
+        get(|| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            OK
+        }),
+    );
+    let p = Prometheus::new(&source(&serve(app).await)).unwrap();
+    let started = Instant::now();
+    let err = p.query("x", Utc::now()).await.unwrap_err();
+    assert_eq!(err, FetchError::Timeout(Duration::from_millis(500)));
+    // Three attempts of 500 ms with short backoff between them, not 30 s.
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn transient_errors_are_retried_and_refusals_are_not() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let bad = Arc::new(AtomicUsize::new(0));
+    let b = bad.clone();
+    let app = Router::new()
+        .route(
+            "/api/v1/query",
+            get(move || {
+                let n = h.fetch_add(1, Ordering::SeqCst);
+                async move { if n == 0 { (StatusCode::SERVICE_UNAVAILABLE, "busy") } else { (StatusCode::OK, OK) } }
+            }),
+        )
+        .route(
+            "/api/v1/query_range",
+            get(move || {
+                b.fetch_add(1, Ordering::SeqCst);
+                async {
+                    (StatusCode::BAD_REQUEST, r#"{"status":"error","errorType":"bad_data","error":"1:5: parse error"}"#)
+                }
+            }),
+        );
+    let p = Prometheus::new(&source(&serve(app).await)).unwrap();
+    assert_eq!(p.query("x", Utc::now()).await.unwrap().result.single(), Some(42.0));
+    assert_eq!(hits.load(Ordering::SeqCst), 2, "a 503 is retried");
+    let now = Utc::now();
+    let err = p.query_range("x", now, now, Duration::from_secs(15)).await.unwrap_err();
+    assert!(matches!(&err, FetchError::Api { kind, .. } if kind.as_str() == "bad_data"), "{err:?}");
+    assert_eq!(bad.load(Ordering::SeqCst), 1, "a refused query is not sent again");
+    assert_eq!(p.http.health().borrow().state, SourceState::Ok, "a bad query is not a sick server");
+}
+
+#[tokio::test]
+async fn the_circuit_opens_and_stops_calling() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let app = Router::new().route(
+        "/api/v1/query",
+        get(move || {
+            h.fetch_add(1, Ordering::SeqCst);
+            async { (StatusCode::INTERNAL_SERVER_ERROR, "down") }
+        }),
+    );
+    let p = Prometheus::new(&source(&serve(app).await)).unwrap();
+    for _ in 0..3 {
+        let e = p.query("x", Utc::now()).await.unwrap_err();
+        assert!(matches!(e, FetchError::Status { code: 500, .. }), "{e:?}");
+    }
+    let before = hits.load(Ordering::SeqCst);
+    assert_eq!(before, 9, "three requests, each tried three times");
+    let e = p.query("x", Utc::now()).await.unwrap_err();
+    assert!(matches!(e, FetchError::CircuitOpen { .. }), "{e:?}");
+    assert_eq!(hits.load(Ordering::SeqCst), before, "nothing sent while open");
+    let h = p.http.health().borrow().clone();
+    assert_eq!(h.state, SourceState::CircuitOpen);
+    assert!(h.retry_at.is_some() && h.failing_since.is_some());
+    assert!(h.last_error.unwrap().as_str().contains("HTTP 500"));
+}
