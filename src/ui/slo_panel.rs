@@ -116,7 +116,7 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
     let err = f.and_then(|f| f.error_ratio);
     let p95 = f.and_then(|f| f.p95);
     out.push(Line::from(vec![
-        Span::styled(format!(" Now ({:<4})     ", crate::time::promql(v.service.rate_window)), t.dim()),
+        Span::styled(format!(" {:<14}", format!("Now ({})", crate::time::promql(v.service.rate_window))), t.dim()),
         Span::styled(format!("errors {}", format::percent(err)), verdict_style(t, tg.judge_error_ratio(err))),
         Span::styled(format!(" / {} · ", format::percent(Some(tg.error_rate))), t.dim()),
         Span::styled(format!("p95 {}", format::latency(p95)), verdict_style(t, tg.judge_latency(p95))),
