@@ -36,7 +36,8 @@ fn app(n: usize) -> App {
             window_ratios: [Some(0.001), Some(0.001), Some(0.001), Some(0.001)],
             problems: vec![],
         };
-        app.on_update(Update::Figures { service: i, figures });
+        let name = format!("service-{i:02}");
+        app.on_update(Update::Figures { service: name.clone(), figures });
         let sparks = Sparks {
             at: t0(),
             availability: Some(0.9995),
@@ -45,7 +46,7 @@ fn app(n: usize) -> App {
             error_ratio: wave(60, 0.001),
             p95: wave(60, 0.1),
         };
-        app.on_update(Update::Sparks { service: i, sparks });
+        app.on_update(Update::Sparks { service: name, sparks });
     }
     app
 }
@@ -71,7 +72,7 @@ fn bench(c: &mut Criterion) {
         saturation: s(0.5),
         problems: vec![],
     };
-    detail.on_update(Update::Detail { service: 0, charts: Ok(charts), targets: Ok(vec![]) });
+    detail.on_update(Update::Detail { service: "service-00".into(), charts: Ok(charts), targets: Ok(vec![]) });
     c.bench_function("detail 200x60", |b| {
         b.iter(|| {
             term.draw(|f| watchpost::ui::draw(black_box(&detail), f)).unwrap();

@@ -86,8 +86,8 @@ async fn console_matches_prometheus_and_survives_its_death() {
 
     // 2. The screen shows exactly those numbers.
     let mut app = App::new(&cfg, Utc::now());
-    app.on_update(Update::Figures { service: 0, figures: figs.clone() });
-    app.on_update(Update::Figures { service: 1, figures: node_figs });
+    app.on_update(Update::Figures { service: "shop".into(), figures: figs.clone() });
+    app.on_update(Update::Figures { service: "node".into(), figures: node_figs });
     let s = screen(&app, 120, 40);
     for want in [
         format::rate(figs.rate),
@@ -110,7 +110,7 @@ async fn console_matches_prometheus_and_survives_its_death() {
         a.source.state == SourceState::Ok && a.services.iter().all(|s| s.figures.is_some())
     })
     .await;
-    cmd_tx.send(Command::Detail { service: 1, range: Duration::from_secs(900) }).await.unwrap();
+    cmd_tx.send(Command::Detail { service: "node".into(), range: Duration::from_secs(900) }).await.unwrap();
     next_matching(&mut rx, &mut app, 20, |a| !a.services[1].detail.targets.is_empty()).await;
     let targets = &app.services[1].detail.targets;
     assert_eq!(targets.len(), 2);

@@ -223,11 +223,6 @@ impl KeyMap {
         }
         out
     }
-
-    /// The first key bound to an action in a context (for the footer).
-    pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
-        self.bindings.iter().find(|b| b.context == context && b.action == action).map(|b| b.key.to_string())
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ pub struct DetailState {
     pub targets: Vec<Target>,
     pub targets_error: Option<Clean>,
     pub loading: bool,
+    /// When the charts were last asked for: the open detail screen refreshes itself from this.
+    pub requested_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -87,16 +87,50 @@ impl App {
         self.dirty = true;
     }
 
-    /// The clock advanced. Ages and the clock are shown to the second, so a new second redraws.
+    /// The clock advanced. Ages and the clock are shown to the second, so a new second redraws. An open
+    /// detail screen asks for fresh charts once a refresh interval (at least 10 s apart).
     pub fn on_tick(&mut self, now: DateTime<Utc>) {
         if now.timestamp() != self.now.timestamp() {
             self.dirty = true;
         }
         self.now = now;
+        if self.screen == Screen::Detail {
+            let every = chrono::Duration::from_std(self.refresh.max(Duration::from_secs(10))).unwrap_or_default();
+            let due = self
+                .selected_service()
+                .is_some_and(|v| !v.detail.loading && v.detail.requested_at.is_none_or(|at| now - at >= every));
+            if due {
+                self.request_detail();
+            }
+        }
     }
 
     /// Age of the newest data, for the header.
     pub fn refresh_age(&self) -> Option<Duration> {
         self.last_update.map(|t| (self.now - t).to_std().unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Service};
+    use crate::slo::Targets;
+
+    #[test]
+    fn open_detail_refreshes_itself_without_piling_up() {
+        let mut c = Config::from_env(Some("http://localhost:9090")).unwrap();
+        c.services = vec![Service::conventional("api", Targets::default())];
+        let t0 = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut app = App::new(&c, t0);
+        app.act(crate::app::keymap::Action::Open);
+        assert_eq!(app.take_commands().len(), 1, "opening asks once");
+        app.on_tick(t0 + chrono::Duration::seconds(30));
+        assert!(app.take_commands().is_empty(), "not while the first answer is outstanding");
+        app.services[0].detail.loading = false;
+        app.on_tick(t0 + chrono::Duration::seconds(5));
+        assert!(app.take_commands().is_empty(), "not before 10 s");
+        app.on_tick(t0 + chrono::Duration::seconds(11));
+        assert!(matches!(app.take_commands()[..], [Command::Detail { .. }]));
     }
 }

@@ -29,17 +29,17 @@ impl App {
             }
             Update::Figures { service, figures } => {
                 self.last_update = Some(figures.at.max(self.last_update.unwrap_or(figures.at)));
-                if let Some(v) = self.services.get_mut(service) {
+                if let Some(v) = self.service_mut(&service) {
                     v.figures = Some(figures);
                 }
             }
             Update::Sparks { service, sparks } => {
-                if let Some(v) = self.services.get_mut(service) {
+                if let Some(v) = self.service_mut(&service) {
                     v.sparks = Some(sparks);
                 }
             }
             Update::Detail { service, charts, targets } => {
-                if let Some(v) = self.services.get_mut(service) {
+                if let Some(v) = self.service_mut(&service) {
                     let d = &mut v.detail;
                     d.loading = false;
                     match charts {
@@ -72,9 +72,16 @@ impl App {
 
     /// Ask for the detail of the selected service over the current range.
     pub(crate) fn request_detail(&mut self) {
+        let range = super::RANGES[self.range].0;
+        let now = self.now;
         if let Some(v) = self.services.get_mut(self.selected) {
             v.detail.loading = true;
-            self.commands.push(Command::Detail { service: self.selected, range: super::RANGES[self.range].0 });
+            v.detail.requested_at = Some(now);
+            self.commands.push(Command::Detail { service: v.service.name.clone(), range });
         }
+    }
+
+    fn service_mut(&mut self, name: &str) -> Option<&mut ServiceView> {
+        self.services.iter_mut().find(|v| v.service.name == name)
     }
 }

@@ -239,8 +239,12 @@ impl HttpClient {
                 h.retry_at = None;
                 h.latency = Some(latency);
             }
-            // Latency alone changes every request: report it only when the state changes.
-            h.state != before.state || h.last_error != before.last_error || before.last_ok.is_none()
+            // Latency changes with every request: report it when it moved by a quarter (and 50 ms) or more.
+            let moved = match (before.latency, h.latency) {
+                (Some(a), Some(b)) => a.abs_diff(b) > (a / 4).max(Duration::from_millis(50)),
+                (a, b) => a.is_some() != b.is_some(),
+            };
+            h.state != before.state || h.last_error != before.last_error || before.last_ok.is_none() || moved
         });
     }
 }

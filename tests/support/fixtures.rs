@@ -74,7 +74,8 @@ pub fn app(n: usize) -> App {
             window_ratios: [burn(1.2), burn(1.1), burn(1.0), burn(0.8)],
             problems: Vec::new(),
         };
-        app.on_update(Update::Figures { service: i, figures });
+        let name = app.services[i].service.name.clone();
+        app.on_update(Update::Figures { service: name.clone(), figures });
         let sparks = Sparks {
             at: t0() - CDuration::seconds(20),
             availability: opt(s.avail),
@@ -83,7 +84,7 @@ pub fn app(n: usize) -> App {
             error_ratio: wave(60, s.err.max(0.0), s.err / 2.0, at),
             p95: wave(60, s.p95, 0.02, at),
         };
-        app.on_update(Update::Sparks { service: i, sparks });
+        app.on_update(Update::Sparks { service: name, sparks });
     }
     app.now = t0();
     app.take_dirty();
@@ -120,7 +121,8 @@ pub fn detail(mut app: App, i: usize) -> App {
         problems: vec![],
     };
     let targets = (0..s.up.1).map(|n| target(n, n < s.up.0)).collect();
-    app.on_update(Update::Detail { service: i, charts: Ok(charts), targets: Ok(targets) });
+    let name = app.services[i].service.name.clone();
+    app.on_update(Update::Detail { service: name, charts: Ok(charts), targets: Ok(targets) });
     app.take_commands();
     app.take_dirty();
     app

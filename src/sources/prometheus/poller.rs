@@ -21,11 +21,21 @@ pub const SLOW_LANE: Duration = Duration::from_secs(30);
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     RefreshNow,
-    Detail { service: usize, range: Duration },
-    Query { id: u64, expr: String, range: Option<Duration> },
+    /// The detail of the service of this name.
+    Detail {
+        service: String,
+        range: Duration,
+    },
+    Query {
+        id: u64,
+        expr: String,
+        range: Option<Duration>,
+    },
     MetricNames,
     LabelNames,
-    LabelValues { label: String },
+    LabelValues {
+        label: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,16 +51,17 @@ pub enum Update {
     Health(SourceHealth),
     /// The services found from `up` (discovery mode), when the set changed.
     Services(Vec<Service>),
+    /// Keyed by service name: the list can change (discovery) while a fetch is in flight.
     Figures {
-        service: usize,
+        service: String,
         figures: ServiceFigures,
     },
     Sparks {
-        service: usize,
+        service: String,
         sparks: Sparks,
     },
     Detail {
-        service: usize,
+        service: String,
         charts: Result<DetailCharts, Clean>,
         targets: Result<Vec<Target>, Clean>,
     },
@@ -142,7 +153,7 @@ impl Poller {
                 let (p, s, tx) = (self.prom.clone(), svc.clone(), self.tx.clone());
                 async move {
                     if let Ok(figures) = figures::poll_figures(&p, &s, now).await {
-                        let _ = tx.send(Update::Figures { service: i, figures }).await;
+                        let _ = tx.send(Update::Figures { service: s.name.clone(), figures }).await;
                     }
                 }
             });
@@ -151,7 +162,7 @@ impl Poller {
                     let (p, s, tx) = (self.prom.clone(), svc.clone(), self.tx.clone());
                     async move {
                         if let Ok(sparks) = figures::poll_sparks(&p, &s, now).await {
-                            let _ = tx.send(Update::Sparks { service: i, sparks }).await;
+                            let _ = tx.send(Update::Sparks { service: s.name.clone(), sparks }).await;
                         }
                     }
                 });
@@ -193,7 +204,7 @@ impl Poller {
             let update = match cmd {
                 Command::RefreshNow => return,
                 Command::Detail { service, range } => {
-                    let Some(svc) = services.get(service) else { return };
+                    let Some(svc) = services.iter().find(|s| s.name == service) else { return };
                     let now = Utc::now();
                     let (charts, targets) = tokio::join!(figures::poll_detail(&p, svc, range, now), p.targets());
                     let job = svc.job.clone();
