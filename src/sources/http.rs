@@ -195,9 +195,12 @@ impl HttpClient {
         let retry_at = Utc::now()
             + chrono::Duration::from_std(until.saturating_duration_since(Instant::now())).unwrap_or_default();
         self.health.send_if_modified(|h| {
-            let changed = h.state != SourceState::CircuitOpen;
+            let changed = h.state != SourceState::CircuitOpen || h.retry_at.is_none();
             h.state = SourceState::CircuitOpen;
-            h.retry_at = Some(retry_at);
+            // Keep the first estimate of this open period: a later one differs only by clock noise.
+            if changed {
+                h.retry_at = Some(retry_at);
+            }
             changed
         });
     }
@@ -244,7 +247,11 @@ impl HttpClient {
                 (Some(a), Some(b)) => a.abs_diff(b) > (a / 4).max(Duration::from_millis(50)),
                 (a, b) => a.is_some() != b.is_some(),
             };
-            h.state != before.state || h.last_error != before.last_error || before.last_ok.is_none() || moved
+            h.state != before.state
+                || h.last_error != before.last_error
+                || h.retry_at != before.retry_at
+                || before.last_ok.is_none()
+                || moved
         });
     }
 }

@@ -29,10 +29,15 @@ fn hhmm(t: f64, span: f64) -> String {
 }
 
 pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
+    let span = spec.end - spec.start;
+    // The time range is in the title; the x axis (two rows) only when the chart is tall enough to spare them.
+    let range =
+        if span > 0.0 { format!(" {}–{}", hhmm(spec.start, span), hhmm(spec.end, span)) } else { String::new() };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.border())
-        .title(Span::styled(format!(" {} ", spec.title), t.title()));
+        .title(Span::styled(format!(" {} ", spec.title), t.title()))
+        .title(Span::styled(format!("{range} "), t.dim()).into_right_aligned_line());
     let has_data = spec.series.iter().any(|s| s.points.iter().any(|p| p.1.is_finite()));
     if !has_data {
         f.render_widget(Paragraph::new(spec.empty.to_string()).style(t.dim()).block(block), area);
@@ -67,11 +72,10 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
             Dataset::default().marker(Marker::Dot).graph_type(GraphType::Line).style(t.warn()).data(&target_line),
         );
     }
-    let span = spec.end - spec.start;
-    let x = Axis::default()
-        .style(t.dim())
-        .bounds([spec.start, spec.end])
-        .labels([hhmm(spec.start, span), hhmm(spec.end, span)]);
+    let mut x = Axis::default().style(t.dim()).bounds([spec.start, spec.end]);
+    if area.height >= 10 {
+        x = x.labels([hhmm(spec.start, span), hhmm(spec.end, span)]);
+    }
     let y = Axis::default().style(t.dim()).bounds([0.0, max]).labels(["0".to_string(), (spec.fmt)(max)]);
     f.render_widget(Chart::new(datasets).block(block).x_axis(x).y_axis(y), area);
 }

@@ -15,8 +15,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         return;
     };
     let d = &v.detail;
-    let targets_h = (d.targets.len() as u16 + 3).clamp(4, if area.height > 30 { 10 } else { 5 });
-    let slo_h = if area.height > 30 { 7 } else { 5 };
+    let tall = area.height > 30;
+    let targets_h = (d.targets.len() as u16 + 3).clamp(4, if tall { 10 } else { 5 });
+    let slo_h = if tall { 7 } else { 4 };
     let [title, charts, targets, slo] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),

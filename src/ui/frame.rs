@@ -122,9 +122,9 @@ fn draw_banner(app: &App, f: &mut Frame, area: Rect) {
         )
     });
     let why = s.last_error.as_ref().map_or(String::new(), |e| format!(": {e}"));
-    let retry = s.retry_at.map_or(String::new(), |at| {
-        let secs = (at - app.now).num_seconds().max(0);
-        format!(" — next try in {secs}s")
+    let retry = s.retry_at.map_or(String::new(), |at| match (at - app.now).num_seconds() {
+        secs if secs > 0 => format!(" — next try in {secs}s"),
+        _ => " — probing".to_string(),
     });
     let text = format!(" Prometheus {}{since}{why}{retry} — showing last good values, marked stale", s.state.label());
     f.render_widget(Paragraph::new(text).style(t.bad()), area);

@@ -36,7 +36,8 @@ pub fn burn_style(t: &Theme, a: BurnAlert) -> Style {
 }
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
-    let panel = if area.height >= 22 { 7 } else { 5 };
+    // The SLO panel is compact (three lines) when narrow or short, with a budget gauge otherwise.
+    let panel = if area.height >= 22 && area.width >= 100 { 7 } else { 5 };
     let [table_area, panel_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(panel)]).areas(area);
     draw_table(app, f, table_area);
     slo_panel::draw(app, f, panel_area);

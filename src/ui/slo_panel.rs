@@ -26,8 +26,13 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let lines = lines(app, v);
     let n = inner.height as usize;
+    // Short or narrow: two dense lines first (availability with budget, then burn rates).
+    if n < 4 || inner.width < 100 {
+        f.render_widget(Paragraph::new(compact_lines(app, v)), inner);
+        return;
+    }
+    let lines = lines(app, v);
     // Budget gauge on its own line when there is room, after the availability line.
     if n >= 5 {
         let [a, g, rest] =
@@ -98,12 +103,7 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
     let burn = v.burn();
     let (fast, slow) = BurnRates::thresholds(tg.window);
     let alert = burn.alert(tg.window);
-    let verdict = match alert {
-        BurnAlert::None => "ok",
-        BurnAlert::Elevated => "burning faster than budget",
-        BurnAlert::PageSlow => "PAGE: 6h and 30m above threshold",
-        BurnAlert::PageFast => "PAGE: 1h and 5m above threshold",
-    };
+    let verdict = verdict(alert);
     out.push(Line::from(vec![
         Span::styled(" Burn rate     ", t.dim()),
         Span::styled(format!("1h {}", format::burn(burn.h1)), burn_style(t, alert)),
@@ -112,6 +112,76 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
         Span::styled(format!(" (30m {}) page ≥{slow:.1}× · ", format::burn(burn.m30)), t.dim()),
         Span::styled(verdict, burn_style(t, alert)),
     ]));
+    out.extend(now_lines(app, v));
+    out
+}
+
+fn verdict(alert: BurnAlert) -> &'static str {
+    match alert {
+        BurnAlert::None => "ok",
+        BurnAlert::Elevated => "burning faster than budget",
+        BurnAlert::PageSlow => "PAGE: 6h and 30m above threshold",
+        BurnAlert::PageFast => "PAGE: 1h and 5m above threshold",
+    }
+}
+
+/// The same figures in fewer columns and lines.
+fn compact_lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let tg = &v.service.targets;
+    let avail = v.availability();
+    let mut first = vec![
+        Span::styled(" Avail ", t.dim()),
+        Span::styled(format::availability(avail), verdict_style(t, tg.judge_availability(avail))),
+        Span::styled(format!(" / {} · budget ", format::availability(Some(tg.availability))), t.dim()),
+    ];
+    match v.budget() {
+        None => first.push(Span::styled(format::NONE, t.unknown())),
+        Some(b) => {
+            let style = if b.exhausted() {
+                t.bad()
+            } else if b.remaining < 0.25 {
+                t.warn()
+            } else {
+                t.good()
+            };
+            first.push(Span::styled(format!("{:.1}% left", b.remaining * 100.0), style));
+            first.push(Span::styled(
+                format!(" ({} of {})", format::secs(b.remaining_secs), format::secs(b.total_secs)),
+                t.dim(),
+            ));
+        }
+    }
+    let burn = v.burn();
+    let (fast, slow) = BurnRates::thresholds(tg.window);
+    let alert = burn.alert(tg.window);
+    let second = Line::from(vec![
+        Span::styled(" Burn ", t.dim()),
+        Span::styled(format!("1h {} 6h {}", format::burn(burn.h1), format::burn(burn.h6)), burn_style(t, alert)),
+        Span::styled(
+            format!(" (5m {} 30m {}) · page ≥{fast:.1}×/≥{slow:.1}× · ", format::burn(burn.m5), format::burn(burn.m30)),
+            t.dim(),
+        ),
+        Span::styled(
+            match alert {
+                BurnAlert::None => "ok",
+                BurnAlert::Elevated => "burning",
+                BurnAlert::PageSlow => "PAGE 6h+30m",
+                BurnAlert::PageFast => "PAGE 1h+5m",
+            },
+            burn_style(t, alert),
+        ),
+    ]);
+    let mut out = vec![Line::from(first), second];
+    out.extend(now_lines(app, v));
+    out
+}
+
+/// Current figures against their targets, and the first query problem if any.
+fn now_lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let tg = &v.service.targets;
+    let mut out = Vec::new();
     let f = v.figures.as_ref();
     let err = f.and_then(|f| f.error_ratio);
     let p95 = f.and_then(|f| f.p95);

@@ -85,6 +85,8 @@ pub struct Poller {
     tx: mpsc::Sender<Update>,
     in_flight: Arc<Mutex<HashSet<(usize, bool)>>>,
     slow_lane_at: Option<Instant>,
+    /// Set by a slow-lane fetch that failed, so the next round tries again instead of in 30 s.
+    slow_lane_failed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Poller {
@@ -105,6 +107,7 @@ impl Poller {
             tx,
             in_flight: Arc::default(),
             slow_lane_at: None,
+            slow_lane_failed: Arc::default(),
         }
     }
 
@@ -144,7 +147,8 @@ impl Poller {
             self.discover_services().await;
         }
         let now = Utc::now();
-        let slow = forced || self.slow_lane_at.is_none_or(|t| t.elapsed() >= SLOW_LANE.max(self.refresh));
+        let retry = self.slow_lane_failed.swap(false, std::sync::atomic::Ordering::SeqCst);
+        let slow = forced || retry || self.slow_lane_at.is_none_or(|t| t.elapsed() >= SLOW_LANE.max(self.refresh));
         if slow {
             self.slow_lane_at = Some(Instant::now());
         }
@@ -160,9 +164,13 @@ impl Poller {
             if slow {
                 self.spawn_once((i, true), {
                     let (p, s, tx) = (self.prom.clone(), svc.clone(), self.tx.clone());
+                    let failed = self.slow_lane_failed.clone();
                     async move {
-                        if let Ok(sparks) = figures::poll_sparks(&p, &s, now).await {
-                            let _ = tx.send(Update::Sparks { service: s.name.clone(), sparks }).await;
+                        match figures::poll_sparks(&p, &s, now).await {
+                            Ok(sparks) => {
+                                let _ = tx.send(Update::Sparks { service: s.name.clone(), sparks }).await;
+                            }
+                            Err(_) => failed.store(true, std::sync::atomic::Ordering::SeqCst),
                         }
                     }
                 });
