@@ -18,6 +18,8 @@ pub struct ChartSpec<'a> {
     pub target: Option<f64>,
     pub fmt: fn(f64) -> String,
     pub empty: &'a str,
+    /// Name each series in a legend (the explorer, where series differ by labels).
+    pub legend: bool,
 }
 
 const MAX_SERIES: usize = 6;
@@ -60,11 +62,12 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
         .enumerate()
         .map(|(i, pts)| {
             let color = if i == 0 || t.monochrome { spec.color } else { PALETTE_SHIFT[(i - 1) % PALETTE_SHIFT.len()] };
-            Dataset::default()
+            let d = Dataset::default()
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
                 .style(Style::new().fg(color))
-                .data(pts)
+                .data(pts);
+            if spec.legend { d.name(spec.series[i].display_name().chars().take(40).collect::<String>()) } else { d }
         })
         .collect();
     if !target_line.is_empty() {
@@ -77,5 +80,7 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
         x = x.labels([hhmm(spec.start, span), hhmm(spec.end, span)]);
     }
     let y = Axis::default().style(t.dim()).bounds([0.0, max]).labels(["0".to_string(), (spec.fmt)(max)]);
-    f.render_widget(Chart::new(datasets).block(block).x_axis(x).y_axis(y), area);
+    let half = ratatui::layout::Constraint::Ratio(1, 2);
+    let chart = Chart::new(datasets).block(block).x_axis(x).y_axis(y).hidden_legend_constraints((half, half));
+    f.render_widget(chart, area);
 }

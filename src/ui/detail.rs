@@ -67,7 +67,12 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         (c4, "Saturation", &charts.saturation, t.chart_saturation, None, format::number),
     ];
     for (area, title, series, color, target, fmt) in specs {
-        chart::draw(t, f, area, ChartSpec { title: title.into(), series, start, end, color, target, fmt, empty });
+        chart::draw(
+            t,
+            f,
+            area,
+            ChartSpec { title: title.into(), series, start, end, color, target, fmt, empty, legend: false },
+        );
     }
 
     draw_targets(app, f, targets);
