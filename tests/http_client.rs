@@ -129,6 +129,43 @@ async fn transient_errors_are_retried_and_refusals_are_not() {
 }
 
 #[tokio::test]
+async fn retry_after_is_honoured() {
+    let hits = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let h = hits.clone();
+    let app = Router::new().route(
+        "/api/v1/query",
+        get(move || {
+            let mut seen = h.lock().unwrap();
+            seen.push(Instant::now());
+            let first = seen.len() == 1;
+            async move {
+                if first {
+                    Response::builder().status(429).header("Retry-After", "1").body(Body::from("slow down")).unwrap()
+                } else {
+                    Response::new(Body::from(OK))
+                }
+            }
+        }),
+    );
+    let p = Prometheus::new(&source(&serve(app).await)).unwrap();
+    assert_eq!(p.query("x", Utc::now()).await.unwrap().result.single(), Some(42.0));
+    let seen = hits.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert!(seen[1] - seen[0] >= Duration::from_millis(950), "waited as asked: {:?}", seen[1] - seen[0]);
+
+    // "Come back in an hour" is not waited for inside a request.
+    let app = Router::new().route(
+        "/api/v1/query",
+        get(|| async { Response::builder().status(429).header("Retry-After", "3600").body(Body::from("no")).unwrap() }),
+    );
+    let p = Prometheus::new(&source(&serve(app).await)).unwrap();
+    let started = Instant::now();
+    let e = p.query("x", Utc::now()).await.unwrap_err();
+    assert!(matches!(e, FetchError::Status { code: 429, retry_after: Some(_), .. }), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
 async fn the_circuit_opens_and_stops_calling() {
     let hits = Arc::new(AtomicUsize::new(0));
     let h = hits.clone();

@@ -19,10 +19,11 @@ pub enum FetchError {
     },
     Timeout(Duration),
     Connect(Clean),
-    /// HTTP error status with the (sanitized, truncated) body.
+    /// HTTP error status with the (sanitized, truncated) body, and the server's Retry-After if it sent one.
     Status {
         code: u16,
         body: Clean,
+        retry_after: Option<Duration>,
     },
     TooLarge {
         limit: u64,
@@ -58,7 +59,10 @@ impl std::fmt::Display for FetchError {
             }
             FetchError::Timeout(d) => write!(f, "timed out after {}", crate::time::short(*d)),
             FetchError::Connect(e) => write!(f, "cannot connect: {e}"),
-            FetchError::Status { code, body } => write!(f, "HTTP {code}: {body}"),
+            FetchError::Status { code, body, retry_after: Some(d) } => {
+                write!(f, "HTTP {code}: {body} (retry after {})", crate::time::short(*d))
+            }
+            FetchError::Status { code, body, .. } => write!(f, "HTTP {code}: {body}"),
             FetchError::TooLarge { limit } => write!(f, "response larger than the {limit}-byte cap"),
             FetchError::Decode(e) => write!(f, "unreadable response: {e}"),
             FetchError::Api { kind, message } => write!(f, "{kind}: {message}"),
@@ -67,6 +71,9 @@ impl std::fmt::Display for FetchError {
 }
 
 impl std::error::Error for FetchError {}
+
+/// The longest Retry-After honoured within one request; longer waits are left to the next poll.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct HttpClient {
@@ -149,7 +156,17 @@ impl HttpClient {
             }
         }
         let started = Instant::now();
-        let result = (|| self.get_once(path, query)).retry(self.retry).when(FetchError::is_transient).await;
+        let result = (|| self.get_once(path, query))
+            .retry(self.retry)
+            .when(FetchError::is_transient)
+            // A server that says when to come back is believed; one that says "much later" is not retried
+            // now (the next poll will ask again).
+            .adjust(|e, backoff| match e {
+                FetchError::Status { retry_after: Some(d), .. } if *d <= MAX_RETRY_AFTER => Some(*d),
+                FetchError::Status { retry_after: Some(_), .. } => None,
+                _ => backoff,
+            })
+            .await;
         self.note(&result, started.elapsed());
         result
     }
@@ -159,6 +176,12 @@ impl HttpClient {
         let req = self.authorize(self.inner.get(url).query(query));
         let resp = req.send().await.map_err(|e| self.classify(e))?;
         let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         if let Some(len) = resp.content_length()
             && len > self.max_bytes
         {
@@ -173,7 +196,7 @@ impl HttpClient {
             return Ok(body);
         }
         let text = String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned();
-        Err(FetchError::Status { code: status.as_u16(), body: Clean::new(text.trim()) })
+        Err(FetchError::Status { code: status.as_u16(), body: Clean::new(text.trim()), retry_after })
     }
 
     fn classify(&self, e: reqwest::Error) -> FetchError {
