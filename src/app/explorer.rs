@@ -27,6 +27,8 @@ pub struct Explorer {
     /// Candidates shown under the input after an ambiguous Tab.
     pub candidates: Vec<String>,
     pub notice: Option<String>,
+    /// The history changed and should be saved (the loop does the writing).
+    pub history_dirty: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +58,7 @@ impl Default for Explorer {
             label_values: HashMap::new(),
             candidates: Vec::new(),
             notice: None,
+            history_dirty: false,
         }
     }
 }
@@ -120,6 +123,7 @@ impl Explorer {
             if self.history.len() > HISTORY_MAX {
                 self.history.remove(0);
             }
+            self.history_dirty = true;
         }
         self.history_pos = None;
         self.candidates.clear();

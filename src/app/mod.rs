@@ -1,5 +1,6 @@
 //! The application: state, the key table, and the loop that joins terminal, sources and drawing.
 pub mod explorer;
+pub mod history;
 pub mod input;
 pub mod keymap;
 pub mod run;

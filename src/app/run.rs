@@ -25,6 +25,8 @@ pub async fn run(config: &Config, tui: &mut Tui) -> Result<Exit> {
     let (tx, mut updates) = mpsc::channel::<Update>(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(64);
     let mut app = App::new(config, Utc::now());
+    let history_path = super::history::path();
+    app.explorer.history = super::history::load(&history_path);
     app.theme = app.theme.clone().honour_no_color(std::env::var("NO_COLOR").ok().as_deref());
 
     // The first frame goes out before any backend has answered.
@@ -75,6 +77,14 @@ pub async fn run(config: &Config, tui: &mut Tui) -> Result<Exit> {
             if cmd_tx.try_send(c).is_err() {
                 tracing::debug!("source busy or absent; command dropped");
             }
+        }
+        if std::mem::take(&mut app.explorer.history_dirty) {
+            let (path, history) = (history_path.clone(), app.explorer.history.clone());
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = super::history::save(&path, &history) {
+                    tracing::warn!("cannot save explorer history to {}: {e}", path.display());
+                }
+            });
         }
         if app.quit {
             break Exit::Quit;
