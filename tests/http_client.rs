@@ -191,3 +191,28 @@ async fn the_circuit_opens_and_stops_calling() {
     assert!(h.retry_at.is_some() && h.failing_since.is_some());
     assert!(h.last_error.unwrap().as_str().contains("HTTP 500"));
 }
+
+#[tokio::test]
+async fn a_slow_answer_marks_the_source_slow_and_a_fast_one_clears_it() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let app = Router::new().route(
+        "/api/v1/query",
+        get(move || {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n == 0 {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                OK
+            }
+        }),
+    );
+    let mut src = source(&serve(app).await);
+    src.slow_after = Duration::from_millis(150);
+    let p = Prometheus::new(&src).unwrap();
+    p.query("x", Utc::now()).await.unwrap();
+    assert_eq!(p.http.health().borrow().state, SourceState::Slow);
+    p.query("x", Utc::now()).await.unwrap();
+    assert_eq!(p.http.health().borrow().state, SourceState::Ok);
+}
