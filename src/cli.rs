@@ -30,6 +30,24 @@ pub enum Cmd {
     },
     /// Run one PromQL query against the configured Prometheus and print the result.
     Query(QueryArgs),
+    /// The built-in simulated estate.
+    Estate {
+        #[command(subcommand)]
+        cmd: EstateCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EstateCmd {
+    /// Serve every service's /metrics on loopback and print the endpoints and a Prometheus scrape config.
+    Serve {
+        /// Seed of the simulation: the same seed gives the same traffic.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Address of the first service; the others take the following ports (port 0: any free ports).
+        #[arg(long, default_value = "127.0.0.1:9400")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -254,6 +272,32 @@ pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
         }
         Err(e) => fail(e.to_string()),
     }
+}
+
+/// `watchpost estate serve`: runs until SIGINT or SIGTERM.
+pub async fn estate_serve(seed: u64, listen: std::net::SocketAddr) -> ExitCode {
+    let endpoints = match crate::estate::serve::start(seed, listen).await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot listen on {listen}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("watchpost estate, seed {seed}: {} services", endpoints.len());
+    for e in &endpoints {
+        println!("  {:<10} {}", e.service, e.url());
+    }
+    println!("\n# Prometheus scrape config for these endpoints:\n{}", crate::estate::serve::scrape_config(&endpoints));
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+        return ExitCode::FAILURE;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    ExitCode::SUCCESS
 }
 
 #[cfg(test)]

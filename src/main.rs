@@ -2,7 +2,7 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::time::Duration;
 use watchpost::app::run::{Exit, run};
-use watchpost::cli::{self, Cli, Cmd, ConfigCmd};
+use watchpost::cli::{self, Cli, Cmd, ConfigCmd, EstateCmd};
 use watchpost::term::Tui;
 
 fn main() -> ExitCode {
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Some(Cmd::Config { cmd: ConfigCmd::Check { path } }) => cli::config_check(path, cli.config),
         Some(Cmd::Query(args)) => rt.block_on(cli::query(args, cli.config)),
+        Some(Cmd::Estate { cmd: EstateCmd::Serve { seed, listen } }) => rt.block_on(cli::estate_serve(seed, listen)),
         None => console(&rt, cli.config),
     };
     // Source tasks may be mid-request: do not wait for them.

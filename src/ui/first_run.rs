@@ -29,6 +29,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             "  watchpost config check    validates a config without starting the console",
             t.dim(),
         )),
+        Line::from(Span::styled("  watchpost estate serve    a simulated estate for a Prometheus to scrape", t.dim())),
         Line::default(),
         Line::from(Span::styled("Press q to quit.", t.dim())),
     ];

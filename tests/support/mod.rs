@@ -34,6 +34,15 @@ pub struct Proc {
 }
 
 impl Proc {
+    pub fn new(child: Child) -> Self {
+        Proc { child }
+    }
+
+    /// The child's piped stdout.
+    pub fn stdout(&mut self) -> std::process::ChildStdout {
+        self.child.stdout.take().expect("stdout was piped")
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -77,13 +86,18 @@ pub struct Prometheus {
 impl Prometheus {
     /// Scrape every second: `shop` (the test exporter), `node` (node_exporter plus one dead target).
     pub fn start(shop_port: u16, node_port: u16) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
         let dead = free_port();
-        let cfg = format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n\
+        Self::with_scrape_configs(&format!(
+            "scrape_configs:\n\
              \x20 - job_name: shop\n    static_configs: [{{targets: ['127.0.0.1:{shop_port}']}}]\n\
              \x20 - job_name: node\n    static_configs: [{{targets: ['127.0.0.1:{node_port}', '127.0.0.1:{dead}']}}]\n"
-        );
+        ))
+    }
+
+    /// Scrape every second whatever `scrape_configs` (YAML, the section included) says.
+    pub fn with_scrape_configs(scrape: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cfg = format!("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n{scrape}");
         std::fs::write(dir.path().join("prometheus.yml"), cfg).expect("write config");
         let mut p = Prometheus { port: free_port(), dir, proc: None };
         p.restart();

@@ -1,0 +1,69 @@
+//! Serve the estate: each service's `/metrics` on its own loopback port, all from one simulator that
+//! advances to the present at each scrape.
+use super::exposition::{CONTENT_TYPE, render};
+use super::sim::Simulator;
+use super::topology::TOPOLOGY;
+use axum::Router;
+use axum::http::header;
+use axum::routing::get;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Endpoint {
+    pub service: &'static str,
+    pub addr: SocketAddr,
+}
+
+impl Endpoint {
+    pub fn url(&self) -> String {
+        format!("http://{}/metrics", self.addr)
+    }
+}
+
+fn now() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+/// Bind every service and start serving. With port 0 each service gets an ephemeral port; otherwise
+/// they take consecutive ports from the one given.
+pub async fn start(seed: u64, listen: SocketAddr) -> std::io::Result<Vec<Endpoint>> {
+    let sim = Arc::new(Mutex::new(Simulator::new(seed, now())));
+    let mut endpoints = Vec::new();
+    for (i, spec) in TOPOLOGY.iter().enumerate() {
+        let port = if listen.port() == 0 { 0 } else { listen.port() + i as u16 };
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(listen.ip(), port)).await?;
+        endpoints.push(Endpoint { service: spec.name, addr: listener.local_addr()? });
+        let sim = sim.clone();
+        let app = Router::new().route(
+            "/metrics",
+            get(move || {
+                let sim = sim.clone();
+                async move {
+                    let body = {
+                        let mut s = sim.lock().unwrap_or_else(|p| p.into_inner());
+                        s.advance_to(now());
+                        render(&s, i)
+                    };
+                    ([(header::CONTENT_TYPE, CONTENT_TYPE)], body)
+                }
+            }),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!("estate endpoint stopped: {e}");
+            }
+        });
+    }
+    Ok(endpoints)
+}
+
+/// A Prometheus `scrape_configs` section for these endpoints: one job per service, named after it, so
+/// that the console's conventions (job = service) find them.
+pub fn scrape_config(endpoints: &[Endpoint]) -> String {
+    let mut s = String::from("scrape_configs:\n");
+    for e in endpoints {
+        s.push_str(&format!("  - job_name: {}\n    static_configs: [{{targets: ['{}']}}]\n", e.service, e.addr));
+    }
+    s
+}
