@@ -48,6 +48,23 @@ pub enum EstateCmd {
         #[arg(long, default_value = "127.0.0.1:9400")]
         listen: std::net::SocketAddr,
     },
+    /// Write the estate's samples over a window as OpenMetrics text (for promtool's backfill).
+    Export {
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Start: RFC 3339, unix seconds, `now` or `now-1h`.
+        #[arg(long)]
+        from: String,
+        /// End, in the same forms.
+        #[arg(long, default_value = "now")]
+        to: String,
+        /// Time between samples, such as 15s or 1m.
+        #[arg(long, default_value = "1m")]
+        step: String,
+        /// Output file (standard output when absent).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -271,6 +288,32 @@ pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(e.to_string()),
+    }
+}
+
+/// `watchpost estate export`.
+pub fn estate_export(seed: u64, from: &str, to: &str, step: &str, output: Option<PathBuf>) -> ExitCode {
+    let now = Utc::now();
+    let window = parse_time(from, now).and_then(|f| Ok((f, parse_time(to, now)?, crate::time::parse_duration(step)?)));
+    let (from, to, step) = match window {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let secs = |t: DateTime<Utc>| t.timestamp_millis() as f64 / 1000.0;
+    let written = match &output {
+        Some(path) => std::fs::File::create(path)
+            .and_then(|mut f| crate::estate::export::write(seed, secs(from), secs(to), step.as_secs_f64(), &mut f)),
+        None => crate::estate::export::write(seed, secs(from), secs(to), step.as_secs_f64(), &mut std::io::stdout()),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: export failed: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

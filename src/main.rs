@@ -20,6 +20,9 @@ fn main() -> ExitCode {
         Some(Cmd::Config { cmd: ConfigCmd::Check { path } }) => cli::config_check(path, cli.config),
         Some(Cmd::Query(args)) => rt.block_on(cli::query(args, cli.config)),
         Some(Cmd::Estate { cmd: EstateCmd::Serve { seed, listen } }) => rt.block_on(cli::estate_serve(seed, listen)),
+        Some(Cmd::Estate { cmd: EstateCmd::Export { seed, from, to, step, output } }) => {
+            cli::estate_export(seed, &from, &to, &step, output)
+        }
         None => console(&rt, cli.config),
     };
     // Source tasks may be mid-request: do not wait for them.

@@ -1,4 +1,5 @@
-//! A service's metrics in the Prometheus text exposition format (version 0.0.4).
+//! A service's metrics as families of samples, rendered as the Prometheus text exposition format (what a
+//! scrape gets) or as OpenMetrics with timestamps (what an export writes, for backfilling).
 use super::model::BUCKETS;
 use super::sim::Simulator;
 use super::topology::TOPOLOGY;
@@ -6,38 +7,115 @@ use std::fmt::Write;
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
 }
 
-/// The exposition of service `i` at the simulator's current time.
-pub fn render(sim: &Simulator, i: usize) -> String {
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+            Kind::Histogram => "histogram",
+        }
+    }
+}
+
+/// One sample: the suffix added to the family name (`_total`, `_bucket`, …), its labels as written
+/// inside braces, and the value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub suffix: &'static str,
+    pub labels: String,
+    pub value: f64,
+}
+
+/// A metric family, named as OpenMetrics names it (a counter `http_requests` has samples
+/// `http_requests_total`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Family {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub help: &'static str,
+    pub samples: Vec<Sample>,
+}
+
+fn one(name: &'static str, kind: Kind, help: &'static str, suffix: &'static str, value: f64) -> Family {
+    Family { name, kind, help, samples: vec![Sample { suffix, labels: String::new(), value }] }
+}
+
+/// Service `i`'s families at the simulator's current time.
+pub fn families(sim: &Simulator, i: usize) -> Vec<Family> {
     let spec = &TOPOLOGY[i];
     let c = &sim.counters[i];
     let m = sim.moment(i);
+    let mut latency: Vec<Sample> = BUCKETS
+        .iter()
+        .zip(c.buckets)
+        .map(|(le, n)| Sample { suffix: "_bucket", labels: format!("le=\"{le}\""), value: n })
+        .collect();
+    latency.push(Sample { suffix: "_bucket", labels: "le=\"+Inf\"".into(), value: c.requests() });
+    latency.push(Sample { suffix: "_sum", labels: String::new(), value: c.latency_sum });
+    latency.push(Sample { suffix: "_count", labels: String::new(), value: c.requests() });
+    vec![
+        Family {
+            name: "http_requests",
+            kind: Kind::Counter,
+            help: "HTTP requests handled, by status code.",
+            samples: vec![
+                Sample { suffix: "_total", labels: "code=\"200\"".into(), value: c.requests_ok },
+                Sample { suffix: "_total", labels: "code=\"500\"".into(), value: c.requests_err },
+            ],
+        },
+        Family {
+            name: "http_request_duration_seconds",
+            kind: Kind::Histogram,
+            help: "Time to answer a request.",
+            samples: latency,
+        },
+        one("process_cpu_seconds", Kind::Counter, "CPU time used, seconds.", "_total", c.cpu_seconds),
+        one("process_resident_memory_bytes", Kind::Gauge, "Resident memory, bytes.", "", m.memory_bytes.round()),
+        one("app_connections_active", Kind::Gauge, "Open client connections.", "", m.connections),
+        one("app_disk_used_bytes", Kind::Gauge, "Disk space in use, bytes.", "", spec.disk_used_bytes.round()),
+        one("app_disk_capacity_bytes", Kind::Gauge, "Disk size, bytes.", "", spec.disk_capacity_bytes.round()),
+        Family {
+            name: "app_build_info",
+            kind: Kind::Gauge,
+            help: "The running version; always 1.",
+            samples: vec![Sample {
+                suffix: "",
+                labels: format!("service=\"{}\",version=\"{}\"", spec.name, spec.version),
+                value: 1.0,
+            }],
+        },
+    ]
+}
+
+/// `name{labels}` with `extra` labels first (an export's job and instance).
+pub fn series_name(f: &Family, s: &Sample, extra: &str) -> String {
+    let labels = match (extra.is_empty(), s.labels.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => format!("{{{extra}}}"),
+        (true, false) => format!("{{{}}}", s.labels),
+        (false, false) => format!("{{{extra},{}}}", s.labels),
+    };
+    format!("{}{}{labels}", f.name, s.suffix)
+}
+
+/// The text exposition format (0.0.4), as a scrape of service `i` returns it.
+pub fn render(sim: &Simulator, i: usize) -> String {
     let mut o = String::with_capacity(2048);
-    family(&mut o, "http_requests_total", "counter", "HTTP requests handled, by status code.");
-    let _ = writeln!(o, "http_requests_total{{code=\"200\"}} {}", c.requests_ok);
-    let _ = writeln!(o, "http_requests_total{{code=\"500\"}} {}", c.requests_err);
-    family(&mut o, "http_request_duration_seconds", "histogram", "Time to answer a request.");
-    for (le, n) in BUCKETS.iter().zip(c.buckets) {
-        let _ = writeln!(o, "http_request_duration_seconds_bucket{{le=\"{le}\"}} {n}");
+    for f in families(sim, i) {
+        // The classic format names a counter family after its sample (`http_requests_total`).
+        let name = if f.kind == Kind::Counter { format!("{}_total", f.name) } else { f.name.to_string() };
+        let _ = writeln!(o, "# HELP {name} {}\n# TYPE {name} {}", f.help, f.kind.name());
+        for s in &f.samples {
+            let _ = writeln!(o, "{} {}", series_name(&f, s, ""), s.value);
+        }
     }
-    let _ = writeln!(o, "http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}", c.requests());
-    let _ = writeln!(o, "http_request_duration_seconds_sum {}", c.latency_sum);
-    let _ = writeln!(o, "http_request_duration_seconds_count {}", c.requests());
-    family(&mut o, "process_cpu_seconds_total", "counter", "CPU time used, seconds.");
-    let _ = writeln!(o, "process_cpu_seconds_total {}", c.cpu_seconds);
-    family(&mut o, "process_resident_memory_bytes", "gauge", "Resident memory, bytes.");
-    let _ = writeln!(o, "process_resident_memory_bytes {}", m.memory_bytes.round());
-    family(&mut o, "app_connections_active", "gauge", "Open client connections.");
-    let _ = writeln!(o, "app_connections_active {}", m.connections);
-    family(&mut o, "app_disk_used_bytes", "gauge", "Disk space in use, bytes.");
-    let _ = writeln!(o, "app_disk_used_bytes {}", spec.disk_used_bytes.round());
-    family(&mut o, "app_disk_capacity_bytes", "gauge", "Disk size, bytes.");
-    let _ = writeln!(o, "app_disk_capacity_bytes {}", spec.disk_capacity_bytes.round());
-    family(&mut o, "app_build_info", "gauge", "The running version; always 1.");
-    let _ = writeln!(o, "app_build_info{{service=\"{}\",version=\"{}\"}} 1", spec.name, spec.version);
     o
 }
 

@@ -9,6 +9,9 @@ use axum::routing::get;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+/// The first service's port by default; the others follow.
+pub const DEFAULT_PORT: u16 = 9400;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Endpoint {
     pub service: &'static str,

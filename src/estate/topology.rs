@@ -32,7 +32,7 @@ const fn spec(name: &'static str, depends_on: &'static [&'static str], rps: f64,
         rps,
         error_ratio: 0.0002,
         latency,
-        spread: 0.45,
+        spread: 0.4,
         cpu: 0.4,
         memory_bytes: 0.5 * GB,
         connections: 40.0,
@@ -53,9 +53,9 @@ pub const TOPOLOGY: &[ServiceSpec] = &[
     ServiceSpec {
         version: "5.2.0",
         error_ratio: 0.0004,
-        ..spec("checkout", &["payments", "inventory", "db"], 38.0, 0.025)
+        ..spec("checkout", &["payments", "inventory", "db"], 38.0, 0.012)
     },
-    ServiceSpec { version: "3.8.7", error_ratio: 0.0005, latency: 0.06, ..spec("payments", &["db"], 12.0, 0.06) },
+    ServiceSpec { version: "3.8.7", error_ratio: 0.0005, ..spec("payments", &["db"], 12.0, 0.035) },
     ServiceSpec { version: "1.22.3", ..spec("inventory", &["db", "cache"], 95.0, 0.012) },
     ServiceSpec { version: "4.0.2", cpu: 2.1, ..spec("search", &["cache"], 160.0, 0.035) },
     ServiceSpec { version: "2.3.9", ..spec("auth", &["db", "cache"], 210.0, 0.006) },

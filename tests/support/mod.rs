@@ -16,7 +16,7 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
-fn which(names: &[&str]) -> PathBuf {
+pub fn which(names: &[&str]) -> PathBuf {
     for n in names {
         for dir in ["/usr/bin", "/usr/local/bin", "/usr/sbin"] {
             let p = Path::new(dir).join(n);
@@ -96,7 +96,12 @@ impl Prometheus {
 
     /// Scrape every second whatever `scrape_configs` (YAML, the section included) says.
     pub fn with_scrape_configs(scrape: &str) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::in_dir(tempfile::tempdir().expect("temp dir"), scrape)
+    }
+
+    /// As [`with_scrape_configs`](Self::with_scrape_configs), on `dir/data` (which may hold blocks
+    /// already, such as backfilled ones: retention is unlimited so old blocks stay).
+    pub fn in_dir(dir: tempfile::TempDir, scrape: &str) -> Self {
         let cfg = format!("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n{scrape}");
         std::fs::write(dir.path().join("prometheus.yml"), cfg).expect("write config");
         let mut p = Prometheus { port: free_port(), dir, proc: None };
@@ -122,6 +127,7 @@ impl Prometheus {
             .arg(format!("--config.file={}", d.join("prometheus.yml").display()))
             .arg(format!("--storage.tsdb.path={}", d.join("data").display()))
             .arg(format!("--web.listen-address=127.0.0.1:{}", self.port))
+            .arg("--storage.tsdb.retention.time=100y")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(d.join("prometheus.log")).map(Stdio::from).unwrap_or(Stdio::null()))
             .spawn()
