@@ -1,0 +1,44 @@
+//! `watchpost config check [PATH]`: validate a config without starting the console.
+use crate::config::{self, Found};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub fn config_check(path: Option<PathBuf>, flag: Option<PathBuf>) -> ExitCode {
+    let path = match path.or(flag) {
+        Some(p) => p,
+        None => match config::find(None) {
+            Found::File(p) => p,
+            Found::Nothing => {
+                eprintln!(
+                    "error: no config file to check (looked at $WATCHPOST_CONFIG and {})",
+                    config::find::default_path()
+                        .map_or("~/.config/watchpost/config.toml".into(), |p| p.display().to_string())
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    match config::load_file(&path) {
+        Ok(c) => {
+            let src = c
+                .prometheus
+                .as_ref()
+                .map_or("no Prometheus source".to_string(), |p| format!("Prometheus at {}", p.url));
+            let svc = if c.discover {
+                "services discovered from `up`".to_string()
+            } else {
+                format!(
+                    "{} service(s): {}",
+                    c.services.len(),
+                    c.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            };
+            println!("{}: ok — {src}; {svc}; refresh every {}", path.display(), crate::time::short(c.refresh));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

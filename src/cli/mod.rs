@@ -1,0 +1,106 @@
+//! Command line: the console, and one file per command (`config check`, `query`, `estate`).
+mod config_check;
+mod estate;
+mod query;
+
+pub use config_check::config_check;
+pub use estate::{estate_export, estate_serve};
+pub use query::{parse_range, parse_time, query, render_table, safe_json};
+
+use crate::config::{self, Config, Found};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "watchpost", version, about = "A terminal operations console: health, SLOs and PromQL over SSH")]
+pub struct Cli {
+    /// Config file (default: $WATCHPOST_CONFIG, then ~/.config/watchpost/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Log level or filter for the log file in the state dir (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Work with the config file.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
+    /// Run one PromQL query against the configured Prometheus and print the result.
+    Query(QueryArgs),
+    /// The built-in simulated estate.
+    Estate {
+        #[command(subcommand)]
+        cmd: EstateCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EstateCmd {
+    /// Serve every service's /metrics on loopback and print the endpoints and a Prometheus scrape config.
+    Serve {
+        /// Seed of the simulation: the same seed gives the same traffic.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Address of the first service; the others take the following ports (port 0: any free ports).
+        #[arg(long, default_value = "127.0.0.1:9400")]
+        listen: std::net::SocketAddr,
+    },
+    /// Write the estate's samples over a window as OpenMetrics text (for promtool's backfill).
+    Export {
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Start: RFC 3339, unix seconds, `now` or `now-1h`.
+        #[arg(long)]
+        from: String,
+        /// End, in the same forms.
+        #[arg(long, default_value = "now")]
+        to: String,
+        /// Time between samples, such as 15s or 1m.
+        #[arg(long, default_value = "1m")]
+        step: String,
+        /// Output file (standard output when absent).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Validate a config (PATH, or the one watchpost would use); exits non-zero on any error.
+    Check { path: Option<PathBuf> },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// The PromQL expression.
+    pub expr: String,
+    /// A range query: START,END,STEP. Times are RFC 3339, unix seconds, `now` or `now-1h`; STEP is `30s`.
+    #[arg(long, value_name = "START,END,STEP")]
+    pub range: Option<String>,
+    /// Print the Prometheus API's JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The config the console or a command would use, or the error to print.
+pub fn resolve_config(flag: Option<PathBuf>) -> Result<Config, String> {
+    let env_url = std::env::var("PROMETHEUS_URL").ok().filter(|u| !u.is_empty());
+    match config::find(flag) {
+        Found::File(p) => {
+            let mut c = config::load_file(&p).map_err(|e| e.to_string())?;
+            if c.prometheus.is_none()
+                && let Some(u) = env_url
+            {
+                c.prometheus = Config::from_env(Some(&u))?.prometheus;
+            }
+            Ok(c)
+        }
+        Found::Nothing => Config::from_env(env_url.as_deref()),
+    }
+}
