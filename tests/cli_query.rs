@@ -92,3 +92,44 @@ fn query_without_prometheus_says_how_to_set_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("PROMETHEUS_URL"));
 }
+
+#[test]
+fn query_data_evaluates_an_export_with_the_embedded_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("estate.om");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_watchpost"))
+            .args(args)
+            .env_remove("PROMETHEUS_URL")
+            .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+            .env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let f = file.to_str().unwrap();
+    let (code, _, err) = run(&["estate", "export", "--seed", "3", "--from", "now-20m", "--step", "15s", "-o", f]);
+    assert_eq!(code, Some(0), "{err}");
+
+    let (code, out, err) = run(&["query", "--data", f, "count by (job) (up)"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 9, "header and eight services:\n{out}");
+    assert!(out.contains("{job=\"checkout\"}"), "{out}");
+
+    let (code, out, _) = run(&["query", "--data", f, "--json", "sum(up)"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["data"]["result"][0]["value"][1], "8");
+
+    let (code, out, _) = run(&["query", "--data", f, "--range", "now-2m,now,1m", "sum(up)"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.lines().filter(|l| l.starts_with("  ")).count(), 3, "{out}");
+
+    let (code, _, err) = run(&["query", "--data", f, "predict_linear(up[5m], 60)"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("predict_linear") && err.contains("not supported"), "{err}");
+}

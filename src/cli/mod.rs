@@ -1,5 +1,6 @@
 //! Command line: the console, and one file per command (`config check`, `query`, `estate`).
 mod config_check;
+mod data;
 mod estate;
 mod query;
 
@@ -86,6 +87,10 @@ pub struct QueryArgs {
     /// Print the Prometheus API's JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Evaluate with the embedded engine over a file of samples (`watchpost estate export`, or any
+    /// exposition or OpenMetrics text) instead of asking Prometheus; `now` is the newest sample's time.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
 }
 
 /// The config the console or a command would use, or the error to print.

@@ -97,6 +97,9 @@ pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
         eprintln!("error: {m}");
         ExitCode::FAILURE
     };
+    if let Some(path) = &args.data {
+        return super::data::query(&args, path);
+    }
     let cfg = match resolve_config(flag) {
         Ok(c) => c,
         Err(e) => return fail(e),

@@ -19,21 +19,24 @@ pub fn write(seed: u64, from: f64, to: f64, step: f64, out: &mut impl Write) -> 
     if !(step > 0.0 && to >= from) {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "export needs FROM ≤ TO and a positive STEP"));
     }
-    let mut sim = Simulator::new(seed, from);
+    // Whole milliseconds, computed in integers: every reader parses the same instants.
+    let (from_ms, to_ms) = ((from * 1000.0).round() as i64, (to * 1000.0).round() as i64);
+    let step_ms = ((step * 1000.0).round() as i64).max(1);
+    let mut sim = Simulator::new(seed, from_ms as f64 / 1000.0);
     let shape: Vec<Vec<Family>> = (0..TOPOLOGY.len()).map(|i| families(&sim, i)).collect();
     // values[step][service] = every sample's value, in the order of `shape`.
     let mut times = Vec::new();
     let mut values: Vec<Vec<Vec<f64>>> = Vec::new();
-    let mut t = from;
-    while t <= to {
-        sim.advance_to(t);
-        times.push(t);
+    let mut t = from_ms;
+    while t <= to_ms {
+        sim.advance_to(t as f64 / 1000.0);
+        times.push(format!("{}.{:03}", t.div_euclid(1000), t.rem_euclid(1000)));
         values.push(
             (0..TOPOLOGY.len())
                 .map(|i| families(&sim, i).iter().flat_map(|f| f.samples.iter().map(|s| s.value)).collect())
                 .collect(),
         );
-        t += step;
+        t += step_ms;
     }
     let mut w = io::BufWriter::new(out);
     writeln!(w, "# HELP up Whether the target answered its scrape.\n# TYPE up gauge")?;

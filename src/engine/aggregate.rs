@@ -1,0 +1,115 @@
+//! Aggregation operators with `by` / `without`.
+use super::eval::{Ctx, Engine, EvalError, err};
+use super::store::{Labels, NAME};
+use super::value::{Sample, Value};
+use promql_parser::parser::token::{
+    T_AVG, T_BOTTOMK, T_COUNT, T_GROUP, T_MAX, T_MIN, T_QUANTILE, T_STDDEV, T_STDVAR, T_SUM, T_TOPK,
+};
+use promql_parser::parser::{AggregateExpr, LabelModifier};
+use std::collections::BTreeMap;
+
+impl Engine {
+    pub(super) fn aggregate(&self, a: &AggregateExpr, c: Ctx) -> Result<Value, EvalError> {
+        let op = a.op.id();
+        if !matches!(
+            op,
+            T_SUM | T_AVG | T_COUNT | T_GROUP | T_MIN | T_MAX | T_STDDEV | T_STDVAR | T_QUANTILE | T_TOPK | T_BOTTOMK
+        ) {
+            return err(format!("aggregation `{}` is not supported by the embedded engine", a.op));
+        }
+        let param = match &a.param {
+            Some(p) => match self.eval(p, c)? {
+                Value::Scalar(v) => Some(v),
+                other => return err(format!("aggregation parameter must be a scalar, not a {}", other.kind())),
+            },
+            None => None,
+        };
+        let Value::Vector(input) = self.eval(&a.expr, c)? else {
+            return err("aggregations take an instant vector");
+        };
+        let key = |l: &Labels| -> Labels {
+            match &a.modifier {
+                None => Labels::new(),
+                Some(LabelModifier::Include(ls)) => {
+                    l.iter().filter(|(k, _)| ls.labels.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+                }
+                Some(LabelModifier::Exclude(ls)) => l
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != NAME && !ls.labels.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            }
+        };
+        let mut groups: BTreeMap<Labels, Vec<Sample>> = BTreeMap::new();
+        for s in input {
+            groups.entry(key(&s.labels)).or_default().push(s);
+        }
+        let mut out = Vec::new();
+        for (labels, members) in groups {
+            let values = || members.iter().map(|s| s.value);
+            let n = members.len() as f64;
+            let value = match op {
+                T_SUM => values().sum(),
+                T_AVG => values().sum::<f64>() / n,
+                T_COUNT => n,
+                T_GROUP => 1.0,
+                T_MIN => values().fold(f64::NAN, |m, v| if m > v || m.is_nan() { v } else { m }),
+                T_MAX => values().fold(f64::NAN, |m, v| if m < v || m.is_nan() { v } else { m }),
+                T_STDDEV | T_STDVAR => {
+                    let (mut count, mut mean, mut m2) = (0.0, 0.0, 0.0);
+                    for v in values() {
+                        count += 1.0;
+                        let delta = v - mean;
+                        mean += delta / count;
+                        m2 += delta * (v - mean);
+                    }
+                    if op == T_STDDEV { (m2 / count).sqrt() } else { m2 / count }
+                }
+                T_QUANTILE => quantile(param.unwrap_or(f64::NAN), values().collect()),
+                T_TOPK | T_BOTTOMK => {
+                    let k = param.unwrap_or(0.0);
+                    if k < 1.0 {
+                        continue;
+                    }
+                    let mut m = members;
+                    // NaN sorts last either way, as Prometheus keeps it out of the top when it can.
+                    m.sort_by(|x, y| {
+                        let (a, b) = if op == T_TOPK { (y.value, x.value) } else { (x.value, y.value) };
+                        match (a.is_nan(), b.is_nan()) {
+                            (true, false) => std::cmp::Ordering::Greater,
+                            (false, true) => std::cmp::Ordering::Less,
+                            _ => a.total_cmp(&b),
+                        }
+                    });
+                    m.truncate(k as usize);
+                    out.extend(m);
+                    continue;
+                }
+                _ => {
+                    return err(format!("aggregation `{}` is not supported by the embedded engine", a.op));
+                }
+            };
+            out.push(Sample { labels, value });
+        }
+        Ok(Value::Vector(out))
+    }
+}
+
+/// φ-quantile with linear interpolation between the closest ranks.
+fn quantile(q: f64, mut v: Vec<f64>) -> f64 {
+    if v.is_empty() || q.is_nan() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    v.sort_by(f64::total_cmp);
+    let rank = q * (v.len() - 1) as f64;
+    let lower = rank.floor().max(0.0) as usize;
+    let upper = (lower + 1).min(v.len() - 1);
+    let weight = rank - rank.floor();
+    v[lower] * (1.0 - weight) + v[upper] * weight
+}

@@ -1,0 +1,198 @@
+//! Evaluation: an expression at an instant, or at every step of a range.
+use super::store::{Labels, NAME, Series, Store};
+use super::value::{Sample, Value};
+use promql_parser::parser::{self, AtModifier, Expr, Offset, VectorSelector};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// How far back an instant selector looks for a sample (Prometheus's default lookback delta).
+pub const LOOKBACK_MS: i64 = 5 * 60 * 1000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalError(pub String);
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+pub(super) fn err<T>(msg: impl Into<String>) -> Result<T, EvalError> {
+    Err(EvalError(msg.into()))
+}
+
+/// The evaluation instant, and the range's ends (what `@ start()` and `@ end()` mean).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Ctx {
+    pub t: i64,
+    pub start: i64,
+    pub end: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Engine {
+    pub store: Store,
+}
+
+fn ms(d: &Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+impl Engine {
+    pub fn new(store: Store) -> Self {
+        Engine { store }
+    }
+
+    pub fn instant(&self, query: &str, t_ms: i64) -> Result<Value, EvalError> {
+        let expr = parser::parse(query).map_err(EvalError)?;
+        match self.eval(&expr, Ctx { t: t_ms, start: t_ms, end: t_ms })? {
+            Value::Matrix(_) if !matches!(expr, Expr::MatrixSelector(_)) => err("unexpected range vector"),
+            v => Ok(v),
+        }
+    }
+
+    /// One series per label set over `start..=end` every `step` ms; a scalar becomes a series without
+    /// labels.
+    pub fn range(&self, query: &str, start: i64, end: i64, step: i64) -> Result<Vec<Series>, EvalError> {
+        if step <= 0 || end < start {
+            return err("a range query needs start ≤ end and a positive step");
+        }
+        let expr = parser::parse(query).map_err(EvalError)?;
+        let mut out: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
+        let mut t = start;
+        while t <= end {
+            match self.eval(&expr, Ctx { t, start, end })? {
+                Value::Scalar(v) => out.entry(Labels::new()).or_default().push((t, v)),
+                Value::Vector(samples) => {
+                    for s in samples {
+                        out.entry(s.labels).or_default().push((t, s.value));
+                    }
+                }
+                other => return err(format!("a range query needs a scalar or instant vector, not a {}", other.kind())),
+            }
+            t += step;
+        }
+        Ok(out.into_iter().map(|(labels, samples)| Series { labels, samples }).collect())
+    }
+
+    pub(super) fn eval(&self, e: &Expr, c: Ctx) -> Result<Value, EvalError> {
+        match e {
+            Expr::NumberLiteral(n) => Ok(Value::Scalar(n.val)),
+            Expr::StringLiteral(s) => Ok(Value::String(s.val.clone())),
+            Expr::Paren(p) => self.eval(&p.expr, c),
+            Expr::Unary(u) => match self.eval(&u.expr, c)? {
+                Value::Scalar(v) => Ok(Value::Scalar(-v)),
+                Value::Vector(v) => Ok(Value::Vector(
+                    v.into_iter().map(|s| Sample { labels: drop_name(s.labels), value: -s.value }).collect(),
+                )),
+                other => err(format!("unary minus on a {}", other.kind())),
+            },
+            Expr::VectorSelector(vs) => Ok(Value::Vector(self.select(vs, c))),
+            Expr::MatrixSelector(m) => Ok(Value::Matrix(self.select_range(&m.vs, ms(&m.range), c))),
+            Expr::Call(call) => self.call(call, c),
+            Expr::Aggregate(a) => self.aggregate(a, c),
+            Expr::Binary(b) => self.binary(b, c),
+            Expr::Subquery(_) => err("subqueries are not supported by the embedded engine"),
+            Expr::Extension(_) => err("extension expressions are not supported by the embedded engine"),
+        }
+    }
+
+    fn matching<'a>(&'a self, vs: &'a VectorSelector) -> impl Iterator<Item = &'a Series> + 'a {
+        self.store.series().iter().filter(move |s| {
+            let get = |k: &str| s.labels.get(k).map_or("", String::as_str);
+            vs.name.as_ref().is_none_or(|n| get(NAME) == n)
+                && vs.matchers.matchers.iter().all(|m| m.is_match(get(&m.name)))
+                && (vs.matchers.or_matchers.is_empty()
+                    || vs.matchers.or_matchers.iter().any(|g| g.iter().all(|m| m.is_match(get(&m.name)))))
+        })
+    }
+
+    /// The instant a selector reads at, after `@` and `offset`.
+    pub(super) fn at(vs: &VectorSelector, c: Ctx) -> i64 {
+        let base = match &vs.at {
+            None => c.t,
+            Some(AtModifier::Start) => c.start,
+            Some(AtModifier::End) => c.end,
+            Some(AtModifier::At(t)) => t.duration_since(UNIX_EPOCH).map_or(0, |d| ms(&d)),
+        };
+        match &vs.offset {
+            None => base,
+            Some(Offset::Pos(d)) => base - ms(d),
+            Some(Offset::Neg(d)) => base + ms(d),
+        }
+    }
+
+    /// The newest sample of each matching series within the lookback window.
+    fn select(&self, vs: &VectorSelector, c: Ctx) -> Vec<Sample> {
+        let t = Self::at(vs, c);
+        self.matching(vs)
+            .filter_map(|s| {
+                let i = s.samples.partition_point(|p| p.0 <= t);
+                let (ts, v) = *s.samples.get(i.checked_sub(1)?)?;
+                (ts >= t - LOOKBACK_MS).then(|| Sample { labels: s.labels.clone(), value: v })
+            })
+            .collect()
+    }
+
+    /// Each matching series' samples in `[t − range, t]`.
+    pub(super) fn select_range(&self, vs: &VectorSelector, range: i64, c: Ctx) -> Vec<Series> {
+        let t = Self::at(vs, c);
+        self.matching(vs)
+            .filter_map(|s| {
+                let lo = s.samples.partition_point(|p| p.0 < t - range);
+                let hi = s.samples.partition_point(|p| p.0 <= t);
+                (hi > lo).then(|| Series { labels: s.labels.clone(), samples: s.samples[lo..hi].to_vec() })
+            })
+            .collect()
+    }
+}
+
+pub(super) fn drop_name(mut l: Labels) -> Labels {
+    l.remove(NAME);
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::load::load;
+
+    fn engine() -> Engine {
+        let mut store = Store::default();
+        let text = "up{job=\"a\"} 1 100\nup{job=\"a\"} 1 115\nx_total{job=\"a\"} 10 100\nx_total{job=\"a\"} 40 115\n";
+        load(&mut store, text, 0).unwrap();
+        Engine::new(store)
+    }
+
+    #[test]
+    fn refusals_name_what_is_not_supported() {
+        let e = engine();
+        for (q, word) in [
+            ("count_values(\"v\", up)", "count_values"),
+            ("limitk(1, up)", "limitk"),
+            ("predict_linear(up[5m], 60)", "predict_linear"),
+            ("sort(up)", "sort"),
+            ("rate(x_total[5m:1m])", "subqueries"),
+        ] {
+            let msg = e.instant(q, 115_000).unwrap_err().0;
+            assert!(msg.contains(word) && msg.contains("not supported"), "{q}: {msg}");
+        }
+    }
+
+    #[test]
+    fn selects_within_the_lookback_and_rates_over_the_range() {
+        let e = engine();
+        let Value::Vector(v) = e.instant("up", 115_000 + LOOKBACK_MS).unwrap() else { panic!() };
+        assert_eq!(v.len(), 1, "a sample exactly at the lookback edge still counts");
+        let Value::Vector(v) = e.instant("up", 115_001 + LOOKBACK_MS).unwrap() else { panic!() };
+        assert!(v.is_empty());
+        let Value::Vector(v) = e.instant("increase(x_total[15s])", 115_000).unwrap() else { panic!() };
+        assert_eq!(v[0].value, 30.0);
+        assert!(!v[0].labels.contains_key(NAME), "functions drop the metric name");
+        let r = e.range("sum(up)", 100_000, 130_000, 15_000).unwrap();
+        assert_eq!(r[0].samples.len(), 3);
+    }
+}

@@ -1,0 +1,255 @@
+//! Function calls, with Prometheus's semantics (extrapolation of `rate`, names dropped from results).
+use super::eval::{Ctx, Engine, EvalError, drop_name, err};
+use super::histogram::bucket_quantile;
+use super::store::{Labels, NAME};
+use super::value::{Sample, Value};
+use promql_parser::label::MatchOp;
+use promql_parser::parser::{Call, Expr};
+use std::collections::BTreeMap;
+
+impl Engine {
+    pub(super) fn call(&self, call: &Call, c: Ctx) -> Result<Value, EvalError> {
+        let name = call.func.name;
+        let args = &call.args.args;
+        let scalar = |i: usize| -> Result<f64, EvalError> {
+            match self.eval(&args[i], c)? {
+                Value::Scalar(v) => Ok(v),
+                other => err(format!("{name}: argument {} must be a scalar, not a {}", i + 1, other.kind())),
+            }
+        };
+        let vector = |i: usize| -> Result<Vec<Sample>, EvalError> {
+            match self.eval(&args[i], c)? {
+                Value::Vector(v) => Ok(v),
+                other => err(format!("{name}: argument {} must be an instant vector, not a {}", i + 1, other.kind())),
+            }
+        };
+        let map = |f: &dyn Fn(f64) -> f64| -> Result<Value, EvalError> {
+            Ok(Value::Vector(
+                vector(0)?.into_iter().map(|s| Sample { labels: drop_name(s.labels), value: f(s.value) }).collect(),
+            ))
+        };
+        match name {
+            "rate" | "increase" | "delta" | "irate" | "idelta" | "avg_over_time" | "sum_over_time"
+            | "min_over_time" | "max_over_time" | "count_over_time" | "last_over_time" | "deriv" => {
+                self.over_range(call, c)
+            }
+            "abs" => map(&f64::abs),
+            "round" => {
+                let to = if args.len() > 1 { scalar(1)? } else { 1.0 };
+                let inv = 1.0 / to;
+                map(&|v| (v * inv + 0.5).floor() / inv)
+            }
+            "clamp" => {
+                let (lo, hi) = (scalar(1)?, scalar(2)?);
+                if hi < lo {
+                    return Ok(Value::Vector(Vec::new()));
+                }
+                map(&|v| v.max(lo).min(hi))
+            }
+            "clamp_min" => {
+                let lo = scalar(1)?;
+                map(&|v| v.max(lo))
+            }
+            "clamp_max" => {
+                let hi = scalar(1)?;
+                map(&|v| v.min(hi))
+            }
+            "time" => Ok(Value::Scalar(c.t as f64 / 1000.0)),
+            "vector" => Ok(Value::Vector(vec![Sample { labels: Labels::new(), value: scalar(0)? }])),
+            "scalar" => {
+                let v = vector(0)?;
+                Ok(Value::Scalar(if v.len() == 1 { v[0].value } else { f64::NAN }))
+            }
+            "absent" => {
+                if !vector(0)?.is_empty() {
+                    return Ok(Value::Vector(Vec::new()));
+                }
+                Ok(Value::Vector(vec![Sample { labels: absent_labels(&args[0]), value: 1.0 }]))
+            }
+            "label_replace" => self.label_replace(call, c),
+            "histogram_quantile" => {
+                let q = scalar(0)?;
+                let mut groups: BTreeMap<Labels, Vec<(f64, f64)>> = BTreeMap::new();
+                for s in vector(1)? {
+                    let Some(le) = s.labels.get("le").and_then(|l| parse_le(l)) else { continue };
+                    let mut key = drop_name(s.labels);
+                    key.remove("le");
+                    groups.entry(key).or_default().push((le, s.value));
+                }
+                Ok(Value::Vector(
+                    groups
+                        .into_iter()
+                        .map(|(labels, mut buckets)| Sample { labels, value: bucket_quantile(q, &mut buckets) })
+                        .collect(),
+                ))
+            }
+            other => err(format!("function `{other}` is not supported by the embedded engine")),
+        }
+    }
+
+    fn over_range(&self, call: &Call, c: Ctx) -> Result<Value, EvalError> {
+        let name = call.func.name;
+        let m = match call.args.args.first().map(|a| a.as_ref()) {
+            Some(Expr::MatrixSelector(m)) => m,
+            Some(Expr::Subquery(_)) => return err("subqueries are not supported by the embedded engine"),
+            _ => return err(format!("{name}: the argument must be a range selector such as x[5m]")),
+        };
+        let range = m.range.as_millis() as i64;
+        let series = self.select_range(&m.vs, range, c);
+        // The selector's own instant (after `@` and `offset`) bounds the extrapolation window.
+        let t = Engine::at(&m.vs, c);
+        let mut out = Vec::new();
+        for s in series {
+            let p = &s.samples;
+            let value = match name {
+                "rate" => extrapolated(p, t - range, t, true, true),
+                "increase" => extrapolated(p, t - range, t, true, false),
+                "delta" => extrapolated(p, t - range, t, false, false),
+                "irate" => instant_delta(p, true),
+                "idelta" => instant_delta(p, false),
+                "avg_over_time" => Some(p.iter().map(|x| x.1).sum::<f64>() / p.len() as f64),
+                "sum_over_time" => Some(p.iter().map(|x| x.1).sum()),
+                "min_over_time" => p.iter().map(|x| x.1).reduce(|a, b| if b < a || a.is_nan() { b } else { a }),
+                "max_over_time" => p.iter().map(|x| x.1).reduce(|a, b| if b > a || a.is_nan() { b } else { a }),
+                "count_over_time" => Some(p.len() as f64),
+                "deriv" => slope(p),
+                _ => p.last().map(|x| x.1),
+            };
+            if let Some(value) = value {
+                let labels = if name == "last_over_time" { s.labels } else { drop_name(s.labels) };
+                out.push(Sample { labels, value });
+            }
+        }
+        Ok(Value::Vector(out))
+    }
+
+    fn label_replace(&self, call: &Call, c: Ctx) -> Result<Value, EvalError> {
+        let args = &call.args.args;
+        let text = |i: usize| -> Result<String, EvalError> {
+            match self.eval(&args[i], c)? {
+                Value::String(s) => Ok(s),
+                other => err(format!("label_replace: argument {} must be a string, not a {}", i + 1, other.kind())),
+            }
+        };
+        let (dst, replacement, src, re) = (text(1)?, text(2)?, text(3)?, text(4)?);
+        let re = regex::Regex::new(&format!("^(?:{re})$"))
+            .map_err(|e| EvalError(format!("label_replace: invalid regular expression: {e}")))?;
+        let Value::Vector(v) = self.eval(&args[0], c)? else {
+            return err("label_replace: argument 1 must be an instant vector");
+        };
+        Ok(Value::Vector(
+            v.into_iter()
+                .map(|mut s| {
+                    let value = s.labels.get(&src).cloned().unwrap_or_default();
+                    if let Some(caps) = re.captures(&value) {
+                        let mut out = String::new();
+                        caps.expand(&replacement, &mut out);
+                        if out.is_empty() {
+                            s.labels.remove(&dst);
+                        } else {
+                            s.labels.insert(dst.clone(), out);
+                        }
+                    }
+                    s
+                })
+                .collect(),
+        ))
+    }
+}
+
+fn parse_le(s: &str) -> Option<f64> {
+    match s {
+        "+Inf" | "Inf" => Some(f64::INFINITY),
+        _ => s.parse().ok(),
+    }
+}
+
+/// The labels `absent` gives: the selector's equality matchers, except the metric name.
+fn absent_labels(arg: &Expr) -> Labels {
+    let mut l = Labels::new();
+    if let Expr::VectorSelector(vs) = arg {
+        for m in &vs.matchers.matchers {
+            if matches!(m.op, MatchOp::Equal) && m.name != NAME {
+                l.insert(m.name.clone(), m.value.clone());
+            }
+        }
+    }
+    l
+}
+
+/// Prometheus's `extrapolatedRate`: the change over the samples, extrapolated towards the window's ends
+/// (never past a counter's zero), per second for a rate.
+fn extrapolated(p: &[(i64, f64)], range_start: i64, range_end: i64, counter: bool, per_second: bool) -> Option<f64> {
+    if p.len() < 2 {
+        return None;
+    }
+    let (first, last) = (p[0], p[p.len() - 1]);
+    let mut result = last.1 - first.1;
+    if counter {
+        for w in p.windows(2) {
+            if w[1].1 < w[0].1 {
+                result += w[0].1;
+            }
+        }
+    }
+    let mut to_start = (first.0 - range_start) as f64 / 1000.0;
+    let to_end = (range_end - last.0) as f64 / 1000.0;
+    let sampled = (last.0 - first.0) as f64 / 1000.0;
+    let average = sampled / (p.len() - 1) as f64;
+    if counter && result > 0.0 && first.1 >= 0.0 {
+        let to_zero = sampled * (first.1 / result);
+        if to_zero < to_start {
+            to_start = to_zero;
+        }
+    }
+    let threshold = average * 1.1;
+    let mut interval = sampled;
+    interval += if to_start < threshold { to_start } else { average / 2.0 };
+    interval += if to_end < threshold { to_end } else { average / 2.0 };
+    result *= interval / sampled;
+    if per_second {
+        result /= (range_end - range_start) as f64 / 1000.0;
+    }
+    Some(result)
+}
+
+/// `deriv`: the least-squares slope per second, with times taken from the first sample (as Prometheus's
+/// `linearRegression` does, to keep the sums small).
+fn slope(p: &[(i64, f64)]) -> Option<f64> {
+    if p.len() < 2 {
+        return None;
+    }
+    let t0 = p[0].0;
+    if p.iter().all(|x| x.1 == p[0].1) {
+        return Some(0.0);
+    }
+    let n = p.len() as f64;
+    let (mut sx, mut sy, mut sxy, mut sxx) = (0.0, 0.0, 0.0, 0.0);
+    for &(t, v) in p {
+        let x = (t - t0) as f64 / 1000.0;
+        sx += x;
+        sy += v;
+        sxy += x * v;
+        sxx += x * x;
+    }
+    let cov = sxy - sx * sy / n;
+    let var = sxx - sx * sx / n;
+    Some(cov / var)
+}
+
+/// `irate` and `idelta`: from the last two samples only.
+fn instant_delta(p: &[(i64, f64)], rate: bool) -> Option<f64> {
+    if p.len() < 2 {
+        return None;
+    }
+    let (prev, last) = (p[p.len() - 2], p[p.len() - 1]);
+    let mut v = if rate && last.1 < prev.1 { last.1 } else { last.1 - prev.1 };
+    let interval = last.0 - prev.0;
+    if interval == 0 {
+        return None;
+    }
+    if rate {
+        v /= interval as f64 / 1000.0;
+    }
+    Some(v)
+}
