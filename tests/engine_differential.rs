@@ -6,8 +6,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::Command;
-use support::{Prometheus, get_json, which};
+use support::{Prometheus, backfill, get_json};
 use watchpost::config::Service;
 use watchpost::engine::{Engine, Store, Value, load::load};
 use watchpost::estate::TOPOLOGY;
@@ -201,13 +200,7 @@ fn engine_matches_prometheus() {
     let mut f = std::fs::File::create(&file).unwrap();
     watchpost::estate::export::write(SEED, from, to, 15.0, &mut f).unwrap();
     drop(f);
-    let out = Command::new(which(&["promtool"]))
-        .args(["tsdb", "create-blocks-from", "openmetrics"])
-        .arg(&file)
-        .arg(dir.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    backfill(&file, &dir.path().join("data"));
     let mut store = Store::default();
     load(&mut store, &std::fs::read_to_string(&file).unwrap(), 0).unwrap();
     let engine = Engine::new(store);

@@ -4,7 +4,7 @@
 mod support;
 
 use std::process::Command;
-use support::{Prometheus, get_json, which};
+use support::{Prometheus, backfill, get_json};
 use watchpost::estate::{Simulator, TOPOLOGY};
 
 const SEED: u64 = 11;
@@ -38,13 +38,7 @@ fn promtool_backfills_the_export_and_prometheus_agrees_with_the_simulator() {
         .status()
         .unwrap();
     assert!(status.success());
-    let out = Command::new(which(&["promtool"]))
-        .args(["tsdb", "create-blocks-from", "openmetrics"])
-        .arg(&file)
-        .arg(dir.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "promtool refused the export: {}", String::from_utf8_lossy(&out.stderr));
+    backfill(&file, &dir.path().join("data"));
 
     let prom = Prometheus::in_dir(dir, "scrape_configs: []\n");
     // An instant within the window, on a sample, with a full 5 m behind it.

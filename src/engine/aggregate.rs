@@ -1,11 +1,11 @@
 //! Aggregation operators with `by` / `without`.
 use super::eval::{Ctx, Engine, EvalError, err};
-use super::store::{Labels, NAME};
+use super::store::{Labels, grouping};
 use super::value::{Sample, Value};
+use promql_parser::parser::AggregateExpr;
 use promql_parser::parser::token::{
     T_AVG, T_BOTTOMK, T_COUNT, T_GROUP, T_MAX, T_MIN, T_QUANTILE, T_STDDEV, T_STDVAR, T_SUM, T_TOPK,
 };
-use promql_parser::parser::{AggregateExpr, LabelModifier};
 use std::collections::BTreeMap;
 
 impl Engine {
@@ -27,19 +27,7 @@ impl Engine {
         let Value::Vector(input) = self.eval(&a.expr, c)? else {
             return err("aggregations take an instant vector");
         };
-        let key = |l: &Labels| -> Labels {
-            match &a.modifier {
-                None => Labels::new(),
-                Some(LabelModifier::Include(ls)) => {
-                    l.iter().filter(|(k, _)| ls.labels.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
-                }
-                Some(LabelModifier::Exclude(ls)) => l
-                    .iter()
-                    .filter(|(k, _)| k.as_str() != NAME && !ls.labels.contains(k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            }
-        };
+        let key = |l: &Labels| a.modifier.as_ref().map_or_else(Labels::new, |m| grouping(l, m));
         let mut groups: BTreeMap<Labels, Vec<Sample>> = BTreeMap::new();
         for s in input {
             groups.entry(key(&s.labels)).or_default().push(s);

@@ -1,7 +1,7 @@
 //! Binary operators: arithmetic, comparison (filtering, or 0/1 with `bool`) and set operators, with
 //! vector matching by `on` / `ignoring` and `group_left` / `group_right`.
 use super::eval::{Ctx, Engine, EvalError, drop_name, err};
-use super::store::{Labels, NAME};
+use super::store::{Labels, NAME, grouping};
 use super::value::{Sample, Value};
 use promql_parser::parser::token::{
     T_ADD, T_ATAN2, T_DIV, T_EQLC, T_GTE, T_GTR, T_LAND, T_LOR, T_LSS, T_LTE, T_LUNLESS, T_MOD, T_MUL, T_NEQ, T_POW,
@@ -37,14 +37,7 @@ fn apply(op: TokenId, l: f64, r: f64) -> Result<f64, EvalError> {
 /// The labels two sides are matched on.
 fn signature(l: &Labels, m: Option<&BinModifier>) -> Labels {
     match m.and_then(|m| m.matching.as_ref()) {
-        Some(LabelModifier::Include(on)) => {
-            l.iter().filter(|(k, _)| on.labels.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
-        }
-        Some(LabelModifier::Exclude(ignoring)) => l
-            .iter()
-            .filter(|(k, _)| k.as_str() != NAME && !ignoring.labels.contains(k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        Some(matching) => grouping(l, matching),
         None => drop_name(l.clone()),
     }
 }

@@ -5,6 +5,17 @@ pub type Labels = BTreeMap<String, String>;
 
 pub const NAME: &str = "__name__";
 
+/// The labels a `by (…)` / `on (…)` list or a `without (…)` / `ignoring (…)` list leaves; the second
+/// also drops the metric name, as Prometheus does.
+pub fn grouping(l: &Labels, m: &promql_parser::parser::LabelModifier) -> Labels {
+    use promql_parser::parser::LabelModifier::{Exclude, Include};
+    let keep = |k: &String| match m {
+        Include(ls) => ls.labels.contains(k),
+        Exclude(ls) => k != NAME && !ls.labels.contains(k),
+    };
+    l.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Series {
     pub labels: Labels,

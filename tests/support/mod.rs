@@ -28,6 +28,18 @@ pub fn which(names: &[&str]) -> PathBuf {
     panic!("{names:?} not installed: run scripts/test.sh, which installs the Debian packages the tests need")
 }
 
+/// Turn an OpenMetrics file into TSDB blocks under `data` with Debian's promtool, as Prometheus's
+/// documentation describes for backfilling.
+pub fn backfill(openmetrics: &Path, data: &Path) {
+    let out = Command::new(which(&["promtool"]))
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(openmetrics)
+        .arg(data)
+        .output()
+        .expect("run promtool");
+    assert!(out.status.success(), "promtool refused the file: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// A child process killed (and reaped) on drop.
 pub struct Proc {
     child: Child,
