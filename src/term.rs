@@ -58,11 +58,14 @@ pub fn restore() {
     let _ = out.flush();
 }
 
-/// Restore the terminal, then let the previous hook (color-eyre's report) print the panic.
+/// Restore the terminal, let the previous hook (color-eyre's report) print the panic, and exit. A panic
+/// anywhere — the UI or a source task — is a bug; carrying on with the terminal already restored would
+/// leave a console drawing over the shell, and unwinding would wait on background work.
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
         previous(info);
+        std::process::exit(101);
     }));
 }

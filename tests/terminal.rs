@@ -23,7 +23,7 @@ fn console(env: &[(&str, &str)]) -> Command {
 #[test]
 fn q_quits_and_restores() {
     let mut p = Pty::spawn(console(&[]), 100, 30);
-    p.wait_for("Nothing to watch", 10);
+    p.wait_for("DEMO", 10);
     p.send(b"q");
     assert_eq!(p.wait_exit(5).code(), Some(0));
     assert!(p.restored(), "{:?}", p.text());
@@ -34,7 +34,7 @@ fn q_quits_and_restores() {
 fn sigterm_and_sighup_restore() {
     for (sig, code) in [(libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
         let mut p = Pty::spawn(console(&[]), 80, 24);
-        p.wait_for("Nothing to watch", 10);
+        p.wait_for("DEMO", 10);
         p.signal(sig);
         assert_eq!(p.wait_exit(5).code(), Some(code), "signal {sig}");
         assert!(p.restored(), "signal {sig}: {:?}", p.text());
@@ -60,11 +60,22 @@ fn a_dropped_terminal_ends_the_process() {
     // With SIGHUP (the usual SSH drop) and without it (only reads and writes fail): exit, never spin.
     for controlling in [true, false] {
         let mut p = Pty::spawn_with(console(&[]), 80, 24, controlling);
-        p.wait_for("Nothing to watch", 10);
+        p.wait_for("DEMO", 10);
         p.hang_up();
         let status = p.wait_exit(5);
         assert!(!status.success(), "controlling={controlling}: exits, and says it did not end normally");
     }
+}
+
+#[test]
+fn a_config_without_prometheus_says_how_to_add_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "estate = \"lab\"\n").unwrap();
+    let mut p = Pty::spawn(console(&[("WATCHPOST_CONFIG", cfg.to_str().unwrap())]), 100, 30);
+    p.wait_for("Nothing to watch", 10);
+    p.send(b"q");
+    assert_eq!(p.wait_exit(5).code(), Some(0));
 }
 
 #[test]

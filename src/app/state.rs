@@ -14,6 +14,7 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct App {
     pub estate: String,
+    pub demo: bool,
     pub theme: Theme,
     pub keys: KeyMap,
     pub refresh: Duration,
@@ -41,6 +42,7 @@ impl App {
     pub fn new(config: &Config, now: DateTime<Utc>) -> Self {
         App {
             estate: config.estate.clone(),
+            demo: config.demo,
             theme: config.theme.clone(),
             keys: KeyMap::with_overrides(&config.keys),
             refresh: config.refresh,

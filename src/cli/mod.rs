@@ -34,6 +34,12 @@ pub enum Cmd {
     },
     /// Run one PromQL query against the configured Prometheus and print the result.
     Query(QueryArgs),
+    /// The console on the built-in demo estate (what `watchpost` does with no config and no PROMETHEUS_URL).
+    Demo {
+        /// Seed of the simulation: the same seed gives the same estate.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// The built-in simulated estate.
     Estate {
         #[command(subcommand)]

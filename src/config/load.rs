@@ -31,6 +31,8 @@ pub struct Config {
     pub slo_defaults: Targets,
     pub theme: Theme,
     pub keys: Vec<(Context, KeySpec, Option<Action>)>,
+    /// Watching the built-in simulated estate (marked DEMO in the header).
+    pub demo: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -100,7 +102,19 @@ impl Config {
             slo_defaults: Targets::default(),
             theme: Theme::builtin("dark").unwrap_or_default(),
             keys: Vec::new(),
+            demo: false,
         })
+    }
+
+    /// The built-in estate through the embedded Prometheus at `api`.
+    pub fn demo(api: &Url, seed: u64) -> Self {
+        let mut c = Config::from_env(Some(api.as_str())).unwrap_or_else(|_| unreachable!("a loopback URL parses"));
+        c.estate = format!("demo estate · seed {seed}");
+        c.demo = true;
+        c.discover = false;
+        c.services =
+            crate::estate::TOPOLOGY.iter().map(|s| Service::conventional(s.name, Targets::default())).collect();
+        c
     }
 }
 
@@ -231,6 +245,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         slo_defaults,
         theme,
         keys,
+        demo: false,
     })
 }
 

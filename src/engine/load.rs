@@ -6,13 +6,19 @@ use super::store::{Labels, NAME, Store};
 
 /// Load every sample line; `default_ms` is the time of samples that carry none. Returns how many.
 pub fn load(store: &mut Store, text: &str, default_ms: i64) -> Result<usize, String> {
+    load_with(store, text, default_ms, &Labels::new())
+}
+
+/// As [`load`], with `target` labels (a scrape's `job` and `instance`) set on every sample.
+pub fn load_with(store: &mut Store, text: &str, default_ms: i64, target: &Labels) -> Result<usize, String> {
     let mut n = 0;
     for (no, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (labels, v, t) = sample(line).map_err(|e| format!("line {}: {e}: {line}", no + 1))?;
+        let (mut labels, v, t) = sample(line).map_err(|e| format!("line {}: {e}: {line}", no + 1))?;
+        labels.extend(target.iter().map(|(k, v)| (k.clone(), v.clone())));
         store.append(labels, t.unwrap_or(default_ms), v);
         n += 1;
     }

@@ -8,6 +8,7 @@
 //! `topk`, `bottomk`, `quantile` with `by`/`without`; arithmetic, comparison (with `bool`) and set
 //! operators with `on`/`ignoring`/`group_left`/`group_right`. Anything else is refused by name.
 pub mod eval;
+pub mod json;
 pub mod load;
 pub mod store;
 pub mod value;

@@ -24,12 +24,11 @@ impl Kind {
     }
 }
 
-/// One sample: the suffix added to the family name (`_total`, `_bucket`, …), its labels as written
-/// inside braces, and the value.
+/// One sample: the suffix added to the family name (`_total`, `_bucket`, …), its labels, and the value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {
     pub suffix: &'static str,
-    pub labels: String,
+    pub labels: Vec<(&'static str, String)>,
     pub value: f64,
 }
 
@@ -44,7 +43,7 @@ pub struct Family {
 }
 
 fn one(name: &'static str, kind: Kind, help: &'static str, suffix: &'static str, value: f64) -> Family {
-    Family { name, kind, help, samples: vec![Sample { suffix, labels: String::new(), value }] }
+    Family { name, kind, help, samples: vec![Sample { suffix, labels: Vec::new(), value }] }
 }
 
 /// Service `i`'s families at the simulator's current time.
@@ -55,19 +54,19 @@ pub fn families(sim: &Simulator, i: usize) -> Vec<Family> {
     let mut latency: Vec<Sample> = BUCKETS
         .iter()
         .zip(c.buckets)
-        .map(|(le, n)| Sample { suffix: "_bucket", labels: format!("le=\"{le}\""), value: n })
+        .map(|(le, n)| Sample { suffix: "_bucket", labels: vec![("le", le.to_string())], value: n })
         .collect();
-    latency.push(Sample { suffix: "_bucket", labels: "le=\"+Inf\"".into(), value: c.requests() });
-    latency.push(Sample { suffix: "_sum", labels: String::new(), value: c.latency_sum });
-    latency.push(Sample { suffix: "_count", labels: String::new(), value: c.requests() });
+    latency.push(Sample { suffix: "_bucket", labels: vec![("le", "+Inf".into())], value: c.requests() });
+    latency.push(Sample { suffix: "_sum", labels: Vec::new(), value: c.latency_sum });
+    latency.push(Sample { suffix: "_count", labels: Vec::new(), value: c.requests() });
     vec![
         Family {
             name: "http_requests",
             kind: Kind::Counter,
             help: "HTTP requests handled, by status code.",
             samples: vec![
-                Sample { suffix: "_total", labels: "code=\"200\"".into(), value: c.requests_ok },
-                Sample { suffix: "_total", labels: "code=\"500\"".into(), value: c.requests_err },
+                Sample { suffix: "_total", labels: vec![("code", "200".into())], value: c.requests_ok },
+                Sample { suffix: "_total", labels: vec![("code", "500".into())], value: c.requests_err },
             ],
         },
         Family {
@@ -87,21 +86,20 @@ pub fn families(sim: &Simulator, i: usize) -> Vec<Family> {
             help: "The running version; always 1.",
             samples: vec![Sample {
                 suffix: "",
-                labels: format!("service=\"{}\",version=\"{}\"", spec.name, spec.version),
+                labels: vec![("service", spec.name.to_string()), ("version", spec.version.to_string())],
                 value: 1.0,
             }],
         },
     ]
 }
 
-/// `name{labels}` with `extra` labels first (an export's job and instance).
+/// `name{labels}` with `extra` labels (already written, such as an export's job and instance) first.
+/// Label values here are the estate's own (service names, versions, bounds): nothing to escape.
 pub fn series_name(f: &Family, s: &Sample, extra: &str) -> String {
-    let labels = match (extra.is_empty(), s.labels.is_empty()) {
-        (true, true) => String::new(),
-        (false, true) => format!("{{{extra}}}"),
-        (true, false) => format!("{{{}}}", s.labels),
-        (false, false) => format!("{{{extra},{}}}", s.labels),
-    };
+    let own: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    let all: Vec<&str> =
+        std::iter::once(extra).filter(|e| !e.is_empty()).chain(own.iter().map(String::as_str)).collect();
+    let labels = if all.is_empty() { String::new() } else { format!("{{{}}}", all.join(",")) };
     format!("{}{}{labels}", f.name, s.suffix)
 }
 

@@ -24,19 +24,33 @@ impl Endpoint {
     }
 }
 
-fn now() -> f64 {
+pub fn now() -> f64 {
     chrono::Utc::now().timestamp_millis() as f64 / 1000.0
 }
 
 /// Bind every service and start serving. With port 0 each service gets an ephemeral port; otherwise
 /// they take consecutive ports from the one given.
 pub async fn start(seed: u64, listen: SocketAddr) -> std::io::Result<Vec<Endpoint>> {
-    let sim = Arc::new(Mutex::new(Simulator::new(seed, now())));
-    let mut endpoints = Vec::new();
+    let bound = bind(listen).await?;
+    let endpoints = bound.iter().map(|b| b.0.clone()).collect();
+    serve(Arc::new(Mutex::new(Simulator::new(seed, now()))), bound);
+    Ok(endpoints)
+}
+
+/// Bind every service's listener (so their addresses are known before anything is served).
+pub async fn bind(listen: SocketAddr) -> std::io::Result<Vec<(Endpoint, tokio::net::TcpListener)>> {
+    let mut out = Vec::new();
     for (i, spec) in TOPOLOGY.iter().enumerate() {
         let port = if listen.port() == 0 { 0 } else { listen.port() + i as u16 };
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(listen.ip(), port)).await?;
-        endpoints.push(Endpoint { service: spec.name, addr: listener.local_addr()? });
+        out.push((Endpoint { service: spec.name, addr: listener.local_addr()? }, listener));
+    }
+    Ok(out)
+}
+
+/// Serve bound listeners from `sim`, which advances to the present at each scrape.
+pub fn serve(sim: Arc<Mutex<Simulator>>, bound: Vec<(Endpoint, tokio::net::TcpListener)>) {
+    for (i, (_, listener)) in bound.into_iter().enumerate() {
         let sim = sim.clone();
         let app = Router::new().route(
             "/metrics",
@@ -58,7 +72,6 @@ pub async fn start(seed: u64, listen: SocketAddr) -> std::io::Result<Vec<Endpoin
             }
         });
     }
-    Ok(endpoints)
 }
 
 /// A Prometheus `scrape_configs` section for these endpoints: one job per service, named after it, so

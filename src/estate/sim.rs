@@ -36,8 +36,15 @@ impl Simulator {
     /// Integrate up to `t` (never backwards): one-second steps, ten-second steps over long gaps.
     pub fn advance_to(&mut self, t: f64) {
         while self.at < t {
-            let remaining = t - self.at;
-            let dt = if remaining > 300.0 { 10.0 } else { remaining.min(1.0) };
+            let dt = if t - self.at > 300.0 { 10.0 } else { 1.0 };
+            self.advance(t, dt);
+        }
+    }
+
+    /// Integrate up to `t` in steps of at most `max_step` seconds (coarse steps for a long backfill).
+    pub fn advance(&mut self, t: f64, max_step: f64) {
+        while self.at < t {
+            let dt = (t - self.at).min(max_step);
             for (i, c) in self.counters.iter_mut().enumerate() {
                 let m = self.model.moment(i, self.at);
                 step(c, &m, dt);

@@ -12,8 +12,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let lines = vec![
         Line::from(Span::styled("Nothing to watch yet.", t.title())),
         Line::default(),
-        Line::from("watchpost found no config file and no PROMETHEUS_URL. Point it at a Prometheus"),
-        Line::from("(or Thanos, Mimir, VictoriaMetrics) in one of these ways:"),
+        Line::from("The config names no Prometheus, and PROMETHEUS_URL is not set. Point watchpost at"),
+        Line::from("a Prometheus (or Thanos, Mimir, VictoriaMetrics) in one of these ways:"),
         Line::default(),
         Line::from(Span::styled("  PROMETHEUS_URL=http://localhost:9090 watchpost", t.accent_style())),
         Line::from(Span::styled("      every job with an `up` series becomes a service", t.dim())),
@@ -29,6 +29,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             "  watchpost config check    validates a config without starting the console",
             t.dim(),
         )),
+        Line::from(Span::styled("  watchpost demo            the console on the built-in demo estate", t.dim())),
         Line::from(Span::styled("  watchpost estate serve    a simulated estate for a Prometheus to scrape", t.dim())),
         Line::default(),
         Line::from(Span::styled("Press q to quit.", t.dim())),

@@ -72,10 +72,14 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let clock = app.now.format(" %H:%M:%S UTC ").to_string();
     // Parts in order of importance; the least important go first when the line is too narrow.
-    let mut parts: Vec<(u8, Span<'static>)> = vec![
-        (0, Span::styled(" watchpost", t.title())),
-        (2, Span::styled(crate::text::sanitize(&app.estate).into_owned(), t.base().add_modifier(Modifier::BOLD))),
-    ];
+    let mut parts: Vec<(u8, Span<'static>)> = vec![(0, Span::styled(" watchpost", t.title()))];
+    if app.demo {
+        parts.push((0, Span::styled(" DEMO ", t.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
+    }
+    parts.extend([(
+        2,
+        Span::styled(crate::text::sanitize(&app.estate).into_owned(), t.base().add_modifier(Modifier::BOLD)),
+    )]);
     if app.has_source {
         parts.push((0, source_span(app)));
         parts.push((

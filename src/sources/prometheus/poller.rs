@@ -168,6 +168,10 @@ impl Poller {
                     async move {
                         match figures::poll_sparks(&p, &s, now).await {
                             Ok(sparks) => {
+                                // Nothing at all yet (a server just started): ask again next round.
+                                if sparks.availability.is_none() && sparks.rate.is_empty() {
+                                    failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                                }
                                 let _ = tx.send(Update::Sparks { service: s.name.clone(), sparks }).await;
                             }
                             Err(_) => failed.store(true, std::sync::atomic::Ordering::SeqCst),

@@ -1,0 +1,94 @@
+//! The scraper: every interval, each target's `/metrics` over HTTP (timeout, size cap), parsed into the
+//! store with `job` and `instance`, plus `up` and `scrape_duration_seconds` as Prometheus records them.
+use super::Shared;
+use crate::engine::load::load_with;
+use crate::engine::store::{Labels, NAME};
+use chrono::Utc;
+use futures::future::join_all;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Responses larger than this are a failed scrape.
+pub const MAX_SCRAPE_BYTES: usize = 4 * 1024 * 1024;
+/// Samples younger than this are kept at full resolution.
+pub const RAW: Duration = Duration::from_secs(3600);
+/// Nothing older is kept (a 30-day SLO window, and a day of margin).
+pub const RETENTION: Duration = Duration::from_secs(31 * 86_400);
+
+async fn fetch(client: &reqwest::Client, url: &str) -> Result<String, String> {
+    let mut resp = client.get(url).send().await.map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("server returned HTTP status {}", resp.status()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > MAX_SCRAPE_BYTES {
+            return Err(format!("body larger than {MAX_SCRAPE_BYTES} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| "body is not UTF-8".to_string())
+}
+
+/// One round over every target.
+pub async fn scrape_once(shared: &Shared, client: &reqwest::Client) {
+    let targets = shared.targets.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let results = join_all(targets.iter().map(|t| async move {
+        let started = Instant::now();
+        (fetch(client, &t.url).await, started.elapsed())
+    }))
+    .await;
+    let now = Utc::now();
+    let ms = now.timestamp_millis();
+    for (t, (result, took)) in targets.iter().zip(results) {
+        let target: Labels = [("job".to_string(), t.job.clone()), ("instance".to_string(), t.instance.clone())].into();
+        let mut error = String::new();
+        {
+            let mut engine = shared.engine.write().unwrap_or_else(|p| p.into_inner());
+            let store = &mut engine.store;
+            let up = match &result {
+                Ok(text) => match load_with(store, text, ms, &target) {
+                    Ok(_) => 1.0,
+                    Err(e) => {
+                        error = e;
+                        0.0
+                    }
+                },
+                Err(e) => {
+                    error = e.clone();
+                    0.0
+                }
+            };
+            for (name, v) in [("up", up), ("scrape_duration_seconds", took.as_secs_f64())] {
+                let mut l = target.clone();
+                l.insert(NAME.to_string(), name.to_string());
+                store.append(l, ms, v);
+            }
+        }
+        let mut all = shared.targets.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(state) = all.iter_mut().find(|s| s.url == t.url) {
+            state.health = if error.is_empty() { "up" } else { "down" };
+            state.last_error = crate::text::sanitize(&error).into_owned();
+            state.last_scrape = Some(now);
+            state.last_duration = took.as_secs_f64();
+        }
+    }
+}
+
+/// Scrape every `interval` until the task is dropped; compact the store once a minute.
+pub async fn run(shared: Arc<Shared>, interval: Duration) {
+    let client = reqwest::Client::builder().timeout(interval.min(Duration::from_secs(5))).build().unwrap_or_default();
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut compacted = Instant::now();
+    loop {
+        tick.tick().await;
+        scrape_once(&shared, &client).await;
+        if compacted.elapsed() >= Duration::from_secs(60) {
+            compacted = Instant::now();
+            let now = Utc::now().timestamp_millis();
+            let mut engine = shared.engine.write().unwrap_or_else(|p| p.into_inner());
+            engine.store.compact(now, RAW.as_millis() as i64, RETENTION.as_millis() as i64);
+        }
+    }
+}
