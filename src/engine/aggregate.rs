@@ -60,14 +60,14 @@ impl Engine {
                         continue;
                     }
                     let mut m = members;
-                    // NaN sorts last either way, as Prometheus keeps it out of the top when it can.
-                    m.sort_by(|x, y| {
-                        let (a, b) = if op == T_TOPK { (y.value, x.value) } else { (x.value, y.value) };
-                        match (a.is_nan(), b.is_nan()) {
-                            (true, false) => std::cmp::Ordering::Greater,
-                            (false, true) => std::cmp::Ordering::Less,
-                            _ => a.total_cmp(&b),
-                        }
+                    // NaN goes last either way (Prometheus keeps it out when it can); among equals the
+                    // first in series order stays first (the sort is stable).
+                    m.sort_by(|x, y| match (x.value.is_nan(), y.value.is_nan()) {
+                        (true, false) => std::cmp::Ordering::Greater,
+                        (false, true) => std::cmp::Ordering::Less,
+                        (true, true) => std::cmp::Ordering::Equal,
+                        _ if op == T_TOPK => y.value.total_cmp(&x.value),
+                        _ => x.value.total_cmp(&y.value),
                     });
                     m.truncate(k as usize);
                     out.extend(m);
@@ -94,7 +94,13 @@ fn quantile(q: f64, mut v: Vec<f64>) -> f64 {
     if q > 1.0 {
         return f64::INFINITY;
     }
-    v.sort_by(f64::total_cmp);
+    // NaN first, as Go's sort.Float64s orders it.
+    v.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        _ => a.total_cmp(b),
+    });
     let rank = q * (v.len() - 1) as f64;
     let lower = rank.floor().max(0.0) as usize;
     let upper = (lower + 1).min(v.len() - 1);

@@ -125,28 +125,35 @@ impl Engine {
         }
     }
 
-    /// The newest sample of each matching series within the lookback window.
+    /// The newest sample of each matching series within the lookback window, in label order (as the
+    /// TSDB hands series over: ties in `topk` and the order of sums follow it).
     fn select(&self, vs: &VectorSelector, c: Ctx) -> Vec<Sample> {
         let t = Self::at(vs, c);
-        self.matching(vs)
+        let mut out: Vec<Sample> = self
+            .matching(vs)
             .filter_map(|s| {
                 let i = s.samples.partition_point(|p| p.0 <= t);
                 let (ts, v) = *s.samples.get(i.checked_sub(1)?)?;
                 (ts >= t - LOOKBACK_MS).then(|| Sample { labels: s.labels.clone(), value: v })
             })
-            .collect()
+            .collect();
+        out.sort_by(|a, b| a.labels.cmp(&b.labels));
+        out
     }
 
     /// Each matching series' samples in `[t − range, t]`.
     pub(super) fn select_range(&self, vs: &VectorSelector, range: i64, c: Ctx) -> Vec<Series> {
         let t = Self::at(vs, c);
-        self.matching(vs)
+        let mut out: Vec<Series> = self
+            .matching(vs)
             .filter_map(|s| {
                 let lo = s.samples.partition_point(|p| p.0 < t - range);
                 let hi = s.samples.partition_point(|p| p.0 <= t);
                 (hi > lo).then(|| Series { labels: s.labels.clone(), samples: s.samples[lo..hi].to_vec() })
             })
-            .collect()
+            .collect();
+        out.sort_by(|a, b| a.labels.cmp(&b.labels));
+        out
     }
 }
 

@@ -44,15 +44,15 @@ impl Engine {
                 if hi < lo {
                     return Ok(Value::Vector(Vec::new()));
                 }
-                map(&|v| v.max(lo).min(hi))
+                map(&|v| go_min(go_max(v, lo), hi))
             }
             "clamp_min" => {
                 let lo = scalar(1)?;
-                map(&|v| v.max(lo))
+                map(&|v| go_max(v, lo))
             }
             "clamp_max" => {
                 let hi = scalar(1)?;
-                map(&|v| v.min(hi))
+                map(&|v| go_min(v, hi))
             }
             "time" => Ok(Value::Scalar(c.t as f64 / 1000.0)),
             "vector" => Ok(Value::Vector(vec![Sample { labels: Labels::new(), value: scalar(0)? }])),
@@ -155,6 +155,15 @@ impl Engine {
                 .collect(),
         ))
     }
+}
+
+/// Go's `math.Max` and `math.Min`, which Prometheus uses: NaN wins (Rust's `f64::max` ignores it).
+fn go_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
+}
+
+fn go_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
 }
 
 fn parse_le(s: &str) -> Option<f64> {

@@ -3,6 +3,7 @@
 //! exporter of known counters and histograms served by axum.
 #![allow(dead_code)]
 
+pub mod differential;
 pub mod exporter;
 pub mod fixtures;
 pub mod pty;
