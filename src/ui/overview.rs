@@ -6,8 +6,8 @@ use super::theme::Theme;
 use super::widgets::spark;
 use crate::app::App;
 use crate::app::service_view::{ServiceView, is_stale};
-use crate::slo::BurnAlert;
 use crate::slo::target::Verdict;
+use crate::slo::{BurnAlert, ErrorBudget};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -24,6 +24,16 @@ pub fn verdict_style(t: &Theme, v: Verdict) -> Style {
         Verdict::Warn => t.warn(),
         Verdict::Bad => t.bad(),
         Verdict::Unknown => t.unknown(),
+    }
+}
+
+/// Budget spent: bad; under a quarter left: warn; unknown without traffic.
+pub fn budget_style(t: &Theme, b: Option<&ErrorBudget>) -> Style {
+    match b {
+        None => t.unknown(),
+        Some(b) if b.exhausted() => t.bad(),
+        Some(b) if b.remaining < 0.25 => t.warn(),
+        Some(_) => t.good(),
     }
 }
 
@@ -104,12 +114,7 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
         }
         Some(b) => format!("{:.0}%", b.remaining * 100.0),
     };
-    let budget_style = match budget {
-        None => t.unknown(),
-        Some(b) if b.exhausted() => t.bad(),
-        Some(b) if b.remaining < 0.25 => t.warn(),
-        Some(_) => t.good(),
-    };
+    let budget_style = budget_style(t, budget.as_ref());
     let age_cell = match age {
         None => Span::styled("waiting", t.dim()),
         Some(a) if stale => Span::styled(format!("stale {}", crate::time::short(a)), t.stale()),

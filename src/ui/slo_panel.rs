@@ -1,7 +1,7 @@
 //! The SLA/SLO figures of one service: availability vs objective, error budget left (percent and time),
 //! burn rates over 1 h and 6 h with the workbook's paging thresholds, and current figures vs targets.
 use super::format;
-use super::overview::{burn_style, verdict_style};
+use super::overview::{budget_style, burn_style, verdict_style};
 use crate::app::App;
 use crate::app::service_view::ServiceView;
 use crate::slo::{BurnAlert, BurnRates};
@@ -57,13 +57,7 @@ fn draw_gauge(app: &App, v: &ServiceView, f: &mut Frame, area: Rect) {
         );
         return;
     };
-    let style = if b.exhausted() {
-        t.bad()
-    } else if b.remaining < 0.25 {
-        t.warn()
-    } else {
-        t.good()
-    };
+    let style = budget_style(t, Some(&b));
     let label = format!(
         " Error budget  {:.1}% left · {} of {} ",
         b.remaining * 100.0,
@@ -138,13 +132,7 @@ fn compact_lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
     match v.budget() {
         None => first.push(Span::styled(format::NONE, t.unknown())),
         Some(b) => {
-            let style = if b.exhausted() {
-                t.bad()
-            } else if b.remaining < 0.25 {
-                t.warn()
-            } else {
-                t.good()
-            };
+            let style = budget_style(t, Some(&b));
             first.push(Span::styled(format!("{:.1}% left", b.remaining * 100.0), style));
             first.push(Span::styled(
                 format!(" ({} of {})", format::secs(b.remaining_secs), format::secs(b.total_secs)),
@@ -205,16 +193,7 @@ fn budget_line(app: &App, v: &ServiceView) -> Line<'static> {
         None => Line::from(Span::styled(" Error budget  —", t.unknown())),
         Some(b) => Line::from(vec![
             Span::styled(" Error budget  ", t.dim()),
-            Span::styled(
-                format!("{:.1}% left", b.remaining * 100.0),
-                if b.exhausted() {
-                    t.bad()
-                } else if b.remaining < 0.25 {
-                    t.warn()
-                } else {
-                    t.good()
-                },
-            ),
+            Span::styled(format!("{:.1}% left", b.remaining * 100.0), budget_style(t, Some(&b))),
             Span::styled(format!(" · {} of {}", format::secs(b.remaining_secs), format::secs(b.total_secs)), t.dim()),
         ]),
     }
