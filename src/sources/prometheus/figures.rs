@@ -61,7 +61,8 @@ pub struct DetailCharts {
 }
 
 /// The instant queries behind [`ServiceFigures`], in the order they are asked, exactly as sent: up, the
-/// four current figures over the service's rate window, then the error ratio over each burn window.
+/// four current figures over the service's rate window, then the error ratio over each burn window that
+/// is not the rate window (that one is already asked).
 pub fn instant_queries(svc: &Service) -> Vec<String> {
     let (q, w) = (&svc.queries, svc.rate_window);
     let mut v = vec![
@@ -71,7 +72,7 @@ pub fn instant_queries(svc: &Service) -> Vec<String> {
         Queries::at(&q.latency_p95, w),
         Queries::at(&q.saturation, w),
     ];
-    v.extend(BURN_WINDOWS.iter().map(|w| q.error_ratio(*w)));
+    v.extend(BURN_WINDOWS.iter().filter(|b| **b != w).map(|b| q.error_ratio(*b)));
     v
 }
 
@@ -133,8 +134,13 @@ pub async fn poll_figures(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> R
     let p95 = single(&results[3], "p95 latency", &mut problems);
     let saturation = single(&results[4], "saturation", &mut problems);
     let mut window_ratios = [None; 4];
-    for (slot, r) in window_ratios.iter_mut().zip(&results[5..]) {
-        *slot = single(r, "burn rate", &mut problems);
+    let mut rest = results[5..].iter();
+    for (slot, w) in window_ratios.iter_mut().zip(BURN_WINDOWS) {
+        *slot = if w == svc.rate_window {
+            error_ratio
+        } else {
+            rest.next().and_then(|r| single(r, "burn rate", &mut problems))
+        };
     }
     Ok(ServiceFigures { at, up, rate, error_ratio, p95, saturation, window_ratios, problems })
 }
