@@ -32,9 +32,38 @@ pub(super) struct Ctx {
     pub end: i64,
 }
 
+/// Parsed queries, by text: the console asks the same few queries every refresh, and parsing (with its
+/// regex compilation) costs more than evaluating them. Cleared when full, so it stays small.
+#[derive(Debug, Default)]
+struct ParseCache(std::sync::Mutex<std::collections::HashMap<String, Expr>>);
+
+const PARSE_CACHE: usize = 512;
+
+impl Clone for ParseCache {
+    fn clone(&self) -> Self {
+        ParseCache::default()
+    }
+}
+
+impl ParseCache {
+    fn get(&self, query: &str) -> Result<Expr, EvalError> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = map.get(query) {
+            return Ok(e.clone());
+        }
+        let e = parser::parse(query).map_err(EvalError)?;
+        if map.len() >= PARSE_CACHE {
+            map.clear();
+        }
+        map.insert(query.to_string(), e.clone());
+        Ok(e)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
     pub store: Store,
+    parsed: ParseCache,
 }
 
 fn ms(d: &Duration) -> i64 {
@@ -43,11 +72,11 @@ fn ms(d: &Duration) -> i64 {
 
 impl Engine {
     pub fn new(store: Store) -> Self {
-        Engine { store }
+        Engine { store, parsed: ParseCache::default() }
     }
 
     pub fn instant(&self, query: &str, t_ms: i64) -> Result<Value, EvalError> {
-        let expr = parser::parse(query).map_err(EvalError)?;
+        let expr = self.parsed.get(query)?;
         match self.eval(&expr, Ctx { t: t_ms, start: t_ms, end: t_ms })? {
             Value::Matrix(_) if !matches!(expr, Expr::MatrixSelector(_)) => err("unexpected range vector"),
             v => Ok(v),
@@ -60,7 +89,7 @@ impl Engine {
         if step <= 0 || end < start {
             return err("a range query needs start ≤ end and a positive step");
         }
-        let expr = parser::parse(query).map_err(EvalError)?;
+        let expr = self.parsed.get(query)?;
         let mut out: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
         let mut t = start;
         while t <= end {
