@@ -3,7 +3,7 @@ use crate::sources::prometheus::QueryOutcome;
 use crate::sources::prometheus::poller::Completion;
 use crate::text::Clean;
 use chrono::{DateTime, Utc};
-use ratatui_textarea::{CursorMove, TextArea};
+use ratatui_textarea::TextArea;
 use std::collections::HashMap;
 
 /// Bounded: the oldest queries are dropped.
@@ -221,11 +221,6 @@ impl Explorer {
                 self.label_values.insert(l, values);
             }
         }
-    }
-
-    pub fn cursor_to_end(&mut self) {
-        self.input.move_cursor(CursorMove::Bottom);
-        self.input.move_cursor(CursorMove::End);
     }
 }
 

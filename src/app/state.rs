@@ -85,10 +85,6 @@ impl App {
         std::mem::take(&mut self.commands)
     }
 
-    pub fn mark_dirty(&mut self) {
-        self.dirty = true;
-    }
-
     /// The clock advanced. Ages and the clock are shown to the second, so a new second redraws. An open
     /// detail screen asks for fresh charts once a refresh interval (at least 10 s apart).
     pub fn on_tick(&mut self, now: DateTime<Utc>) {

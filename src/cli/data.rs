@@ -1,17 +1,12 @@
 //! `watchpost query --data FILE`: the embedded engine over a file of samples, printed as `query` prints
 //! Prometheus's answers (a table, or the API's JSON shape).
-use super::{QueryArgs, parse_range, render_table};
+use super::{QueryArgs, fail, parse_range, render_table};
 use crate::engine::json::{to_result, to_series};
 use crate::engine::{Engine, Store, load::load};
 use crate::sources::prometheus::QueryResult;
 use chrono::{DateTime, Utc};
 use std::path::Path;
 use std::process::ExitCode;
-
-fn fail(m: String) -> ExitCode {
-    eprintln!("error: {m}");
-    ExitCode::FAILURE
-}
 
 pub fn query(args: &QueryArgs, path: &Path) -> ExitCode {
     let text = match std::fs::read_to_string(path) {

@@ -1,5 +1,5 @@
 //! `watchpost estate serve` and `watchpost estate export`.
-use super::parse_time;
+use super::{fail, parse_time};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,10 +10,7 @@ pub fn estate_export(seed: u64, from: &str, to: &str, step: &str, output: Option
     let window = parse_time(from, now).and_then(|f| Ok((f, parse_time(to, now)?, crate::time::parse_duration(step)?)));
     let (from, to, step) = match window {
         Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(e),
     };
     let secs = |t: DateTime<Utc>| t.timestamp_millis() as f64 / 1000.0;
     let written = match &output {
@@ -23,10 +20,7 @@ pub fn estate_export(seed: u64, from: &str, to: &str, step: &str, output: Option
     };
     match written {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: export failed: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => fail(format!("export failed: {e}")),
     }
 }
 
@@ -34,10 +28,7 @@ pub fn estate_export(seed: u64, from: &str, to: &str, step: &str, output: Option
 pub async fn estate_serve(seed: u64, listen: std::net::SocketAddr) -> ExitCode {
     let endpoints = match crate::estate::serve::start(seed, listen).await {
         Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: cannot listen on {listen}: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(format!("cannot listen on {listen}: {e}")),
     };
     println!("watchpost estate, seed {seed}: {} services", endpoints.len());
     for e in &endpoints {

@@ -99,6 +99,12 @@ pub struct QueryArgs {
     pub data: Option<PathBuf>,
 }
 
+/// Print a command's error and fail.
+fn fail(message: String) -> std::process::ExitCode {
+    eprintln!("error: {message}");
+    std::process::ExitCode::FAILURE
+}
+
 /// The config the console or a command would use, or the error to print.
 pub fn resolve_config(flag: Option<PathBuf>) -> Result<Config, String> {
     let env_url = std::env::var("PROMETHEUS_URL").ok().filter(|u| !u.is_empty());

@@ -1,6 +1,7 @@
 //! `watchpost query EXPR`: one instant or range query, printed as a table or as the API's JSON.
+use super::fail;
 use super::{QueryArgs, resolve_config};
-use crate::sources::prometheus::{Prometheus, QueryResult};
+use crate::sources::prometheus::{Prometheus, QueryResult, ts};
 use crate::ui::format;
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
@@ -93,10 +94,6 @@ pub fn render_table(result: &QueryResult) -> String {
 }
 
 pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
-    let fail = |m: String| {
-        eprintln!("error: {m}");
-        ExitCode::FAILURE
-    };
     if let Some(path) = &args.data {
         return super::data::query(&args, path);
     }
@@ -116,7 +113,6 @@ pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let ts = |t: DateTime<Utc>| format!("{:.3}", t.timestamp_millis() as f64 / 1000.0);
     if args.json {
         let (path, q) = match range {
             None => ("api/v1/query", vec![("query", args.expr.clone()), ("time", ts(now))]),

@@ -215,8 +215,7 @@ impl HttpClient {
     }
 
     fn note_open(&self, until: Instant) {
-        let retry_at = Utc::now()
-            + chrono::Duration::from_std(until.saturating_duration_since(Instant::now())).unwrap_or_default();
+        let retry_at = wall_clock(until);
         self.health.send_if_modified(|h| {
             let changed = h.state != SourceState::CircuitOpen || h.retry_at.is_none();
             h.state = SourceState::CircuitOpen;
@@ -251,9 +250,7 @@ impl HttpClient {
                 match breaker_state {
                     BreakerState::Open { until } => {
                         h.state = SourceState::CircuitOpen;
-                        h.retry_at = Some(
-                            utc + chrono::Duration::from_std(until.saturating_duration_since(now)).unwrap_or_default(),
-                        );
+                        h.retry_at = Some(wall_clock(until));
                     }
                     _ => h.state = SourceState::Failing,
                 }
@@ -277,6 +274,11 @@ impl HttpClient {
                 || moved
         });
     }
+}
+
+/// The wall-clock time of a monotonic instant (for display: "next try at …").
+fn wall_clock(at: Instant) -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(at.saturating_duration_since(Instant::now())).unwrap_or_default()
 }
 
 enum ReadError {

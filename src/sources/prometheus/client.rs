@@ -11,7 +11,8 @@ pub struct Prometheus {
     pub http: HttpClient,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+/// A time as the API takes it: unix seconds with milliseconds.
+pub fn ts(t: DateTime<Utc>) -> String {
     format!("{:.3}", t.timestamp_millis() as f64 / 1000.0)
 }
 

@@ -5,6 +5,6 @@ pub mod figures;
 pub mod poller;
 
 pub use api::{QueryOutcome, QueryResult, Series, Target};
-pub use client::Prometheus;
+pub use client::{Prometheus, ts};
 pub use figures::{DetailCharts, ServiceFigures, Sparks};
 pub use poller::{Command, Update};
