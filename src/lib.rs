@@ -10,6 +10,7 @@ pub mod embedded;
 pub mod engine;
 pub mod estate;
 pub mod logging;
+pub mod rules;
 pub mod slo;
 pub mod sources;
 pub mod term;

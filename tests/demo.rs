@@ -51,6 +51,23 @@ async fn the_demo_estate_fills_the_console() {
     assert_eq!(targets.len(), 8);
     assert!(targets.iter().all(|t| t.health.as_str() == "up"), "{targets:?}");
 
+    // The estate's rules run: 30 days of recorded SLO history (one sample per 10 minutes) behind the
+    // availability above, and every rule healthy.
+    let recorded =
+        prom.query("count_over_time(job:slo_requests:increase10m{job=\"gateway\"}[30d])", Utc::now()).await.unwrap();
+    let n = recorded.result.single().unwrap_or(0.0);
+    assert!(n > 4_300.0, "recorded SLO samples over 30 days: {n}");
+    let rules: serde_json::Value =
+        reqwest::get(demo.api.join("api/v1/rules").unwrap()).await.unwrap().json().await.unwrap();
+    let groups = rules["data"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 3, "{rules}");
+    for r in groups.iter().flat_map(|g| g["rules"].as_array().unwrap()) {
+        assert_eq!(r["health"], "ok", "{r}");
+    }
+    let alerts: serde_json::Value =
+        reqwest::get(demo.api.join("api/v1/alerts").unwrap()).await.unwrap().json().await.unwrap();
+    assert_eq!(alerts["data"]["alerts"].as_array().map(Vec::len), Some(0), "quiet at rest: {alerts}");
+
     app.on_tick(Utc::now());
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();

@@ -46,7 +46,9 @@ fn prometheus_scrapes_the_estate_cleanly() {
         assert!(parsed.samples.iter().any(|s| s.metric == "http_requests_total"), "{url}");
     }
 
-    let prom = Prometheus::with_scrape_configs(&scrape);
+    // The estate's own rule file, loaded by the real Prometheus as it is by the embedded engine.
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/estate/rules.yml");
+    let prom = Prometheus::with_scrape_configs(&format!("rule_files: ['{rules}']\n{scrape}"));
     prom.wait_for("count(up == 1) == 8");
     let targets = get_json(&format!("{}/api/v1/targets", prom.url()), &[]).expect("targets");
     for t in targets["data"]["activeTargets"].as_array().expect("targets") {
@@ -58,6 +60,15 @@ fn prometheus_scrapes_the_estate_cleanly() {
     prom.wait_for(
         "count(histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_bucket[5s]))) > 0) == 8",
     );
+    // Every rule evaluates without error on the real Prometheus, and nothing fires at rest.
+    prom.wait_for("count(job:http_latency_seconds:p95_1m) == 8");
+    let rules = get_json(&format!("{}/api/v1/rules", prom.url()), &[]).expect("rules");
+    let groups = rules["data"]["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 3, "{rules}");
+    for r in groups.iter().flat_map(|g| g["rules"].as_array().expect("rules")) {
+        assert_ne!(r["health"], "err", "{r}");
+        assert_ne!(r["state"], "firing", "{r}");
+    }
     let down = get_json(&format!("{}/api/v1/query", prom.url()), &[("query", "scrape_samples_scraped < 20")]);
     assert_eq!(down.unwrap()["data"]["result"].as_array().map(Vec::len), Some(0), "every scrape carried its samples");
 }

@@ -96,10 +96,13 @@ pub fn with_suggestion(message: &str) -> String {
         .find_map(|p| message.split_once(p).map(|(_, rest)| rest))
         .and_then(|rest| rest.split('`').next());
     let Some(found) = found else { return message.to_string() };
-    let expected: Vec<&str> = message
-        .split_once("expected")
-        .map(|(_, list)| list.split('`').skip(1).step_by(2).collect())
-        .unwrap_or_default();
+    let list = message.split_once("expected").map_or("", |(_, list)| list);
+    let expected: Vec<&str> = if list.contains('`') {
+        list.split('`').skip(1).step_by(2).collect()
+    } else {
+        // Some parsers list the names bare: "expected one of a, b, c".
+        list.trim_start_matches(" one of").split(',').map(str::trim).collect()
+    };
     match nearest(found, expected) {
         Some(s) => format!("{message}; did you mean `{s}`?"),
         None => message.to_string(),

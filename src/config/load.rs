@@ -112,8 +112,20 @@ impl Config {
         c.estate = format!("demo estate · seed {seed}");
         c.demo = true;
         c.discover = false;
-        c.services =
-            crate::estate::TOPOLOGY.iter().map(|s| Service::conventional(s.name, Targets::default())).collect();
+        // The SLO window's availability comes from the estate's recording rules (30 days of them are
+        // backfilled at start), as it would from an SLO generator's.
+        c.services = crate::estate::TOPOLOGY
+            .iter()
+            .map(|s| {
+                let mut svc = Service::conventional(s.name, Targets::default());
+                svc.queries.availability = Some(Queries::recorded_availability(
+                    s.name,
+                    "job:slo_requests:increase10m",
+                    "job:slo_errors:increase10m",
+                ));
+                svc
+            })
+            .collect();
         c
     }
 }
@@ -183,6 +195,10 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
                     check_promql(&mut p, over);
                     *slot = over.get_ref().clone();
                 }
+            }
+            if let Some(over) = &o.availability {
+                check_promql(&mut p, over);
+                q.availability = Some(over.get_ref().clone());
             }
         }
         let targets = targets(&mut p, slo_defaults.clone(), s.slo.as_ref());

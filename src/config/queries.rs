@@ -14,6 +14,9 @@ pub struct Queries {
     pub latency_p95: String,
     /// A saturation figure (CPU cores used by default).
     pub saturation: String,
+    /// The availability over the SLO window (`$window`), as a ratio; by default one minus the error
+    /// ratio over the window. Set it to read recording rules (an SLO generator's, say) instead.
+    pub availability: Option<String>,
 }
 
 /// The placeholder replaced by a PromQL duration.
@@ -37,7 +40,17 @@ impl Queries {
                 "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{{job=\"{j}\"}}[$window])))"
             ),
             saturation: format!("sum(rate(process_cpu_seconds_total{{job=\"{j}\"}}[$window]))"),
+            availability: None,
         }
+    }
+
+    /// Availability over `window` read from per-job recording rules of requests and errors counted
+    /// over fixed intervals (the estate's `job:slo_requests:increase10m` and `job:slo_errors:…`).
+    pub fn recorded_availability(job: &str, requests: &str, errors: &str) -> String {
+        let j = escape_label(job);
+        format!(
+            "1 - ((sum(sum_over_time({errors}{{job=\"{j}\"}}[$window])) or vector(0)) / sum(sum_over_time({requests}{{job=\"{j}\"}}[$window])))"
+        )
     }
 
     pub fn at(query: &str, window: Duration) -> String {

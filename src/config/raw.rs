@@ -99,4 +99,5 @@ pub struct RawQueries {
     pub errors: Option<Spanned<String>>,
     pub latency_p95: Option<Spanned<String>>,
     pub saturation: Option<Spanned<String>>,
+    pub availability: Option<Spanned<String>>,
 }

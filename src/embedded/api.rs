@@ -1,10 +1,10 @@
-//! The Prometheus HTTP API over the engine: `query`, `query_range`, `labels`, `label/<name>/values`,
-//! `targets`, and `/-/ready`, in the API's documented JSON.
+//! The Prometheus HTTP API over the engine: `query`, `query_range`, `series`, `labels`,
+//! `label/<name>/values`, `targets`, `rules`, `alerts`, and `/-/ready`, in the API's documented JSON.
 use super::Shared;
 use crate::engine::json;
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -107,11 +107,128 @@ async fn targets(State(s): State<Arc<Shared>>) -> Response {
     Json(json!({"status": "success", "data": {"activeTargets": active, "droppedTargets": []}})).into_response()
 }
 
+async fn series(State(s): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Response {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+    let p: HashMap<String, String> = pairs.iter().cloned().collect();
+    let matches: Vec<&String> = pairs.iter().filter(|(k, _)| k == "match[]").map(|(_, v)| v).collect();
+    if matches.is_empty() {
+        return bad("no match[] parameter provided");
+    }
+    let (start, end) = match (time(&p, "start", i64::MIN / 2), time(&p, "end", i64::MAX / 2)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return bad(e),
+    };
+    let engine = s.engine.read().unwrap_or_else(|e| e.into_inner());
+    let mut found = BTreeSet::new();
+    for m in matches {
+        match engine.series_matching(m, start, end) {
+            Ok(v) => found.extend(v),
+            Err(e) => return bad(e.0),
+        }
+    }
+    Json(json!({"status": "success", "data": found})).into_response()
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+fn alert_json(a: &crate::rules::Alert) -> serde_json::Value {
+    json!({
+        "labels": a.labels,
+        "annotations": a.annotations,
+        "state": a.state.as_str(),
+        "activeAt": rfc3339(a.active_at),
+        "value": a.value_text(),
+    })
+}
+
+async fn rules(State(s): State<Arc<Shared>>, Query(p): Params) -> Response {
+    use crate::rules::{AlertState, Kind};
+    let want = p.get("type").map(String::as_str);
+    let rules = s.rules.lock().unwrap_or_else(|e| e.into_inner());
+    let groups: Vec<serde_json::Value> = rules
+        .groups
+        .iter()
+        .zip(&rules.states)
+        .zip(&rules.last_group_evaluation)
+        .map(|((g, states), last)| {
+            let list: Vec<serde_json::Value> = g
+                .rules
+                .iter()
+                .zip(states)
+                .filter(|(r, _)| match want {
+                    Some("alert") => matches!(r.kind, Kind::Alert { .. }),
+                    Some("record") => matches!(r.kind, Kind::Record(_)),
+                    _ => true,
+                })
+                .map(|(r, st)| {
+                    let labels: std::collections::BTreeMap<&String, &String> =
+                        r.labels.iter().map(|(k, (text, _))| (k, text)).collect();
+                    let mut v = json!({
+                        "name": r.name(),
+                        "query": r.expr,
+                        "labels": labels,
+                        "health": st.health(),
+                        "lastError": st.last_error.clone().unwrap_or_default(),
+                        "evaluationTime": st.evaluation_seconds,
+                        "lastEvaluation": st.last_evaluation.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+                    });
+                    match &r.kind {
+                        Kind::Record(_) => v["type"] = json!("recording"),
+                        Kind::Alert { for_, keep_firing_for, annotations, .. } => {
+                            let ann: std::collections::BTreeMap<&String, &String> =
+                                annotations.iter().map(|(k, (text, _))| (k, text)).collect();
+                            let alerts: Vec<serde_json::Value> = st
+                                .alerts
+                                .values()
+                                .filter(|a| a.state != AlertState::Inactive)
+                                .map(alert_json)
+                                .collect();
+                            v["type"] = json!("alerting");
+                            v["state"] = json!(st.state().as_str());
+                            v["duration"] = json!(for_.as_secs());
+                            v["keepFiringFor"] = json!(keep_firing_for.as_secs());
+                            v["annotations"] = json!(ann);
+                            v["alerts"] = json!(alerts);
+                        }
+                    }
+                    v
+                })
+                .collect();
+            json!({
+                "name": g.name,
+                "file": g.file,
+                "rules": list,
+                "interval": g.interval.as_secs(),
+                "limit": g.limit,
+                "evaluationTime": last.map_or(0.0, |l| l.1),
+                "lastEvaluation": last.map_or_else(|| "0001-01-01T00:00:00Z".into(), |l| rfc3339(l.0)),
+            })
+        })
+        .collect();
+    Json(json!({"status": "success", "data": {"groups": groups}})).into_response()
+}
+
+async fn alerts(State(s): State<Arc<Shared>>) -> Response {
+    let rules = s.rules.lock().unwrap_or_else(|e| e.into_inner());
+    let list: Vec<serde_json::Value> = rules
+        .alerts()
+        .filter(|(_, a)| a.state != crate::rules::AlertState::Inactive)
+        .map(|(_, a)| alert_json(a))
+        .collect();
+    Json(json!({"status": "success", "data": {"alerts": list}})).into_response()
+}
+
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/query", get(query))
         .route("/api/v1/query_range", get(query_range))
+        .route("/api/v1/series", get(series))
         .route("/api/v1/labels", get(labels))
+        .route("/api/v1/rules", get(rules))
+        .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/label/{name}/values", get(label_values))
         .route("/api/v1/targets", get(targets))
         .route("/-/ready", get(|| async { "Prometheus Server is Ready.\n" }))

@@ -2,6 +2,7 @@
 //! HTTP API, so the console's one Prometheus client serves the demo too.
 pub mod api;
 pub mod demo;
+pub mod rules;
 pub mod scrape;
 
 use crate::engine::Engine;
@@ -40,4 +41,5 @@ impl Target {
 pub struct Shared {
     pub engine: RwLock<Engine>,
     pub targets: Mutex<Vec<Target>>,
+    pub rules: Mutex<crate::rules::Rules>,
 }

@@ -1,5 +1,5 @@
 //! Evaluation: an expression at an instant, or at every step of a range.
-use super::store::{Labels, NAME, Series, Store};
+use super::store::{Labels, NAME, Series, Store, is_stale};
 use super::value::{Sample, Value};
 use promql_parser::parser::{self, AtModifier, Expr, Offset, VectorSelector};
 use std::collections::BTreeMap;
@@ -107,6 +107,22 @@ impl Engine {
         Ok(out.into_iter().map(|(labels, samples)| Series { labels, samples }).collect())
     }
 
+    /// The label sets of the series a selector matches that have a sample in `start..=end` (what the
+    /// series API answers for one `match[]`).
+    pub fn series_matching(&self, selector: &str, start: i64, end: i64) -> Result<Vec<Labels>, EvalError> {
+        let Expr::VectorSelector(vs) = self.parsed.get(selector)? else {
+            return err(format!("invalid parameter \"match[]\": `{selector}` is not a series selector"));
+        };
+        Ok(self
+            .matching(&vs)
+            .filter(|s| {
+                let i = s.samples.partition_point(|p| p.0 < start);
+                s.samples.get(i).is_some_and(|p| p.0 <= end)
+            })
+            .map(|s| s.labels.clone())
+            .collect())
+    }
+
     pub(super) fn eval(&self, e: &Expr, c: Ctx) -> Result<Value, EvalError> {
         match e {
             Expr::NumberLiteral(n) => Ok(Value::Scalar(n.val)),
@@ -163,7 +179,7 @@ impl Engine {
             .filter_map(|s| {
                 let i = s.samples.partition_point(|p| p.0 <= t);
                 let (ts, v) = *s.samples.get(i.checked_sub(1)?)?;
-                (ts >= t - LOOKBACK_MS).then(|| Sample { labels: s.labels.clone(), value: v })
+                (ts >= t - LOOKBACK_MS && !is_stale(v)).then(|| Sample { labels: s.labels.clone(), value: v })
             })
             .collect();
         out.sort_by(|a, b| a.labels.cmp(&b.labels));
@@ -178,7 +194,8 @@ impl Engine {
             .filter_map(|s| {
                 let lo = s.samples.partition_point(|p| p.0 < t - range);
                 let hi = s.samples.partition_point(|p| p.0 <= t);
-                (hi > lo).then(|| Series { labels: s.labels.clone(), samples: s.samples[lo..hi].to_vec() })
+                let samples: Vec<(i64, f64)> = s.samples[lo..hi].iter().copied().filter(|p| !is_stale(p.1)).collect();
+                (!samples.is_empty()).then(|| Series { labels: s.labels.clone(), samples })
             })
             .collect();
         out.sort_by(|a, b| a.labels.cmp(&b.labels));

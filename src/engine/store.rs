@@ -5,6 +5,15 @@ pub type Labels = BTreeMap<String, String>;
 
 pub const NAME: &str = "__name__";
 
+/// Prometheus's staleness marker: a NaN with this bit pattern ends a series at its time (a vanished
+/// target, a rule result that stopped), so selectors stop returning it at once rather than after the
+/// 5-minute lookback.
+pub const STALE: f64 = f64::from_bits(0x7ff0_0000_0000_0002);
+
+pub fn is_stale(v: f64) -> bool {
+    v.to_bits() == STALE.to_bits()
+}
+
 /// The labels a `by (…)` / `on (…)` list or a `without (…)` / `ignoring (…)` list leaves; the second
 /// also drops the metric name, as Prometheus does.
 pub fn grouping(l: &Labels, m: &promql_parser::parser::LabelModifier) -> Labels {

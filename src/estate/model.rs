@@ -1,5 +1,6 @@
 //! What each service does at a given moment: traffic on a daily cycle with seeded noise, errors and
 //! latency that include its dependencies', and saturation. A pure function of (seed, service, time).
+use super::fault::{Fault, FaultKind};
 use super::topology::{ServiceSpec, TOPOLOGY, index_of};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use std::f64::consts::PI;
@@ -18,11 +19,19 @@ pub struct Moment {
     pub cpu: f64,
     pub memory_bytes: f64,
     pub connections: f64,
+    pub disk_used_bytes: f64,
+    /// When the service's TLS certificate expires, unix seconds.
+    pub cert_expiry: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Certificates are renewed to this validity, so at rest one always has weeks left.
+const CERT_VALIDITY: f64 = 45.0 * 86_400.0;
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     pub seed: u64,
+    /// Injected faults, in the order they were added.
+    pub faults: Vec<Fault>,
 }
 
 /// Load over the day: a trough around 04:00 UTC and a peak around 16:00, between 0.4 and 1.6 of the mean.
@@ -40,7 +49,27 @@ pub fn below(x: f64, median: f64, spread: f64) -> f64 {
 
 impl Model {
     pub fn new(seed: u64) -> Self {
-        Model { seed }
+        Model { seed, faults: Vec::new() }
+    }
+
+    /// The faults on service `i` active at `t`.
+    pub fn faults_at(&self, i: usize, t: f64) -> impl Iterator<Item = &Fault> {
+        self.faults.iter().filter(move |f| f.service == i && f.active(t))
+    }
+
+    /// Whether service `i` answers at `t`.
+    pub fn is_up(&self, i: usize, t: f64) -> bool {
+        !self.faults_at(i, t).any(|f| f.kind == FaultKind::Down)
+    }
+
+    /// The version service `i` runs at `t` (a bad deploy's while it lasts).
+    pub fn version(&self, i: usize, t: f64) -> &str {
+        self.faults_at(i, t)
+            .find_map(|f| match &f.kind {
+                FaultKind::BadDeploy { version, .. } => Some(version.as_str()),
+                _ => None,
+            })
+            .unwrap_or(TOPOLOGY[i].version)
     }
 
     /// Uniform noise in [−1, 1), fixed for (seed, service, stream, minute): repeatable, and smooth enough
@@ -68,6 +97,28 @@ impl Model {
             error_ratio += dm.error_ratio * 0.3;
         }
         latency += slowest * 0.8;
+        let mut disk = s.disk_used_bytes;
+        let mut cert_expiry = (unix_secs / 86_400.0).floor() * 86_400.0 + CERT_VALIDITY;
+        let mut connections = s.connections * load;
+        for f in self.faults_at(service, unix_secs) {
+            match &f.kind {
+                FaultKind::Latency { factor } => latency *= factor.max(1.0),
+                FaultKind::Errors { ratio } | FaultKind::BadDeploy { error_ratio: ratio, .. } => error_ratio += ratio,
+                FaultKind::Timeout { seconds, error_ratio: ratio } => {
+                    latency = latency.max(*seconds);
+                    error_ratio += ratio;
+                    // Requests pile up while they hang.
+                    connections *= 1.0 + seconds / latency.max(0.001);
+                }
+                FaultKind::DiskFill { fill_in } => {
+                    let done = ((unix_secs - f.from) / fill_in.max(1.0)).clamp(0.0, 1.0);
+                    disk += (s.disk_capacity_bytes - disk) * done;
+                }
+                FaultKind::CertExpiry { expires_in } => cert_expiry = f.from + expires_in,
+                // Callers' requests to it fail (and the share the model propagates upstream).
+                FaultKind::Down => error_ratio = 1.0,
+            }
+        }
         Moment {
             rps: s.rps * load,
             error_ratio: error_ratio.clamp(0.0, 1.0),
@@ -75,7 +126,9 @@ impl Model {
             spread: s.spread,
             cpu: s.cpu * (0.3 + 0.7 * load),
             memory_bytes: s.memory_bytes * (0.9 + 0.1 * load),
-            connections: (s.connections * load).round(),
+            connections: connections.round(),
+            disk_used_bytes: disk.round(),
+            cert_expiry,
         }
     }
 }

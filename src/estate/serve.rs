@@ -4,7 +4,7 @@ use super::exposition::{CONTENT_TYPE, render};
 use super::sim::Simulator;
 use super::topology::TOPOLOGY;
 use axum::Router;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::routing::get;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -57,12 +57,17 @@ pub fn serve(sim: Arc<Mutex<Simulator>>, bound: Vec<(Endpoint, tokio::net::TcpLi
             get(move || {
                 let sim = sim.clone();
                 async move {
-                    let body = {
-                        let mut s = sim.lock().unwrap_or_else(|p| p.into_inner());
-                        s.advance_to(now());
-                        render(&s, i)
-                    };
-                    ([(header::CONTENT_TYPE, CONTENT_TYPE)], body)
+                    let mut s = sim.lock().unwrap_or_else(|p| p.into_inner());
+                    s.advance_to(now());
+                    if !s.is_up(i) {
+                        // A drill took it down: the scrape fails as a dead process's would.
+                        return (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            [(header::CONTENT_TYPE, "text/plain")],
+                            String::new(),
+                        );
+                    }
+                    (StatusCode::OK, [(header::CONTENT_TYPE, CONTENT_TYPE)], render(&s, i))
                 }
             }),
         );

@@ -53,6 +53,22 @@ impl Simulator {
         }
     }
 
+    /// Add a fault; it takes effect from its start time.
+    pub fn inject(&mut self, fault: super::fault::Fault) {
+        self.model.faults.push(fault);
+    }
+
+    /// End every fault still active at `t` (a mitigation: rollback, restart, failover).
+    pub fn end_faults(&mut self, t: f64) {
+        for f in self.model.faults.iter_mut().filter(|f| f.until > t) {
+            f.until = t.max(f.from);
+        }
+    }
+
+    pub fn is_up(&self, service: usize) -> bool {
+        self.model.is_up(service, self.at)
+    }
+
     pub fn moment(&self, service: usize) -> Moment {
         self.model.moment(service, self.at)
     }

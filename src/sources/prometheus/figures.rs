@@ -147,7 +147,10 @@ pub async fn poll_figures(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> R
 
 /// The availability query over the SLO window.
 pub fn availability_query(svc: &Service) -> String {
-    format!("1 - ({})", svc.queries.error_ratio(svc.targets.window))
+    match &svc.queries.availability {
+        Some(q) => Queries::at(q, svc.targets.window),
+        None => format!("1 - ({})", svc.queries.error_ratio(svc.targets.window)),
+    }
 }
 
 fn points(r: Result<QueryOutcome, FetchError>) -> Vec<(f64, f64)> {
