@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod drills;
 pub mod embedded;
 pub mod engine;
 pub mod estate;

@@ -1,8 +1,8 @@
 use clap::Parser;
 use std::process::ExitCode;
 use std::time::Duration;
-use watchpost::app::run::{Exit, run};
-use watchpost::cli::{self, Cli, Cmd, ConfigCmd, EstateCmd};
+use watchpost::app::run::{Attached, Exit, run};
+use watchpost::cli::{self, Cli, Cmd, ConfigCmd, DrillCmd, EstateCmd};
 use watchpost::term::Tui;
 
 const DEFAULT_DEMO_SEED: u64 = 42;
@@ -25,15 +25,30 @@ fn main() -> ExitCode {
         Some(Cmd::Estate { cmd: EstateCmd::Export { seed, from, to, step, output } }) => {
             cli::estate_export(seed, &from, &to, &step, output)
         }
-        Some(Cmd::Demo { seed }) => console(&rt, None, Some(seed)),
-        None => console(&rt, cli.config, None),
+        Some(Cmd::Demo { seed }) => console(&rt, None, Some(seed), None),
+        Some(Cmd::Drill { cmd: DrillCmd::List }) => cli::drill_list(),
+        Some(Cmd::Drill { cmd: DrillCmd::Run { name, random, seed } }) => {
+            match watchpost::drills::scenario::find(&name) {
+                Ok(s) => console(&rt, None, Some(seed), Some((s, random))),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        None => console(&rt, cli.config, None, None),
     };
     // Source tasks may be mid-request: do not wait for them.
     rt.shutdown_timeout(Duration::from_millis(200));
     code
 }
 
-fn console(rt: &tokio::runtime::Runtime, flag: Option<std::path::PathBuf>, demo_seed: Option<u64>) -> ExitCode {
+fn console(
+    rt: &tokio::runtime::Runtime,
+    flag: Option<std::path::PathBuf>,
+    demo_seed: Option<u64>,
+    drill: Option<(watchpost::drills::Scenario, bool)>,
+) -> ExitCode {
     // A bad config is reported before the terminal is touched: nothing is drawn.
     let config = match demo_seed {
         Some(_) => None,
@@ -47,21 +62,48 @@ fn console(rt: &tokio::runtime::Runtime, flag: Option<std::path::PathBuf>, demo_
     };
     // No config file and no Prometheus: the built-in demo estate.
     let demo_seed = match &config {
-        Some(c) if c.prometheus.is_none() && c.path.is_none() => Some(DEFAULT_DEMO_SEED),
+        Some(c) if c.prometheus.is_none() && c.scrape.is_none() && c.path.is_none() => Some(DEFAULT_DEMO_SEED),
         _ => demo_seed,
     };
+    // Drill scenarios, the user's included: a bad file is reported like a bad config.
+    let drills = match demo_seed.map(|_| watchpost::drills::scenario::all()) {
+        None => Vec::new(),
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = rt.block_on(async {
+        let mut attached = Attached::default();
         let config = match demo_seed {
             // Binding is all that happens before the first frame; history and scraping follow.
             Some(seed) => {
                 let demo = watchpost::embedded::demo::start(seed).await?;
-                watchpost::config::Config::demo(&demo.api, seed)
+                let mut c = watchpost::config::Config::demo(&demo.api, seed);
+                c.drills = drills;
+                c.start_drill = drill;
+                attached.estate = Some(demo.control);
+                c
             }
-            None => config.expect("a config when not in demo mode"),
+            None => {
+                let mut c = config.expect("a config when not in demo mode");
+                if let Some(scrape) = &c.scrape {
+                    let direct = watchpost::embedded::direct::start(scrape).await?;
+                    let mut src = watchpost::config::PrometheusSource::new(direct.api);
+                    src.name = "direct scrape".into();
+                    // Without Prometheus the direct scrape is the source; with it, the fallback.
+                    match c.prometheus {
+                        None => c.prometheus = Some(src),
+                        Some(_) => attached.fallback = Some(src),
+                    }
+                }
+                c
+            }
         };
         tracing::info!(estate = %config.estate, services = config.services.len(), "starting console");
         let mut tui = Tui::enter()?;
-        run(&config, &mut tui).await
+        run(&config, &mut tui, attached).await
     });
     // Tui is dropped (terminal restored) before anything is printed.
     match result {

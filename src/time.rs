@@ -12,8 +12,12 @@ pub fn short(d: Duration) -> String {
     let s = d.as_secs();
     if s < 60 {
         format!("{s}s")
+    } else if s < 3600 && s.is_multiple_of(60) {
+        format!("{}m", s / 60)
     } else if s < 3600 {
         format!("{}m{:02}s", s / 60, s % 60)
+    } else if s < 86_400 && s.is_multiple_of(3600) {
+        format!("{}h", s / 3600)
     } else if s < 86_400 {
         format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
     } else if s % 86_400 < 3600 {

@@ -84,7 +84,8 @@ fn dead_prometheus_marks_figures_stale_and_says_why() {
     let term = render(&app, 120, 40);
     let screen = term.backend().to_string();
     assert!(screen.contains("Prometheus circuit open since 02:58:25"), "{screen}");
-    assert!(screen.contains("Connection refused"), "{screen}");
+    // The reason wraps onto the banner's second line rather than being cut.
+    assert!(screen.contains("cannot connect: Connection") && screen.contains("refused (os error 111)"), "{screen}");
     assert!(screen.contains("412ms"), "last good values stay on screen:\n{screen}");
     assert_eq!(fg_of(&term, "412ms"), app.theme.stale, "and are marked stale");
     assert_eq!(fg_of(&term, "stale 1m02s"), app.theme.stale);

@@ -13,6 +13,7 @@ impl App {
             Screen::Detail => Context::Detail,
             Screen::Explorer if self.explorer.editing => Context::Editing,
             Screen::Explorer => Context::Explorer,
+            Screen::Drills => Context::Drills,
         }
     }
 
@@ -55,6 +56,7 @@ impl App {
             Screen::Explorer => {
                 self.explorer.result.as_ref().map_or(0, |r| r.outcome.as_ref().map_or(0, |o| o.result.series().len()))
             }
+            Screen::Drills => self.drills.scenarios.len(),
         };
         match action {
             Action::Quit => self.quit = true,
@@ -71,6 +73,7 @@ impl App {
                     Screen::Overview => &mut self.selected,
                     Screen::Detail => &mut self.target_scroll,
                     Screen::Explorer => &mut self.explorer.scroll,
+                    Screen::Drills => &mut self.drills.selected,
                 };
                 *pos = step(*pos, rows, action);
             }
@@ -120,6 +123,11 @@ impl App {
             Action::HistoryNext => self.explorer.history_next(),
             Action::ToggleRangeQuery => self.explorer.range_query = !self.explorer.range_query,
             Action::ToggleView => self.explorer.chart = !self.explorer.chart,
+            Action::Drills => self.go(Screen::Drills, true),
+            Action::StartDrill => self.start_drill(false),
+            Action::StartDrillRandom => self.start_drill(true),
+            Action::Mitigate => self.mitigate_drill(),
+            Action::AbortDrill => self.abort_drill(),
         }
     }
 
@@ -136,6 +144,9 @@ impl App {
             Screen::Detail => {
                 self.target_scroll = 0;
                 self.request_detail();
+                if let Some(name) = self.selected_service().map(|v| v.service.name.clone()) {
+                    self.drill_saw(&name);
+                }
             }
             Screen::Explorer if self.explorer.metric_names.is_empty() => {
                 self.commands.push(Command::MetricNames);

@@ -10,19 +10,21 @@ pub enum Context {
     Overview,
     Detail,
     Explorer,
+    Drills,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
     Editing,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] =
-        [Context::Global, Context::Overview, Context::Detail, Context::Explorer, Context::Editing];
+    pub const ALL: [Context; 6] =
+        [Context::Global, Context::Overview, Context::Detail, Context::Explorer, Context::Drills, Context::Editing];
     pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
             Context::Overview => "overview",
             Context::Detail => "detail",
             Context::Explorer => "explorer",
+            Context::Drills => "drills",
             Context::Editing => "editing",
         }
     }
@@ -73,6 +75,11 @@ actions! {
     HistoryNext => "history_next", "next query";
     ToggleRangeQuery => "toggle_range_query", "instant ↔ range query";
     ToggleView => "toggle_view", "table ↔ chart";
+    Drills => "drills", "drills: incident rehearsal";
+    StartDrill => "start_drill", "start the selected drill now";
+    StartDrillRandom => "start_drill_random", "start it at a random time (not shown)";
+    Mitigate => "mitigate", "apply the mitigation (ends the fault)";
+    AbortDrill => "abort_drill", "abort the drill";
 }
 
 impl Action {
@@ -95,6 +102,10 @@ impl Action {
             HistoryPrev => "history",
             ToggleRangeQuery => "instant/range",
             ToggleView => "table/chart",
+            StartDrill => "start",
+            StartDrillRandom => "start at random",
+            Mitigate => "mitigate",
+            AbortDrill => "abort",
             _ => return None,
         })
     }
@@ -130,6 +141,7 @@ impl Default for KeyMap {
         use Action::*;
         use Context::{Detail, Editing, Global, Overview};
         const EXPLORE: Context = Context::Explorer;
+        const DRILLS: Context = Context::Drills;
         let k = KeySpec::plain;
         let c = KeySpec::ch;
         let table: &[(Context, KeySpec, Action)] = &[
@@ -142,6 +154,16 @@ impl Default for KeyMap {
             (Global, c('t'), NextRange),
             (Global, c('T'), PrevRange),
             (Global, c(':'), Action::Explorer),
+            (Global, c('D'), Action::Drills),
+            (DRILLS, c('j'), Down),
+            (DRILLS, k(KeyCode::Down), Down),
+            (DRILLS, c('k'), Up),
+            (DRILLS, k(KeyCode::Up), Up),
+            (DRILLS, k(KeyCode::Enter), StartDrill),
+            (DRILLS, c('R'), StartDrillRandom),
+            (DRILLS, c('m'), Mitigate),
+            (DRILLS, c('x'), AbortDrill),
+            (DRILLS, k(KeyCode::Esc), Back),
             (Overview, c('j'), Down),
             (Overview, k(KeyCode::Down), Down),
             (Overview, c('k'), Up),

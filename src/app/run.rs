@@ -2,6 +2,8 @@
 //! to the source (never awaited); a synchronized draw only when state changed.
 use super::state::App;
 use crate::config::Config;
+use crate::drills::run::Effect;
+use crate::embedded::demo::Control;
 use crate::sources::prometheus::poller::Poller;
 use crate::sources::prometheus::{Command, Prometheus, Update};
 use crate::term::Tui;
@@ -21,13 +23,27 @@ pub enum Exit {
     TerminalGone,
 }
 
-pub async fn run(config: &Config, tui: &mut Tui) -> Result<Exit> {
+/// What runs beside the console in this process.
+#[derive(Default)]
+pub struct Attached {
+    /// The built-in estate (the demo), for drills.
+    pub estate: Option<mpsc::Sender<Control>>,
+    /// The direct scrape of the config's `[scrape]` targets, read while Prometheus is down.
+    pub fallback: Option<crate::config::PrometheusSource>,
+}
+
+/// Runs the console until quit, a signal or a lost terminal.
+pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<Exit> {
+    let estate = attached.estate;
     let (tx, mut updates) = mpsc::channel::<Update>(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(64);
     let mut app = App::new(config, Utc::now());
     let history_path = super::history::path();
     app.explorer.history = super::history::load(&history_path);
     app.theme = app.theme.clone().honour_no_color(std::env::var("NO_COLOR").ok().as_deref());
+    if let Some((scenario, random)) = &config.start_drill {
+        app.arm_drill(scenario.clone(), *random);
+    }
 
     // The first frame goes out before any backend has answered.
     tui.draw(&app)?;
@@ -39,7 +55,7 @@ pub async fn run(config: &Config, tui: &mut Tui) -> Result<Exit> {
 
     if let Some(src) = &config.prometheus {
         let prom = Prometheus::new(src).map_err(|e| eyre!("prometheus client: {e}"))?;
-        let poller = Poller::new(
+        let mut poller = Poller::new(
             prom,
             config.services.clone(),
             config.discover,
@@ -47,6 +63,9 @@ pub async fn run(config: &Config, tui: &mut Tui) -> Result<Exit> {
             config.refresh,
             tx.clone(),
         );
+        if let Some(f) = &attached.fallback {
+            poller = poller.with_fallback(Prometheus::new(f).map_err(|e| eyre!("direct-scrape client: {e}"))?);
+        }
         tokio::spawn(poller.run(cmd_rx));
     }
     // `tx` stays alive here so that `recv_many` never returns 0 in a tight loop without sources.
@@ -72,6 +91,15 @@ pub async fn run(config: &Config, tui: &mut Tui) -> Result<Exit> {
             _ = clock.tick() => app.on_tick(Utc::now()),
             _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
             _ = sighup.recv() => break Exit::Signal("SIGHUP"),
+        }
+        for e in app.take_drill_effects() {
+            let control = match e {
+                Effect::Inject(f) => Control::Inject(f),
+                Effect::EndFaults(t) => Control::EndFaults(t),
+            };
+            if estate.as_ref().is_none_or(|tx| tx.try_send(control).is_err()) {
+                tracing::warn!("drill effect not delivered: the estate is busy or absent");
+            }
         }
         for c in app.take_commands() {
             if cmd_tx.try_send(c).is_err() {

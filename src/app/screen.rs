@@ -6,15 +6,17 @@ pub enum Screen {
     Overview,
     Detail,
     Explorer,
+    Drills,
 }
 
 impl Screen {
-    pub const ORDER: [Screen; 3] = [Screen::Overview, Screen::Detail, Screen::Explorer];
+    pub const ORDER: [Screen; 4] = [Screen::Overview, Screen::Detail, Screen::Explorer, Screen::Drills];
     pub fn title(self) -> &'static str {
         match self {
             Screen::Overview => "Overview",
             Screen::Detail => "Service",
             Screen::Explorer => "Explorer",
+            Screen::Drills => "Drills",
         }
     }
 }

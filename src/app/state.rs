@@ -22,6 +22,10 @@ pub struct App {
     /// False when nothing is configured to watch: the first-run screen.
     pub has_source: bool,
     pub source: SourceHealth,
+    /// Prometheus's circuit is open and the `[scrape]` fallback is being read: since when.
+    pub direct_since: Option<DateTime<Utc>>,
+    /// The fallback's own health while it is in use.
+    pub fallback: Option<SourceHealth>,
     /// The newest update from the source (any kind).
     pub last_update: Option<DateTime<Utc>>,
     pub services: Vec<ServiceView>,
@@ -33,6 +37,7 @@ pub struct App {
     pub help: bool,
     pub target_scroll: usize,
     pub explorer: Explorer,
+    pub drills: super::drills::Drills,
     pub(crate) dirty: bool,
     pub quit: bool,
     pub(crate) commands: Vec<Command>,
@@ -48,7 +53,9 @@ impl App {
             refresh: config.refresh,
             now,
             has_source: config.prometheus.is_some(),
-            source: SourceHealth::new("prometheus"),
+            source: SourceHealth::new(config.prometheus.as_ref().map_or("prometheus", |p| p.name.as_str())),
+            direct_since: None,
+            fallback: None,
             last_update: None,
             services: config.services.iter().cloned().map(ServiceView::new).collect(),
             selected: 0,
@@ -58,9 +65,20 @@ impl App {
             help: false,
             target_scroll: 0,
             explorer: Explorer::default(),
+            drills: super::drills::Drills { scenarios: config.drills.clone(), ..Default::default() },
             dirty: true,
             quit: false,
             commands: Vec::new(),
+        }
+    }
+
+    /// Whether the figures being read come from a source that is down (so they are marked stale): the
+    /// fallback while it is in use, else Prometheus.
+    pub fn source_down(&self) -> bool {
+        match (&self.direct_since, &self.fallback) {
+            (Some(_), Some(f)) => f.is_down(),
+            (Some(_), None) => false,
+            (None, _) => self.source.is_down(),
         }
     }
 
@@ -92,6 +110,7 @@ impl App {
             self.dirty = true;
         }
         self.now = now;
+        self.tick_drill(now);
         if self.screen == Screen::Detail {
             let every = chrono::Duration::from_std(self.refresh.max(Duration::from_secs(10))).unwrap_or_default();
             let due = self

@@ -9,6 +9,8 @@ impl App {
         self.dirty = true;
         match update {
             Update::Health(h) => self.source = h,
+            Update::FallbackHealth(h) => self.fallback = Some(h),
+            Update::Direct(since) => self.direct_since = since,
             Update::Services(found) => {
                 // Keep what is known of services that are still there.
                 let old = std::mem::take(&mut self.services);

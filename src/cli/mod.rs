@@ -1,10 +1,12 @@
 //! Command line: the console, and one file per command (`config check`, `query`, `estate`).
 mod config_check;
 mod data;
+mod drill;
 mod estate;
 mod query;
 
 pub use config_check::config_check;
+pub use drill::drill_list;
 pub use estate::{estate_export, estate_serve};
 pub use query::{parse_range, parse_time, query, render_table, safe_json};
 
@@ -40,6 +42,11 @@ pub enum Cmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Rehearse an incident: fault scenarios injected into the demo estate while the console runs.
+    Drill {
+        #[command(subcommand)]
+        cmd: DrillCmd,
+    },
     /// The built-in simulated estate.
     Estate {
         #[command(subcommand)]
@@ -74,6 +81,23 @@ pub enum EstateCmd {
         /// Output file (standard output when absent).
         #[arg(long, short)]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCmd {
+    /// List the scenarios (built-in, and yours in ~/.config/watchpost/drills/).
+    List,
+    /// The console on the demo estate with a drill armed: it starts now, or with --random at a moment
+    /// within the scenario's `random_within` that the trainee is not told.
+    Run {
+        /// A scenario's name (see `drill list`) or the path of a scenario file.
+        name: String,
+        /// Start at a random time instead of now.
+        #[arg(long)]
+        random: bool,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
 }
 

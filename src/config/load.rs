@@ -3,6 +3,7 @@ use super::error::{ConfigError, Located, nearest, with_suggestion};
 use super::keys::KeySpec;
 use super::queries::{self, Queries};
 use super::raw::{RawConfig, RawPrometheus, RawSecret, RawSlo};
+use super::scrape::ScrapeConfig;
 use super::secret::{self, Auth};
 use crate::app::keymap::{Action, Context};
 use crate::slo::Targets;
@@ -33,10 +34,18 @@ pub struct Config {
     pub keys: Vec<(Context, KeySpec, Option<Action>)>,
     /// Watching the built-in simulated estate (marked DEMO in the header).
     pub demo: bool,
+    /// Exporters scraped directly: the source when there is no Prometheus, else its fallback.
+    pub scrape: Option<ScrapeConfig>,
+    /// Drill scenarios (the estate's; run only in the demo).
+    pub drills: Vec<crate::drills::Scenario>,
+    /// A drill to arm at start (`watchpost drill run`): at once, or at a random time when `true`.
+    pub start_drill: Option<(crate::drills::Scenario, bool)>,
 }
 
 #[derive(Clone, Debug)]
 pub struct PrometheusSource {
+    /// What the header calls it: `prometheus`, or `direct scrape` for the embedded engine.
+    pub name: String,
     pub url: Url,
     pub timeout: Duration,
     pub slow_after: Duration,
@@ -49,6 +58,7 @@ pub struct PrometheusSource {
 impl PrometheusSource {
     pub fn new(url: Url) -> Self {
         PrometheusSource {
+            name: "prometheus".into(),
             url,
             timeout: DEFAULT_TIMEOUT,
             slow_after: DEFAULT_SLOW,
@@ -103,6 +113,9 @@ impl Config {
             theme: Theme::builtin("dark").unwrap_or_default(),
             keys: Vec::new(),
             demo: false,
+            scrape: None,
+            drills: Vec::new(),
+            start_drill: None,
         })
     }
 
@@ -171,6 +184,11 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
 
     let slo_defaults = targets(&mut p, Targets::default(), raw.slo.as_ref());
     let prometheus = raw.prometheus.as_ref().and_then(|r| prometheus(&mut p, r, base));
+    let mut rule_problems = Vec::new();
+    let scrape = raw.scrape.as_ref().and_then(|r| {
+        let mut at = |span: Range<usize>, msg: String| p.at(span, msg);
+        super::scrape::validate(r, base, &mut at, &mut rule_problems)
+    });
 
     let mut services = Vec::new();
     for s in &raw.services {
@@ -242,14 +260,16 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
     }
 
-    if !p.found.is_empty() {
+    if !p.found.is_empty() || !rule_problems.is_empty() {
         p.found.sort_by_key(|l| (l.line, l.col));
+        p.found.extend(rule_problems);
         return Err(ConfigError::Invalid(p.found));
     }
     let estate = raw
         .estate
         .clone()
         .or_else(|| prometheus.as_ref().map(|p| host_of(&p.url)))
+        .or_else(|| scrape.as_ref().and_then(|s| s.targets.first()).map(|t| host_of(&t.url)))
         .unwrap_or_else(|| "watchpost".into());
     Ok(Config {
         path: Some(path.to_path_buf()),
@@ -262,6 +282,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         theme,
         keys,
         demo: false,
+        scrape,
+        drills: Vec::new(),
+        start_drill: None,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod keys;
 pub mod load;
 pub mod queries;
 pub mod raw;
+pub mod scrape;
 pub mod secret;
 
 pub use error::{ConfigError, Located};

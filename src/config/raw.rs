@@ -25,6 +25,8 @@ pub struct RawConfig {
     /// `dark`, `light`, or a path to a theme file.
     pub theme: Option<Spanned<String>>,
     pub prometheus: Option<RawPrometheus>,
+    /// Exporters scraped directly (without Prometheus, or as its fallback).
+    pub scrape: Option<RawScrape>,
     /// Defaults for every service's SLO.
     pub slo: Option<Spanned<RawSlo>>,
     #[serde(default)]
@@ -49,6 +51,26 @@ pub struct RawPrometheus {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub auth: Option<Spanned<RawAuth>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScrape {
+    pub interval: Option<Dur>,
+    pub retention: Option<Dur>,
+    /// `64MiB`, `512MB`, or bytes.
+    pub max_memory: Option<Spanned<String>>,
+    #[serde(default)]
+    pub rule_files: Vec<PathBuf>,
+    #[serde(default)]
+    pub targets: Vec<RawScrapeTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScrapeTarget {
+    pub job: String,
+    pub url: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -131,7 +131,7 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
                 }
             }
         });
-        scrape::run(sh2, SCRAPE_INTERVAL).await;
+        scrape::run(sh2, SCRAPE_INTERVAL, scrape::Limits::DEMO).await;
     });
     Ok(Demo { api, endpoints, shared, control })
 }

@@ -2,6 +2,7 @@
 //! HTTP API, so the console's one Prometheus client serves the demo too.
 pub mod api;
 pub mod demo;
+pub mod direct;
 pub mod rules;
 pub mod scrape;
 
@@ -22,6 +23,24 @@ pub struct Target {
 }
 
 impl Target {
+    /// A configured target: `instance` is the URL's host:port, as Prometheus sets it.
+    pub fn from_url(job: &str, url: &url::Url) -> Self {
+        let instance = match (url.host_str(), url.port_or_known_default()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => url.to_string(),
+        };
+        Target {
+            job: job.to_string(),
+            instance,
+            url: url.to_string(),
+            health: "unknown",
+            last_error: String::new(),
+            last_scrape: None,
+            last_duration: 0.0,
+        }
+    }
+
     pub fn new(job: &str, addr: std::net::SocketAddr) -> Self {
         Target {
             job: job.to_string(),

@@ -12,8 +12,20 @@ use std::time::{Duration, Instant};
 pub const MAX_SCRAPE_BYTES: usize = 4 * 1024 * 1024;
 /// Samples younger than this are kept at full resolution.
 pub const RAW: Duration = Duration::from_secs(3600);
-/// Nothing older is kept (a 30-day SLO window, and a day of margin).
-pub const RETENTION: Duration = Duration::from_secs(31 * 86_400);
+
+/// How much the store keeps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Nothing older is kept.
+    pub retention: Duration,
+    /// The store's estimated size is kept under this (oldest samples first).
+    pub max_bytes: usize,
+}
+
+impl Limits {
+    /// The demo's: a 30-day SLO window and a day of margin, within the 64 MB the demo aims at.
+    pub const DEMO: Limits = Limits { retention: Duration::from_secs(31 * 86_400), max_bytes: 40 << 20 };
+}
 
 async fn fetch(client: &reqwest::Client, url: &str) -> Result<String, String> {
     let mut resp = client.get(url).send().await.map_err(|e| e.to_string())?;
@@ -75,8 +87,9 @@ pub async fn scrape_once(shared: &Shared, client: &reqwest::Client) {
     }
 }
 
-/// Scrape every `interval` until the task is dropped; compact the store once a minute.
-pub async fn run(shared: Arc<Shared>, interval: Duration) {
+/// Scrape every `interval` until the task is dropped; compact the store once a minute and keep it
+/// within its limits.
+pub async fn run(shared: Arc<Shared>, interval: Duration, limits: Limits) {
     let client = reqwest::Client::builder().timeout(interval.min(Duration::from_secs(5))).build().unwrap_or_default();
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -88,7 +101,15 @@ pub async fn run(shared: Arc<Shared>, interval: Duration) {
             compacted = Instant::now();
             let now = Utc::now().timestamp_millis();
             let mut engine = shared.engine.write().unwrap_or_else(|p| p.into_inner());
-            engine.store.compact(now, RAW.as_millis() as i64, RETENTION.as_millis() as i64);
+            engine.store.compact(now, RAW.as_millis() as i64, limits.retention.as_millis() as i64);
+            let dropped = engine.store.enforce(limits.max_bytes);
+            if dropped > 0 {
+                tracing::warn!(
+                    dropped,
+                    max_bytes = limits.max_bytes,
+                    "store at its memory cap: oldest samples dropped"
+                );
+            }
         }
     }
 }

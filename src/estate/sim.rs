@@ -46,6 +46,11 @@ impl Simulator {
         while self.at < t {
             let dt = (t - self.at).min(max_step);
             for (i, c) in self.counters.iter_mut().enumerate() {
+                // A service that is down serves nothing and counts nothing (its callers' failures
+                // are theirs).
+                if !self.model.is_up(i, self.at) {
+                    continue;
+                }
                 let m = self.model.moment(i, self.at);
                 step(c, &m, dt);
             }

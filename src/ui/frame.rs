@@ -1,5 +1,5 @@
 //! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
-use super::{detail, explorer, first_run, help, overview};
+use super::{detail, drills, explorer, first_run, help, overview};
 use crate::app::keymap::Context;
 use crate::app::{App, Screen};
 use crate::sources::SourceState;
@@ -28,7 +28,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     let down = app.has_source && app.source.is_down();
     let [header, banner, body, footer] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(u16::from(down)),
+        Constraint::Length(if down { banner_height(app, area.width) } else { 0 }),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
@@ -44,6 +44,7 @@ pub fn draw(app: &App, f: &mut Frame) {
             Screen::Overview => overview::draw(app, f, body),
             Screen::Detail => detail::draw(app, f, body),
             Screen::Explorer => explorer::draw(app, f, body),
+            Screen::Drills => drills::draw(app, f, body),
         }
     }
     draw_footer(app, f, footer);
@@ -61,7 +62,11 @@ fn source_span(app: &App) -> Span<'static> {
         SourceState::Connecting => ("○", t.dim()),
         SourceState::Failing | SourceState::CircuitOpen => ("✖", t.bad()),
     };
-    let mut text = format!("prometheus {mark} {}", s.state.label());
+    if let Some(since) = app.direct_since {
+        let text = format!("direct scrape — Prometheus down since {}", since.format("%H:%M:%S"));
+        return Span::styled(text, t.warn().add_modifier(Modifier::BOLD));
+    }
+    let mut text = format!("{} {mark} {}", crate::text::sanitize(&s.name), s.state.label());
     if let (SourceState::Ok | SourceState::Slow, Some(l)) = (s.state, s.latency) {
         text.push_str(&format!(" {}ms", l.as_millis()));
     }
@@ -76,6 +81,10 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     if app.demo {
         parts.push((0, Span::styled(" DEMO ", t.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
     }
+    if let Some(r) = app.drills.run.as_ref().filter(|r| r.is_active()) {
+        let text = format!(" DRILL {} ", crate::time::short(r.clock(app.now)));
+        parts.push((0, Span::styled(text, t.bad().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
+    }
     parts.extend([(
         2,
         Span::styled(crate::text::sanitize(&app.estate).into_owned(), t.base().add_modifier(Modifier::BOLD)),
@@ -86,7 +95,7 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
             1,
             match app.refresh_age() {
                 Some(age) => {
-                    let stale = crate::app::service_view::is_stale(Some(age), app.refresh, app.source.is_down());
+                    let stale = crate::app::service_view::is_stale(Some(age), app.refresh, app.source_down());
                     Span::styled(
                         format!("updated {} ago", crate::time::short(age)),
                         if stale { t.stale() } else { t.dim() },
@@ -115,8 +124,7 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(clock).style(t.header()), r);
 }
 
-fn draw_banner(app: &App, f: &mut Frame, area: Rect) {
-    let t = &app.theme;
+fn banner_text(app: &App) -> String {
     let s = &app.source;
     let since = s.failing_since.map_or(String::new(), |at| {
         format!(
@@ -125,13 +133,27 @@ fn draw_banner(app: &App, f: &mut Frame, area: Rect) {
             crate::time::short((app.now - at).to_std().unwrap_or_default())
         )
     });
-    let why = s.last_error.as_ref().map_or(String::new(), |e| format!(": {e}"));
+    let why = s.last_error.as_ref().map_or(String::new(), |e| format!(" — {e}"));
     let retry = s.retry_at.map_or(String::new(), |at| match (at - app.now).num_seconds() {
         secs if secs > 0 => format!(" — next try in {secs}s"),
         _ => " — probing".to_string(),
     });
-    let text = format!(" Prometheus {}{since}{why}{retry} — showing last good values, marked stale", s.state.label());
-    f.render_widget(Paragraph::new(text).style(t.bad()), area);
+    let showing = if app.direct_since.is_some() {
+        "showing the fallback targets, scraped directly"
+    } else {
+        "showing last good values, marked stale"
+    };
+    // What it means for the figures comes before the details.
+    format!(" Prometheus {}{since} — {showing}{why}{retry}", s.state.label())
+}
+
+/// The banner takes a second line when the reason would not fit on one.
+fn banner_height(app: &App, width: u16) -> u16 {
+    if unicode_width::UnicodeWidthStr::width(banner_text(app).as_str()) > usize::from(width) { 2 } else { 1 }
+}
+
+fn draw_banner(app: &App, f: &mut Frame, area: Rect) {
+    f.render_widget(Paragraph::new(banner_text(app)).style(app.theme.bad()).wrap(Wrap { trim: true }), area);
 }
 
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {

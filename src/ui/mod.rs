@@ -1,6 +1,7 @@
 //! Drawing: `draw(&App, &mut Frame)` is a function of state and nothing else. One file per screen.
 pub mod chart;
 pub mod detail;
+pub mod drills;
 pub mod explorer;
 pub mod first_run;
 pub mod format;

@@ -78,7 +78,7 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
     let t = &app.theme;
     let tg = &v.service.targets;
     let age = v.figures_age(app.now);
-    let stale = is_stale(age, app.refresh, app.source.is_down());
+    let stale = is_stale(age, app.refresh, app.source_down());
     let f = v.figures.as_ref();
     let sp = v.sparks.as_ref();
     let pick = |sel: fn(&crate::sources::prometheus::Sparks) -> &Vec<(f64, f64)>| {

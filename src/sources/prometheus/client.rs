@@ -18,7 +18,7 @@ pub fn ts(t: DateTime<Utc>) -> String {
 
 impl Prometheus {
     pub fn new(src: &PrometheusSource) -> Result<Self, String> {
-        Ok(Prometheus { http: HttpClient::new("prometheus", src)? })
+        Ok(Prometheus { http: HttpClient::new(&src.name, src)? })
     }
 
     /// Instant query evaluated at `at` (the caller's clock: every figure knows when it is from).

@@ -49,6 +49,10 @@ pub enum Completion {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Update {
     Health(SourceHealth),
+    /// The `[scrape]` fallback's health (while it exists).
+    FallbackHealth(SourceHealth),
+    /// Reading the fallback since this time (Prometheus's circuit opened), or back on Prometheus.
+    Direct(Option<DateTime<Utc>>),
     /// The services found from `up` (discovery mode), when the set changed.
     Services(Vec<Service>),
     /// Keyed by service name: the list can change (discovery) while a fetch is in flight.
@@ -78,6 +82,9 @@ pub enum Update {
 
 pub struct Poller {
     prom: Prometheus,
+    /// The embedded engine scraping the `[scrape]` targets, read while Prometheus's circuit is open.
+    fallback: Option<Prometheus>,
+    direct: bool,
     services: Arc<Vec<Service>>,
     discover: bool,
     defaults: Targets,
@@ -100,6 +107,8 @@ impl Poller {
     ) -> Self {
         Poller {
             prom,
+            fallback: None,
+            direct: false,
             services: Arc::new(services),
             discover,
             defaults,
@@ -111,22 +120,26 @@ impl Poller {
         }
     }
 
-    /// Spawn the health forwarder and the heartbeat; returns when the command channel closes.
+    /// Read `fallback` while Prometheus's circuit is open.
+    pub fn with_fallback(mut self, fallback: Prometheus) -> Self {
+        self.fallback = Some(fallback);
+        self
+    }
+
+    /// The client figures come from now.
+    fn active(&self) -> Prometheus {
+        match (&self.fallback, self.direct) {
+            (Some(f), true) => f.clone(),
+            _ => self.prom.clone(),
+        }
+    }
+
+    /// Spawn the health forwarders and the heartbeat; returns when the command channel closes.
     pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
-        let mut health = self.prom.http.health();
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            // The initial value too, so the header says "connecting" rather than nothing.
-            loop {
-                let h = health.borrow_and_update().clone();
-                if tx.send(Update::Health(h)).await.is_err() {
-                    break;
-                }
-                if health.changed().await.is_err() {
-                    break;
-                }
-            }
-        });
+        forward_health(self.prom.http.health(), self.tx.clone(), Update::Health);
+        if let Some(f) = &self.fallback {
+            forward_health(f.http.health(), self.tx.clone(), Update::FallbackHealth);
+        }
         let mut tick = tokio::time::interval(self.refresh);
         // After a stall (laptop lid, SIGSTOP), one tick, not a burst.
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -142,7 +155,36 @@ impl Poller {
         }
     }
 
+    /// Switch to the fallback when Prometheus's circuit opens and back when it closes; while on the
+    /// fallback, keep offering Prometheus the breaker's probe (it goes when the breaker allows).
+    async fn follow_prometheus(&mut self) {
+        if self.fallback.is_none() {
+            return;
+        }
+        let h = self.prom.http.health().borrow().clone();
+        let down = h.state == crate::sources::SourceState::CircuitOpen;
+        if down != self.direct {
+            self.direct = down;
+            let since = down.then(|| h.failing_since.unwrap_or_else(Utc::now));
+            tracing::warn!(
+                direct = down,
+                "switching figures to {}",
+                if down { "the direct scrape" } else { "Prometheus" }
+            );
+            let _ = self.tx.send(Update::Direct(since)).await;
+            // Fresh figures from the new source now, and the slow lane too.
+            self.slow_lane_at = None;
+        }
+        if self.direct {
+            let p = self.prom.clone();
+            self.spawn_once((usize::MAX, false), async move {
+                let _ = p.query("vector(1)", Utc::now()).await;
+            });
+        }
+    }
+
     async fn round(&mut self, forced: bool) {
+        self.follow_prometheus().await;
         if self.discover {
             self.discover_services().await;
         }
@@ -154,7 +196,7 @@ impl Poller {
         }
         for (i, svc) in self.services.iter().enumerate() {
             self.spawn_once((i, false), {
-                let (p, s, tx) = (self.prom.clone(), svc.clone(), self.tx.clone());
+                let (p, s, tx) = (self.active(), svc.clone(), self.tx.clone());
                 async move {
                     if let Ok(figures) = figures::poll_figures(&p, &s, now).await {
                         let _ = tx.send(Update::Figures { service: s.name.clone(), figures }).await;
@@ -163,7 +205,7 @@ impl Poller {
             });
             if slow {
                 self.spawn_once((i, true), {
-                    let (p, s, tx) = (self.prom.clone(), svc.clone(), self.tx.clone());
+                    let (p, s, tx) = (self.active(), svc.clone(), self.tx.clone());
                     let failed = self.slow_lane_failed.clone();
                     async move {
                         match figures::poll_sparks(&p, &s, now).await {
@@ -199,7 +241,7 @@ impl Poller {
     }
 
     async fn discover_services(&mut self) {
-        let Ok(outcome) = self.prom.query("count by (job) (up)", Utc::now()).await else { return };
+        let Ok(outcome) = self.active().query("count by (job) (up)", Utc::now()).await else { return };
         let mut jobs: Vec<String> =
             outcome.result.series().iter().filter_map(|s| s.label("job").map(str::to_string)).collect();
         jobs.sort();
@@ -211,7 +253,7 @@ impl Poller {
     }
 
     fn spawn_command(&self, cmd: Command) {
-        let (p, tx, services) = (self.prom.clone(), self.tx.clone(), self.services.clone());
+        let (p, tx, services) = (self.active(), self.tx.clone(), self.services.clone());
         tokio::spawn(async move {
             let update = match cmd {
                 Command::RefreshNow => return,
@@ -255,4 +297,21 @@ impl Poller {
             let _ = tx.send(update).await;
         });
     }
+}
+
+/// Send a source's health to the UI whenever it changes (the initial value too, so the header says
+/// "connecting" rather than nothing).
+fn forward_health(
+    mut health: tokio::sync::watch::Receiver<SourceHealth>,
+    tx: mpsc::Sender<Update>,
+    wrap: fn(SourceHealth) -> Update,
+) {
+    tokio::spawn(async move {
+        loop {
+            let h = health.borrow_and_update().clone();
+            if tx.send(wrap(h)).await.is_err() || health.changed().await.is_err() {
+                break;
+            }
+        }
+    });
 }

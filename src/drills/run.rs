@@ -1,0 +1,203 @@
+//! One drill, as the console runs it: armed (now, or at a random time the trainee is not told),
+//! running, waiting for the service to be back within its SLO, done; and its score. Pure state: the
+//! clock comes in, fault injections go out.
+use super::scenario::Scenario;
+use crate::estate::fault::Fault;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// Drills are scored against the MTTR target.
+pub const MTTR_TARGET: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for its start time.
+    Armed,
+    /// The fault is in effect.
+    Running,
+    /// The fault has ended (mitigated, or it ran its course); waiting for the service's figures to be
+    /// back within its SLO.
+    Recovering,
+    Done,
+    Aborted,
+}
+
+/// What the drill asks of the estate.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Inject(Fault),
+    /// End the faults active at this time (unix seconds).
+    EndFaults(f64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrillRun {
+    pub scenario: Scenario,
+    pub phase: Phase,
+    pub armed_at: DateTime<Utc>,
+    pub starts_at: DateTime<Utc>,
+    /// The start is not shown until the drill is over.
+    pub hidden_start: bool,
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the trainee first looked at the problem (opened the service or the alert).
+    pub detected_at: Option<DateTime<Utc>>,
+    /// When the fault ended, and whether the trainee ended it.
+    pub fault_ended_at: Option<DateTime<Utc>>,
+    pub mitigated: bool,
+    pub recovered_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Score {
+    pub time_to_detect: Option<Duration>,
+    pub time_to_mitigate: Option<Duration>,
+    /// Back within SLO inside the MTTR target.
+    pub met_target: bool,
+}
+
+fn since(a: DateTime<Utc>, b: DateTime<Utc>) -> Duration {
+    (b - a).to_std().unwrap_or_default()
+}
+
+impl DrillRun {
+    /// Arm a drill to start after `delay`; `hidden` keeps the start time from the screen.
+    pub fn arm(scenario: Scenario, now: DateTime<Utc>, delay: Duration, hidden: bool) -> Self {
+        let starts_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
+        DrillRun {
+            scenario,
+            phase: Phase::Armed,
+            armed_at: now,
+            starts_at,
+            hidden_start: hidden,
+            started_at: None,
+            detected_at: None,
+            fault_ended_at: None,
+            mitigated: false,
+            recovered_at: None,
+        }
+    }
+
+    fn fault_until(&self) -> Option<DateTime<Utc>> {
+        self.started_at.map(|s| s + chrono::Duration::from_std(self.scenario.duration).unwrap_or_default())
+    }
+
+    /// Advance to `now`; `healthy` says whether the scenario's service is within its SLO by the
+    /// console's current figures. Returns what to do to the estate.
+    pub fn tick(&mut self, now: DateTime<Utc>, healthy: bool) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Armed && now >= self.starts_at {
+            self.phase = Phase::Running;
+            self.started_at = Some(now);
+            let from = now.timestamp_millis() as f64 / 1000.0;
+            out.push(Effect::Inject(Fault {
+                service: self.scenario.service_index(),
+                kind: self.scenario.fault.clone(),
+                from,
+                until: from + self.scenario.duration.as_secs_f64(),
+            }));
+        }
+        if self.phase == Phase::Running && self.fault_until().is_some_and(|u| now >= u) {
+            self.phase = Phase::Recovering;
+            self.fault_ended_at = self.fault_until();
+        }
+        if self.phase == Phase::Recovering && healthy {
+            self.phase = Phase::Done;
+            self.recovered_at = Some(now);
+        }
+        out
+    }
+
+    /// The trainee opened the service or the alert.
+    pub fn detect(&mut self, now: DateTime<Utc>) {
+        if self.phase == Phase::Running && self.detected_at.is_none() {
+            self.detected_at = Some(now);
+        }
+    }
+
+    /// The trainee applied the mitigation: the fault ends now.
+    pub fn mitigate(&mut self, now: DateTime<Utc>) -> Option<Effect> {
+        if self.phase != Phase::Running {
+            return None;
+        }
+        self.phase = Phase::Recovering;
+        self.fault_ended_at = Some(now);
+        self.mitigated = true;
+        Some(Effect::EndFaults(now.timestamp_millis() as f64 / 1000.0))
+    }
+
+    /// Stop the drill; an injected fault is ended.
+    pub fn abort(&mut self, now: DateTime<Utc>) -> Option<Effect> {
+        let was_running = self.phase == Phase::Running;
+        if matches!(self.phase, Phase::Done | Phase::Aborted) {
+            return None;
+        }
+        self.phase = Phase::Aborted;
+        was_running.then(|| Effect::EndFaults(now.timestamp_millis() as f64 / 1000.0))
+    }
+
+    /// Time since arming: the clock a trainee sees (the start itself may be hidden).
+    pub fn clock(&self, now: DateTime<Utc>) -> Duration {
+        let end = self.recovered_at.filter(|_| self.phase == Phase::Done).unwrap_or(now);
+        since(self.armed_at, end)
+    }
+
+    /// The score once the drill is over.
+    pub fn score(&self) -> Option<Score> {
+        if self.phase != Phase::Done {
+            return None;
+        }
+        let start = self.started_at?;
+        let time_to_mitigate = self.recovered_at.map(|r| since(start, r));
+        Some(Score {
+            time_to_detect: self.detected_at.map(|d| since(start, d)),
+            time_to_mitigate,
+            met_target: self.mitigated && time_to_mitigate.is_some_and(|t| t <= MTTR_TARGET),
+        })
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(self.phase, Phase::Armed | Phase::Running | Phase::Recovering)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn armed_running_mitigated_recovered_scored() {
+        let s = crate::drills::scenario::built_in().remove(0);
+        let t0 = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let at = |m: i64| t0 + chrono::Duration::minutes(m);
+        let mut d = DrillRun::arm(s, t0, Duration::from_secs(120), true);
+        assert!(d.tick(at(1), true).is_empty());
+        d.detect(at(1));
+        assert_eq!(d.detected_at, None, "nothing to detect before the start");
+        let fx = d.tick(at(2), true);
+        assert!(matches!(&fx[..], [Effect::Inject(f)] if f.until - f.from == 1200.0), "{fx:?}");
+        assert_eq!(d.phase, Phase::Running);
+        assert!(d.tick(at(3), true).is_empty(), "healthy figures do not end a running fault");
+        d.detect(at(5));
+        assert!(matches!(d.mitigate(at(9)), Some(Effect::EndFaults(_))));
+        d.tick(at(10), false);
+        assert_eq!(d.phase, Phase::Recovering);
+        d.tick(at(12), true);
+        let score = d.score().unwrap();
+        assert_eq!(score.time_to_detect, Some(Duration::from_secs(180)));
+        assert_eq!(score.time_to_mitigate, Some(Duration::from_secs(600)));
+        assert!(score.met_target);
+        assert_eq!(d.clock(at(30)), Duration::from_secs(12 * 60), "the clock stops at recovery");
+    }
+
+    #[test]
+    fn a_fault_left_to_run_its_course_misses_the_target() {
+        let s = crate::drills::scenario::built_in().remove(0);
+        let t0 = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut d = DrillRun::arm(s, t0, Duration::ZERO, false);
+        d.tick(t0, true);
+        d.tick(t0 + chrono::Duration::minutes(20), false);
+        assert_eq!(d.phase, Phase::Recovering);
+        d.tick(t0 + chrono::Duration::minutes(22), true);
+        assert!(!d.score().unwrap().met_target);
+    }
+}

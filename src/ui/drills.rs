@@ -1,0 +1,198 @@
+//! The Drills screen: the scenarios, the selected one's briefing and expectations, and the drill in
+//! progress with its clock and, at the end, its score.
+use crate::app::App;
+use crate::drills::run::MTTR_TARGET;
+use crate::drills::{DrillRun, Phase, Scenario};
+use crate::estate::fault::FaultKind;
+use crate::time::short;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+
+pub fn draw(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let d = &app.drills;
+    let rows = d.scenarios.len() as u16 + 3;
+    let [list, below] =
+        Layout::vertical([Constraint::Length(rows.min(area.height / 2)), Constraint::Fill(1)]).areas(area);
+
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Drills ", t.title()));
+    let header = Row::new(["NAME", "FAULT", "SERVICE", "EXPECTED ALERT", "WITHIN"]).style(t.dim());
+    let body: Vec<Row> = d
+        .scenarios
+        .iter()
+        .map(|s| {
+            Row::new([
+                Cell::from(crate::text::sanitize(&s.name).into_owned()),
+                Cell::from(s.fault.name()),
+                Cell::from(s.service.clone()),
+                Cell::from(crate::text::sanitize(&s.expect.alert).into_owned()),
+                Cell::from(short(s.expect.within)),
+            ])
+        })
+        .collect();
+    let table = Table::new(
+        body,
+        [
+            Constraint::Fill(2),
+            Constraint::Length(11),
+            Constraint::Length(10),
+            Constraint::Fill(2),
+            Constraint::Length(7),
+        ],
+    )
+    .header(header)
+    .block(block)
+    .row_highlight_style(t.selected());
+    let mut state = TableState::default().with_selected((!d.scenarios.is_empty()).then_some(d.selected));
+    f.render_stateful_widget(table, list, &mut state);
+
+    let wide = below.width >= 100;
+    let [about, progress] = if wide {
+        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(below)
+    } else {
+        Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(below)
+    };
+    if let Some(s) = app.selected_scenario() {
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .border_style(t.border())
+            .title(Span::styled(format!(" {} ", crate::text::sanitize(&s.title)), t.title()));
+        f.render_widget(Paragraph::new(about_lines(app, s)).block(block).wrap(Wrap { trim: false }), about);
+    }
+    let block =
+        Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" In progress ", t.title()));
+    f.render_widget(Paragraph::new(progress_lines(app)).block(block).wrap(Wrap { trim: false }), progress);
+}
+
+fn fault_text(k: &FaultKind) -> String {
+    match k {
+        FaultKind::Latency { factor } => format!("its own work {factor}× slower"),
+        FaultKind::Errors { ratio } => format!("{:.1} % of requests fail", ratio * 100.0),
+        FaultKind::BadDeploy { version, error_ratio } => {
+            format!(
+                "version {} deployed, failing {:.1} % of requests",
+                crate::text::sanitize(version),
+                error_ratio * 100.0
+            )
+        }
+        FaultKind::Down => "stops answering".into(),
+        FaultKind::Timeout { seconds, error_ratio } => {
+            format!("hangs {seconds} s per call, {:.1} % time out", error_ratio * 100.0)
+        }
+        FaultKind::DiskFill { fill_in } => {
+            format!("disk fills up over {}", short(std::time::Duration::from_secs_f64(*fill_in)))
+        }
+        FaultKind::CertExpiry { expires_in } => {
+            format!("certificate expires in {}", short(std::time::Duration::from_secs_f64(*expires_in)))
+        }
+    }
+}
+
+fn about_lines<'a>(app: &App, s: &'a Scenario) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let kv = |k: &'static str, v: String| Line::from(vec![Span::styled(format!("{k:<10}"), t.dim()), Span::raw(v)]);
+    let mut labels: Vec<String> =
+        s.expect.labels.iter().map(|(k, v)| format!("{k}=\"{}\"", crate::text::sanitize(v))).collect();
+    labels.sort();
+    let mut lines = vec![
+        Line::from(Span::styled(crate::text::sanitize(&s.briefing).into_owned(), t.base())),
+        Line::raw(""),
+        kv("fault", format!("{}: {}", s.service, fault_text(&s.fault))),
+        kv("lasts", format!("{} unless mitigated", short(s.duration))),
+        kv(
+            "expect",
+            format!(
+                "{} {{{}}} within {}",
+                crate::text::sanitize(&s.expect.alert),
+                labels.join(","),
+                short(s.expect.within)
+            ),
+        ),
+        kv("random", format!("a random start falls within {}", short(s.random_within))),
+    ];
+    if !app.demo {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            "Drills run on the built-in estate, not on this one: `watchpost drill run NAME`.",
+            t.warn(),
+        )));
+    }
+    lines
+}
+
+fn progress_lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut lines = Vec::new();
+    if let Some(n) = &app.drills.notice {
+        lines.push(Line::from(Span::styled(n.clone(), t.warn())));
+    }
+    let Some(r) = &app.drills.run else {
+        lines.push(Line::from(Span::styled(
+            "No drill yet. Enter starts the selected one now; R arms it for a random moment you are not told.",
+            t.dim(),
+        )));
+        return lines;
+    };
+    let kv = |k: &'static str, v: String, style| {
+        Line::from(vec![Span::styled(format!("{k:<10}"), t.dim()), Span::styled(v, style)])
+    };
+    let now = app.now;
+    lines.push(kv("drill", crate::text::sanitize(&r.scenario.title).into_owned(), t.title()));
+    lines.push(kv(
+        "clock",
+        format!("{} since armed at {}", short(r.clock(now)), r.armed_at.format("%H:%M:%S")),
+        t.base(),
+    ));
+    let (phase, style) = match r.phase {
+        Phase::Armed if r.hidden_start => ("armed — it starts when it starts".to_string(), t.warn()),
+        Phase::Armed => (format!("starts at {}", r.starts_at.format("%H:%M:%S")), t.warn()),
+        Phase::Running if r.hidden_start => ("armed — it starts when it starts".to_string(), t.warn()),
+        Phase::Running => ("fault in effect — find it, then mitigate (m)".to_string(), t.bad()),
+        Phase::Recovering => ("fault ended — waiting for the service to be back within its SLO".to_string(), t.warn()),
+        Phase::Done => ("over".to_string(), t.good()),
+        Phase::Aborted => ("aborted".to_string(), t.dim()),
+    };
+    lines.push(kv("status", phase, style));
+    if let Some(s) = r.started_at.filter(|_| matches!(r.phase, Phase::Done | Phase::Aborted) || !r.hidden_start) {
+        lines.push(kv("started", s.format("%H:%M:%S").to_string(), t.base()));
+    }
+    if let Some(d) = r.detected_at.filter(|_| !r.hidden_start || r.phase == Phase::Done) {
+        lines.push(kv("detected", d.format("%H:%M:%S").to_string(), t.base()));
+    }
+    if let Some(score) = r.score() {
+        lines.push(Line::raw(""));
+        lines.extend(score_lines(app, r, score));
+    }
+    lines
+}
+
+fn score_lines(app: &App, r: &DrillRun, s: crate::drills::Score) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let or_never = |d: Option<std::time::Duration>| d.map_or("never".to_string(), short);
+    let verdict = if s.met_target {
+        Span::styled(format!("within the {} MTTR target", short(MTTR_TARGET)), t.good())
+    } else if !r.mitigated {
+        Span::styled("not mitigated: the fault ran its course".to_string(), t.bad())
+    } else {
+        Span::styled(format!("over the {} MTTR target", short(MTTR_TARGET)), t.bad())
+    };
+    vec![
+        Line::from(Span::styled("Score", t.title())),
+        Line::from(vec![
+            Span::styled(format!("{:<18}", "time to detect"), t.dim()),
+            Span::raw(or_never(s.time_to_detect)),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{:<18}", "time to mitigate"), t.dim()),
+            Span::raw(or_never(s.time_to_mitigate)),
+            Span::raw("  "),
+            verdict,
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{:<18}", "what would fix it"), t.dim()),
+            Span::raw(crate::text::sanitize(&r.scenario.mitigation).into_owned()),
+        ]),
+    ]
+}
