@@ -156,3 +156,14 @@ fn hostile_labels_never_reach_the_terminal() {
     }
     assert!(term.backend().to_string().contains("web\\e]52;c;ZXZpbA==\\x07\\e[2J\\u{202e}gnp.exe"));
 }
+
+#[test]
+fn a_refused_chart_query_says_why() {
+    let mut app = fixtures::detail(fixtures::app(5), 2);
+    let charts = app.services[2].detail.charts.as_mut().unwrap();
+    charts.saturation.clear();
+    charts.problems = vec!["saturation: bad_data: parse error: unknown function with name \"nosuch\"".into()];
+    let screen = render(&app, 120, 40).backend().to_string();
+    assert!(screen.contains("✖ bad_data: parse error: unknown function"), "{screen}");
+    assert!(!screen.contains("no data in this range"), "{screen}");
+}

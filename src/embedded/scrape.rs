@@ -1,8 +1,9 @@
 //! The scraper: every interval, each target's `/metrics` over HTTP (timeout, size cap), parsed into the
 //! store with `job` and `instance`, plus `up` and `scrape_duration_seconds` as Prometheus records them.
 use super::Shared;
-use crate::engine::load::load_with;
-use crate::engine::store::{Labels, NAME};
+use crate::engine::load::load_each;
+use crate::engine::store::{Labels, NAME, STALE};
+use std::collections::{BTreeSet, HashMap};
 use chrono::Utc;
 use futures::future::join_all;
 use std::sync::Arc;
@@ -42,8 +43,12 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<String, String> {
     String::from_utf8(body).map_err(|_| "body is not UTF-8".to_string())
 }
 
+/// The series each target (by URL) returned last time: those missing from a scrape (or all of them,
+/// when the scrape fails) get a staleness marker, as Prometheus writes them.
+pub type Seen = HashMap<String, BTreeSet<Labels>>;
+
 /// One round over every target.
-pub async fn scrape_once(shared: &Shared, client: &reqwest::Client) {
+pub async fn scrape_once(shared: &Shared, client: &reqwest::Client, seen: &mut Seen) {
     let targets = shared.targets.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let results = join_all(targets.iter().map(|t| async move {
         let started = Instant::now();
@@ -58,8 +63,11 @@ pub async fn scrape_once(shared: &Shared, client: &reqwest::Client) {
         {
             let mut engine = shared.engine.write().unwrap_or_else(|p| p.into_inner());
             let store = &mut engine.store;
+            let mut now_seen = BTreeSet::new();
             let up = match &result {
-                Ok(text) => match load_with(store, text, ms, &target) {
+                Ok(text) => match load_each(store, text, ms, &target, |l| {
+                    now_seen.insert(l.clone());
+                }) {
                     Ok(_) => 1.0,
                     Err(e) => {
                         error = e;
@@ -71,6 +79,10 @@ pub async fn scrape_once(shared: &Shared, client: &reqwest::Client) {
                     0.0
                 }
             };
+            let before = seen.insert(t.url.clone(), now_seen).unwrap_or_default();
+            for gone in before.difference(&seen[&t.url]) {
+                store.append(gone.clone(), ms, STALE);
+            }
             for (name, v) in [("up", up), ("scrape_duration_seconds", took.as_secs_f64())] {
                 let mut l = target.clone();
                 l.insert(NAME.to_string(), name.to_string());
@@ -94,9 +106,10 @@ pub async fn run(shared: Arc<Shared>, interval: Duration, limits: Limits) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut compacted = Instant::now();
+    let mut seen = Seen::new();
     loop {
         tick.tick().await;
-        scrape_once(&shared, &client).await;
+        scrape_once(&shared, &client, &mut seen).await;
         if compacted.elapsed() >= Duration::from_secs(60) {
             compacted = Instant::now();
             let now = Utc::now().timestamp_millis();
@@ -111,5 +124,49 @@ pub async fn run(shared: Arc<Shared>, interval: Duration, limits: Limits) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Value;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[tokio::test]
+    async fn a_failed_scrape_marks_the_targets_series_stale() {
+        let healthy = Arc::new(AtomicBool::new(true));
+        let h = healthy.clone();
+        let app = axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(move || {
+                let ok = h.load(Ordering::SeqCst);
+                async move {
+                    if ok {
+                        (axum::http::StatusCode::OK, "jobs_total 3\n".to_string())
+                    } else {
+                        (axum::http::StatusCode::SERVICE_UNAVAILABLE, String::new())
+                    }
+                }
+            }),
+        );
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        let shared = Shared::default();
+        *shared.targets.lock().unwrap() = vec![super::super::Target::new("app", addr)];
+        let (client, mut seen) = (reqwest::Client::new(), Seen::new());
+        let count = |q: &str| match shared.engine.read().unwrap().instant(q, Utc::now().timestamp_millis()).unwrap() {
+            Value::Vector(v) => v.iter().map(|s| s.value).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        scrape_once(&shared, &client, &mut seen).await;
+        assert_eq!(count("jobs_total"), [3.0]);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        healthy.store(false, Ordering::SeqCst);
+        scrape_once(&shared, &client, &mut seen).await;
+        assert!(count("jobs_total").is_empty(), "stale at once, not after the 5-minute lookback");
+        assert_eq!(count("up"), [0.0]);
+        assert_eq!(shared.targets.lock().unwrap()[0].health, "down");
     }
 }

@@ -11,6 +11,17 @@ pub fn load(store: &mut Store, text: &str, default_ms: i64) -> Result<usize, Str
 
 /// As [`load`], with `target` labels (a scrape's `job` and `instance`) set on every sample.
 pub fn load_with(store: &mut Store, text: &str, default_ms: i64, target: &Labels) -> Result<usize, String> {
+    load_each(store, text, default_ms, target, |_| {})
+}
+
+/// As [`load_with`], calling `seen` with each series' labels (a scrape tracks which series vanish).
+pub fn load_each(
+    store: &mut Store,
+    text: &str,
+    default_ms: i64,
+    target: &Labels,
+    mut seen: impl FnMut(&Labels),
+) -> Result<usize, String> {
     let mut n = 0;
     for (no, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -19,6 +30,7 @@ pub fn load_with(store: &mut Store, text: &str, default_ms: i64, target: &Labels
         }
         let (mut labels, v, t) = sample(line).map_err(|e| format!("line {}: {e}: {line}", no + 1))?;
         labels.extend(target.iter().map(|(k, v)| (k.clone(), v.clone())));
+        seen(&labels);
         store.append(labels, t.unwrap_or(default_ms), v);
         n += 1;
     }

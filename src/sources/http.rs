@@ -72,6 +72,15 @@ impl std::fmt::Display for FetchError {
 
 impl std::error::Error for FetchError {}
 
+/// A Retry-After value: seconds, or an HTTP date (RFC 9110), as a wait from `now`.
+fn retry_after(v: &str, now: chrono::DateTime<Utc>) -> Option<Duration> {
+    let v = v.trim();
+    v.parse::<u64>().ok().map(Duration::from_secs).or_else(|| {
+        let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+        Some((at.with_timezone(&Utc) - now).to_std().unwrap_or_default())
+    })
+}
+
 /// The longest Retry-After honoured within one request; longer waits are left to the next poll.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 
@@ -180,8 +189,7 @@ impl HttpClient {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| retry_after(v, Utc::now()));
         if let Some(len) = resp.content_length()
             && len > self.max_bytes
         {
@@ -295,4 +303,17 @@ async fn read_capped(mut resp: reqwest::Response, max: u64) -> Result<Vec<u8>, R
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn retry_after_as_seconds_or_date() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:03 GMT", now), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO), "a past date: now");
+        assert_eq!(retry_after("soon", now), None);
+    }
 }

@@ -18,6 +18,8 @@ pub struct ChartSpec<'a> {
     pub target: Option<f64>,
     pub fmt: fn(f64) -> String,
     pub empty: &'a str,
+    /// Why there is no data, when the server refused the query: shown instead of `empty`.
+    pub problem: Option<&'a str>,
     /// Name each series in a legend (the explorer, where series differ by labels).
     pub legend: bool,
 }
@@ -42,7 +44,12 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
         .title(Span::styled(format!("{range} "), t.dim()).into_right_aligned_line());
     let has_data = spec.series.iter().any(|s| s.points.iter().any(|p| p.1.is_finite()));
     if !has_data {
-        f.render_widget(Paragraph::new(spec.empty.to_string()).style(t.dim()).block(block), area);
+        let (text, style) = match spec.problem {
+            Some(p) => (format!("✖ {p}"), t.bad()),
+            None => (spec.empty.to_string(), t.dim()),
+        };
+        let p = Paragraph::new(text).style(style).block(block).wrap(ratatui::widgets::Wrap { trim: true });
+        f.render_widget(p, area);
         return;
     }
     let cleaned: Vec<Vec<(f64, f64)>> = spec

@@ -58,6 +58,10 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let empty = if d.charts.is_some() { "no data in this range" } else { "loading…" };
     let tg = &v.service.targets;
     let charts = d.charts.clone().unwrap_or_default();
+    // The server's refusal of a chart's query, if it refused (`rate: bad_data: …`).
+    let problem = |key: &str| {
+        charts.problems.iter().find_map(|p| p.as_str().strip_prefix(key).and_then(|r| r.strip_prefix(": ")))
+    };
     let specs = [
         (c1, "Request rate (/s)", &charts.rate, t.chart_rate, None, (|x| format::rate(Some(x))) as fn(f64) -> String),
         (c2, "Error ratio", &charts.error_ratio, t.chart_errors, Some(tg.error_rate), |x| format::percent(Some(x))),
@@ -66,13 +70,10 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         }),
         (c4, "Saturation", &charts.saturation, t.chart_saturation, None, format::number),
     ];
-    for (area, title, series, color, target, fmt) in specs {
-        chart::draw(
-            t,
-            f,
-            area,
-            ChartSpec { title: title.into(), series, start, end, color, target, fmt, empty, legend: false },
-        );
+    for ((area, title, series, color, target, fmt), key) in specs.into_iter().zip(["rate", "errors", "p95", "saturation"]) {
+        let problem = problem(key);
+        let spec = ChartSpec { title: title.into(), series, start, end, color, target, fmt, empty, problem, legend: false };
+        chart::draw(t, f, area, spec);
     }
 
     draw_targets(app, f, targets);

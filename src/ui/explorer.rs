@@ -98,6 +98,7 @@ fn draw_result(app: &App, f: &mut Frame, area: Rect) {
                 target: None,
                 fmt: format::number,
                 empty: "no data",
+                problem: None,
                 legend: true,
             };
             chart::draw(t, f, body, spec);
