@@ -3,6 +3,7 @@
 //! Layers (see README "Architecture"): `sources` collect (no ratatui), `app` holds state and maps keys to
 //! actions, `ui` draws a frame from state, `slo` is pure maths, `config` loads and validates.
 
+pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -90,7 +90,7 @@ fn console(
                 let mut c = config.expect("a config when not in demo mode");
                 if let Some(scrape) = &c.scrape {
                     let direct = watchpost::embedded::direct::start(scrape).await?;
-                    let mut src = watchpost::config::PrometheusSource::new(direct.api);
+                    let mut src = watchpost::config::HttpSource::new(direct.api);
                     src.name = "direct scrape".into();
                     // Without Prometheus the direct scrape is the source; with it, the fallback.
                     match c.prometheus {

@@ -38,6 +38,12 @@ impl Tui {
         execute!(self.term.backend_mut(), EndSynchronizedUpdate)?;
         Ok(())
     }
+
+    /// Ring the terminal bell (BEL: it moves no cursor and changes nothing on screen).
+    pub fn bell(&mut self) {
+        let out = self.term.backend_mut();
+        let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+    }
 }
 
 impl Drop for Tui {

@@ -53,7 +53,7 @@ async fn prometheus_down_means_direct_scrape_and_back() {
     let cfg = watchpost::config::load_str(Path::new("failover.toml"), &toml).expect("config");
     let scrape = cfg.scrape.as_ref().expect("[scrape]");
     let direct = watchpost::embedded::direct::start(scrape).await.expect("direct scrape");
-    let mut fallback = watchpost::config::PrometheusSource::new(direct.api.clone());
+    let mut fallback = watchpost::config::HttpSource::new(direct.api.clone());
     fallback.name = "direct scrape".into();
 
     let (tx, mut rx) = mpsc::channel(512);

@@ -11,7 +11,7 @@ use chrono::Utc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use watchpost::config::{Auth, PrometheusSource, Secret};
+use watchpost::config::{Auth, HttpSource, Secret};
 use watchpost::sources::SourceState;
 use watchpost::sources::http::FetchError;
 use watchpost::sources::prometheus::Prometheus;
@@ -25,8 +25,8 @@ async fn serve(app: Router) -> String {
     url
 }
 
-fn source(url: &str) -> PrometheusSource {
-    let mut s = PrometheusSource::new(url.parse().unwrap());
+fn source(url: &str) -> HttpSource {
+    let mut s = HttpSource::new(url.parse().unwrap());
     s.timeout = Duration::from_millis(500);
     s
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use support::{NodeExporter, Prometheus, exporter, get_json};
 use tokio::sync::mpsc;
 use watchpost::app::App;
-use watchpost::config::{Config, PrometheusSource, Service};
+use watchpost::config::{Config, HttpSource, Service};
 use watchpost::slo::Targets;
 use watchpost::sources::SourceState;
 use watchpost::sources::prometheus::figures::{instant_queries, poll_figures};
@@ -62,7 +62,7 @@ async fn console_matches_prometheus_and_survives_its_death() {
     prom.wait_for("count_over_time(up{job=\"shop\"}[16s]) >= 14");
     let url = prom.url();
     let cfg = config(&url);
-    let client = Client::new(&PrometheusSource::new(url.parse().unwrap())).unwrap();
+    let client = Client::new(&HttpSource::new(url.parse().unwrap())).unwrap();
 
     // 1. The same queries at the same evaluation time give the same numbers, figure by figure.
     let at = Utc::now() - CDuration::seconds(2);

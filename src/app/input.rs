@@ -8,7 +8,11 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind};
 impl App {
     /// The key context of what has focus now.
     pub fn context(&self) -> Context {
+        let form_open = self.alerts.editor.is_some() || self.alerts.filter.is_some();
         match self.screen {
+            Screen::Alerts | Screen::Silences if form_open => Context::Form,
+            Screen::Alerts => Context::Alerts,
+            Screen::Silences => Context::Silences,
             Screen::Overview => Context::Overview,
             Screen::Detail => Context::Detail,
             Screen::Explorer if self.explorer.editing => Context::Editing,
@@ -44,6 +48,20 @@ impl App {
                 }
                 self.dirty = true;
             }
+            None if ctx == Context::Form => {
+                if let Some(ed) = &mut self.alerts.editor {
+                    let f = ed.focus;
+                    if ed.fields[f].input(key) {
+                        ed.error = None;
+                        ed.confirm_broad = false;
+                    }
+                } else if let Some(filter) = &mut self.alerts.filter
+                    && filter.input(key)
+                {
+                    self.update_filter();
+                }
+                self.dirty = true;
+            }
             None => {}
         }
     }
@@ -57,6 +75,8 @@ impl App {
                 self.explorer.result.as_ref().map_or(0, |r| r.outcome.as_ref().map_or(0, |o| o.result.series().len()))
             }
             Screen::Drills => self.drills.scenarios.len(),
+            Screen::Alerts => self.alerts.visible().len(),
+            Screen::Silences => self.alerts.silences.len(),
         };
         match action {
             Action::Quit => self.quit = true,
@@ -74,9 +94,12 @@ impl App {
                     Screen::Detail => &mut self.target_scroll,
                     Screen::Explorer => &mut self.explorer.scroll,
                     Screen::Drills => &mut self.drills.selected,
+                    Screen::Alerts => &mut self.alerts.selected,
+                    Screen::Silences => &mut self.alerts.silence_selected,
                 };
                 *pos = step(*pos, rows, action);
             }
+            Action::Open if self.screen == Screen::Alerts => self.open_alert(),
             Action::Open => {
                 if !self.services.is_empty() {
                     self.go(Screen::Detail, true);
@@ -128,7 +151,59 @@ impl App {
             Action::StartDrillRandom => self.start_drill(true),
             Action::Mitigate => self.mitigate_drill(),
             Action::AbortDrill => self.abort_drill(),
+            Action::Alerts => self.go(Screen::Alerts, true),
+            Action::Silences => self.go(Screen::Silences, true),
+            Action::SilenceAlert => self.silence_selected_alert(),
+            Action::Filter => {
+                let text = self.alerts.filter_matchers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                let mut t = ratatui_textarea::TextArea::new(vec![text]);
+                t.set_placeholder_text("severity=\"critical\", service=~\"pay.*\"");
+                t.move_cursor(ratatui_textarea::CursorMove::End);
+                self.alerts.filter = Some(t);
+            }
+            Action::NewSilence => self.new_silence(),
+            Action::ExtendSilence => self.edit_selected_silence(Some(std::time::Duration::from_secs(3600))),
+            Action::ExpireSilence => self.expire_selected_silence(),
+            Action::Submit => {
+                if self.alerts.editor.is_some() {
+                    self.submit_silence();
+                } else if self.alerts.filter_error.is_none() {
+                    self.alerts.filter = None;
+                }
+            }
+            Action::Cancel => {
+                if self.alerts.editor.take().is_none() && self.alerts.filter.take().is_some() {
+                    // Cancelling the filter edit clears an unfinished filter.
+                    if self.alerts.filter_error.take().is_some() {
+                        self.alerts.filter_matchers.clear();
+                    }
+                }
+            }
+            Action::NextField | Action::PrevField => {
+                if let Some(ed) = &mut self.alerts.editor {
+                    let n = ed.fields.len();
+                    ed.focus = if action == Action::NextField { (ed.focus + 1) % n } else { (ed.focus + n - 1) % n };
+                }
+            }
         }
+    }
+
+    /// Open the selected alert's service on the detail screen, with a range that covers the alert.
+    fn open_alert(&mut self) {
+        let Some(a) = self.alerts.selected_alert() else { return };
+        let (service, since) = (a.service().map(str::to_string), a.starts_at);
+        let Some(i) = service
+            .as_ref()
+            .and_then(|s| self.services.iter().position(|v| &v.service.name == s || &v.service.job == s))
+        else {
+            self.alerts.notice =
+                Some((false, "This alert names no service watchpost knows (no `service` or `job` label).".into()));
+            return;
+        };
+        let age = (self.now - since).to_std().unwrap_or_default() + std::time::Duration::from_secs(600);
+        self.range = RANGES.iter().position(|(d, _)| *d >= age).unwrap_or(RANGES.len() - 1);
+        self.selected = i;
+        self.go(Screen::Detail, true);
     }
 
     /// Show a screen; `push` remembers where we came from for Esc.
@@ -148,6 +223,7 @@ impl App {
                     self.drill_saw(&name);
                 }
             }
+            Screen::Alerts => self.alerts.attention = 0,
             Screen::Explorer if self.explorer.metric_names.is_empty() => {
                 self.commands.push(Command::MetricNames);
                 self.commands.push(Command::LabelNames);

@@ -10,14 +10,27 @@ pub enum Context {
     Overview,
     Detail,
     Explorer,
+    Alerts,
+    Silences,
     Drills,
+    /// Typing in a form field: the alert filter or the silence editor.
+    Form,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
     Editing,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] =
-        [Context::Global, Context::Overview, Context::Detail, Context::Explorer, Context::Drills, Context::Editing];
+    pub const ALL: [Context; 9] = [
+        Context::Global,
+        Context::Overview,
+        Context::Detail,
+        Context::Explorer,
+        Context::Alerts,
+        Context::Silences,
+        Context::Drills,
+        Context::Form,
+        Context::Editing,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
@@ -25,6 +38,9 @@ impl Context {
             Context::Detail => "detail",
             Context::Explorer => "explorer",
             Context::Drills => "drills",
+            Context::Alerts => "alerts",
+            Context::Silences => "silences",
+            Context::Form => "form",
             Context::Editing => "editing",
         }
     }
@@ -76,6 +92,17 @@ actions! {
     ToggleRangeQuery => "toggle_range_query", "instant ↔ range query";
     ToggleView => "toggle_view", "table ↔ chart";
     Drills => "drills", "drills: incident rehearsal";
+    Alerts => "alerts", "alerts";
+    Silences => "silences", "silences";
+    SilenceAlert => "silence_alert", "silence the selected alert";
+    Filter => "filter", "filter alerts (Alertmanager matchers)";
+    NewSilence => "new_silence", "new silence";
+    ExtendSilence => "extend_silence", "extend the silence by an hour";
+    ExpireSilence => "expire_silence", "expire the silence";
+    Submit => "submit", "submit";
+    Cancel => "cancel", "cancel";
+    NextField => "next_field", "next field";
+    PrevField => "prev_field", "previous field";
     StartDrill => "start_drill", "start the selected drill now";
     StartDrillRandom => "start_drill_random", "start it at a random time (not shown)";
     Mitigate => "mitigate", "apply the mitigation (ends the fault)";
@@ -106,6 +133,14 @@ impl Action {
             StartDrillRandom => "start at random",
             Mitigate => "mitigate",
             AbortDrill => "abort",
+            SilenceAlert => "silence",
+            Filter => "filter",
+            NewSilence => "new",
+            ExtendSilence => "+1h",
+            ExpireSilence => "expire",
+            Submit => "submit",
+            Cancel => "cancel",
+            NextField => "next field",
             _ => return None,
         })
     }
@@ -139,9 +174,11 @@ pub struct KeyMap {
 impl Default for KeyMap {
     fn default() -> Self {
         use Action::*;
-        use Context::{Detail, Editing, Global, Overview};
+        use Context::{Detail, Editing, Form, Global, Overview};
         const EXPLORE: Context = Context::Explorer;
         const DRILLS: Context = Context::Drills;
+        const ALERTS: Context = Context::Alerts;
+        const SILENCES: Context = Context::Silences;
         let k = KeySpec::plain;
         let c = KeySpec::ch;
         let table: &[(Context, KeySpec, Action)] = &[
@@ -155,6 +192,33 @@ impl Default for KeyMap {
             (Global, c('T'), PrevRange),
             (Global, c(':'), Action::Explorer),
             (Global, c('D'), Action::Drills),
+            (Global, c('A'), Action::Alerts),
+            (Global, c('S'), Action::Silences),
+            (ALERTS, c('j'), Down),
+            (ALERTS, k(KeyCode::Down), Down),
+            (ALERTS, c('k'), Up),
+            (ALERTS, k(KeyCode::Up), Up),
+            (ALERTS, k(KeyCode::PageDown), PageDown),
+            (ALERTS, k(KeyCode::PageUp), PageUp),
+            (ALERTS, c('g'), Top),
+            (ALERTS, c('G'), Bottom),
+            (ALERTS, k(KeyCode::Enter), Open),
+            (ALERTS, c('s'), SilenceAlert),
+            (ALERTS, c('/'), Filter),
+            (ALERTS, k(KeyCode::Esc), Back),
+            (SILENCES, c('j'), Down),
+            (SILENCES, k(KeyCode::Down), Down),
+            (SILENCES, c('k'), Up),
+            (SILENCES, k(KeyCode::Up), Up),
+            (SILENCES, c('n'), NewSilence),
+            (SILENCES, c('e'), ExtendSilence),
+            (SILENCES, c('x'), ExpireSilence),
+            (SILENCES, k(KeyCode::Esc), Back),
+            (Form, k(KeyCode::Enter), Submit),
+            (Form, k(KeyCode::Esc), Cancel),
+            (Form, k(KeyCode::Tab), NextField),
+            (Form, k(KeyCode::BackTab), PrevField),
+            (Form, KeySpec::ctrl('c'), Quit),
             (DRILLS, c('j'), Down),
             (DRILLS, k(KeyCode::Down), Down),
             (DRILLS, c('k'), Up),
@@ -218,7 +282,7 @@ impl KeyMap {
     pub fn lookup(&self, context: Context, ev: &KeyEvent) -> Option<Action> {
         let find = |ctx: Context| self.bindings.iter().find(|b| b.context == ctx && b.key.matches(ev));
         find(context)
-            .or_else(|| (context != Context::Editing).then(|| find(Context::Global)).flatten())
+            .or_else(|| (!matches!(context, Context::Editing | Context::Form)).then(|| find(Context::Global)).flatten())
             .map(|b| b.action)
     }
 

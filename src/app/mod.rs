@@ -1,4 +1,5 @@
 //! The application: state, the key table, and the loop that joins terminal, sources and drawing.
+pub mod alerts;
 pub mod drills;
 pub mod explorer;
 pub mod history;

@@ -4,6 +4,8 @@ use super::state::App;
 use crate::config::Config;
 use crate::drills::run::Effect;
 use crate::embedded::demo::Control;
+use crate::sources::alertmanager::poller::AlertPoller;
+use crate::sources::alertmanager::{AlertCommand, AlertUpdate, Alertmanager};
 use crate::sources::prometheus::poller::Poller;
 use crate::sources::prometheus::{Command, Prometheus, Update};
 use crate::term::Tui;
@@ -29,7 +31,7 @@ pub struct Attached {
     /// The built-in estate (the demo), for drills.
     pub estate: Option<mpsc::Sender<Control>>,
     /// The direct scrape of the config's `[scrape]` targets, read while Prometheus is down.
-    pub fallback: Option<crate::config::PrometheusSource>,
+    pub fallback: Option<crate::config::HttpSource>,
 }
 
 /// Runs the console until quit, a signal or a lost terminal.
@@ -68,7 +70,20 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         }
         tokio::spawn(poller.run(cmd_rx));
     }
-    // `tx` stays alive here so that `recv_many` never returns 0 in a tight loop without sources.
+    let (alert_tx, mut alert_updates) = mpsc::channel::<AlertUpdate>(256);
+    let (alert_cmd_tx, alert_cmd_rx) = mpsc::channel::<AlertCommand>(16);
+    if !config.alertmanagers.is_empty() {
+        let servers = config
+            .alertmanagers
+            .iter()
+            .map(Alertmanager::new)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| eyre!("alertmanager client: {e}"))?;
+        tokio::spawn(
+            AlertPoller::new(servers, config.refresh.max(Duration::from_secs(2)), alert_tx.clone()).run(alert_cmd_rx),
+        );
+    }
+    // `tx` and `alert_tx` stay alive here so that `recv_many` never returns 0 in a tight loop without sources.
 
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -88,6 +103,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             n = updates.recv_many(&mut batch, 64) => {
                 for u in batch.drain(..n) { app.on_update(u); }
             }
+            Some(u) = alert_updates.recv() => app.on_alert_update(u),
             _ = clock.tick() => app.on_tick(Utc::now()),
             _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
             _ = sighup.recv() => break Exit::Signal("SIGHUP"),
@@ -100,6 +116,14 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             if estate.as_ref().is_none_or(|tx| tx.try_send(control).is_err()) {
                 tracing::warn!("drill effect not delivered: the estate is busy or absent");
             }
+        }
+        for c in app.take_alert_commands() {
+            if alert_cmd_tx.try_send(c).is_err() {
+                app.alerts.notice = Some((false, "Alertmanager busy or not configured: not sent".into()));
+            }
+        }
+        if app.take_bell() {
+            tui.bell();
         }
         for c in app.take_commands() {
             if cmd_tx.try_send(c).is_err() {
@@ -122,5 +146,6 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         }
     };
     drop(tx);
+    drop(alert_tx);
     Ok(exit)
 }

@@ -6,17 +6,22 @@ pub enum Screen {
     Overview,
     Detail,
     Explorer,
+    Alerts,
+    Silences,
     Drills,
 }
 
 impl Screen {
-    pub const ORDER: [Screen; 4] = [Screen::Overview, Screen::Detail, Screen::Explorer, Screen::Drills];
+    pub const ORDER: [Screen; 6] =
+        [Screen::Overview, Screen::Alerts, Screen::Silences, Screen::Detail, Screen::Explorer, Screen::Drills];
     pub fn title(self) -> &'static str {
         match self {
             Screen::Overview => "Overview",
             Screen::Detail => "Service",
             Screen::Explorer => "Explorer",
             Screen::Drills => "Drills",
+            Screen::Alerts => "Alerts",
+            Screen::Silences => "Silences",
         }
     }
 }

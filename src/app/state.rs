@@ -38,6 +38,7 @@ pub struct App {
     pub target_scroll: usize,
     pub explorer: Explorer,
     pub drills: super::drills::Drills,
+    pub alerts: super::alerts::AlertsView,
     pub(crate) dirty: bool,
     pub quit: bool,
     pub(crate) commands: Vec<Command>,
@@ -66,6 +67,14 @@ impl App {
             target_scroll: 0,
             explorer: Explorer::default(),
             drills: super::drills::Drills { scenarios: config.drills.clone(), ..Default::default() },
+            alerts: super::alerts::AlertsView {
+                configured: !config.alertmanagers.is_empty(),
+                group_by: config.alerts.group_by.clone(),
+                bell_enabled: config.alerts.bell,
+                author: config.alerts.author.clone(),
+                silence_duration: config.alerts.silence_duration,
+                ..Default::default()
+            },
             dirty: true,
             quit: false,
             commands: Vec::new(),

@@ -25,7 +25,7 @@ pub struct Config {
     pub path: Option<PathBuf>,
     pub estate: String,
     pub refresh: Duration,
-    pub prometheus: Option<PrometheusSource>,
+    pub prometheus: Option<HttpSource>,
     /// No services listed: discover them from Prometheus's `up` series, one per job.
     pub discover: bool,
     pub services: Vec<Service>,
@@ -34,6 +34,9 @@ pub struct Config {
     pub keys: Vec<(Context, KeySpec, Option<Action>)>,
     /// Watching the built-in simulated estate (marked DEMO in the header).
     pub demo: bool,
+    /// Alertmanagers, merged (an HA pair's alerts are the same alerts).
+    pub alertmanagers: Vec<HttpSource>,
+    pub alerts: AlertSettings,
     /// Exporters scraped directly: the source when there is no Prometheus, else its fallback.
     pub scrape: Option<ScrapeConfig>,
     /// Drill scenarios (the estate's; run only in the demo).
@@ -42,8 +45,30 @@ pub struct Config {
     pub start_drill: Option<(crate::drills::Scenario, bool)>,
 }
 
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertSettings {
+    pub group_by: Vec<String>,
+    pub bell: bool,
+    pub author: String,
+    pub silence_duration: Duration,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        let user = std::env::var("USER").unwrap_or_else(|_| "watchpost".into());
+        let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+        let author = if host.is_empty() { user } else { format!("{user}@{host}") };
+        AlertSettings {
+            group_by: vec!["alertname".into()],
+            bell: false,
+            author,
+            silence_duration: Duration::from_secs(2 * 3600),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
-pub struct PrometheusSource {
+pub struct HttpSource {
     /// What the header calls it: `prometheus`, or `direct scrape` for the embedded engine.
     pub name: String,
     pub url: Url,
@@ -55,9 +80,9 @@ pub struct PrometheusSource {
     pub auth: Auth,
 }
 
-impl PrometheusSource {
+impl HttpSource {
     pub fn new(url: Url) -> Self {
-        PrometheusSource {
+        HttpSource {
             name: "prometheus".into(),
             url,
             timeout: DEFAULT_TIMEOUT,
@@ -99,7 +124,7 @@ impl Config {
     /// No file: `PROMETHEUS_URL` if set (every job with an `up` series), else nothing to watch yet.
     pub fn from_env(prometheus_url: Option<&str>) -> Result<Self, String> {
         let prometheus = match prometheus_url {
-            Some(u) => Some(PrometheusSource::new(parse_url(u).map_err(|e| format!("PROMETHEUS_URL: {e}"))?)),
+            Some(u) => Some(HttpSource::new(parse_url(u).map_err(|e| format!("PROMETHEUS_URL: {e}"))?)),
             None => None,
         };
         Ok(Config {
@@ -113,6 +138,8 @@ impl Config {
             theme: Theme::builtin("dark").unwrap_or_default(),
             keys: Vec::new(),
             demo: false,
+            alertmanagers: Vec::new(),
+            alerts: AlertSettings::default(),
             scrape: None,
             drills: Vec::new(),
             start_drill: None,
@@ -124,6 +151,10 @@ impl Config {
         let mut c = Config::from_env(Some(api.as_str())).unwrap_or_else(|_| unreachable!("a loopback URL parses"));
         c.estate = format!("demo estate · seed {seed}");
         c.demo = true;
+        // The estate's alerts come from the same embedded server's Alertmanager-compatible API.
+        let mut am = HttpSource::new(api.clone());
+        am.name = "alertmanager".into();
+        c.alertmanagers = vec![am];
         c.discover = false;
         // The SLO window's availability comes from the estate's recording rules (30 days of them are
         // backfilled at start), as it would from an SLO generator's.
@@ -183,7 +214,29 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let base = path.parent().unwrap_or(Path::new("."));
 
     let slo_defaults = targets(&mut p, Targets::default(), raw.slo.as_ref());
-    let prometheus = raw.prometheus.as_ref().and_then(|r| prometheus(&mut p, r, base));
+    let prometheus = raw.prometheus.as_ref().and_then(|r| http_source(&mut p, r, base));
+    let alertmanagers: Vec<HttpSource> = raw
+        .alertmanager
+        .iter()
+        .filter_map(|r| http_source(&mut p, r, base))
+        .map(|mut s| {
+            s.name = format!("alertmanager {}", host_of(&s.url));
+            s
+        })
+        .collect();
+    let mut alerts = AlertSettings::default();
+    if let Some(a) = &raw.alerts {
+        if let Some(g) = &a.group_by {
+            alerts.group_by = g.clone();
+        }
+        alerts.bell = a.bell.unwrap_or(false);
+        if let Some(x) = &a.author {
+            alerts.author = x.clone();
+        }
+        if let Some(d) = a.silence_duration {
+            alerts.silence_duration = d.0;
+        }
+    }
     let mut rule_problems = Vec::new();
     let scrape = raw.scrape.as_ref().and_then(|r| {
         let mut at = |span: Range<usize>, msg: String| p.at(span, msg);
@@ -282,6 +335,8 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         theme,
         keys,
         demo: false,
+        alertmanagers,
+        alerts,
         scrape,
         drills: Vec::new(),
         start_drill: None,
@@ -333,7 +388,7 @@ fn targets(p: &mut Problems<'_>, mut t: Targets, raw: Option<&Spanned<RawSlo>>) 
     t
 }
 
-fn prometheus(p: &mut Problems<'_>, r: &RawPrometheus, base: &Path) -> Option<PrometheusSource> {
+fn http_source(p: &mut Problems<'_>, r: &RawPrometheus, base: &Path) -> Option<HttpSource> {
     let url = match parse_url(r.url.get_ref()) {
         Ok(u) => u,
         Err(e) => {
@@ -341,7 +396,7 @@ fn prometheus(p: &mut Problems<'_>, r: &RawPrometheus, base: &Path) -> Option<Pr
             return None;
         }
     };
-    let mut src = PrometheusSource::new(url);
+    let mut src = HttpSource::new(url);
     if let Some(t) = r.timeout {
         src.timeout = t.0;
     }

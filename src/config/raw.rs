@@ -25,6 +25,10 @@ pub struct RawConfig {
     /// `dark`, `light`, or a path to a theme file.
     pub theme: Option<Spanned<String>>,
     pub prometheus: Option<RawPrometheus>,
+    /// Alertmanagers (API v2); several are an HA pair or separate clusters, merged by fingerprint.
+    #[serde(default)]
+    pub alertmanager: Vec<RawPrometheus>,
+    pub alerts: Option<RawAlerts>,
     /// Exporters scraped directly (without Prometheus, or as its fallback).
     pub scrape: Option<RawScrape>,
     /// Defaults for every service's SLO.
@@ -51,6 +55,19 @@ pub struct RawPrometheus {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub auth: Option<Spanned<RawAuth>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlerts {
+    /// Labels alerts are grouped by on the Alerts screen.
+    pub group_by: Option<Vec<String>>,
+    /// Ring the terminal bell on a new critical alert.
+    pub bell: Option<bool>,
+    /// Who silences are created by (default `$USER@host`).
+    pub author: Option<String>,
+    /// A silence's default length.
+    pub silence_duration: Option<Dur>,
 }
 
 #[derive(Debug, Deserialize)]

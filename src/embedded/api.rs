@@ -232,5 +232,6 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/label/{name}/values", get(label_values))
         .route("/api/v1/targets", get(targets))
         .route("/-/ready", get(|| async { "Prometheus Server is Ready.\n" }))
+        .merge(super::alertmanager::routes())
         .with_state(shared)
 }

@@ -1,5 +1,6 @@
 //! The embedded Prometheus: scrapes targets over HTTP into the engine's store and answers the Prometheus
 //! HTTP API, so the console's one Prometheus client serves the demo too.
+pub mod alertmanager;
 pub mod api;
 pub mod demo;
 pub mod direct;
@@ -61,4 +62,6 @@ pub struct Shared {
     pub engine: RwLock<Engine>,
     pub targets: Mutex<Vec<Target>>,
     pub rules: Mutex<crate::rules::Rules>,
+    /// The Alertmanager-compatible API's silences.
+    pub silences: Mutex<Vec<alertmanager::StoredSilence>>,
 }

@@ -3,9 +3,9 @@
 use super::Shared;
 use crate::engine::load::load_each;
 use crate::engine::store::{Labels, NAME, STALE};
-use std::collections::{BTreeSet, HashMap};
 use chrono::Utc;
 use futures::future::join_all;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! failures, and the source's circuit breaker. Outcomes feed the source's health.
 use super::circuit::{Breaker, BreakerState};
 use super::health::{SourceHealth, SourceState};
-use crate::config::{Auth, PrometheusSource};
+use crate::config::{Auth, HttpSource};
 use crate::text::Clean;
 use backon::{ExponentialBuilder, Retryable};
 use chrono::Utc;
@@ -98,7 +98,7 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    pub fn new(name: &str, src: &PrometheusSource) -> Result<Self, String> {
+    pub fn new(name: &str, src: &HttpSource) -> Result<Self, String> {
         let mut headers = reqwest::header::HeaderMap::new();
         for (k, v) in &src.headers {
             let name = reqwest::header::HeaderName::from_bytes(k.as_bytes()).map_err(|e| e.to_string())?;
@@ -155,6 +155,28 @@ impl HttpClient {
 
     /// GET `path` (relative to the source URL) with query parameters; the body, size-capped.
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<u8>, FetchError> {
+        self.request(reqwest::Method::GET, path, query, None).await
+    }
+
+    /// DELETE `path`: idempotent, so retried like a GET.
+    pub async fn delete(&self, path: &str) -> Result<Vec<u8>, FetchError> {
+        self.request(reqwest::Method::DELETE, path, &[], None).await
+    }
+
+    /// POST a JSON body once: never retried here, since a request that timed out may have been done.
+    /// The caller checks whether it was before trying again.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Vec<u8>, FetchError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| FetchError::Decode(Clean::new(&e.to_string())))?;
+        self.request(reqwest::Method::POST, path, &[], Some(bytes)).await
+    }
+
+    async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, FetchError> {
         {
             let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
             if let Err(until) = b.allow(Instant::now()) {
@@ -165,8 +187,9 @@ impl HttpClient {
             }
         }
         let started = Instant::now();
-        let result = (|| self.get_once(path, query))
-            .retry(self.retry)
+        let retry = if method == reqwest::Method::POST { self.retry.with_max_times(0) } else { self.retry };
+        let result = (|| self.request_once(method.clone(), path, query, body.clone()))
+            .retry(retry)
             .when(FetchError::is_transient)
             // A server that says when to come back is believed; one that says "much later" is not retried
             // now (the next poll will ask again).
@@ -180,9 +203,18 @@ impl HttpClient {
         result
     }
 
-    async fn get_once(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<u8>, FetchError> {
+    async fn request_once(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, FetchError> {
         let url = self.base.join(path.trim_start_matches('/')).map_err(|e| FetchError::Decode(e.to_string().into()))?;
-        let req = self.authorize(self.inner.get(url).query(query));
+        let mut req = self.authorize(self.inner.request(method, url).query(query));
+        if let Some(b) = body {
+            req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b);
+        }
         let resp = req.send().await.map_err(|e| self.classify(e))?;
         let status = resp.status();
         let retry_after = resp

@@ -1,4 +1,5 @@
 //! Collectors: tokio tasks that talk to backends and send owned results to the UI loop. No ratatui here.
+pub mod alertmanager;
 pub mod circuit;
 pub mod health;
 pub mod http;

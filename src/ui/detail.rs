@@ -70,9 +70,12 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         }),
         (c4, "Saturation", &charts.saturation, t.chart_saturation, None, format::number),
     ];
-    for ((area, title, series, color, target, fmt), key) in specs.into_iter().zip(["rate", "errors", "p95", "saturation"]) {
+    for ((area, title, series, color, target, fmt), key) in
+        specs.into_iter().zip(["rate", "errors", "p95", "saturation"])
+    {
         let problem = problem(key);
-        let spec = ChartSpec { title: title.into(), series, start, end, color, target, fmt, empty, problem, legend: false };
+        let spec =
+            ChartSpec { title: title.into(), series, start, end, color, target, fmt, empty, problem, legend: false };
         chart::draw(t, f, area, spec);
     }
 

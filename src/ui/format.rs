@@ -72,6 +72,27 @@ pub fn secs(s: f64) -> String {
     format!("{sign}{}", crate::time::short(Duration::from_secs_f64(s.abs())))
 }
 
+/// `s` in exactly `width` columns: cut with `…` when longer, padded with spaces when shorter.
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= width {
+        return format!("{s}{}", " ".repeat(width - s.width()));
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    w += 1;
+    out + &" ".repeat(width.saturating_sub(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
 //! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
-use super::{detail, drills, explorer, first_run, help, overview};
+use super::{alerts, detail, drills, explorer, first_run, help, overview, silences};
 use crate::app::keymap::Context;
 use crate::app::{App, Screen};
 use crate::sources::SourceState;
@@ -45,6 +45,11 @@ pub fn draw(app: &App, f: &mut Frame) {
             Screen::Detail => detail::draw(app, f, body),
             Screen::Explorer => explorer::draw(app, f, body),
             Screen::Drills => drills::draw(app, f, body),
+            Screen::Alerts => alerts::draw(app, f, body),
+            Screen::Silences => silences::draw(app, f, body),
+        }
+        if app.alerts.editor.is_some() {
+            silences::draw_editor(app, f, body);
         }
     }
     draw_footer(app, f, footer);
@@ -80,6 +85,15 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let mut parts: Vec<(u8, Span<'static>)> = vec![(0, Span::styled(" watchpost", t.title()))];
     if app.demo {
         parts.push((0, Span::styled(" DEMO ", t.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
+    }
+    if app.alerts.attention > 0 {
+        let text = format!(" ▲ {} NEW CRITICAL ", app.alerts.attention);
+        parts.push((0, Span::styled(text, t.bad().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
+    } else if let Some(n) =
+        Some(app.alerts.alerts.iter().filter(|a| a.state == crate::alerts::model::AlertState::Active).count())
+            .filter(|n| *n > 0)
+    {
+        parts.push((1, Span::styled(format!("{n} firing"), t.warn())));
     }
     if let Some(r) = app.drills.run.as_ref().filter(|r| r.is_active()) {
         let text = format!(" DRILL {} ", crate::time::short(r.clock(app.now)));

@@ -1,4 +1,5 @@
 //! Drawing: `draw(&App, &mut Frame)` is a function of state and nothing else. One file per screen.
+pub mod alerts;
 pub mod chart;
 pub mod detail;
 pub mod drills;
@@ -8,6 +9,7 @@ pub mod format;
 pub mod frame;
 pub mod help;
 pub mod overview;
+pub mod silences;
 pub mod slo_panel;
 pub mod theme;
 pub mod widgets;

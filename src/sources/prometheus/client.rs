@@ -1,6 +1,6 @@
 //! The Prometheus endpoints watchpost uses.
 use super::api::{self, Answer, QueryOutcome, QueryResult, RawData, RawTargets, Target};
-use crate::config::PrometheusSource;
+use crate::config::HttpSource;
 use crate::sources::http::{FetchError, HttpClient};
 use crate::text::Clean;
 use chrono::{DateTime, Utc};
@@ -17,7 +17,7 @@ pub fn ts(t: DateTime<Utc>) -> String {
 }
 
 impl Prometheus {
-    pub fn new(src: &PrometheusSource) -> Result<Self, String> {
+    pub fn new(src: &HttpSource) -> Result<Self, String> {
         Ok(Prometheus { http: HttpClient::new(&src.name, src)? })
     }
 

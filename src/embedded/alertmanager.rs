@@ -1,0 +1,204 @@
+//! An Alertmanager-v2-compatible API over the embedded engine's alerting rules, so the console's
+//! Alertmanager client works on the demo, on drills and on direct scraping: `GET /api/v2/alerts`
+//! (firing alerts, suppressed by matching silences), `GET`/`POST /api/v2/silences`,
+//! `DELETE /api/v2/silence/{id}`, `GET /api/v2/status`. Silences live in memory.
+use super::Shared;
+use crate::alerts::matcher::{Matcher, Op, matches_all, to_text};
+use crate::alerts::model::fingerprint;
+use crate::rules::AlertState;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredSilence {
+    pub id: String,
+    pub matchers: Vec<Matcher>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: String,
+    pub comment: String,
+}
+
+impl StoredSilence {
+    fn state(&self, now: DateTime<Utc>) -> &'static str {
+        if self.ends_at <= now {
+            "expired"
+        } else if self.starts_at > now {
+            "pending"
+        } else {
+            "active"
+        }
+    }
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn bad(msg: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!(msg))).into_response()
+}
+
+async fn alerts(State(s): State<Arc<Shared>>) -> Response {
+    let now = Utc::now();
+    let silences = s.silences.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let rules = s.rules.lock().unwrap_or_else(|p| p.into_inner());
+    let list: Vec<serde_json::Value> = rules
+        .alerts()
+        .filter(|(_, a)| a.state == AlertState::Firing)
+        .map(|(_, a)| {
+            let silenced_by: Vec<&String> = silences
+                .iter()
+                .filter(|x| x.state(now) == "active" && matches_all(&x.matchers, &a.labels))
+                .map(|x| &x.id)
+                .collect();
+            let fired = a.fired_at.unwrap_or(a.active_at);
+            json!({
+                "labels": a.labels,
+                "annotations": a.annotations,
+                "fingerprint": fingerprint(&a.labels),
+                "startsAt": ts(DateTime::from_timestamp_millis(fired).unwrap_or(now)),
+                "endsAt": ts(now + chrono::Duration::minutes(4)),
+                "updatedAt": ts(now),
+                "generatorURL": "",
+                "receivers": [{"name": "watchpost"}],
+                "status": {
+                    "state": if silenced_by.is_empty() { "active" } else { "suppressed" },
+                    "silencedBy": silenced_by,
+                    "inhibitedBy": [],
+                },
+            })
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+fn silence_json(x: &StoredSilence, now: DateTime<Utc>) -> serde_json::Value {
+    json!({
+        "id": x.id,
+        "status": {"state": x.state(now)},
+        "updatedAt": ts(x.updated_at),
+        "matchers": x.matchers.iter().map(crate::sources::alertmanager::api::matcher_json).collect::<Vec<_>>(),
+        "startsAt": ts(x.starts_at),
+        "endsAt": ts(x.ends_at),
+        "createdBy": x.created_by,
+        "comment": x.comment,
+    })
+}
+
+async fn silences(State(s): State<Arc<Shared>>) -> Response {
+    let now = Utc::now();
+    let all = s.silences.lock().unwrap_or_else(|p| p.into_inner());
+    Json(all.iter().map(|x| silence_json(x, now)).collect::<Vec<_>>()).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Postable {
+    id: Option<String>,
+    matchers: Vec<crate::sources::alertmanager::api::RawMatcher>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    created_by: String,
+    comment: String,
+}
+
+fn new_id() -> String {
+    let mut r = rand::rng();
+    let h = |n: usize, r: &mut rand::rngs::ThreadRng| {
+        (0..n).map(|_| format!("{:x}", r.random_range(0..16u8))).collect::<String>()
+    };
+    format!("{}-{}-{}-{}-{}", h(8, &mut r), h(4, &mut r), h(4, &mut r), h(4, &mut r), h(12, &mut r))
+}
+
+async fn post_silence(State(s): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let p: Postable = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => return bad(&format!("invalid silence: {e}")),
+    };
+    if p.matchers.is_empty() {
+        return bad("silence invalid: at least one matcher required");
+    }
+    if p.created_by.trim().is_empty() {
+        return bad("silence invalid: missing creator");
+    }
+    if p.comment.trim().is_empty() {
+        return bad("silence invalid: missing comment");
+    }
+    if p.ends_at <= p.starts_at {
+        return bad("silence invalid: end time must not be before start time");
+    }
+    let mut matchers = Vec::new();
+    for m in &p.matchers {
+        match Matcher::new(&m.name, Op::from_api(m.is_regex, m.is_equal), &m.value) {
+            Ok(m) => matchers.push(m),
+            Err(e) => return bad(&format!("silence invalid: {e}")),
+        }
+    }
+    let now = Utc::now();
+    let mut all = s.silences.lock().unwrap_or_else(|p| p.into_inner());
+    // An update of an unexpired silence with the same matchers changes it in place; otherwise the old
+    // one expires and a new one is made, as Alertmanager does.
+    if let Some(id) = &p.id {
+        let Some(old) = all.iter_mut().find(|x| &x.id == id) else { return bad("silence not found") };
+        if old.state(now) != "expired" && to_text(&old.matchers) == to_text(&matchers) {
+            old.ends_at = p.ends_at;
+            old.comment = p.comment;
+            old.created_by = p.created_by;
+            old.updated_at = now;
+            return Json(json!({"silenceID": id})).into_response();
+        }
+        if old.state(now) != "expired" {
+            old.ends_at = now;
+            old.updated_at = now;
+        }
+    }
+    let id = new_id();
+    all.push(StoredSilence {
+        id: id.clone(),
+        matchers,
+        starts_at: p.starts_at.max(now),
+        ends_at: p.ends_at,
+        updated_at: now,
+        created_by: p.created_by,
+        comment: p.comment,
+    });
+    // Expired silences are kept a day, then forgotten.
+    all.retain(|x| now - x.ends_at < chrono::Duration::days(1));
+    Json(json!({"silenceID": id})).into_response()
+}
+
+async fn delete_silence(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let now = Utc::now();
+    let mut all = s.silences.lock().unwrap_or_else(|p| p.into_inner());
+    match all.iter_mut().find(|x| x.id == id) {
+        None => (StatusCode::NOT_FOUND, Json(json!("silence not found"))).into_response(),
+        Some(x) if x.state(now) == "expired" => bad("silence already expired"),
+        Some(x) => {
+            x.ends_at = now;
+            x.updated_at = now;
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/api/v2/alerts", get(alerts))
+        .route("/api/v2/silences", get(silences).post(post_silence))
+        .route("/api/v2/silence/{id}", delete(delete_silence))
+        .route(
+            "/api/v2/status",
+            get(|| async { Json(json!({"cluster": {"status": "ready"}, "versionInfo": {"version": "watchpost"}})) }),
+        )
+}
