@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The test command. Installs what the tests need (Debian's prometheus and prometheus-node-exporter, and
-# curl), only when missing, then runs the whole suite. The tests start their own servers on loopback.
+# The test command. Installs what the tests need (Debian's prometheus, prometheus-node-exporter and
+# prometheus-alertmanager, and curl), only when missing, then runs the whole suite. The tests start their
+# own servers on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 if ((${#need[@]})); then
   sudo=""

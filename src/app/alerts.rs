@@ -119,17 +119,20 @@ pub fn is_broad(ms: &[Matcher], alerts: &[Alert]) -> bool {
 impl AlertsView {
     /// The alerts that pass the filter, grouped (group key, then critical first, then oldest first).
     pub fn visible(&self) -> Vec<&Alert> {
-        let mut v: Vec<&Alert> =
+        let v: Vec<&Alert> =
             self.alerts.iter().filter(|a| matcher::matches_all(&self.filter_matchers, &a.raw_labels)).collect();
-        v.sort_by(|a, b| {
-            (self.group_key(a), !a.is_critical(), a.starts_at, &a.fingerprint).cmp(&(
-                self.group_key(b),
-                !b.is_critical(),
-                b.starts_at,
-                &b.fingerprint,
-            ))
-        });
-        v
+        // Groups holding a firing critical alert first; within a group, critical first, then oldest.
+        let urgent: HashSet<String> =
+            v.iter().filter(|a| a.is_critical() && a.state == AlertState::Active).map(|a| self.group_key(a)).collect();
+        let mut keyed: Vec<_> = v
+            .into_iter()
+            .map(|a| {
+                let g = self.group_key(a);
+                ((!urgent.contains(&g), g, !a.is_critical(), a.starts_at, a.fingerprint.clone()), a)
+            })
+            .collect();
+        keyed.sort_by(|x, y| x.0.cmp(&y.0));
+        keyed.into_iter().map(|(_, a)| a).collect()
     }
 
     pub fn group_key(&self, a: &Alert) -> String {

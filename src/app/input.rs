@@ -13,6 +13,7 @@ impl App {
             Screen::Alerts | Screen::Silences if form_open => Context::Form,
             Screen::Alerts => Context::Alerts,
             Screen::Silences => Context::Silences,
+            Screen::Kpis => Context::Overview,
             Screen::Overview => Context::Overview,
             Screen::Detail => Context::Detail,
             Screen::Explorer if self.explorer.editing => Context::Editing,
@@ -76,6 +77,7 @@ impl App {
             }
             Screen::Drills => self.drills.scenarios.len(),
             Screen::Alerts => self.alerts.visible().len(),
+            Screen::Kpis => self.services.len(),
             Screen::Silences => self.alerts.silences.len(),
         };
         match action {
@@ -96,6 +98,7 @@ impl App {
                     Screen::Drills => &mut self.drills.selected,
                     Screen::Alerts => &mut self.alerts.selected,
                     Screen::Silences => &mut self.alerts.silence_selected,
+                    Screen::Kpis => &mut self.selected,
                 };
                 *pos = step(*pos, rows, action);
             }
@@ -153,6 +156,7 @@ impl App {
             Action::AbortDrill => self.abort_drill(),
             Action::Alerts => self.go(Screen::Alerts, true),
             Action::Silences => self.go(Screen::Silences, true),
+            Action::Kpis => self.go(Screen::Kpis, true),
             Action::SilenceAlert => self.silence_selected_alert(),
             Action::Filter => {
                 let text = self.alerts.filter_matchers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -224,6 +228,7 @@ impl App {
                 }
             }
             Screen::Alerts => self.alerts.attention = 0,
+            Screen::Kpis => self.request_kpis(),
             Screen::Explorer if self.explorer.metric_names.is_empty() => {
                 self.commands.push(Command::MetricNames);
                 self.commands.push(Command::LabelNames);

@@ -94,6 +94,7 @@ actions! {
     Drills => "drills", "drills: incident rehearsal";
     Alerts => "alerts", "alerts";
     Silences => "silences", "silences";
+    Kpis => "kpis", "on-call KPIs: incidents, MTTR, MTBF, error rate";
     SilenceAlert => "silence_alert", "silence the selected alert";
     Filter => "filter", "filter alerts (Alertmanager matchers)";
     NewSilence => "new_silence", "new silence";
@@ -194,6 +195,7 @@ impl Default for KeyMap {
             (Global, c('D'), Action::Drills),
             (Global, c('A'), Action::Alerts),
             (Global, c('S'), Action::Silences),
+            (Global, c('K'), Action::Kpis),
             (ALERTS, c('j'), Down),
             (ALERTS, k(KeyCode::Down), Down),
             (ALERTS, c('k'), Up),

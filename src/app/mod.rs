@@ -5,6 +5,7 @@ pub mod explorer;
 pub mod history;
 pub mod input;
 pub mod keymap;
+pub mod kpis;
 pub mod run;
 pub mod screen;
 pub mod service_view;

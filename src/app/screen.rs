@@ -8,12 +8,20 @@ pub enum Screen {
     Explorer,
     Alerts,
     Silences,
+    Kpis,
     Drills,
 }
 
 impl Screen {
-    pub const ORDER: [Screen; 6] =
-        [Screen::Overview, Screen::Alerts, Screen::Silences, Screen::Detail, Screen::Explorer, Screen::Drills];
+    pub const ORDER: [Screen; 7] = [
+        Screen::Overview,
+        Screen::Alerts,
+        Screen::Silences,
+        Screen::Kpis,
+        Screen::Detail,
+        Screen::Explorer,
+        Screen::Drills,
+    ];
     pub fn title(self) -> &'static str {
         match self {
             Screen::Overview => "Overview",
@@ -22,6 +30,7 @@ impl Screen {
             Screen::Drills => "Drills",
             Screen::Alerts => "Alerts",
             Screen::Silences => "Silences",
+            Screen::Kpis => "KPIs",
         }
     }
 }

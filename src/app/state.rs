@@ -39,6 +39,7 @@ pub struct App {
     pub explorer: Explorer,
     pub drills: super::drills::Drills,
     pub alerts: super::alerts::AlertsView,
+    pub kpis: super::kpis::KpiView,
     pub(crate) dirty: bool,
     pub quit: bool,
     pub(crate) commands: Vec<Command>,
@@ -60,13 +61,19 @@ impl App {
             last_update: None,
             services: config.services.iter().cloned().map(ServiceView::new).collect(),
             selected: 0,
-            screen: Screen::Overview,
+            // Alertmanager alone (no Prometheus): the alerts are what there is to watch.
+            screen: if config.prometheus.is_none() && !config.alertmanagers.is_empty() {
+                Screen::Alerts
+            } else {
+                Screen::Overview
+            },
             nav: Vec::new(),
             range: 1,
             help: false,
             target_scroll: 0,
             explorer: Explorer::default(),
             drills: super::drills::Drills { scenarios: config.drills.clone(), ..Default::default() },
+            kpis: super::kpis::KpiView::default(),
             alerts: super::alerts::AlertsView {
                 configured: !config.alertmanagers.is_empty(),
                 group_by: config.alerts.group_by.clone(),
@@ -120,6 +127,9 @@ impl App {
         }
         self.now = now;
         self.tick_drill(now);
+        if self.screen == Screen::Kpis && self.kpis.due(now) {
+            self.request_kpis();
+        }
         if self.screen == Screen::Detail {
             let every = chrono::Duration::from_std(self.refresh.max(Duration::from_secs(10))).unwrap_or_default();
             let due = self

@@ -9,6 +9,18 @@ impl App {
         self.dirty = true;
         match update {
             Update::Health(h) => self.source = h,
+            Update::Incidents { at, window, spans } => {
+                self.kpis.loading = false;
+                match spans {
+                    Ok(s) => {
+                        self.kpis.spans = s;
+                        self.kpis.at = Some(at);
+                        self.kpis.window = window;
+                        self.kpis.error = None;
+                    }
+                    Err(e) => self.kpis.error = Some(e),
+                }
+            }
             Update::FallbackHealth(h) => self.fallback = Some(h),
             Update::Direct(since) => self.direct_since = since,
             Update::Services(found) => {

@@ -141,6 +141,9 @@ impl Prometheus {
             .arg(format!("--storage.tsdb.path={}", d.join("data").display()))
             .arg(format!("--web.listen-address=127.0.0.1:{}", self.port))
             .arg("--storage.tsdb.retention.time=100y")
+            // Alerts are sent again every second, not every minute (the first send may come before
+            // the Alertmanager is discovered, and is dropped).
+            .arg("--rules.alert.resend-delay=1s")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(d.join("prometheus.log")).map(Stdio::from).unwrap_or(Stdio::null()))
             .spawn()
@@ -181,4 +184,49 @@ fn wait_http(url: &str) {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("{url} did not come up within 30 s");
+}
+
+/// A real Alertmanager (Debian `prometheus-alertmanager`) on an ephemeral loopback port, clustering off,
+/// one receiver that sends nowhere.
+pub struct Alertmanager {
+    pub port: u16,
+    _dir: tempfile::TempDir,
+    _proc: Proc,
+}
+
+impl Alertmanager {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cfg =
+            "route:\n  receiver: nowhere\n  group_wait: 1s\n  group_interval: 1s\nreceivers:\n  - name: nowhere\n";
+        std::fs::write(dir.path().join("am.yml"), cfg).expect("write config");
+        let port = free_port();
+        let child = Command::new(which(&["prometheus-alertmanager", "alertmanager"]))
+            .arg(format!("--config.file={}", dir.path().join("am.yml").display()))
+            .arg(format!("--storage.path={}", dir.path().join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("am.log")).map(Stdio::from).unwrap_or(Stdio::null()))
+            .spawn()
+            .expect("start alertmanager");
+        let am = Alertmanager { port, _dir: dir, _proc: Proc { child } };
+        wait_http(&format!("{}/-/ready", am.url()));
+        am
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// POST alerts (a JSON array of PostableAlert) to its API, as Prometheus does.
+    pub fn push(&self, alerts: &serde_json::Value) {
+        let out = Command::new("curl")
+            .args(["-sf", "--max-time", "5", "-H", "Content-Type: application/json", "-d"])
+            .arg(alerts.to_string())
+            .arg(format!("{}/api/v2/alerts", self.url()))
+            .output()
+            .expect("curl");
+        assert!(out.status.success(), "Alertmanager refused the alerts: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }

@@ -228,3 +228,28 @@ pub async fn poll_detail(
         problems,
     })
 }
+
+/// The query behind the KPIs without PagerDuty: when each service had a critical alert firing.
+pub const INCIDENT_QUERY: &str = "max by (service, job) (ALERTS{alertstate=\"firing\",severity=~\"critical|page\"})";
+
+/// Each service's incident spans over `window` up to `at`, from Prometheus's `ALERTS` series.
+pub async fn poll_incidents(
+    p: &Prometheus,
+    window: Duration,
+    at: DateTime<Utc>,
+) -> Result<Vec<(String, Vec<crate::alerts::kpi::Span>)>, FetchError> {
+    let step = Duration::from_secs(300).max(window / 10_000);
+    let start = at - chrono::Duration::from_std(window).unwrap_or_default();
+    let o = p.query_range(INCIDENT_QUERY, start, at, step).await?;
+    let mut out: Vec<(String, Vec<crate::alerts::kpi::Span>)> = Vec::new();
+    for s in o.result.series() {
+        let Some(name) = s.label("service").or_else(|| s.label("job")) else { continue };
+        let times: Vec<f64> = s.points.iter().map(|p| p.0).collect();
+        let spans = crate::alerts::kpi::spans_from_points(&times, step, at);
+        match out.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => v.extend(spans),
+            None => out.push((name.to_string(), spans)),
+        }
+    }
+    Ok(out)
+}

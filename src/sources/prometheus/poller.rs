@@ -31,6 +31,10 @@ pub enum Command {
         expr: String,
         range: Option<Duration>,
     },
+    /// Incident spans per service over the window, for the KPIs.
+    Incidents {
+        window: Duration,
+    },
     MetricNames,
     LabelNames,
     LabelValues {
@@ -77,6 +81,11 @@ pub enum Update {
     Completions {
         kind: Completion,
         values: Result<Vec<Clean>, Clean>,
+    },
+    Incidents {
+        at: DateTime<Utc>,
+        window: Duration,
+        spans: Result<Vec<(String, Vec<crate::alerts::kpi::Span>)>, Clean>,
     },
 }
 
@@ -280,6 +289,11 @@ impl Poller {
                         }
                     };
                     Update::Query { id, at, outcome: outcome.map_err(|e| Clean::new(&e.to_string())) }
+                }
+                Command::Incidents { window } => {
+                    let at = Utc::now();
+                    let spans = figures::poll_incidents(&p, window, at).await.map_err(|e| Clean::new(&e.to_string()));
+                    Update::Incidents { at, window, spans }
                 }
                 Command::MetricNames => Update::Completions {
                     kind: Completion::MetricNames,
