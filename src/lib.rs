@@ -11,6 +11,7 @@ pub mod drills;
 pub mod embedded;
 pub mod engine;
 pub mod estate;
+pub mod incidents;
 pub mod logging;
 pub mod rules;
 pub mod slo;

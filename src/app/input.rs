@@ -10,6 +10,8 @@ impl App {
     pub fn context(&self) -> Context {
         let form_open = self.alerts.editor.is_some() || self.alerts.filter.is_some();
         match self.screen {
+            Screen::Incidents | Screen::Incident if self.incidents.prompt.is_some() => Context::Form,
+            Screen::Incidents | Screen::Incident => Context::Incidents,
             Screen::Alerts | Screen::Silences if form_open => Context::Form,
             Screen::Alerts => Context::Alerts,
             Screen::Silences => Context::Silences,
@@ -50,7 +52,9 @@ impl App {
                 self.dirty = true;
             }
             None if ctx == Context::Form => {
-                if let Some(ed) = &mut self.alerts.editor {
+                if let Some((_, t)) = &mut self.incidents.prompt {
+                    t.input(key);
+                } else if let Some(ed) = &mut self.alerts.editor {
                     let f = ed.focus;
                     if ed.fields[f].input(key) {
                         ed.error = None;
@@ -78,6 +82,7 @@ impl App {
             Screen::Drills => self.drills.scenarios.len(),
             Screen::Alerts => self.alerts.visible().len(),
             Screen::Kpis => self.services.len(),
+            Screen::Incidents | Screen::Incident => self.incidents.incidents.len(),
             Screen::Silences => self.alerts.silences.len(),
         };
         match action {
@@ -99,10 +104,13 @@ impl App {
                     Screen::Alerts => &mut self.alerts.selected,
                     Screen::Silences => &mut self.alerts.silence_selected,
                     Screen::Kpis => &mut self.selected,
+                    Screen::Incidents | Screen::Incident => &mut self.incidents.selected,
                 };
                 *pos = step(*pos, rows, action);
             }
             Action::Open if self.screen == Screen::Alerts => self.open_alert(),
+            Action::Open if self.screen == Screen::Incidents => self.open_incident(),
+            Action::Open if self.screen == Screen::Incident => {}
             Action::Open => {
                 if !self.services.is_empty() {
                     self.go(Screen::Detail, true);
@@ -157,6 +165,12 @@ impl App {
             Action::Alerts => self.go(Screen::Alerts, true),
             Action::Silences => self.go(Screen::Silences, true),
             Action::Kpis => self.go(Screen::Kpis, true),
+            Action::Incidents => self.go(Screen::Incidents, true),
+            Action::Acknowledge => self.incident_status(crate::incidents::model::Status::Acknowledged),
+            Action::Resolve => self.incident_status(crate::incidents::model::Status::Resolved),
+            Action::AddNote => self.incident_prompt(super::incidents::PromptKind::Note),
+            Action::Reassign => self.incident_prompt(super::incidents::PromptKind::Reassign),
+            Action::Escalate => self.incident_escalate(),
             Action::SilenceAlert => self.silence_selected_alert(),
             Action::Filter => {
                 let text = self.alerts.filter_matchers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -169,18 +183,19 @@ impl App {
             Action::ExtendSilence => self.edit_selected_silence(Some(std::time::Duration::from_secs(3600))),
             Action::ExpireSilence => self.expire_selected_silence(),
             Action::Submit => {
-                if self.alerts.editor.is_some() {
+                if self.incidents.prompt.is_some() {
+                    self.submit_incident_prompt();
+                } else if self.alerts.editor.is_some() {
                     self.submit_silence();
                 } else if self.alerts.filter_error.is_none() {
                     self.alerts.filter = None;
                 }
             }
             Action::Cancel => {
-                if self.alerts.editor.take().is_none() && self.alerts.filter.take().is_some() {
-                    // Cancelling the filter edit clears an unfinished filter.
-                    if self.alerts.filter_error.take().is_some() {
-                        self.alerts.filter_matchers.clear();
-                    }
+                // Whichever form is open closes; a filter left unfinished is cleared.
+                let closed = self.incidents.prompt.take().is_some() || self.alerts.editor.take().is_some();
+                if !closed && self.alerts.filter.take().is_some() && self.alerts.filter_error.take().is_some() {
+                    self.alerts.filter_matchers.clear();
                 }
             }
             Action::NextField | Action::PrevField => {
@@ -208,6 +223,10 @@ impl App {
         self.range = RANGES.iter().position(|(d, _)| *d >= age).unwrap_or(RANGES.len() - 1);
         self.selected = i;
         self.go(Screen::Detail, true);
+    }
+
+    pub(crate) fn go_incident(&mut self) {
+        self.go(Screen::Incident, true);
     }
 
     /// Show a screen; `push` remembers where we came from for Esc.

@@ -12,6 +12,7 @@ pub enum Context {
     Explorer,
     Alerts,
     Silences,
+    Incidents,
     Drills,
     /// Typing in a form field: the alert filter or the silence editor.
     Form,
@@ -20,7 +21,8 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
+        Context::Incidents,
         Context::Global,
         Context::Overview,
         Context::Detail,
@@ -40,6 +42,7 @@ impl Context {
             Context::Drills => "drills",
             Context::Alerts => "alerts",
             Context::Silences => "silences",
+            Context::Incidents => "incidents",
             Context::Form => "form",
             Context::Editing => "editing",
         }
@@ -95,6 +98,12 @@ actions! {
     Alerts => "alerts", "alerts";
     Silences => "silences", "silences";
     Kpis => "kpis", "on-call KPIs: incidents, MTTR, MTBF, error rate";
+    Incidents => "incidents", "incidents (PagerDuty)";
+    Acknowledge => "acknowledge", "acknowledge the incident";
+    Resolve => "resolve", "resolve the incident";
+    AddNote => "add_note", "add a note";
+    Reassign => "reassign", "reassign to a user";
+    Escalate => "escalate", "escalate one level";
     SilenceAlert => "silence_alert", "silence the selected alert";
     Filter => "filter", "filter alerts (Alertmanager matchers)";
     NewSilence => "new_silence", "new silence";
@@ -135,6 +144,10 @@ impl Action {
             Mitigate => "mitigate",
             AbortDrill => "abort",
             SilenceAlert => "silence",
+            Acknowledge => "ack",
+            Resolve => "resolve",
+            AddNote => "note",
+            Escalate => "escalate",
             Filter => "filter",
             NewSilence => "new",
             ExtendSilence => "+1h",
@@ -180,6 +193,7 @@ impl Default for KeyMap {
         const DRILLS: Context = Context::Drills;
         const ALERTS: Context = Context::Alerts;
         const SILENCES: Context = Context::Silences;
+        const INCIDENTS: Context = Context::Incidents;
         let k = KeySpec::plain;
         let c = KeySpec::ch;
         let table: &[(Context, KeySpec, Action)] = &[
@@ -196,6 +210,18 @@ impl Default for KeyMap {
             (Global, c('A'), Action::Alerts),
             (Global, c('S'), Action::Silences),
             (Global, c('K'), Action::Kpis),
+            (Global, c('I'), Action::Incidents),
+            (INCIDENTS, c('j'), Down),
+            (INCIDENTS, k(KeyCode::Down), Down),
+            (INCIDENTS, c('k'), Up),
+            (INCIDENTS, k(KeyCode::Up), Up),
+            (INCIDENTS, k(KeyCode::Enter), Open),
+            (INCIDENTS, c('a'), Acknowledge),
+            (INCIDENTS, c('R'), Resolve),
+            (INCIDENTS, c('n'), AddNote),
+            (INCIDENTS, c('o'), Reassign),
+            (INCIDENTS, c('E'), Escalate),
+            (INCIDENTS, k(KeyCode::Esc), Back),
             (ALERTS, c('j'), Down),
             (ALERTS, k(KeyCode::Down), Down),
             (ALERTS, c('k'), Up),

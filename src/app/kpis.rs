@@ -18,6 +18,8 @@ pub struct KpiView {
     pub error: Option<Clean>,
     pub loading: bool,
     requested_at: Option<DateTime<Utc>>,
+    /// Where the incidents come from (PagerDuty when configured, else Prometheus's `ALERTS`).
+    pub source: &'static str,
 }
 
 impl KpiView {
@@ -44,7 +46,8 @@ impl KpiView {
 
 impl App {
     pub(crate) fn request_kpis(&mut self) {
-        if self.kpis.loading {
+        // PagerDuty's incidents arrive with its own polling.
+        if self.kpis.loading || self.incidents.configured {
             return;
         }
         self.kpis.loading = true;

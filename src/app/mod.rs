@@ -3,6 +3,7 @@ pub mod alerts;
 pub mod drills;
 pub mod explorer;
 pub mod history;
+pub mod incidents;
 pub mod input;
 pub mod keymap;
 pub mod kpis;

@@ -6,6 +6,8 @@ use crate::drills::run::Effect;
 use crate::embedded::demo::Control;
 use crate::sources::alertmanager::poller::AlertPoller;
 use crate::sources::alertmanager::{AlertCommand, AlertUpdate, Alertmanager};
+use crate::sources::pagerduty::PagerDuty;
+use crate::sources::pagerduty::poller::{IncidentCommand, IncidentUpdate};
 use crate::sources::prometheus::poller::Poller;
 use crate::sources::prometheus::{Command, Prometheus, Update};
 use crate::term::Tui;
@@ -83,7 +85,15 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             AlertPoller::new(servers, config.refresh.max(Duration::from_secs(2)), alert_tx.clone()).run(alert_cmd_rx),
         );
     }
-    // `tx` and `alert_tx` stay alive here so that `recv_many` never returns 0 in a tight loop without sources.
+    let (incident_tx, mut incident_updates) = mpsc::channel::<IncidentUpdate>(64);
+    let (incident_cmd_tx, incident_cmd_rx) = mpsc::channel::<IncidentCommand>(16);
+    if let Some(pd) = &config.pagerduty {
+        let client = PagerDuty::new(&pd.source, pd.services.clone(), pd.teams.clone())
+            .map_err(|e| eyre!("pagerduty client: {e}"))?;
+        let every = config.refresh.max(Duration::from_secs(15));
+        tokio::spawn(crate::sources::pagerduty::poller::run(client, every, incident_tx.clone(), incident_cmd_rx));
+    }
+    // `tx`, `alert_tx` and `incident_tx` stay alive here so that `recv_many` never returns 0 in a tight loop without sources.
 
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -104,6 +114,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                 for u in batch.drain(..n) { app.on_update(u); }
             }
             Some(u) = alert_updates.recv() => app.on_alert_update(u),
+            Some(u) = incident_updates.recv() => app.on_incident_update(u),
             _ = clock.tick() => app.on_tick(Utc::now()),
             _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
             _ = sighup.recv() => break Exit::Signal("SIGHUP"),
@@ -120,6 +131,11 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         for c in app.take_alert_commands() {
             if alert_cmd_tx.try_send(c).is_err() {
                 app.alerts.notice = Some((false, "Alertmanager busy or not configured: not sent".into()));
+            }
+        }
+        for c in app.take_incident_commands() {
+            if incident_cmd_tx.try_send(c).is_err() {
+                app.incidents.notice = Some((false, "PagerDuty busy or not configured: not sent".into()));
             }
         }
         if app.take_bell() {
@@ -147,5 +163,6 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     };
     drop(tx);
     drop(alert_tx);
+    drop(incident_tx);
     Ok(exit)
 }

@@ -9,14 +9,17 @@ pub enum Screen {
     Alerts,
     Silences,
     Kpis,
+    Incidents,
+    Incident,
     Drills,
 }
 
 impl Screen {
-    pub const ORDER: [Screen; 7] = [
+    pub const ORDER: [Screen; 8] = [
         Screen::Overview,
         Screen::Alerts,
         Screen::Silences,
+        Screen::Incidents,
         Screen::Kpis,
         Screen::Detail,
         Screen::Explorer,
@@ -31,6 +34,8 @@ impl Screen {
             Screen::Alerts => "Alerts",
             Screen::Silences => "Silences",
             Screen::Kpis => "KPIs",
+            Screen::Incidents => "Incidents",
+            Screen::Incident => "Incident",
         }
     }
 }

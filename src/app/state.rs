@@ -40,6 +40,7 @@ pub struct App {
     pub drills: super::drills::Drills,
     pub alerts: super::alerts::AlertsView,
     pub kpis: super::kpis::KpiView,
+    pub incidents: super::incidents::IncidentsView,
     pub(crate) dirty: bool,
     pub quit: bool,
     pub(crate) commands: Vec<Command>,
@@ -64,6 +65,8 @@ impl App {
             // Alertmanager alone (no Prometheus): the alerts are what there is to watch.
             screen: if config.prometheus.is_none() && !config.alertmanagers.is_empty() {
                 Screen::Alerts
+            } else if config.prometheus.is_none() && config.pagerduty.is_some() {
+                Screen::Incidents
             } else {
                 Screen::Overview
             },
@@ -74,6 +77,7 @@ impl App {
             explorer: Explorer::default(),
             drills: super::drills::Drills { scenarios: config.drills.clone(), ..Default::default() },
             kpis: super::kpis::KpiView::default(),
+            incidents: super::incidents::IncidentsView { configured: config.pagerduty.is_some(), ..Default::default() },
             alerts: super::alerts::AlertsView {
                 configured: !config.alertmanagers.is_empty(),
                 group_by: config.alerts.group_by.clone(),

@@ -13,6 +13,7 @@ impl App {
                 self.kpis.loading = false;
                 match spans {
                     Ok(s) => {
+                        self.kpis.source = "critical alerts in Prometheus's ALERTS";
                         self.kpis.spans = s;
                         self.kpis.at = Some(at);
                         self.kpis.window = window;

@@ -37,6 +37,8 @@ pub struct Config {
     /// Alertmanagers, merged (an HA pair's alerts are the same alerts).
     pub alertmanagers: Vec<HttpSource>,
     pub alerts: AlertSettings,
+    /// PagerDuty: the API, and the service and team ids whose incidents are shown.
+    pub pagerduty: Option<PagerDutyConfig>,
     /// Exporters scraped directly: the source when there is no Prometheus, else its fallback.
     pub scrape: Option<ScrapeConfig>,
     /// Drill scenarios (the estate's; run only in the demo).
@@ -44,6 +46,15 @@ pub struct Config {
     /// A drill to arm at start (`watchpost drill run`): at once, or at a random time when `true`.
     pub start_drill: Option<(crate::drills::Scenario, bool)>,
 }
+
+#[derive(Clone, Debug)]
+pub struct PagerDutyConfig {
+    pub source: HttpSource,
+    pub services: Vec<String>,
+    pub teams: Vec<String>,
+}
+
+pub const PAGERDUTY_API: &str = "https://api.pagerduty.com";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlertSettings {
@@ -140,6 +151,7 @@ impl Config {
             demo: false,
             alertmanagers: Vec::new(),
             alerts: AlertSettings::default(),
+            pagerduty: None,
             scrape: None,
             drills: Vec::new(),
             start_drill: None,
@@ -237,6 +249,42 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
             alerts.silence_duration = d.0;
         }
     }
+    let pagerduty = raw.pagerduty.as_ref().and_then(|r| {
+        let url = r.url.as_ref().map_or(PAGERDUTY_API, |u| u.get_ref().as_str());
+        let url = match parse_url(url) {
+            Ok(u) => u,
+            Err(e) => {
+                if let Some(u) = &r.url {
+                    p.at(u.span(), e);
+                }
+                return None;
+            }
+        };
+        let mut src = HttpSource::new(url);
+        src.name = "pagerduty".into();
+        if let Some(t) = r.timeout {
+            src.timeout = t.0;
+        }
+        src.headers.push(("Accept".into(), "application/vnd.pagerduty+json;version=2".into()));
+        if let Some(from) = &r.from {
+            src.headers.push(("From".into(), from.clone()));
+        }
+        let raw_secret = r.token.get_ref();
+        let file = raw_secret.file.as_ref().map(|f| base.join(f));
+        match secret::resolve(raw_secret.env.as_deref(), file.as_deref(), "PagerDuty token") {
+            Ok(s) => {
+                src.auth = Auth::Scheme {
+                    scheme: "Token".into(),
+                    secret: secret::Secret::new(format!("token={}", s.expose())),
+                }
+            }
+            Err(e) => {
+                p.at(r.token.span(), e);
+                return None;
+            }
+        }
+        Some(PagerDutyConfig { source: src, services: r.services.clone(), teams: r.teams.clone() })
+    });
     let mut rule_problems = Vec::new();
     let scrape = raw.scrape.as_ref().and_then(|r| {
         let mut at = |span: Range<usize>, msg: String| p.at(span, msg);
@@ -337,6 +385,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         demo: false,
         alertmanagers,
         alerts,
+        pagerduty,
         scrape,
         drills: Vec::new(),
         start_drill: None,

@@ -29,6 +29,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub alertmanager: Vec<RawPrometheus>,
     pub alerts: Option<RawAlerts>,
+    pub pagerduty: Option<RawPagerDuty>,
     /// Exporters scraped directly (without Prometheus, or as its fallback).
     pub scrape: Option<RawScrape>,
     /// Defaults for every service's SLO.
@@ -55,6 +56,22 @@ pub struct RawPrometheus {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub auth: Option<Spanned<RawAuth>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPagerDuty {
+    /// API base (default `https://api.pagerduty.com`).
+    pub url: Option<Spanned<String>>,
+    pub token: Spanned<RawSecret>,
+    /// Service and team ids whose incidents are shown.
+    #[serde(default)]
+    pub services: Vec<String>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    /// The e-mail address changes are made as (PagerDuty's `From` header).
+    pub from: Option<String>,
+    pub timeout: Option<Dur>,
 }
 
 #[derive(Debug, Default, Deserialize)]

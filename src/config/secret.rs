@@ -29,6 +29,11 @@ pub enum Auth {
         username: String,
         password: Secret,
     },
+    /// `Authorization: {scheme} {secret}` (PagerDuty's `Token token=…`, Opsgenie's `GenieKey …`).
+    Scheme {
+        scheme: String,
+        secret: Secret,
+    },
 }
 
 /// Read a secret from the environment or a file; the error says which one is missing and why.

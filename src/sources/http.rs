@@ -142,6 +142,9 @@ impl HttpClient {
             Auth::None => req,
             Auth::Bearer(t) => req.bearer_auth(t.expose()),
             Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
+            Auth::Scheme { scheme, secret } => {
+                req.header(reqwest::header::AUTHORIZATION, format!("{scheme} {}", secret.expose()))
+            }
         }
     }
 
@@ -168,6 +171,12 @@ impl HttpClient {
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Vec<u8>, FetchError> {
         let bytes = serde_json::to_vec(body).map_err(|e| FetchError::Decode(Clean::new(&e.to_string())))?;
         self.request(reqwest::Method::POST, path, &[], Some(bytes)).await
+    }
+
+    /// PUT a JSON body: a state change that means the same thing twice, so retried like a GET.
+    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> Result<Vec<u8>, FetchError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| FetchError::Decode(Clean::new(&e.to_string())))?;
+        self.request(reqwest::Method::PUT, path, &[], Some(bytes)).await
     }
 
     async fn request(

@@ -3,6 +3,7 @@ pub mod alertmanager;
 pub mod circuit;
 pub mod health;
 pub mod http;
+pub mod pagerduty;
 pub mod prometheus;
 
 pub use health::{SourceHealth, SourceState};

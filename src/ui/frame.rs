@@ -1,5 +1,5 @@
 //! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
-use super::{alerts, detail, drills, explorer, first_run, help, kpis, overview, silences};
+use super::{alerts, detail, drills, explorer, first_run, help, incidents, kpis, overview, silences};
 use crate::app::keymap::Context;
 use crate::app::{App, Screen};
 use crate::sources::SourceState;
@@ -37,7 +37,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     if down {
         draw_banner(app, f, banner);
     }
-    if !app.has_source && !app.alerts.configured {
+    if !app.has_source && !app.alerts.configured && !app.incidents.configured {
         first_run::draw(app, f, body);
     } else {
         match app.screen {
@@ -48,6 +48,8 @@ pub fn draw(app: &App, f: &mut Frame) {
             Screen::Alerts => alerts::draw(app, f, body),
             Screen::Silences => silences::draw(app, f, body),
             Screen::Kpis => kpis::draw(app, f, body),
+            Screen::Incidents => incidents::draw_list(app, f, body),
+            Screen::Incident => incidents::draw_timeline(app, f, body),
         }
         if app.alerts.editor.is_some() {
             silences::draw_editor(app, f, body);

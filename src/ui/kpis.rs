@@ -45,7 +45,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         (Some(e), _) => Span::styled(format!(" ✖ {e}"), t.bad()),
         (None, Some(at)) => Span::styled(
             format!(
-                " incidents: critical alerts firing, from Prometheus's ALERTS over 30 days · as of {} ago",
+                " incidents from {} over 30 days · as of {} ago",
+                k.source,
                 short((app.now - at).to_std().unwrap_or_default())
             ),
             t.dim(),

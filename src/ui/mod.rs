@@ -8,6 +8,7 @@ pub mod first_run;
 pub mod format;
 pub mod frame;
 pub mod help;
+pub mod incidents;
 pub mod kpis;
 pub mod overview;
 pub mod silences;

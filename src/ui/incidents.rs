@@ -1,0 +1,137 @@
+//! The Incidents screen (PagerDuty's incidents, open first) and one incident's timeline: its log merged
+//! with its service's alerts and the silences over them.
+use super::format::fit;
+use crate::app::App;
+use crate::app::incidents::PromptKind;
+use crate::incidents::model::Status;
+use crate::incidents::timeline::{self, Kind};
+use crate::time::short;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+fn status_line(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let v = &app.incidents;
+    let mut spans = Vec::new();
+    if let Some((kind, input)) = &v.prompt {
+        let label = match kind {
+            PromptKind::Note => " note: ",
+            PromptKind::Reassign => " reassign to: ",
+        };
+        spans.push(Span::styled(label, t.title()));
+        spans.push(Span::raw(crate::text::sanitize(&input.lines().join(" ")).into_owned()));
+        spans.push(Span::styled("▏  enter: send · esc: cancel", t.dim()));
+    } else {
+        if let Some(at) = v.at {
+            let style = if v.unreachable.is_some() { t.stale() } else { t.dim() };
+            spans.push(Span::styled(
+                format!(" as of {} ago", short((app.now - at).to_std().unwrap_or_default())),
+                style,
+            ));
+        }
+        if v.cut {
+            spans.push(Span::styled("  (list cut at 1 000)", t.warn()));
+        }
+        if let Some(e) = &v.unreachable {
+            spans.push(Span::styled(format!("  ✖ PagerDuty: {e}"), t.bad()));
+        }
+        if let Some((ok, m)) = &v.notice {
+            spans.push(Span::styled(format!("  {}", crate::text::sanitize(m)), if *ok { t.good() } else { t.bad() }));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let v = &app.incidents;
+    let [top, list] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    status_line(app, f, top);
+    let sorted = v.sorted();
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(format!(" Incidents ({}) ", sorted.len()), t.title()));
+    if !v.configured {
+        let msg = "No PagerDuty configured: add [pagerduty] with token = { env = \"PAGERDUTY_TOKEN\" } and services.";
+        f.render_widget(Paragraph::new(msg).style(t.dim()).block(block).wrap(Wrap { trim: true }), list);
+        return;
+    }
+    let inner = block.inner(list);
+    f.render_widget(block, list);
+    let cols = [13usize, 7, 6, 16, 8, 18];
+    let rest = (inner.width as usize).saturating_sub(cols.iter().sum::<usize>() + cols.len());
+    let row = |p: [&str; 7]| -> String {
+        p.iter().enumerate().map(|(i, s)| fit(s, if i < cols.len() { cols[i] } else { rest }) + " ").collect()
+    };
+    let mut lines =
+        vec![Line::from(Span::styled(row(["STATUS", "#", "URGENCY", "SERVICE", "AGE", "ASSIGNED", "TITLE"]), t.dim()))];
+    let height = inner.height.saturating_sub(1) as usize;
+    let first = v.selected.saturating_sub(height.saturating_sub(1));
+    for (i, inc) in sorted.iter().enumerate().skip(first).take(height) {
+        let style = if i == v.selected {
+            t.selected()
+        } else {
+            match inc.status {
+                Status::Triggered => t.bad(),
+                Status::Acknowledged => t.warn(),
+                Status::Resolved => t.dim(),
+            }
+        };
+        let age = short((app.now - inc.created_at).to_std().unwrap_or_default());
+        let who: Vec<&str> = inc.assignees.iter().map(|a| a.as_str()).collect();
+        let text = row([
+            inc.status.as_str(),
+            &inc.number.to_string(),
+            inc.urgency.as_str(),
+            inc.service.as_str(),
+            &age,
+            &who.join(", "),
+            inc.title.as_str(),
+        ]);
+        lines.push(Line::from(Span::styled(text, style)));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn draw_timeline(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let v = &app.incidents;
+    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    status_line(app, f, top);
+    let Some(inc) = v.selected_incident() else { return };
+    let title = format!(" #{} {} · {} · {} ", inc.number, inc.title, inc.service, inc.status.as_str());
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
+    let log = match &v.log {
+        Some((id, Ok(entries))) if *id == inc.id => entries.clone(),
+        Some((id, Err(e))) if *id == inc.id => {
+            f.render_widget(Paragraph::new(format!("✖ {e}")).style(t.bad()).block(block), body);
+            return;
+        }
+        _ => Vec::new(),
+    };
+    let service = inc.service.as_str().to_string();
+    let entries = timeline::build(inc, &log, &app.alerts.alerts, &app.alerts.silences, &service);
+    let lines: Vec<Line> = entries
+        .iter()
+        .map(|e| {
+            let style = match e.kind {
+                Kind::AlertFired => t.bad(),
+                Kind::AlertResolved => t.good(),
+                Kind::Silence => t.warn(),
+                Kind::Incident => t.base(),
+            };
+            let who = if e.who.as_str().is_empty() { String::new() } else { format!("  — {}", e.who) };
+            Line::from(vec![
+                Span::styled(format!("{} ", e.at.format("%m-%d %H:%M:%S")), t.dim()),
+                Span::styled(crate::text::sanitize(&e.what).into_owned(), style),
+                Span::styled(who, t.dim()),
+            ])
+        })
+        .collect();
+    let lines =
+        if v.log.is_none() { vec![Line::from(Span::styled("loading the incident's log…", t.dim()))] } else { lines };
+    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), body);
+}
