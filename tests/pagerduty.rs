@@ -178,7 +178,7 @@ async fn incidents_paginated_acknowledged_noted_and_refused() {
 
     // `a` acknowledges: PagerDuty's incident_reference body, with the From header.
     key(&mut app, KeyCode::Char('a'));
-    for c in app.take_incident_commands() {
+    for (_, c) in app.take_incident_commands() {
         cmd_tx.send(c).await.unwrap();
     }
     until(&mut rx, &mut app, "acknowledged", |a| {
@@ -195,14 +195,14 @@ async fn incidents_paginated_acknowledged_noted_and_refused() {
         key(&mut app, KeyCode::Char(c));
     }
     key(&mut app, KeyCode::Enter);
-    for c in app.take_incident_commands() {
+    for (_, c) in app.take_incident_commands() {
         cmd_tx.send(c).await.unwrap();
     }
     until(&mut rx, &mut app, "note", |a| a.incidents.notice.as_ref().is_some_and(|n| n.1.starts_with("note added")))
         .await;
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Incident);
-    for c in app.take_incident_commands() {
+    for (_, c) in app.take_incident_commands() {
         cmd_tx.send(c).await.unwrap();
     }
     until(&mut rx, &mut app, "log", |a| a.incidents.log.is_some()).await;
@@ -219,7 +219,7 @@ async fn incidents_paginated_acknowledged_noted_and_refused() {
     key(&mut app, KeyCode::Esc);
     app.incidents.selected = app.incidents.sorted().iter().position(|i| i.id == "P00003").unwrap();
     key(&mut app, KeyCode::Char('R'));
-    for c in app.take_incident_commands() {
+    for (_, c) in app.take_incident_commands() {
         cmd_tx.send(c).await.unwrap();
     }
     until(&mut rx, &mut app, "refused", |a| a.incidents.notice.as_ref().is_some_and(|n| !n.0)).await;

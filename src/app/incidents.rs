@@ -1,7 +1,7 @@
 //! The Incidents screens' state: PagerDuty's incidents, the selected one's log, its merged timeline,
 //! and the changes asked for (acknowledge, resolve, note, reassign, escalate) as commands.
 use super::state::App;
-use crate::incidents::model::{Incident, LogEntry, Status};
+use crate::incidents::model::{Incident, LogEntry, Source, Status};
 use crate::sources::SourceHealth;
 use crate::sources::pagerduty::poller::{IncidentCommand, IncidentUpdate};
 use crate::text::Clean;
@@ -27,7 +27,8 @@ pub struct IncidentsView {
     pub log: Option<(String, Result<Vec<LogEntry>, Clean>)>,
     pub prompt: Option<(PromptKind, TextArea<'static>)>,
     pub notice: Option<(bool, String)>,
-    pub(crate) commands: Vec<IncidentCommand>,
+    /// Each change goes to the service that reported the incident.
+    pub(crate) commands: Vec<(Source, IncidentCommand)>,
 }
 
 impl IncidentsView {
@@ -50,7 +51,9 @@ impl App {
         match u {
             IncidentUpdate::Health(h) => v.health = Some(h),
             IncidentUpdate::Unreachable(e) => v.unreachable = Some(e),
-            IncidentUpdate::Snapshot { at, incidents, cut } => {
+            IncidentUpdate::Snapshot { at, source, incidents, cut } => {
+                let mut incidents = incidents;
+                incidents.extend(v.incidents.iter().filter(|i| i.source != source).cloned());
                 // With PagerDuty the KPIs come from its incident history.
                 let mut spans: Vec<(String, Vec<crate::alerts::kpi::Span>)> = Vec::new();
                 for i in &incidents {
@@ -80,12 +83,12 @@ impl App {
         }
     }
 
-    pub fn take_incident_commands(&mut self) -> Vec<IncidentCommand> {
+    pub fn take_incident_commands(&mut self) -> Vec<(Source, IncidentCommand)> {
         std::mem::take(&mut self.incidents.commands)
     }
 
-    fn selected_incident_id(&mut self) -> Option<String> {
-        let id = self.incidents.selected_incident().map(|i| i.id.clone());
+    fn selected_incident_id(&mut self) -> Option<(Source, String)> {
+        let id = self.incidents.selected_incident().map(|i| (i.source, i.id.clone()));
         if id.is_none() {
             self.incidents.notice = Some((false, "No incident selected.".into()));
         }
@@ -93,17 +96,21 @@ impl App {
     }
 
     pub(crate) fn incident_status(&mut self, s: Status) {
-        if let Some(id) = self.selected_incident_id() {
+        // Acting on the incident is looking at the problem (a drill's detection).
+        if let Some(service) = self.incidents.selected_incident().map(|i| i.service.as_str().to_string()) {
+            self.drill_saw(&service);
+        }
+        if let Some((src, id)) = self.selected_incident_id() {
             self.incidents.notice = Some((true, format!("sending: {} {id}…", s.as_str())));
-            self.incidents.commands.push(IncidentCommand::SetStatus(id, s));
+            self.incidents.commands.push((src, IncidentCommand::SetStatus(id, s)));
         }
     }
 
     pub(crate) fn incident_escalate(&mut self) {
         if let Some(i) = self.incidents.selected_incident() {
-            let (id, level) = (i.id.clone(), i.escalation_level + 1);
+            let (src, id, level) = (i.source, i.id.clone(), i.escalation_level + 1);
             self.incidents.notice = Some((true, format!("escalating {id} to level {level}…")));
-            self.incidents.commands.push(IncidentCommand::Escalate(id, level));
+            self.incidents.commands.push((src, IncidentCommand::Escalate(id, level)));
         }
     }
 
@@ -121,15 +128,15 @@ impl App {
     pub(crate) fn submit_incident_prompt(&mut self) {
         let Some((kind, text)) = self.incidents.prompt.take() else { return };
         let text = text.lines().join(" ").trim().to_string();
-        let Some(id) = self.selected_incident_id() else { return };
+        let Some((src, id)) = self.selected_incident_id() else { return };
         if text.is_empty() {
             self.incidents.notice = Some((false, "Nothing to send.".into()));
             return;
         }
         match kind {
-            PromptKind::Note => self.incidents.commands.push(IncidentCommand::Note(id, text)),
+            PromptKind::Note => self.incidents.commands.push((src, IncidentCommand::Note(id, text))),
             PromptKind::Reassign => match crate::sources::pagerduty::user_id(&text) {
-                Some(user) => self.incidents.commands.push(IncidentCommand::Reassign(id, user)),
+                Some(user) => self.incidents.commands.push((src, IncidentCommand::Reassign(id, user))),
                 None => {
                     self.incidents.notice =
                         Some((false, format!("`{}` is not a PagerDuty user id", crate::text::sanitize(&text))))
@@ -140,9 +147,9 @@ impl App {
 
     /// Open the selected incident's timeline: ask for its log.
     pub(crate) fn open_incident(&mut self) {
-        if let Some(id) = self.incidents.selected_incident().map(|i| i.id.clone()) {
+        if let Some((src, id)) = self.incidents.selected_incident().map(|i| (i.source, i.id.clone())) {
             self.incidents.log = None;
-            self.incidents.commands.push(IncidentCommand::Log(id));
+            self.incidents.commands.push((src, IncidentCommand::Log(id)));
             self.go_incident();
         }
     }

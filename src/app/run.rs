@@ -4,8 +4,10 @@ use super::state::App;
 use crate::config::Config;
 use crate::drills::run::Effect;
 use crate::embedded::demo::Control;
+use crate::incidents::model::Source;
 use crate::sources::alertmanager::poller::AlertPoller;
 use crate::sources::alertmanager::{AlertCommand, AlertUpdate, Alertmanager};
+use crate::sources::opsgenie::Opsgenie;
 use crate::sources::pagerduty::PagerDuty;
 use crate::sources::pagerduty::poller::{IncidentCommand, IncidentUpdate};
 use crate::sources::prometheus::poller::Poller;
@@ -86,12 +88,17 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         );
     }
     let (incident_tx, mut incident_updates) = mpsc::channel::<IncidentUpdate>(64);
-    let (incident_cmd_tx, incident_cmd_rx) = mpsc::channel::<IncidentCommand>(16);
+    let (pd_cmd_tx, pd_cmd_rx) = mpsc::channel::<IncidentCommand>(16);
+    let (og_cmd_tx, og_cmd_rx) = mpsc::channel::<IncidentCommand>(16);
+    let every = config.refresh.max(Duration::from_secs(15));
     if let Some(pd) = &config.pagerduty {
         let client = PagerDuty::new(&pd.source, pd.services.clone(), pd.teams.clone())
             .map_err(|e| eyre!("pagerduty client: {e}"))?;
-        let every = config.refresh.max(Duration::from_secs(15));
-        tokio::spawn(crate::sources::pagerduty::poller::run(client, every, incident_tx.clone(), incident_cmd_rx));
+        tokio::spawn(crate::sources::pagerduty::poller::run(client, every, incident_tx.clone(), pd_cmd_rx));
+    }
+    if let Some(og) = &config.opsgenie {
+        let client = Opsgenie::new(&og.source, og.query.clone()).map_err(|e| eyre!("opsgenie client: {e}"))?;
+        tokio::spawn(crate::sources::opsgenie::run(client, every, incident_tx.clone(), og_cmd_rx));
     }
     // `tx`, `alert_tx` and `incident_tx` stay alive here so that `recv_many` never returns 0 in a tight loop without sources.
 
@@ -133,8 +140,12 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                 app.alerts.notice = Some((false, "Alertmanager busy or not configured: not sent".into()));
             }
         }
-        for c in app.take_incident_commands() {
-            if incident_cmd_tx.try_send(c).is_err() {
+        for (source, c) in app.take_incident_commands() {
+            let tx = match source {
+                Source::PagerDuty => &pd_cmd_tx,
+                Source::Opsgenie => &og_cmd_tx,
+            };
+            if tx.try_send(c).is_err() {
                 app.incidents.notice = Some((false, "PagerDuty busy or not configured: not sent".into()));
             }
         }

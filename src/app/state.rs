@@ -65,7 +65,7 @@ impl App {
             // Alertmanager alone (no Prometheus): the alerts are what there is to watch.
             screen: if config.prometheus.is_none() && !config.alertmanagers.is_empty() {
                 Screen::Alerts
-            } else if config.prometheus.is_none() && config.pagerduty.is_some() {
+            } else if config.prometheus.is_none() && (config.pagerduty.is_some() || config.opsgenie.is_some()) {
                 Screen::Incidents
             } else {
                 Screen::Overview
@@ -77,7 +77,10 @@ impl App {
             explorer: Explorer::default(),
             drills: super::drills::Drills { scenarios: config.drills.clone(), ..Default::default() },
             kpis: super::kpis::KpiView::default(),
-            incidents: super::incidents::IncidentsView { configured: config.pagerduty.is_some(), ..Default::default() },
+            incidents: super::incidents::IncidentsView {
+                configured: config.pagerduty.is_some() || config.opsgenie.is_some(),
+                ..Default::default()
+            },
             alerts: super::alerts::AlertsView {
                 configured: !config.alertmanagers.is_empty(),
                 group_by: config.alerts.group_by.clone(),

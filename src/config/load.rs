@@ -39,6 +39,8 @@ pub struct Config {
     pub alerts: AlertSettings,
     /// PagerDuty: the API, and the service and team ids whose incidents are shown.
     pub pagerduty: Option<PagerDutyConfig>,
+    /// Opsgenie: the API and the alert query.
+    pub opsgenie: Option<OpsgenieConfig>,
     /// Exporters scraped directly: the source when there is no Prometheus, else its fallback.
     pub scrape: Option<ScrapeConfig>,
     /// Drill scenarios (the estate's; run only in the demo).
@@ -55,6 +57,13 @@ pub struct PagerDutyConfig {
 }
 
 pub const PAGERDUTY_API: &str = "https://api.pagerduty.com";
+pub const OPSGENIE_API: &str = "https://api.opsgenie.com";
+
+#[derive(Clone, Debug)]
+pub struct OpsgenieConfig {
+    pub source: HttpSource,
+    pub query: String,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlertSettings {
@@ -152,6 +161,7 @@ impl Config {
             alertmanagers: Vec::new(),
             alerts: AlertSettings::default(),
             pagerduty: None,
+            opsgenie: None,
             scrape: None,
             drills: Vec::new(),
             start_drill: None,
@@ -167,6 +177,10 @@ impl Config {
         let mut am = HttpSource::new(api.clone());
         am.name = "alertmanager".into();
         c.alertmanagers = vec![am];
+        // And its incidents from the same server's PagerDuty-like API.
+        let mut pd = HttpSource::new(api.clone());
+        pd.name = "pagerduty (estate)".into();
+        c.pagerduty = Some(PagerDutyConfig { source: pd, services: Vec::new(), teams: Vec::new() });
         c.discover = false;
         // The SLO window's availability comes from the estate's recording rules (30 days of them are
         // backfilled at start), as it would from an SLO generator's.
@@ -285,6 +299,33 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
         Some(PagerDutyConfig { source: src, services: r.services.clone(), teams: r.teams.clone() })
     });
+    let opsgenie = raw.opsgenie.as_ref().and_then(|r| {
+        let url = r.url.as_ref().map_or(OPSGENIE_API, |u| u.get_ref().as_str());
+        let url = match parse_url(url) {
+            Ok(u) => u,
+            Err(e) => {
+                if let Some(u) = &r.url {
+                    p.at(u.span(), e);
+                }
+                return None;
+            }
+        };
+        let mut src = HttpSource::new(url);
+        src.name = "opsgenie".into();
+        if let Some(t) = r.timeout {
+            src.timeout = t.0;
+        }
+        let raw_secret = r.key.get_ref();
+        let file = raw_secret.file.as_ref().map(|f| base.join(f));
+        match secret::resolve(raw_secret.env.as_deref(), file.as_deref(), "Opsgenie API key") {
+            Ok(s) => src.auth = Auth::Scheme { scheme: "GenieKey".into(), secret: s },
+            Err(e) => {
+                p.at(r.key.span(), e);
+                return None;
+            }
+        }
+        Some(OpsgenieConfig { source: src, query: r.query.clone().unwrap_or_else(|| "status: open".into()) })
+    });
     let mut rule_problems = Vec::new();
     let scrape = raw.scrape.as_ref().and_then(|r| {
         let mut at = |span: Range<usize>, msg: String| p.at(span, msg);
@@ -386,6 +427,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         alertmanagers,
         alerts,
         pagerduty,
+        opsgenie,
         scrape,
         drills: Vec::new(),
         start_drill: None,

@@ -10,6 +10,6 @@ pub mod secret;
 
 pub use error::{ConfigError, Located};
 pub use find::{Found, find};
-pub use load::{AlertSettings, Config, HttpSource, PagerDutyConfig, Service, load_file, load_str};
+pub use load::{AlertSettings, Config, HttpSource, OpsgenieConfig, PagerDutyConfig, Service, load_file, load_str};
 pub use queries::Queries;
 pub use secret::{Auth, Secret};

@@ -30,6 +30,7 @@ pub struct RawConfig {
     pub alertmanager: Vec<RawPrometheus>,
     pub alerts: Option<RawAlerts>,
     pub pagerduty: Option<RawPagerDuty>,
+    pub opsgenie: Option<RawOpsgenie>,
     /// Exporters scraped directly (without Prometheus, or as its fallback).
     pub scrape: Option<RawScrape>,
     /// Defaults for every service's SLO.
@@ -71,6 +72,17 @@ pub struct RawPagerDuty {
     pub teams: Vec<String>,
     /// The e-mail address changes are made as (PagerDuty's `From` header).
     pub from: Option<String>,
+    pub timeout: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOpsgenie {
+    /// API base (default `https://api.opsgenie.com`; `https://api.eu.opsgenie.com` in the EU).
+    pub url: Option<Spanned<String>>,
+    pub key: Spanned<RawSecret>,
+    /// Opsgenie's alert search query (default `status: open`).
+    pub query: Option<String>,
     pub timeout: Option<Dur>,
 }
 

@@ -233,5 +233,6 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/targets", get(targets))
         .route("/-/ready", get(|| async { "Prometheus Server is Ready.\n" }))
         .merge(super::alertmanager::routes())
+        .merge(super::pagerduty::routes())
         .with_state(shared)
 }

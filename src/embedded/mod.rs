@@ -4,6 +4,7 @@ pub mod alertmanager;
 pub mod api;
 pub mod demo;
 pub mod direct;
+pub mod pagerduty;
 pub mod rules;
 pub mod scrape;
 
@@ -64,4 +65,6 @@ pub struct Shared {
     pub rules: Mutex<crate::rules::Rules>,
     /// The Alertmanager-compatible API's silences.
     pub silences: Mutex<Vec<alertmanager::StoredSilence>>,
+    /// The PagerDuty-like API's incidents.
+    pub incidents: Mutex<Vec<pagerduty::EstateIncident>>,
 }

@@ -26,8 +26,17 @@ impl Status {
     }
 }
 
+/// Which service reported an incident (their commands differ).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    #[default]
+    PagerDuty,
+    Opsgenie,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Incident {
+    pub source: Source,
     pub id: String,
     pub number: u64,
     pub title: Clean,

@@ -114,6 +114,7 @@ mod tests {
             state: crate::alerts::model::SilenceState::Active,
         };
         let inc = Incident {
+            source: Default::default(),
             id: "P1".into(),
             number: 1,
             title: "slow".into(),

@@ -3,6 +3,7 @@ pub mod alertmanager;
 pub mod circuit;
 pub mod health;
 pub mod http;
+pub mod opsgenie;
 pub mod pagerduty;
 pub mod prometheus;
 

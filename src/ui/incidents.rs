@@ -61,7 +61,7 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     }
     let inner = block.inner(list);
     f.render_widget(block, list);
-    let cols = [13usize, 7, 6, 16, 8, 18];
+    let cols = [13usize, 7, 8, 16, 8, 18];
     let rest = (inner.width as usize).saturating_sub(cols.iter().sum::<usize>() + cols.len());
     let row = |p: [&str; 7]| -> String {
         p.iter().enumerate().map(|(i, s)| fit(s, if i < cols.len() { cols[i] } else { rest }) + " ").collect()

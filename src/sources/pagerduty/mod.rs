@@ -155,6 +155,7 @@ impl PagerDuty {
             .into_iter()
             .filter_map(|r| {
                 Some(Incident {
+                    source: crate::incidents::model::Source::PagerDuty,
                     id: safe_id(&r.id)?,
                     number: r.incident_number,
                     title: crate::alerts::model::display_value(&r.title),

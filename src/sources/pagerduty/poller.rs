@@ -1,7 +1,7 @@
 //! The PagerDuty task: incidents every refresh (open ones, and those resolved in the last 30 days for
 //! the KPIs), an incident's log on request, and the changes the UI asks for.
 use super::PagerDuty;
-use crate::incidents::model::{Incident, LogEntry, Status};
+use crate::incidents::model::{Incident, LogEntry, Source, Status};
 use crate::sources::health::SourceHealth;
 use crate::text::Clean;
 use chrono::{DateTime, Utc};
@@ -20,10 +20,22 @@ pub enum IncidentCommand {
 #[derive(Clone, Debug, PartialEq)]
 pub enum IncidentUpdate {
     Health(SourceHealth),
-    Snapshot { at: DateTime<Utc>, incidents: Vec<Incident>, cut: bool },
+    /// Everything one source reports now (the other source's incidents are kept).
+    Snapshot {
+        at: DateTime<Utc>,
+        source: Source,
+        incidents: Vec<Incident>,
+        cut: bool,
+    },
     Unreachable(Clean),
-    Log { id: String, entries: Result<Vec<LogEntry>, Clean> },
-    Done { what: String, result: Result<(), Clean> },
+    Log {
+        id: String,
+        entries: Result<Vec<LogEntry>, Clean>,
+    },
+    Done {
+        what: String,
+        result: Result<(), Clean>,
+    },
 }
 
 /// Resolved incidents are fetched this far back (the KPIs' window).
@@ -81,7 +93,7 @@ async fn poll(pd: &PagerDuty) -> IncidentUpdate {
     let at = Utc::now();
     let since = at - chrono::Duration::from_std(HISTORY).unwrap_or_default();
     match pd.incidents(since).await {
-        Ok((incidents, cut)) => IncidentUpdate::Snapshot { at, incidents, cut },
+        Ok((incidents, cut)) => IncidentUpdate::Snapshot { at, source: Source::PagerDuty, incidents, cut },
         Err(e) => IncidentUpdate::Unreachable(Clean::new(&e.to_string())),
     }
 }

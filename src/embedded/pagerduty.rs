@@ -1,0 +1,193 @@
+//! A PagerDuty-like incident list over the embedded engine's critical alerts (the demo's and drills'),
+//! answering the part of PagerDuty's REST API v2 the console uses: `GET /incidents` (offset pages),
+//! `PUT /incidents/{id}` (status, assignments, escalation level), `GET`/`POST /incidents/{id}/notes`,
+//! `GET /incidents/{id}/log_entries`. An incident opens when a critical alert fires and resolves when
+//! it stops.
+use super::Shared;
+use crate::alerts::model::fingerprint;
+use crate::rules::AlertState;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EstateIncident {
+    pub id: String,
+    pub number: u64,
+    pub alert: String,
+    pub title: String,
+    pub service: String,
+    pub status: &'static str,
+    pub assignee: String,
+    pub escalation_level: u64,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub notes: Vec<String>,
+    /// (time, type, summary, agent)
+    pub log: Vec<(DateTime<Utc>, &'static str, String, String)>,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Open an incident for every firing critical alert that has none; resolve those whose alert stopped.
+fn sync(s: &Shared, now: DateTime<Utc>) {
+    let firing: Vec<(String, String, String, DateTime<Utc>)> = {
+        let rules = s.rules.lock().unwrap_or_else(|p| p.into_inner());
+        rules
+            .alerts()
+            .filter(|(_, a)| a.state == AlertState::Firing && a.labels.get("severity").is_some_and(|v| v == "critical"))
+            .map(|(r, a)| {
+                let job = a.labels.get("job").or_else(|| a.labels.get("service")).cloned().unwrap_or_default();
+                let title = a.annotations.get("summary").cloned().unwrap_or_else(|| r.name().to_string());
+                let fired = DateTime::from_timestamp_millis(a.fired_at.unwrap_or(a.active_at)).unwrap_or(now);
+                (fingerprint(&a.labels), title, job, fired)
+            })
+            .collect()
+    };
+    let mut all = s.incidents.lock().unwrap_or_else(|p| p.into_inner());
+    for (fp, title, job, fired) in &firing {
+        if !all.iter().any(|i| &i.alert == fp && i.status != "resolved") {
+            let number = all.len() as u64 + 1;
+            all.push(EstateIncident {
+                id: format!("Q{number:06}"),
+                number,
+                alert: fp.clone(),
+                title: title.clone(),
+                service: job.clone(),
+                status: "triggered",
+                assignee: "On call".into(),
+                escalation_level: 1,
+                created_at: *fired,
+                resolved_at: None,
+                notes: Vec::new(),
+                log: vec![(
+                    *fired,
+                    "trigger_log_entry",
+                    "Triggered by the estate's alert".into(),
+                    "watchpost estate".into(),
+                )],
+            });
+        }
+    }
+    for i in all.iter_mut().filter(|i| i.status != "resolved") {
+        if !firing.iter().any(|(fp, ..)| *fp == i.alert) {
+            i.status = "resolved";
+            i.resolved_at = Some(now);
+            i.log.push((now, "resolve_log_entry", "Resolved: the alert stopped".into(), "watchpost estate".into()));
+        }
+    }
+}
+
+fn incident_json(i: &EstateIncident) -> Value {
+    json!({
+        "id": i.id, "type": "incident", "incident_number": i.number, "title": i.title, "status": i.status,
+        "urgency": "high", "created_at": ts(i.created_at), "resolved_at": i.resolved_at.map(ts),
+        "service": {"id": i.service, "type": "service_reference", "summary": i.service},
+        "assignments": [{"assignee": {"id": "PONCALL", "type": "user_reference", "summary": i.assignee}}],
+        "escalation_level": i.escalation_level, "html_url": "",
+    })
+}
+
+async fn list(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let now = Utc::now();
+    sync(&s, now);
+    let limit: usize = q.get("limit").and_then(|v| v.parse().ok()).unwrap_or(25).clamp(1, 100);
+    let offset: usize = q.get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let all = s.incidents.lock().unwrap_or_else(|p| p.into_inner());
+    let page: Vec<Value> = all.iter().rev().skip(offset).take(limit).map(incident_json).collect();
+    Json(
+        json!({"incidents": page, "limit": limit, "offset": offset, "more": offset + limit < all.len(), "total": null}),
+    )
+    .into_response()
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"error": {"message": "Not Found", "code": 2100}}))).into_response()
+}
+
+async fn update(State(s): State<Arc<Shared>>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    let now = Utc::now();
+    let mut all = s.incidents.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(i) = all.iter_mut().find(|i| i.id == id) else { return not_found() };
+    let inc = &body["incident"];
+    if let Some(st) = inc["status"].as_str() {
+        if i.status == "resolved" {
+            let e = json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["Incident Already Resolved"]}});
+            return (StatusCode::BAD_REQUEST, Json(e)).into_response();
+        }
+        let (status, kind) = match st {
+            "acknowledged" => ("acknowledged", "acknowledge_log_entry"),
+            "resolved" => ("resolved", "resolve_log_entry"),
+            _ => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["status"]}})),
+                )
+                    .into_response();
+            }
+        };
+        i.status = status;
+        if status == "resolved" {
+            i.resolved_at = Some(now);
+        }
+        i.log.push((
+            now,
+            kind,
+            format!("{} from watchpost", if status == "resolved" { "Resolved" } else { "Acknowledged" }),
+            "you".into(),
+        ));
+    }
+    if let Some(who) = inc["assignments"][0]["assignee"]["id"].as_str() {
+        i.assignee = who.to_string();
+        i.log.push((now, "assign_log_entry", format!("Reassigned to {who}"), "you".into()));
+    }
+    if let Some(level) = inc["escalation_level"].as_u64() {
+        i.escalation_level = level;
+        i.log.push((now, "escalate_log_entry", format!("Escalated to level {level}"), "you".into()));
+    }
+    Json(json!({"incident": incident_json(i)})).into_response()
+}
+
+async fn notes(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let all = s.incidents.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(i) = all.iter().find(|i| i.id == id) else { return not_found() };
+    Json(json!({"notes": i.notes.iter().map(|n| json!({"content": n})).collect::<Vec<_>>()})).into_response()
+}
+
+async fn add_note(State(s): State<Arc<Shared>>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    let now = Utc::now();
+    let mut all = s.incidents.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(i) = all.iter_mut().find(|i| i.id == id) else { return not_found() };
+    let content = body["note"]["content"].as_str().unwrap_or_default().to_string();
+    i.notes.push(content.clone());
+    i.log.push((now, "annotate_log_entry", format!("Note added: {content}"), "you".into()));
+    Json(json!({"note": {"content": content, "created_at": ts(now)}})).into_response()
+}
+
+async fn log_entries(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let all = s.incidents.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(i) = all.iter().find(|i| i.id == id) else { return not_found() };
+    let entries: Vec<Value> = i
+        .log
+        .iter()
+        .map(|(at, kind, summary, agent)| json!({"type": kind, "summary": summary, "created_at": ts(*at), "agent": {"summary": agent}}))
+        .collect();
+    Json(json!({"log_entries": entries, "limit": 100, "offset": 0, "more": false})).into_response()
+}
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/incidents", get(list))
+        .route("/incidents/{id}", axum::routing::put(update))
+        .route("/incidents/{id}/notes", get(notes).post(add_note))
+        .route("/incidents/{id}/log_entries", get(log_entries))
+}
