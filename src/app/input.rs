@@ -172,6 +172,16 @@ impl App {
             Action::Reassign => self.incident_prompt(super::incidents::PromptKind::Reassign),
             Action::Escalate => self.incident_escalate(),
             Action::SilenceAlert => self.silence_selected_alert(),
+            Action::Runbook => {
+                let msg = match self.alerts.selected_alert() {
+                    None => (false, "No alert selected.".to_string()),
+                    Some(a) => match a.annotation("runbook_url").or_else(|| a.annotation("runbook")) {
+                        Some(url) => (true, format!("runbook: {url}")),
+                        None => (false, format!("{} has no runbook_url annotation", a.name())),
+                    },
+                };
+                self.alerts.notice = Some(msg);
+            }
             Action::Filter => {
                 let text = self.alerts.filter_matchers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
                 let mut t = ratatui_textarea::TextArea::new(vec![text]);

@@ -105,6 +105,7 @@ actions! {
     Reassign => "reassign", "reassign to a user";
     Escalate => "escalate", "escalate one level";
     SilenceAlert => "silence_alert", "silence the selected alert";
+    Runbook => "runbook", "the alert's runbook";
     Filter => "filter", "filter alerts (Alertmanager matchers)";
     NewSilence => "new_silence", "new silence";
     ExtendSilence => "extend_silence", "extend the silence by an hour";
@@ -144,6 +145,7 @@ impl Action {
             Mitigate => "mitigate",
             AbortDrill => "abort",
             SilenceAlert => "silence",
+            Runbook => "runbook",
             Acknowledge => "ack",
             Resolve => "resolve",
             AddNote => "note",
@@ -232,6 +234,7 @@ impl Default for KeyMap {
             (ALERTS, c('G'), Bottom),
             (ALERTS, k(KeyCode::Enter), Open),
             (ALERTS, c('s'), SilenceAlert),
+            (ALERTS, c('b'), Runbook),
             (ALERTS, c('/'), Filter),
             (ALERTS, k(KeyCode::Esc), Back),
             (SILENCES, c('j'), Down),

@@ -170,6 +170,9 @@ fn draw_detail(app: &App, f: &mut Frame, area: Rect, a: &Alert) {
     for (k, v) in &a.annotations {
         lines.push(Line::from(vec![Span::styled(format!("{k}: "), t.dim()), Span::raw(v.to_string())]));
     }
+    if !a.generator_url.as_str().is_empty() {
+        lines.push(Line::from(vec![Span::styled("source: ", t.dim()), Span::raw(a.generator_url.to_string())]));
+    }
     if !a.silenced_by.is_empty() {
         let who: Vec<String> = a
             .silenced_by
