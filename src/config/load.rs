@@ -264,66 +264,21 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
     }
     let pagerduty = raw.pagerduty.as_ref().and_then(|r| {
-        let url = r.url.as_ref().map_or(PAGERDUTY_API, |u| u.get_ref().as_str());
-        let url = match parse_url(url) {
-            Ok(u) => u,
-            Err(e) => {
-                if let Some(u) = &r.url {
-                    p.at(u.span(), e);
-                }
-                return None;
-            }
-        };
-        let mut src = HttpSource::new(url);
-        src.name = "pagerduty".into();
-        if let Some(t) = r.timeout {
-            src.timeout = t.0;
+        let api = SaaS { name: "pagerduty", default_url: PAGERDUTY_API, what: "PagerDuty token", scheme: "Token" };
+        let mut src = saas_source(&mut p, base, &api, r.url.as_ref(), r.timeout, &r.token)?;
+        // PagerDuty's scheme is `Token token=…`.
+        if let Auth::Scheme { secret, .. } = &mut src.auth {
+            *secret = secret::Secret::new(format!("token={}", secret.expose()));
         }
         src.headers.push(("Accept".into(), "application/vnd.pagerduty+json;version=2".into()));
         if let Some(from) = &r.from {
             src.headers.push(("From".into(), from.clone()));
         }
-        let raw_secret = r.token.get_ref();
-        let file = raw_secret.file.as_ref().map(|f| base.join(f));
-        match secret::resolve(raw_secret.env.as_deref(), file.as_deref(), "PagerDuty token") {
-            Ok(s) => {
-                src.auth = Auth::Scheme {
-                    scheme: "Token".into(),
-                    secret: secret::Secret::new(format!("token={}", s.expose())),
-                }
-            }
-            Err(e) => {
-                p.at(r.token.span(), e);
-                return None;
-            }
-        }
         Some(PagerDutyConfig { source: src, services: r.services.clone(), teams: r.teams.clone() })
     });
     let opsgenie = raw.opsgenie.as_ref().and_then(|r| {
-        let url = r.url.as_ref().map_or(OPSGENIE_API, |u| u.get_ref().as_str());
-        let url = match parse_url(url) {
-            Ok(u) => u,
-            Err(e) => {
-                if let Some(u) = &r.url {
-                    p.at(u.span(), e);
-                }
-                return None;
-            }
-        };
-        let mut src = HttpSource::new(url);
-        src.name = "opsgenie".into();
-        if let Some(t) = r.timeout {
-            src.timeout = t.0;
-        }
-        let raw_secret = r.key.get_ref();
-        let file = raw_secret.file.as_ref().map(|f| base.join(f));
-        match secret::resolve(raw_secret.env.as_deref(), file.as_deref(), "Opsgenie API key") {
-            Ok(s) => src.auth = Auth::Scheme { scheme: "GenieKey".into(), secret: s },
-            Err(e) => {
-                p.at(r.key.span(), e);
-                return None;
-            }
-        }
+        let api = SaaS { name: "opsgenie", default_url: OPSGENIE_API, what: "Opsgenie API key", scheme: "GenieKey" };
+        let src = saas_source(&mut p, base, &api, r.url.as_ref(), r.timeout, &r.key)?;
         Some(OpsgenieConfig { source: src, query: r.query.clone().unwrap_or_else(|| "status: open".into()) })
     });
     let mut rule_problems = Vec::new();
@@ -432,6 +387,48 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         drills: Vec::new(),
         start_drill: None,
     })
+}
+
+/// An incident service's API: its name, default base URL, what its secret is, and its auth scheme.
+struct SaaS {
+    name: &'static str,
+    default_url: &'static str,
+    what: &'static str,
+    scheme: &'static str,
+}
+
+/// The HTTP source of an incident service: URL (or its default), timeout, and the secret sent as
+/// `Authorization: {scheme} {secret}`. Problems are located; `None` when there were any.
+fn saas_source(
+    p: &mut Problems<'_>,
+    base: &Path,
+    api: &SaaS,
+    url: Option<&Spanned<String>>,
+    timeout: Option<super::raw::Dur>,
+    token: &Spanned<RawSecret>,
+) -> Option<HttpSource> {
+    let parsed = match parse_url(url.map_or(api.default_url, |u| u.get_ref().as_str())) {
+        Ok(u) => u,
+        Err(e) => {
+            p.at(url.map_or(0..0, |u| u.span()), e);
+            return None;
+        }
+    };
+    let mut src = HttpSource::new(parsed);
+    src.name = api.name.into();
+    if let Some(t) = timeout {
+        src.timeout = t.0;
+    }
+    let raw = token.get_ref();
+    let file = raw.file.as_ref().map(|f| base.join(f));
+    match secret::resolve(raw.env.as_deref(), file.as_deref(), api.what) {
+        Ok(secret) => src.auth = Auth::Scheme { scheme: api.scheme.into(), secret },
+        Err(e) => {
+            p.at(token.span(), e);
+            return None;
+        }
+    }
+    Some(src)
 }
 
 fn check_promql(p: &mut Problems<'_>, q: &Spanned<String>) {

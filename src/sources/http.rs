@@ -169,14 +169,12 @@ impl HttpClient {
     /// POST a JSON body once: never retried here, since a request that timed out may have been done.
     /// The caller checks whether it was before trying again.
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Vec<u8>, FetchError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| FetchError::Decode(Clean::new(&e.to_string())))?;
-        self.request(reqwest::Method::POST, path, &[], Some(bytes)).await
+        self.request(reqwest::Method::POST, path, &[], Some(json_bytes(body)?)).await
     }
 
     /// PUT a JSON body: a state change that means the same thing twice, so retried like a GET.
     pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> Result<Vec<u8>, FetchError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| FetchError::Decode(Clean::new(&e.to_string())))?;
-        self.request(reqwest::Method::PUT, path, &[], Some(bytes)).await
+        self.request(reqwest::Method::PUT, path, &[], Some(json_bytes(body)?)).await
     }
 
     async fn request(
@@ -323,6 +321,10 @@ impl HttpClient {
                 || moved
         });
     }
+}
+
+fn json_bytes(body: &serde_json::Value) -> Result<Vec<u8>, FetchError> {
+    serde_json::to_vec(body).map_err(|e| FetchError::Decode(Clean::new(&e.to_string())))
 }
 
 /// The wall-clock time of a monotonic instant (for display: "next try at …").
