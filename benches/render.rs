@@ -6,9 +6,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
 use std::time::Duration;
+use watchpost::alerts::model::{Alert, AlertState, display_pairs, fingerprint};
 use watchpost::app::App;
 use watchpost::config::{Config, Service};
 use watchpost::slo::Targets;
+use watchpost::sources::alertmanager::AlertUpdate;
 use watchpost::sources::prometheus::{DetailCharts, Series, ServiceFigures, Sparks, Update};
 
 fn t0() -> DateTime<Utc> {
@@ -76,6 +78,44 @@ fn bench(c: &mut Criterion) {
     c.bench_function("detail 200x60", |b| {
         b.iter(|| {
             term.draw(|f| watchpost::ui::draw(black_box(&detail), f)).unwrap();
+        })
+    });
+
+    // The Alerts screen with 5 000 alerts in 40 groups (only the rows that fit are built).
+    let mut alerting = app(20);
+    alerting.alerts.configured = true;
+    alerting.alerts.group_by = vec!["alertname".into()];
+    let alerts: Vec<Alert> = (0..5_000)
+        .map(|i| {
+            let raw: watchpost::engine::Labels = [
+                ("alertname".to_string(), format!("Alert{:02}", i % 40)),
+                ("job".to_string(), format!("service-{:02}", i % 20)),
+                ("severity".to_string(), if i % 7 == 0 { "critical" } else { "warning" }.to_string()),
+            ]
+            .into();
+            let ann: watchpost::engine::Labels =
+                [("summary".to_string(), format!("something is wrong with {i}"))].into();
+            Alert {
+                fingerprint: fingerprint(&raw),
+                source: "am".into(),
+                labels: display_pairs(&raw),
+                annotations: display_pairs(&ann),
+                raw_labels: raw,
+                state: AlertState::Active,
+                silenced_by: vec![],
+                inhibited_by: vec![],
+                starts_at: t0() - CDuration::minutes(i64::from(i)),
+                ends_at: None,
+                updated_at: None,
+                generator_url: Default::default(),
+            }
+        })
+        .collect();
+    alerting.on_alert_update(AlertUpdate::Snapshot { at: t0(), alerts, silences: vec![], errors: vec![] });
+    alerting.screen = watchpost::app::Screen::Alerts;
+    c.bench_function("alerts 200x60, 5 000 alerts", |b| {
+        b.iter(|| {
+            term.draw(|f| watchpost::ui::draw(black_box(&alerting), f)).unwrap();
         })
     });
 

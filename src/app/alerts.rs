@@ -119,6 +119,11 @@ pub fn is_broad(ms: &[Matcher], alerts: &[Alert]) -> bool {
 impl AlertsView {
     /// The alerts that pass the filter, grouped (group key, then critical first, then oldest first).
     pub fn visible(&self) -> Vec<&Alert> {
+        self.visible_grouped().into_iter().map(|(_, a)| a).collect()
+    }
+
+    /// As [`visible`](Self::visible), each with its group key (computed once per alert).
+    pub fn visible_grouped(&self) -> Vec<(String, &Alert)> {
         let v: Vec<&Alert> =
             self.alerts.iter().filter(|a| matcher::matches_all(&self.filter_matchers, &a.raw_labels)).collect();
         // Groups holding a firing critical alert first; within a group, critical first, then oldest.
@@ -132,7 +137,7 @@ impl AlertsView {
             })
             .collect();
         keyed.sort_by(|x, y| x.0.cmp(&y.0));
-        keyed.into_iter().map(|(_, a)| a).collect()
+        keyed.into_iter().map(|(k, a)| (k.1, a)).collect()
     }
 
     pub fn group_key(&self, a: &Alert) -> String {

@@ -17,7 +17,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(7)]).areas(area);
     draw_status(app, f, top);
 
-    let visible = v.visible();
+    let grouped = v.visible_grouped();
+    let visible: Vec<&Alert> = grouped.iter().map(|(_, a)| *a).collect();
     let title = format!(
         " Alerts ({}{}) grouped by {} ",
         visible.len(),
@@ -38,7 +39,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         };
         f.render_widget(Paragraph::new(msg).style(t.dim()).block(block), list);
     } else {
-        draw_list(app, f, list, block, &visible);
+        draw_list(app, f, list, block, &grouped);
     }
     if let Some(a) = visible.get(v.selected) {
         draw_detail(app, f, detail, a);
@@ -113,7 +114,7 @@ fn state_style(app: &App, a: &Alert) -> Style {
 /// Column widths: state, severity, alert, service, since; the summary takes the rest.
 const COLS: [usize; 5] = [9, 9, 24, 12, 7];
 
-fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[&Alert]) {
+fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[(String, &Alert)]) {
     let t = &app.theme;
     let v = &app.alerts;
     let inner = block.inner(area);
@@ -137,14 +138,17 @@ fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[
     let height = body.height as usize;
     let first = v.selected.saturating_sub(height.saturating_sub(2) / 2);
     let mut lines: Vec<Line> = Vec::new();
-    let mut last_group: Option<String> = None;
-    for (i, a) in visible.iter().enumerate().skip(first) {
-        let g = v.group_key(a);
-        if last_group.as_ref() != Some(&g) {
-            let n = visible.iter().filter(|x| v.group_key(x) == g).count();
-            let text = format!("▾ {} ({n})", crate::text::sanitize(&g));
+    // Group sizes in one pass: the list is sorted by group, so each group is one run.
+    let mut sizes: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (g, _) in visible {
+        *sizes.entry(g.as_str()).or_default() += 1;
+    }
+    let mut last_group: Option<&str> = None;
+    for (i, (g, a)) in visible.iter().enumerate().skip(first) {
+        if last_group != Some(g.as_str()) {
+            let text = format!("▾ {} ({})", crate::text::sanitize(g), sizes[g.as_str()]);
             lines.push(Line::from(Span::styled(text, t.title())));
-            last_group = Some(g);
+            last_group = Some(g.as_str());
         }
         let since = short((app.now - a.starts_at).to_std().unwrap_or_default());
         let who = a.label("service").or_else(|| a.label("job")).map_or("", |c| c.as_str());
