@@ -28,6 +28,8 @@ pub struct AlertsView {
     /// No server answered the last poll: what is shown is older.
     pub unreachable: Option<Clean>,
     pub group_by: Vec<String>,
+    /// What is shown, in order: (group key, index into `alerts`); see [`AlertsView::reorder`].
+    pub(crate) order: Vec<(String, usize)>,
     pub filter: Option<TextArea<'static>>,
     pub filter_matchers: Vec<Matcher>,
     pub filter_error: Option<MatcherError>,
@@ -119,25 +121,38 @@ pub fn is_broad(ms: &[Matcher], alerts: &[Alert]) -> bool {
 impl AlertsView {
     /// The alerts that pass the filter, grouped (group key, then critical first, then oldest first).
     pub fn visible(&self) -> Vec<&Alert> {
-        self.visible_grouped().into_iter().map(|(_, a)| a).collect()
+        self.order.iter().filter_map(|(_, i)| self.alerts.get(*i)).collect()
     }
 
-    /// As [`visible`](Self::visible), each with its group key (computed once per alert).
-    pub fn visible_grouped(&self) -> Vec<(String, &Alert)> {
-        let v: Vec<&Alert> =
-            self.alerts.iter().filter(|a| matcher::matches_all(&self.filter_matchers, &a.raw_labels)).collect();
+    /// As [`visible`](Self::visible), each with its group key.
+    pub fn visible_grouped(&self) -> Vec<(&str, &Alert)> {
+        self.order.iter().filter_map(|(g, i)| Some((g.as_str(), self.alerts.get(*i)?))).collect()
+    }
+
+    /// Recompute the order shown (after new alerts, a new filter or grouping): once per change, not
+    /// once per frame or key.
+    pub fn reorder(&mut self) {
+        let v: Vec<(usize, &Alert)> = self
+            .alerts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| matcher::matches_all(&self.filter_matchers, &a.raw_labels))
+            .collect();
         // Groups holding a firing critical alert first; within a group, critical first, then oldest.
-        let urgent: HashSet<String> =
-            v.iter().filter(|a| a.is_critical() && a.state == AlertState::Active).map(|a| self.group_key(a)).collect();
+        let keys: Vec<String> = v.iter().map(|(_, a)| self.group_key(a)).collect();
+        let urgent: HashSet<&String> = v
+            .iter()
+            .zip(&keys)
+            .filter(|((_, a), _)| a.is_critical() && a.state == AlertState::Active)
+            .map(|(_, g)| g)
+            .collect();
         let mut keyed: Vec<_> = v
-            .into_iter()
-            .map(|a| {
-                let g = self.group_key(a);
-                ((!urgent.contains(&g), g, !a.is_critical(), a.starts_at, a.fingerprint.clone()), a)
-            })
+            .iter()
+            .zip(&keys)
+            .map(|((i, a), g)| ((!urgent.contains(g), g.clone(), !a.is_critical(), a.starts_at, &a.fingerprint), *i))
             .collect();
         keyed.sort_by(|x, y| x.0.cmp(&y.0));
-        keyed.into_iter().map(|(k, a)| (k.1, a)).collect()
+        self.order = keyed.into_iter().map(|(k, i)| (k.1, i)).collect();
     }
 
     pub fn group_key(&self, a: &Alert) -> String {
@@ -182,6 +197,7 @@ impl AlertsView {
                 let now: HashSet<&String> = alerts.iter().map(|a| &a.fingerprint).collect();
                 self.seen_critical.retain(|f| now.contains(f));
                 self.alerts = alerts;
+                self.reorder();
                 self.silences = silences;
                 self.errors = errors;
                 self.unreachable = None;
@@ -223,6 +239,7 @@ impl App {
         match matcher::parse(&text) {
             Ok(ms) => {
                 self.alerts.filter_matchers = ms;
+                self.alerts.reorder();
                 self.alerts.filter_error = None;
                 self.alerts.selected = 0;
             }

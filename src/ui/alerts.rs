@@ -114,7 +114,7 @@ fn state_style(app: &App, a: &Alert) -> Style {
 /// Column widths: state, severity, alert, service, since; the summary takes the rest.
 const COLS: [usize; 5] = [9, 9, 24, 12, 7];
 
-fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[(String, &Alert)]) {
+fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[(&str, &Alert)]) {
     let t = &app.theme;
     let v = &app.alerts;
     let inner = block.inner(area);
@@ -141,14 +141,14 @@ fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[
     // Group sizes in one pass: the list is sorted by group, so each group is one run.
     let mut sizes: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (g, _) in visible {
-        *sizes.entry(g.as_str()).or_default() += 1;
+        *sizes.entry(g).or_default() += 1;
     }
     let mut last_group: Option<&str> = None;
     for (i, (g, a)) in visible.iter().enumerate().skip(first) {
-        if last_group != Some(g.as_str()) {
-            let text = format!("▾ {} ({})", crate::text::sanitize(g), sizes[g.as_str()]);
+        if last_group != Some(*g) {
+            let text = format!("▾ {} ({})", crate::text::sanitize(g), sizes[g]);
             lines.push(Line::from(Span::styled(text, t.title())));
-            last_group = Some(g.as_str());
+            last_group = Some(*g);
         }
         let since = short((app.now - a.starts_at).to_std().unwrap_or_default());
         let who = a.label("service").or_else(|| a.label("job")).map_or("", |c| c.as_str());
