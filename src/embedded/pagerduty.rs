@@ -34,6 +34,9 @@ pub struct EstateIncident {
     pub log: Vec<(DateTime<Utc>, &'static str, String, String)>,
 }
 
+/// The incident list keeps at most this many (open ones are never dropped).
+pub const MAX_INCIDENTS: usize = 500;
+
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -56,7 +59,8 @@ fn sync(s: &Shared, now: DateTime<Utc>) {
     let mut all = s.incidents.lock().unwrap_or_else(|p| p.into_inner());
     for (fp, title, job, fired) in &firing {
         if !all.iter().any(|i| &i.alert == fp && i.status != "resolved") {
-            let number = all.len() as u64 + 1;
+            // Numbers never repeat, though old incidents are dropped.
+            let number = all.iter().map(|i| i.number).max().unwrap_or(0) + 1;
             all.push(EstateIncident {
                 id: format!("Q{number:06}"),
                 number,
@@ -76,6 +80,13 @@ fn sync(s: &Shared, now: DateTime<Utc>) {
                     "watchpost estate".into(),
                 )],
             });
+        }
+    }
+    // Bounded: the oldest resolved incidents go first.
+    while all.len() > MAX_INCIDENTS {
+        match all.iter().position(|i| i.status == "resolved") {
+            Some(p) => drop(all.remove(p)),
+            None => break,
         }
     }
     for i in all.iter_mut().filter(|i| i.status != "resolved") {
