@@ -55,3 +55,20 @@ impl SourceHealth {
         matches!(self.state, SourceState::Failing | SourceState::CircuitOpen)
     }
 }
+
+/// Send a source's health to the UI whenever it changes (the initial value too, so the header says
+/// "connecting" rather than nothing), wrapped in the source's own update type.
+pub fn forward<U: Send + 'static>(
+    mut health: tokio::sync::watch::Receiver<SourceHealth>,
+    tx: tokio::sync::mpsc::Sender<U>,
+    wrap: fn(SourceHealth) -> U,
+) {
+    tokio::spawn(async move {
+        loop {
+            let h = health.borrow_and_update().clone();
+            if tx.send(wrap(h)).await.is_err() || health.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+}

@@ -74,15 +74,7 @@ impl AlertPoller {
 
     pub async fn run(self, mut commands: mpsc::Receiver<AlertCommand>) {
         for s in &self.servers {
-            let (mut health, tx) = (s.http.health(), self.tx.clone());
-            tokio::spawn(async move {
-                loop {
-                    let h = health.borrow_and_update().clone();
-                    if tx.send(AlertUpdate::Health(h)).await.is_err() || health.changed().await.is_err() {
-                        break;
-                    }
-                }
-            });
+            crate::sources::health::forward(s.http.health(), self.tx.clone(), AlertUpdate::Health);
         }
         let mut tick = tokio::time::interval(self.refresh);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -47,15 +47,7 @@ pub async fn run(
     tx: mpsc::Sender<IncidentUpdate>,
     mut commands: mpsc::Receiver<IncidentCommand>,
 ) {
-    let (mut health, htx) = (pd.http.health(), tx.clone());
-    tokio::spawn(async move {
-        loop {
-            let h = health.borrow_and_update().clone();
-            if htx.send(IncidentUpdate::Health(h)).await.is_err() || health.changed().await.is_err() {
-                break;
-            }
-        }
-    });
+    crate::sources::health::forward(pd.http.health(), tx.clone(), IncidentUpdate::Health);
     let mut tick = tokio::time::interval(refresh);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -145,9 +145,9 @@ impl Poller {
 
     /// Spawn the health forwarders and the heartbeat; returns when the command channel closes.
     pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
-        forward_health(self.prom.http.health(), self.tx.clone(), Update::Health);
+        crate::sources::health::forward(self.prom.http.health(), self.tx.clone(), Update::Health);
         if let Some(f) = &self.fallback {
-            forward_health(f.http.health(), self.tx.clone(), Update::FallbackHealth);
+            crate::sources::health::forward(f.http.health(), self.tx.clone(), Update::FallbackHealth);
         }
         let mut tick = tokio::time::interval(self.refresh);
         // After a stall (laptop lid, SIGSTOP), one tick, not a burst.
@@ -311,21 +311,4 @@ impl Poller {
             let _ = tx.send(update).await;
         });
     }
-}
-
-/// Send a source's health to the UI whenever it changes (the initial value too, so the header says
-/// "connecting" rather than nothing).
-fn forward_health(
-    mut health: tokio::sync::watch::Receiver<SourceHealth>,
-    tx: mpsc::Sender<Update>,
-    wrap: fn(SourceHealth) -> Update,
-) {
-    tokio::spawn(async move {
-        loop {
-            let h = health.borrow_and_update().clone();
-            if tx.send(wrap(h)).await.is_err() || health.changed().await.is_err() {
-                break;
-            }
-        }
-    });
 }
