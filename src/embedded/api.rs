@@ -234,5 +234,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/-/ready", get(|| async { "Prometheus Server is Ready.\n" }))
         .merge(super::alertmanager::routes())
         .merge(super::pagerduty::routes())
+        .merge(super::loki::routes())
+        .merge(super::traces::routes())
         .with_state(shared)
 }

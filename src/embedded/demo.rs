@@ -113,6 +113,7 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
             backfill(&mut sim, &mut engine, &mut rules, &eps, now(), SCRAPE_INTERVAL.as_secs_f64() * 3.0);
             *sh.rules.lock().unwrap_or_else(|p| p.into_inner()) = rules;
             *sh.engine.write().unwrap_or_else(|p| p.into_inner()) = engine;
+            *sh.model.write().unwrap_or_else(|p| p.into_inner()) = Some(sim.model.clone());
             (sim, sh)
         })
         .await
@@ -121,6 +122,7 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
         let sim = Arc::new(Mutex::new(sim));
         serve::serve(sim.clone(), bound);
         tokio::spawn(super::rules::run(sh2.clone()));
+        let sh3 = sh2.clone();
         tokio::spawn(async move {
             while let Some(c) = control_rx.recv().await {
                 let mut s = sim.lock().unwrap_or_else(|p| p.into_inner());
@@ -129,6 +131,8 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
                     Control::Inject(f) => s.inject(f),
                     Control::EndFaults(t) => s.end_faults(t),
                 }
+                // Logs and traces follow the same model as the metrics.
+                *sh3.model.write().unwrap_or_else(|p| p.into_inner()) = Some(s.model.clone());
             }
         });
         scrape::run(sh2, SCRAPE_INTERVAL, scrape::Limits::DEMO).await;

@@ -4,9 +4,11 @@ pub mod alertmanager;
 pub mod api;
 pub mod demo;
 pub mod direct;
+pub mod loki;
 pub mod pagerduty;
 pub mod rules;
 pub mod scrape;
+pub mod traces;
 
 use crate::engine::Engine;
 use chrono::{DateTime, Utc};
@@ -67,4 +69,6 @@ pub struct Shared {
     pub silences: Mutex<Vec<alertmanager::StoredSilence>>,
     /// The PagerDuty-like API's incidents.
     pub incidents: Mutex<Vec<pagerduty::EstateIncident>>,
+    /// The estate's model (seed and faults), for its logs and traces; `None` outside the demo.
+    pub model: RwLock<Option<crate::estate::Model>>,
 }

@@ -6,6 +6,7 @@ pub mod fault;
 pub mod model;
 pub mod serve;
 pub mod sim;
+pub mod telemetry;
 pub mod topology;
 
 pub use model::Model;

@@ -2,6 +2,7 @@
 //! buffer the view reads, and the filter. No I/O and no ratatui here.
 pub mod buffer;
 pub mod filter;
+pub mod logql;
 pub mod model;
 
 pub use buffer::{Entry, LogBuffer};
