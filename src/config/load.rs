@@ -47,6 +47,11 @@ pub struct Config {
     pub drills: Vec<crate::drills::Scenario>,
     /// A drill to arm at start (`watchpost drill run`): at once, or at a random time when `true`.
     pub start_drill: Option<(crate::drills::Scenario, bool)>,
+    /// The log store (Loki or Elasticsearch/OpenSearch) and the log view's settings.
+    pub logs: Option<super::telemetry::LogSource>,
+    pub log_view: super::telemetry::LogSettings,
+    /// The trace store (Jaeger, Tempo or Zipkin).
+    pub traces: Option<super::telemetry::TraceConfig>,
 }
 
 #[derive(Clone, Debug)]
@@ -165,6 +170,9 @@ impl Config {
             scrape: None,
             drills: Vec::new(),
             start_drill: None,
+            logs: None,
+            log_view: Default::default(),
+            traces: None,
         })
     }
 
@@ -182,6 +190,14 @@ impl Config {
         pd.name = "pagerduty (estate)".into();
         c.pagerduty = Some(PagerDutyConfig { source: pd, services: Vec::new(), teams: Vec::new() });
         c.discover = false;
+        // Its logs from the same server's Loki-compatible API, its traces from the Jaeger-compatible one.
+        let mut loki = HttpSource::new(api.clone());
+        loki.name = "loki (estate)".into();
+        c.logs = Some(super::telemetry::LogSource::Loki { source: loki, query: "{service=\"$service\"}".into() });
+        let mut jaeger = HttpSource::new(api.clone());
+        jaeger.name = "jaeger (estate)".into();
+        c.traces =
+            Some(super::telemetry::TraceConfig { backend: super::telemetry::TraceBackend::Jaeger, source: jaeger });
         // The SLO window's availability comes from the estate's recording rules (30 days of them are
         // backfilled at start), as it would from an SLO generator's.
         c.services = crate::estate::TOPOLOGY
@@ -219,14 +235,14 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// Collects problems with their spans, then turns them into located errors.
-struct Problems<'a> {
+pub(super) struct Problems<'a> {
     path: &'a Path,
     text: &'a str,
     found: Vec<Located>,
 }
 
 impl Problems<'_> {
-    fn at(&mut self, span: Range<usize>, msg: impl Into<String>) {
+    pub(super) fn at(&mut self, span: Range<usize>, msg: impl Into<String>) {
         self.found.push(ConfigError::at(self.path, self.text, span, msg));
     }
 }
@@ -281,6 +297,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let src = saas_source(&mut p, base, &api, r.url.as_ref(), r.timeout, &r.key)?;
         Some(OpsgenieConfig { source: src, query: r.query.clone().unwrap_or_else(|| "status: open".into()) })
     });
+    let (logs, traces, log_view) = super::telemetry::load(&mut p, &raw, base);
     let mut rule_problems = Vec::new();
     let scrape = raw.scrape.as_ref().and_then(|r| {
         let mut at = |span: Range<usize>, msg: String| p.at(span, msg);
@@ -386,6 +403,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         scrape,
         drills: Vec::new(),
         start_drill: None,
+        logs,
+        log_view,
+        traces,
     })
 }
 
@@ -476,7 +496,7 @@ fn targets(p: &mut Problems<'_>, mut t: Targets, raw: Option<&Spanned<RawSlo>>) 
     t
 }
 
-fn http_source(p: &mut Problems<'_>, r: &RawPrometheus, base: &Path) -> Option<HttpSource> {
+pub(super) fn http_source(p: &mut Problems<'_>, r: &RawPrometheus, base: &Path) -> Option<HttpSource> {
     let url = match parse_url(r.url.get_ref()) {
         Ok(u) => u,
         Err(e) => {
@@ -511,6 +531,12 @@ fn http_source(p: &mut Problems<'_>, r: &RawPrometheus, base: &Path) -> Option<H
             src.headers.push((k.clone(), v.clone()));
         } else {
             p.at(r.url.span(), format!("header `{k}` is not a valid HTTP header name and value"));
+        }
+    }
+    if let Some(t) = &r.tenant {
+        match reqwest::header::HeaderValue::from_str(t.get_ref()) {
+            Ok(_) if !t.get_ref().trim().is_empty() => src.headers.push(("X-Scope-OrgID".into(), t.get_ref().clone())),
+            _ => p.at(t.span(), "tenant: expected a tenant id (sent as X-Scope-OrgID)"),
         }
     }
     if let Some(auth) = &r.auth {

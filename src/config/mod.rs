@@ -7,9 +7,11 @@ pub mod queries;
 pub mod raw;
 pub mod scrape;
 pub mod secret;
+pub mod telemetry;
 
 pub use error::{ConfigError, Located};
 pub use find::{Found, find};
 pub use load::{AlertSettings, Config, HttpSource, OpsgenieConfig, PagerDutyConfig, Service, load_file, load_str};
 pub use queries::Queries;
 pub use secret::{Auth, Secret};
+pub use telemetry::{ElasticConfig, ElasticFields, LogSettings, LogSource, TraceBackend, TraceConfig};

@@ -33,6 +33,15 @@ pub struct RawConfig {
     pub opsgenie: Option<RawOpsgenie>,
     /// Exporters scraped directly (without Prometheus, or as its fallback).
     pub scrape: Option<RawScrape>,
+    /// The log store: Loki, or Elasticsearch/OpenSearch.
+    pub loki: Option<RawPrometheus>,
+    pub elasticsearch: Option<RawPrometheus>,
+    /// The trace store: one of Jaeger, Tempo, Zipkin.
+    pub jaeger: Option<RawPrometheus>,
+    pub tempo: Option<RawPrometheus>,
+    pub zipkin: Option<RawPrometheus>,
+    /// The log view: buffer size and clipboard.
+    pub logs: Option<super::telemetry::RawLogs>,
     /// Defaults for every service's SLO.
     pub slo: Option<Spanned<RawSlo>>,
     #[serde(default)]
@@ -57,6 +66,14 @@ pub struct RawPrometheus {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub auth: Option<Spanned<RawAuth>>,
+    /// Multi-tenant Loki, Mimir or Cortex: the tenant, sent as `X-Scope-OrgID`.
+    pub tenant: Option<Spanned<String>>,
+    /// `[loki]` and `[elasticsearch]`: the query for a service's logs; `$service` is its name.
+    pub query: Option<Spanned<String>>,
+    /// `[elasticsearch]`: the index or pattern, which fields hold what, and an API key.
+    pub index: Option<Spanned<String>>,
+    pub fields: Option<Spanned<super::telemetry::ElasticFields>>,
+    pub api_key: Option<Spanned<RawSecret>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -158,23 +158,28 @@ impl HttpClient {
 
     /// GET `path` (relative to the source URL) with query parameters; the body, size-capped.
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<u8>, FetchError> {
-        self.request(reqwest::Method::GET, path, query, None).await
+        self.request(reqwest::Method::GET, path, query, None, true).await
     }
 
     /// DELETE `path`: idempotent, so retried like a GET.
     pub async fn delete(&self, path: &str) -> Result<Vec<u8>, FetchError> {
-        self.request(reqwest::Method::DELETE, path, &[], None).await
+        self.request(reqwest::Method::DELETE, path, &[], None, true).await
     }
 
     /// POST a JSON body once: never retried here, since a request that timed out may have been done.
     /// The caller checks whether it was before trying again.
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Vec<u8>, FetchError> {
-        self.request(reqwest::Method::POST, path, &[], Some(json_bytes(body)?)).await
+        self.request(reqwest::Method::POST, path, &[], Some(json_bytes(body)?), false).await
+    }
+
+    /// POST a read-only query (an Elasticsearch `_search`): changes nothing, so retried like a GET.
+    pub async fn query_json(&self, path: &str, body: &serde_json::Value) -> Result<Vec<u8>, FetchError> {
+        self.request(reqwest::Method::POST, path, &[], Some(json_bytes(body)?), true).await
     }
 
     /// PUT a JSON body: a state change that means the same thing twice, so retried like a GET.
     pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> Result<Vec<u8>, FetchError> {
-        self.request(reqwest::Method::PUT, path, &[], Some(json_bytes(body)?)).await
+        self.request(reqwest::Method::PUT, path, &[], Some(json_bytes(body)?), true).await
     }
 
     async fn request(
@@ -183,6 +188,7 @@ impl HttpClient {
         path: &str,
         query: &[(&str, String)],
         body: Option<Vec<u8>>,
+        idempotent: bool,
     ) -> Result<Vec<u8>, FetchError> {
         {
             let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
@@ -194,7 +200,7 @@ impl HttpClient {
             }
         }
         let started = Instant::now();
-        let retry = if method == reqwest::Method::POST { self.retry.with_max_times(0) } else { self.retry };
+        let retry = if idempotent { self.retry } else { self.retry.with_max_times(0) };
         let result = (|| self.request_once(method.clone(), path, query, body.clone()))
             .retry(retry)
             .when(FetchError::is_transient)

@@ -3,8 +3,10 @@ pub mod alertmanager;
 pub mod circuit;
 pub mod health;
 pub mod http;
+pub mod logs;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod prometheus;
+pub mod traces;
 
 pub use health::{SourceHealth, SourceState};

@@ -1,0 +1,135 @@
+//! Loki's HTTP API (grafana.com/docs/loki/latest/reference/loki-http-api/): `query_range` for a range
+//! of lines, `labels` and `label/<name>/values` for completion, and the `tail` websocket. Multi-tenant
+//! Loki takes its tenant in `X-Scope-OrgID` (the source's `tenant`).
+use crate::config::HttpSource;
+use crate::logs::LogLine;
+use crate::sources::http::{FetchError, HttpClient};
+use crate::text::Clean;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone)]
+pub struct Loki {
+    pub http: HttpClient,
+    pub source: HttpSource,
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    status: String,
+    data: Option<T>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StreamsData {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    result: Vec<Stream>,
+}
+
+/// One stream: its labels and `[timestamp ns as a string, line, (structured metadata)]` values.
+#[derive(Deserialize)]
+pub struct Stream {
+    pub stream: BTreeMap<String, String>,
+    pub values: Vec<Vec<serde_json::Value>>,
+}
+
+/// A tail message: new lines, and entries the server dropped because the client was too slow.
+#[derive(Deserialize)]
+pub struct TailMessage {
+    #[serde(default)]
+    pub streams: Vec<Stream>,
+    #[serde(default)]
+    pub dropped_entries: Option<Vec<serde_json::Value>>,
+}
+
+/// Lines of several streams, merged into time order.
+pub fn lines_of(streams: &[Stream]) -> Vec<LogLine> {
+    let mut out = Vec::new();
+    for s in streams {
+        let labels: Vec<(&str, &str)> = s.stream.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        for v in &s.values {
+            let ts = v.first().and_then(|t| t.as_str()).and_then(|t| t.parse::<i64>().ok());
+            let line = v.get(1).and_then(|l| l.as_str());
+            if let (Some(ts), Some(line)) = (ts, line) {
+                // Structured metadata (a third element) is shown with the labels.
+                let mut all = labels.clone();
+                let meta: Vec<(String, String)> = v
+                    .get(2)
+                    .and_then(|m| m.as_object())
+                    .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+                    .unwrap_or_default();
+                all.extend(meta.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                out.push(LogLine::new(ts, line, &all));
+            }
+        }
+    }
+    out.sort_by_key(|l| l.ts_ns);
+    out
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, FetchError> {
+    match serde_json::from_slice::<Envelope<T>>(body) {
+        Ok(Envelope { status, data: Some(d), .. }) if status == "success" => Ok(d),
+        Ok(e) => Err(FetchError::Api {
+            kind: Clean::new("loki"),
+            message: Clean::new(e.error.as_deref().unwrap_or("the answer had no data")),
+        }),
+        // Loki refuses a bad query with 400 and a plain-text reason.
+        Err(_) => Err(FetchError::Api {
+            kind: Clean::new("loki"),
+            message: Clean::new(String::from_utf8_lossy(&body[..body.len().min(512)]).trim()),
+        }),
+    }
+}
+
+impl Loki {
+    pub fn new(source: &HttpSource) -> Result<Self, String> {
+        Ok(Loki { http: HttpClient::new(&source.name, source)?, source: source.clone() })
+    }
+
+    /// Lines matching `query` in `[from, to]` (ns): the newest `limit` of them, in time order.
+    pub async fn query_range(&self, query: &str, from: i64, to: i64, limit: usize) -> Result<Vec<LogLine>, FetchError> {
+        let q = [
+            ("query", query.to_string()),
+            ("start", from.to_string()),
+            ("end", to.to_string()),
+            ("limit", limit.to_string()),
+            ("direction", "backward".to_string()),
+        ];
+        let body = self.http.get("loki/api/v1/query_range", &q).await?;
+        let data: StreamsData = decode(&body)?;
+        if data.result_type != "streams" {
+            return Err(FetchError::Api {
+                kind: Clean::new("loki"),
+                message: Clean::new(&format!("a {} query: the log view needs a log query", data.result_type)),
+            });
+        }
+        Ok(lines_of(&data.result))
+    }
+
+    pub async fn labels(&self) -> Result<Vec<String>, FetchError> {
+        decode(&self.http.get("loki/api/v1/labels", &[]).await?)
+    }
+
+    pub async fn label_values(&self, name: &str) -> Result<Vec<String>, FetchError> {
+        let path = format!(
+            "loki/api/v1/label/{}/values",
+            url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+        );
+        decode(&self.http.get(&path, &[]).await?)
+    }
+
+    /// The tail websocket's URL for `query` from `start` (ns).
+    pub fn tail_url(&self, query: &str, start: i64, limit: usize) -> Result<url::Url, String> {
+        let mut u = self.http.base().join("loki/api/v1/tail").map_err(|e| e.to_string())?;
+        let scheme = if u.scheme() == "https" { "wss" } else { "ws" };
+        u.set_scheme(scheme).map_err(|_| "cannot make a websocket URL".to_string())?;
+        u.query_pairs_mut()
+            .append_pair("query", query)
+            .append_pair("start", &start.to_string())
+            .append_pair("limit", &limit.to_string());
+        Ok(u)
+    }
+}
