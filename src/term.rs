@@ -44,6 +44,15 @@ impl Tui {
         let out = self.term.backend_mut();
         let _ = out.write_all(b"\x07").and_then(|_| out.flush());
     }
+
+    /// Put text on the terminal's clipboard (OSC 52). The text is base64-encoded, so nothing in it can
+    /// end the sequence or reach the terminal as a control.
+    pub fn copy(&mut self, text: &str) {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+        let out = self.term.backend_mut();
+        let _ = out.write_all(format!("\x1b]52;c;{b64}\x07").as_bytes()).and_then(|_| out.flush());
+    }
 }
 
 impl Drop for Tui {

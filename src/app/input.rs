@@ -21,6 +21,10 @@ impl App {
             Screen::Explorer if self.explorer.editing => Context::Editing,
             Screen::Explorer => Context::Explorer,
             Screen::Drills => Context::Drills,
+            Screen::Logs if self.logs.prompt.is_some() => Context::Form,
+            Screen::Logs => Context::Logs,
+            Screen::Traces => Context::Traces,
+            Screen::Trace => Context::Trace,
         }
     }
 
@@ -52,7 +56,11 @@ impl App {
                 self.dirty = true;
             }
             None if ctx == Context::Form => {
-                if let Some((_, t)) = &mut self.incidents.prompt {
+                if let Some((_, t)) = &mut self.logs.prompt {
+                    if t.input(key) {
+                        self.logs.prompt_error = None;
+                    }
+                } else if let Some((_, t)) = &mut self.incidents.prompt {
                     t.input(key);
                 } else if let Some(ed) = &mut self.alerts.editor {
                     let f = ed.focus;
@@ -84,6 +92,9 @@ impl App {
             Screen::Kpis => self.services.len(),
             Screen::Incidents | Screen::Incident => self.incidents.incidents.len(),
             Screen::Silences => self.alerts.silences.len(),
+            Screen::Logs => self.logs.buffer.shown_len(),
+            Screen::Traces => self.traces.list.len(),
+            Screen::Trace => self.traces.open.as_ref().map_or(0, |w| w.rows.len()),
         };
         match action {
             Action::Quit => self.quit = true,
@@ -95,6 +106,26 @@ impl App {
                 let next = if action == Action::NextScreen { (i + 1) % n } else { (i + n - 1) % n };
                 self.go(order[next], false);
             }
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+                if self.screen == Screen::Logs =>
+            {
+                match action {
+                    Action::Up => self.logs.step(-1),
+                    Action::Down => self.logs.step(1),
+                    Action::PageUp => self.logs.step(-20),
+                    Action::PageDown => self.logs.step(20),
+                    Action::Top => self.logs.step(isize::MIN / 2),
+                    _ => self.logs.bottom(),
+                }
+            }
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+                if self.screen == Screen::Overview && self.traces.live_focus.is_some() =>
+            {
+                let n = self.traces.live_list().len();
+                if let Some(f) = &mut self.traces.live_focus {
+                    *f = step(*f, n, action);
+                }
+            }
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 let pos = match self.screen {
                     Screen::Overview => &mut self.selected,
@@ -105,17 +136,30 @@ impl App {
                     Screen::Silences => &mut self.alerts.silence_selected,
                     Screen::Kpis => &mut self.selected,
                     Screen::Incidents | Screen::Incident => &mut self.incidents.selected,
+                    Screen::Traces => &mut self.traces.selected,
+                    Screen::Trace => match &mut self.traces.open {
+                        Some(w) => &mut w.selected,
+                        None => return,
+                    },
+                    Screen::Logs => return,
                 };
                 *pos = step(*pos, rows, action);
             }
             Action::Open if self.screen == Screen::Alerts => self.open_alert(),
             Action::Open if self.screen == Screen::Incidents => self.open_incident(),
             Action::Open if self.screen == Screen::Incident => {}
+            Action::Open if self.screen == Screen::Logs => self.open_log_trace(),
+            Action::Open if self.screen == Screen::Traces => self.open_selected_trace(),
+            Action::Open if self.screen == Screen::Overview && self.traces.live_focus.is_some() => {
+                self.open_selected_trace()
+            }
             Action::Open => {
                 if !self.services.is_empty() {
                     self.go(Screen::Detail, true);
                 }
             }
+            Action::Back if self.screen == Screen::Overview => self.traces.live_focus = None,
+            Action::Back if self.screen == Screen::Logs && self.logs.context.is_some() => self.logs.context = None,
             Action::Back => {
                 let back = self.nav.pop().unwrap_or(Screen::Overview);
                 self.screen = back;
@@ -140,6 +184,7 @@ impl App {
                 self.go(Screen::Explorer, true);
                 self.explorer.editing = true;
             }
+            Action::Edit if self.screen == Screen::Logs => self.log_prompt(super::logs::LogPrompt::Query),
             Action::Edit => self.explorer.editing = true,
             Action::StopEditing => self.explorer.editing = false,
             Action::RunQuery => {
@@ -193,7 +238,9 @@ impl App {
             Action::ExtendSilence => self.edit_selected_silence(Some(std::time::Duration::from_secs(3600))),
             Action::ExpireSilence => self.expire_selected_silence(),
             Action::Submit => {
-                if self.incidents.prompt.is_some() {
+                if self.logs.prompt.is_some() {
+                    self.submit_log_prompt();
+                } else if self.incidents.prompt.is_some() {
                     self.submit_incident_prompt();
                 } else if self.alerts.editor.is_some() {
                     self.submit_silence();
@@ -203,10 +250,49 @@ impl App {
             }
             Action::Cancel => {
                 // Whichever form is open closes; a filter left unfinished is cleared.
-                let closed = self.incidents.prompt.take().is_some() || self.alerts.editor.take().is_some();
+                let closed = self.logs.prompt.take().is_some()
+                    || self.incidents.prompt.take().is_some()
+                    || self.alerts.editor.take().is_some();
                 if !closed && self.alerts.filter.take().is_some() && self.alerts.filter_error.take().is_some() {
                     self.alerts.filter_matchers.clear();
                 }
+            }
+            Action::Logs => self.logs_action(),
+            Action::Traces => self.traces_action(),
+            Action::Follow => self.toggle_follow(),
+            Action::LineFilter => self.log_prompt(super::logs::LogPrompt::Filter),
+            Action::Highlight => self.log_prompt(super::logs::LogPrompt::Highlight),
+            Action::JumpTime => self.log_prompt(super::logs::LogPrompt::Jump),
+            Action::Wrap => self.logs.wrap = !self.logs.wrap,
+            Action::ScrollLeft => self.logs.hscroll = self.logs.hscroll.saturating_sub(8),
+            Action::ScrollRight => self.logs.hscroll = (self.logs.hscroll + 8).min(crate::logs::model::MAX_LINE_BYTES),
+            Action::LineContext => self.log_context(),
+            Action::Copy => self.copy_log_line(),
+            Action::ErrorsOnly => {
+                self.traces.errors_only = !self.traces.errors_only;
+                self.search_traces();
+            }
+            Action::MinDuration => {
+                let d = &super::traces::MIN_DURATIONS;
+                let i = d.iter().position(|x| *x == self.traces.min_duration_us).map_or(0, |i| (i + 1) % d.len());
+                self.traces.min_duration_us = d[i];
+                self.search_traces();
+            }
+            Action::Collapse => {
+                if let Some(w) = &mut self.traces.open {
+                    w.toggle();
+                }
+            }
+            Action::LiveTraces => {
+                let n = self.traces.live_list().len();
+                self.traces.live_focus = match self.traces.live_focus {
+                    Some(_) => None,
+                    None if n > 0 => Some(0),
+                    None => {
+                        self.logs.notice = None;
+                        None
+                    }
+                };
             }
             Action::NextField | Action::PrevField => {
                 if let Some(ed) = &mut self.alerts.editor {
@@ -235,12 +321,70 @@ impl App {
         self.go(Screen::Detail, true);
     }
 
+    /// `l`: logs of what is selected — the alert's service in its window, the span's trace, the service.
+    fn logs_action(&mut self) {
+        let range = chrono::Duration::from_std(self.range()).unwrap_or_default();
+        match self.screen {
+            Screen::Trace => self.logs_for_trace(),
+            Screen::Alerts => {
+                let Some((service, from, to, active)) = self.alert_window() else { return };
+                self.open_logs(Some(&service), from, to, active);
+            }
+            Screen::Logs => {}
+            _ => {
+                let service = self.selected_service().map(|v| v.service.name.clone());
+                self.open_logs(service.as_deref(), self.now - range, self.now, true);
+            }
+        }
+    }
+
+    /// `t`/`w`: traces of the alert's service in its window, or of the selected service.
+    fn traces_action(&mut self) {
+        let range = chrono::Duration::from_std(self.range()).unwrap_or_default();
+        match self.screen {
+            Screen::Alerts => {
+                let Some((service, from, to, _)) = self.alert_window() else { return };
+                self.open_traces(Some(&service), from, to);
+            }
+            Screen::Traces => {}
+            _ => {
+                let service = self.selected_service().map(|v| v.service.name.clone());
+                self.open_traces(service.as_deref(), self.now - range, self.now);
+            }
+        }
+    }
+
+    /// The selected alert's service and window: from five minutes before it started to its end (or now),
+    /// and whether it is still firing.
+    fn alert_window(&mut self) -> Option<(String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, bool)> {
+        let Some(a) = self.alerts.selected_alert() else {
+            self.alerts.notice = Some((false, "No alert selected.".into()));
+            return None;
+        };
+        let active = a.state == crate::alerts::model::AlertState::Active;
+        let from = a.starts_at - chrono::Duration::minutes(5);
+        let to = if active { self.now } else { a.ends_at.unwrap_or(self.now).min(self.now) };
+        let Some(service) = a.service().map(str::to_string) else {
+            self.alerts.notice = Some((
+                false,
+                "This alert names no service (no `service` or `job` label): no logs or traces to open.".into(),
+            ));
+            return None;
+        };
+        let service = self
+            .services
+            .iter()
+            .find(|v| v.service.name == service || v.service.job == service)
+            .map_or(service, |v| v.service.name.clone());
+        Some((service, from, to, active))
+    }
+
     pub(crate) fn go_incident(&mut self) {
         self.go(Screen::Incident, true);
     }
 
     /// Show a screen; `push` remembers where we came from for Esc.
-    fn go(&mut self, to: Screen, push: bool) {
+    pub(crate) fn go(&mut self, to: Screen, push: bool) {
         if to == self.screen {
             return;
         }

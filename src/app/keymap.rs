@@ -14,6 +14,9 @@ pub enum Context {
     Silences,
     Incidents,
     Drills,
+    Logs,
+    Traces,
+    Trace,
     /// Typing in a form field: the alert filter or the silence editor.
     Form,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
@@ -21,7 +24,10 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 13] = [
+        Context::Logs,
+        Context::Traces,
+        Context::Trace,
         Context::Incidents,
         Context::Global,
         Context::Overview,
@@ -44,6 +50,9 @@ impl Context {
             Context::Silences => "silences",
             Context::Incidents => "incidents",
             Context::Form => "form",
+            Context::Logs => "logs",
+            Context::Traces => "traces",
+            Context::Trace => "trace",
             Context::Editing => "editing",
         }
     }
@@ -118,6 +127,21 @@ actions! {
     StartDrillRandom => "start_drill_random", "start it at a random time (not shown)";
     Mitigate => "mitigate", "apply the mitigation (ends the fault)";
     AbortDrill => "abort_drill", "abort the drill";
+    Logs => "logs", "logs of the selected service (or alert, or span)";
+    Traces => "traces", "traces of the selected service (or alert)";
+    Follow => "follow", "follow new lines / pause";
+    LineFilter => "line_filter", "show only lines matching a regex";
+    Highlight => "highlight", "highlight a regex";
+    Wrap => "wrap", "wrap long lines";
+    ScrollLeft => "scroll_left", "scroll left";
+    ScrollRight => "scroll_right", "scroll right";
+    JumpTime => "jump_time", "jump to a time";
+    LineContext => "line_context", "the lines around this one (unfiltered)";
+    Copy => "copy", "copy the line (OSC 52, if enabled)";
+    ErrorsOnly => "errors_only", "only failing traces";
+    MinDuration => "min_duration", "step the minimum duration";
+    Collapse => "collapse", "collapse / expand the subtree";
+    LiveTraces => "live_traces", "move into the live traces";
 }
 
 impl Action {
@@ -144,6 +168,19 @@ impl Action {
             StartDrillRandom => "start at random",
             Mitigate => "mitigate",
             AbortDrill => "abort",
+            Logs => "logs",
+            Traces => "traces",
+            Follow => "follow/pause",
+            LineFilter => "filter",
+            Highlight => "highlight",
+            Wrap => "wrap",
+            JumpTime => "jump",
+            LineContext => "context",
+            Copy => "copy",
+            ErrorsOnly => "errors only",
+            MinDuration => "min duration",
+            Collapse => "fold",
+            LiveTraces => "live traces",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -196,6 +233,9 @@ impl Default for KeyMap {
         const ALERTS: Context = Context::Alerts;
         const SILENCES: Context = Context::Silences;
         const INCIDENTS: Context = Context::Incidents;
+        const LOGS: Context = Context::Logs;
+        const TRACES: Context = Context::Traces;
+        const TRACE: Context = Context::Trace;
         let k = KeySpec::plain;
         let c = KeySpec::ch;
         let table: &[(Context, KeySpec, Action)] = &[
@@ -213,6 +253,53 @@ impl Default for KeyMap {
             (Global, c('S'), Action::Silences),
             (Global, c('K'), Action::Kpis),
             (Global, c('I'), Action::Incidents),
+            (Global, c('L'), Action::Logs),
+            (Global, c('W'), Action::Traces),
+            (LOGS, c('j'), Down),
+            (LOGS, k(KeyCode::Down), Down),
+            (LOGS, c('k'), Up),
+            (LOGS, k(KeyCode::Up), Up),
+            (LOGS, k(KeyCode::PageDown), PageDown),
+            (LOGS, k(KeyCode::PageUp), PageUp),
+            (LOGS, c('g'), Top),
+            (LOGS, c('G'), Bottom),
+            (LOGS, c('f'), Follow),
+            (LOGS, c(' '), Follow),
+            (LOGS, c('/'), LineFilter),
+            (LOGS, c('h'), Highlight),
+            (LOGS, c('w'), Wrap),
+            (LOGS, k(KeyCode::Left), ScrollLeft),
+            (LOGS, k(KeyCode::Right), ScrollRight),
+            (LOGS, c('@'), JumpTime),
+            (LOGS, c('c'), LineContext),
+            (LOGS, c('y'), Copy),
+            (LOGS, c('e'), Edit),
+            (LOGS, k(KeyCode::Enter), Open),
+            (LOGS, k(KeyCode::Esc), Back),
+            (TRACES, c('j'), Down),
+            (TRACES, k(KeyCode::Down), Down),
+            (TRACES, c('k'), Up),
+            (TRACES, k(KeyCode::Up), Up),
+            (TRACES, k(KeyCode::PageDown), PageDown),
+            (TRACES, k(KeyCode::PageUp), PageUp),
+            (TRACES, k(KeyCode::Enter), Open),
+            (TRACES, c('e'), ErrorsOnly),
+            (TRACES, c('m'), MinDuration),
+            (TRACES, k(KeyCode::Esc), Back),
+            (TRACE, c('j'), Down),
+            (TRACE, k(KeyCode::Down), Down),
+            (TRACE, c('k'), Up),
+            (TRACE, k(KeyCode::Up), Up),
+            (TRACE, k(KeyCode::PageDown), PageDown),
+            (TRACE, k(KeyCode::PageUp), PageUp),
+            (TRACE, c('g'), Top),
+            (TRACE, c('G'), Bottom),
+            (TRACE, k(KeyCode::Enter), Collapse),
+            (TRACE, c(' '), Collapse),
+            (TRACE, c('l'), Action::Logs),
+            (TRACE, k(KeyCode::Esc), Back),
+            (ALERTS, c('l'), Action::Logs),
+            (ALERTS, c('t'), Action::Traces),
             (INCIDENTS, c('j'), Down),
             (INCIDENTS, k(KeyCode::Down), Down),
             (INCIDENTS, c('k'), Up),
@@ -268,6 +355,10 @@ impl Default for KeyMap {
             (Overview, c('g'), Top),
             (Overview, c('G'), Bottom),
             (Overview, k(KeyCode::Enter), Open),
+            (Overview, c('l'), Action::Logs),
+            (Overview, c('w'), Action::Traces),
+            (Overview, c('v'), LiveTraces),
+            (Overview, k(KeyCode::Esc), Back),
             (Detail, k(KeyCode::Esc), Back),
             (Detail, c('j'), Down),
             (Detail, k(KeyCode::Down), Down),

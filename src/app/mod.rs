@@ -7,10 +7,12 @@ pub mod incidents;
 pub mod input;
 pub mod keymap;
 pub mod kpis;
+pub mod logs;
 pub mod run;
 pub mod screen;
 pub mod service_view;
 pub mod state;
+pub mod traces;
 pub mod update;
 
 pub use screen::{RANGES, Screen};

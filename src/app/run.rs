@@ -2,16 +2,21 @@
 //! to the source (never awaited); a synchronized draw only when state changed.
 use super::state::App;
 use crate::config::Config;
+use crate::config::LogSource;
 use crate::drills::run::Effect;
 use crate::embedded::demo::Control;
 use crate::incidents::model::Source;
 use crate::sources::alertmanager::poller::AlertPoller;
 use crate::sources::alertmanager::{AlertCommand, AlertUpdate, Alertmanager};
+use crate::sources::logs::elastic::Elastic;
+use crate::sources::logs::loki::Loki;
+use crate::sources::logs::{LogCommand, LogStore, LogUpdate};
 use crate::sources::opsgenie::Opsgenie;
 use crate::sources::pagerduty::PagerDuty;
 use crate::sources::pagerduty::poller::{IncidentCommand, IncidentUpdate};
 use crate::sources::prometheus::poller::Poller;
 use crate::sources::prometheus::{Command, Prometheus, Update};
+use crate::sources::traces::{TraceCommand, TraceStore, TraceUpdate};
 use crate::term::Tui;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -20,6 +25,17 @@ use futures::StreamExt;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
+
+/// The shortest time between two frames drawn only because log lines arrived.
+const MIN_DATA_FRAME: Duration = Duration::from_millis(33);
+
+/// Sleep until `at`, or forever when there is nothing to wait for.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
 
 /// Why the loop ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -100,6 +116,25 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         let client = Opsgenie::new(&og.source, og.query.clone()).map_err(|e| eyre!("opsgenie client: {e}"))?;
         tokio::spawn(crate::sources::opsgenie::run(client, every, incident_tx.clone(), og_cmd_rx));
     }
+    let (log_tx, mut log_updates) = mpsc::channel::<LogUpdate>(256);
+    let (log_cmd_tx, log_cmd_rx) = mpsc::channel::<LogCommand>(16);
+    if let Some(src) = &config.logs {
+        let store = match src {
+            LogSource::Loki { source, .. } => LogStore::Loki(Loki::new(source).map_err(|e| eyre!("loki client: {e}"))?),
+            LogSource::Elastic(c) => {
+                LogStore::Elastic(Elastic::new(c).map_err(|e| eyre!("elasticsearch client: {e}"))?)
+            }
+        };
+        tokio::spawn(crate::sources::logs::run(store, log_cmd_rx, log_tx.clone()));
+    }
+    let (trace_tx, mut trace_updates) = mpsc::channel::<TraceUpdate>(64);
+    let (trace_cmd_tx, trace_cmd_rx) = mpsc::channel::<TraceCommand>(16);
+    if let Some(t) = &config.traces {
+        let store = TraceStore::new(t).map_err(|e| eyre!("trace store client: {e}"))?;
+        let every = config.refresh.max(Duration::from_secs(15));
+        tokio::spawn(crate::sources::traces::run(store, every, trace_cmd_rx, trace_tx.clone()));
+        app.request_live_traces();
+    }
     // `tx`, `alert_tx` and `incident_tx` stay alive here so that `recv_many` never returns 0 in a tight loop without sources.
 
     let mut events = EventStream::new();
@@ -108,6 +143,10 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("SIGHUP handler")?;
     let mut batch = Vec::with_capacity(64);
+    let mut log_batch = Vec::with_capacity(64);
+    // A flood of log lines redraws at most this often; keys and everything else draw at once.
+    let mut last_draw = tokio::time::Instant::now();
+    let mut draw_due: Option<tokio::time::Instant> = None;
 
     let exit = loop {
         tokio::select! {
@@ -122,6 +161,12 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             }
             Some(u) = alert_updates.recv() => app.on_alert_update(u),
             Some(u) = incident_updates.recv() => app.on_incident_update(u),
+            n = log_updates.recv_many(&mut log_batch, 64) => {
+                for u in log_batch.drain(..n) { app.on_log_update(u); }
+                app.dirty_by_data = true;
+            }
+            Some(u) = trace_updates.recv() => app.on_trace_update(u),
+            _ = sleep_until(draw_due) => { draw_due = None; }
             _ = clock.tick() => app.on_tick(Utc::now()),
             _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
             _ = sighup.recv() => break Exit::Signal("SIGHUP"),
@@ -152,6 +197,19 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         if app.take_bell() {
             tui.bell();
         }
+        if let Some(text) = app.take_clipboard() {
+            tui.copy(&text);
+        }
+        for c in app.take_log_commands() {
+            if log_cmd_tx.try_send(c).is_err() {
+                app.logs.notice = Some((false, "The log store is busy or not configured: not sent.".into()));
+            }
+        }
+        for c in app.take_trace_commands() {
+            if trace_cmd_tx.try_send(c).is_err() {
+                app.traces.error = Some(crate::text::Clean::new("the trace store is busy or not configured"));
+            }
+        }
         for c in app.take_commands() {
             if cmd_tx.try_send(c).is_err() {
                 tracing::debug!("source busy or absent; command dropped");
@@ -168,12 +226,23 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         if app.quit {
             break Exit::Quit;
         }
-        if app.take_dirty() && tui.draw(&app).is_err() {
-            break Exit::TerminalGone;
+        // Only log lines changed and a frame went out a moment ago: draw a little later, with more lines.
+        let now = tokio::time::Instant::now();
+        if std::mem::take(&mut app.dirty_by_data) && app.dirty && now < last_draw + MIN_DATA_FRAME {
+            draw_due.get_or_insert(last_draw + MIN_DATA_FRAME);
+            continue;
+        }
+        if app.take_dirty() {
+            if tui.draw(&app).is_err() {
+                break Exit::TerminalGone;
+            }
+            last_draw = now;
         }
     };
     drop(tx);
     drop(alert_tx);
     drop(incident_tx);
+    drop(log_tx);
+    drop(trace_tx);
     Ok(exit)
 }

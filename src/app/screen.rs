@@ -12,14 +12,20 @@ pub enum Screen {
     Incidents,
     Incident,
     Drills,
+    Logs,
+    Traces,
+    /// One trace's waterfall.
+    Trace,
 }
 
 impl Screen {
-    pub const ORDER: [Screen; 8] = [
+    pub const ORDER: [Screen; 10] = [
         Screen::Overview,
         Screen::Alerts,
         Screen::Silences,
         Screen::Incidents,
+        Screen::Logs,
+        Screen::Traces,
         Screen::Kpis,
         Screen::Detail,
         Screen::Explorer,
@@ -36,6 +42,9 @@ impl Screen {
             Screen::Kpis => "KPIs",
             Screen::Incidents => "Incidents",
             Screen::Incident => "Incident",
+            Screen::Logs => "Logs",
+            Screen::Traces => "Traces",
+            Screen::Trace => "Trace",
         }
     }
 }

@@ -41,7 +41,11 @@ pub struct App {
     pub alerts: super::alerts::AlertsView,
     pub kpis: super::kpis::KpiView,
     pub incidents: super::incidents::IncidentsView,
+    pub logs: super::logs::LogsView,
+    pub traces: super::traces::TracesView,
     pub(crate) dirty: bool,
+    /// The last change was log lines only (their frames are paced).
+    pub(crate) dirty_by_data: bool,
     pub quit: bool,
     pub(crate) commands: Vec<Command>,
 }
@@ -89,7 +93,19 @@ impl App {
                 silence_duration: config.alerts.silence_duration,
                 ..Default::default()
             },
+            logs: super::logs::LogsView {
+                source: config.logs.clone(),
+                buffer: crate::logs::LogBuffer::new(config.log_view.buffer),
+                copy_enabled: config.log_view.copy,
+                ..Default::default()
+            },
+            traces: super::traces::TracesView {
+                configured: config.traces.is_some(),
+                store: config.traces.as_ref().map(|t| t.source.name.clone()).unwrap_or_default(),
+                ..Default::default()
+            },
             dirty: true,
+            dirty_by_data: false,
             quit: false,
             commands: Vec::new(),
         }

@@ -41,6 +41,7 @@ impl App {
                     })
                     .collect();
                 self.selected = self.selected.min(self.services.len().saturating_sub(1));
+                self.request_live_traces();
             }
             Update::Figures { service, figures } => {
                 self.last_update = Some(figures.at.max(self.last_update.unwrap_or(figures.at)));

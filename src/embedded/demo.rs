@@ -87,6 +87,8 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
     let bound = serve::bind(loopback).await?;
     let endpoints: Vec<Endpoint> = bound.iter().map(|b| b.0.clone()).collect();
     let shared = Arc::new(Shared::default());
+    // Logs and traces are a function of the model alone: they are there before the metrics' backfill.
+    *shared.model.write().unwrap_or_else(|p| p.into_inner()) = Some(crate::estate::Model::new(seed));
     *shared.targets.lock().unwrap_or_else(|p| p.into_inner()) =
         endpoints.iter().map(|e| Target::new(e.service, e.addr)).collect();
 

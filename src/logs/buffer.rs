@@ -105,6 +105,16 @@ impl LogBuffer {
         self.dropped = 0;
     }
 
+    /// Everything held, oldest first; the buffer is left empty (numbers go on from where they were).
+    pub fn take_all(&mut self) -> Vec<Entry> {
+        let next = self.next_number();
+        let out: Vec<Entry> = self.entries.drain(..).collect();
+        self.first = next;
+        self.shown.clear();
+        self.dropped = 0;
+        out
+    }
+
     pub fn get(&self, n: u64) -> Option<&Entry> {
         n.checked_sub(self.first).and_then(|i| self.entries.get(i as usize))
     }

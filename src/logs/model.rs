@@ -91,7 +91,8 @@ pub struct LogLine {
 impl LogLine {
     /// A line from a store: raw text and labels, sanitized here; level from a label or the text.
     pub fn new(ts_ns: i64, raw: &str, labels: &[(&str, &str)]) -> LogLine {
-        let label = |names: &[&str]| labels.iter().find(|(k, _)| names.contains(k)).map(|(_, v)| *v);
+        // The first name in the list that is present wins.
+        let label = |names: &[&str]| names.iter().find_map(|n| labels.iter().find(|(k, _)| k == n)).map(|(_, v)| *v);
         let cut = raw.floor_char_boundary(MAX_LINE_BYTES);
         let text = if cut < raw.len() {
             let mut t = crate::text::sanitize(&raw[..cut]).into_owned();

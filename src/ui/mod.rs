@@ -10,10 +10,12 @@ pub mod frame;
 pub mod help;
 pub mod incidents;
 pub mod kpis;
+pub mod logs;
 pub mod overview;
 pub mod silences;
 pub mod slo_panel;
 pub mod theme;
+pub mod traces;
 pub mod widgets;
 
 pub use frame::{MIN_HEIGHT, MIN_WIDTH, draw};

@@ -48,9 +48,70 @@ pub fn burn_style(t: &Theme, a: BurnAlert) -> Style {
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     // The SLO panel is compact (three lines) when narrow or short, with a budget gauge otherwise.
     let panel = if area.height >= 22 && area.width >= 100 { 7 } else { 5 };
-    let [table_area, panel_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(panel)]).areas(area);
+    // Live traces when a trace store is configured and there is room for the table above them.
+    let live = if app.traces.configured && area.height >= 20 {
+        let n = app.traces.live_list().len().clamp(1, if area.height >= 30 { 6 } else { 3 });
+        n as u16 + 2
+    } else {
+        0
+    };
+    let [table_area, live_area, panel_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(live), Constraint::Length(panel)]).areas(area);
     draw_table(app, f, table_area);
+    if live > 0 {
+        draw_live(app, f, live_area);
+    }
     slo_panel::draw(app, f, panel_area);
+}
+
+/// The latest failing or slow traces across services (failing first); `v` moves into them, enter opens.
+fn draw_live(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let v = &app.traces;
+    let age = v.live_at.map_or("waiting".to_string(), |at| {
+        format!("{} ago", crate::time::short((app.now - at).to_std().unwrap_or_default()))
+    });
+    let focus = if v.live_focus.is_some() { "enter: waterfall · esc: back" } else { "v: select" };
+    let title = format!(" Live traces — failing or slower than p95 target, last 5m · {age} · {focus} ");
+    let style = if v.live_focus.is_some() { t.accent_style() } else { t.border() };
+    let block = Block::new().borders(Borders::ALL).border_style(style).title(Span::styled(title, t.title()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let list = v.live_list();
+    if list.is_empty() {
+        let msg = match &v.live_error {
+            Some(e) => format!("✖ {e}"),
+            None if v.live_at.is_some() => "No failing or slow traces.".into(),
+            None => "Waiting for the trace store…".into(),
+        };
+        f.render_widget(Paragraph::new(msg).style(if v.live_error.is_some() { t.bad() } else { t.dim() }), inner);
+        return;
+    }
+    let height = usize::from(inner.height);
+    let sel = v.live_focus.unwrap_or(0);
+    let top = (sel + 1).saturating_sub(height);
+    let op_w = usize::from(inner.width).saturating_sub(2 + 11 + 9 + 10 + 4).max(6);
+    let lines: Vec<Line> = list
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(height)
+        .map(|(i, s)| {
+            let mark = if s.errors > 0 { Span::styled("✖ ", t.bad()) } else { Span::styled("◷ ", t.warn()) };
+            let start = chrono::DateTime::from_timestamp_micros(s.start_us)
+                .map_or(String::new(), |at| crate::time::short((app.now - at).to_std().unwrap_or_default()));
+            let text = format!(
+                "{} {} {:>8} {:>8} ago",
+                super::format::fit(s.service.as_str(), 11),
+                super::format::fit(s.operation.as_str(), op_w),
+                super::traces::micros(s.duration_us),
+                start
+            );
+            let line = Line::from(vec![mark, Span::styled(text, if s.errors > 0 { t.bad() } else { t.base() })]);
+            if v.live_focus == Some(i) { line.patch_style(t.selected()) } else { line }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 /// A value followed by its sparkline (when there is room), both marked when stale.

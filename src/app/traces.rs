@@ -1,0 +1,193 @@
+//! The Traces screens' state: a search (service, window, errors only, minimum duration) and its list,
+//! the open trace's waterfall, and the overview's live traces. No I/O: searches go out as commands.
+use super::state::App;
+use crate::sources::SourceHealth;
+use crate::sources::traces::{Query, TraceCommand, TraceUpdate};
+use crate::text::Clean;
+use crate::traces::TraceSummary;
+use crate::traces::waterfall::Waterfall;
+use chrono::{DateTime, Utc};
+
+/// The minimum durations `m` steps through, µs.
+pub const MIN_DURATIONS: [i64; 6] = [0, 50_000, 100_000, 200_000, 500_000, 1_000_000];
+
+#[derive(Debug, Default)]
+pub struct TracesView {
+    pub configured: bool,
+    pub store: String,
+    pub health: Option<SourceHealth>,
+    pub service: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub errors_only: bool,
+    pub min_duration_us: i64,
+    pub list: Vec<TraceSummary>,
+    pub selected: usize,
+    pub(crate) request: u64,
+    pub loading: bool,
+    pub error: Option<Clean>,
+    pub searched_at: Option<DateTime<Utc>>,
+    /// The open trace, or the id being fetched and what went wrong.
+    pub open: Option<Waterfall>,
+    pub opening: Option<String>,
+    pub open_error: Option<Clean>,
+    /// Live traces per service, when they were fetched, and the last failure.
+    pub live: Vec<(String, Vec<TraceSummary>)>,
+    pub live_at: Option<DateTime<Utc>>,
+    pub live_error: Option<Clean>,
+    /// The overview's focus is on the live traces, at this row.
+    pub live_focus: Option<usize>,
+    pub(crate) commands: Vec<TraceCommand>,
+}
+
+impl TracesView {
+    /// The live traces in triage order across services (what the overview lists).
+    pub fn live_list(&self) -> Vec<&TraceSummary> {
+        let mut all: Vec<&TraceSummary> = self.live.iter().flat_map(|(_, l)| l.iter()).collect();
+        all.sort_by(|a, b| {
+            (b.errors > 0)
+                .cmp(&(a.errors > 0))
+                .then(b.duration_us.cmp(&a.duration_us))
+                .then(b.start_us.cmp(&a.start_us))
+        });
+        all
+    }
+}
+
+impl App {
+    /// The Traces screen for `service` over `[from, to]`, failing and slowest first.
+    pub fn open_traces(&mut self, service: Option<&str>, from: DateTime<Utc>, to: DateTime<Utc>) {
+        if !self.traces.configured {
+            let msg = "No trace store is configured: add [jaeger], [tempo] or [zipkin] to the config.".to_string();
+            self.alerts.notice = Some((false, msg.clone()));
+            self.logs.notice = Some((false, msg));
+            return;
+        }
+        let v = &mut self.traces;
+        v.service = service.map(str::to_string);
+        v.from = Some(from);
+        v.to = Some(to);
+        v.selected = 0;
+        self.search_traces();
+        self.go(super::Screen::Traces, true);
+    }
+
+    pub(crate) fn search_traces(&mut self) {
+        let now = self.now;
+        let range = chrono::Duration::from_std(self.range()).unwrap_or_default();
+        let v = &mut self.traces;
+        let (from, to) = (v.from.unwrap_or(now - range), v.to.unwrap_or(now));
+        v.request += 1;
+        v.loading = true;
+        v.error = None;
+        let query = Query {
+            service: v.service.clone(),
+            operation: None,
+            tags: Vec::new(),
+            errors_only: v.errors_only,
+            min_duration_us: v.min_duration_us,
+            from_us: from.timestamp_micros(),
+            to_us: to.timestamp_micros(),
+            limit: 50,
+        };
+        v.commands.push(TraceCommand::Search { id: v.request, query });
+    }
+
+    /// Fetch and show one trace's waterfall.
+    pub fn open_trace(&mut self, id: &str) {
+        if !self.traces.configured {
+            self.logs.notice =
+                Some((false, "No trace store is configured: add [jaeger], [tempo] or [zipkin] to the config.".into()));
+            return;
+        }
+        let v = &mut self.traces;
+        if v.open.as_ref().is_none_or(|w| w.trace.trace_id != id) {
+            v.open = None;
+            v.opening = Some(id.to_string());
+            v.open_error = None;
+            v.commands.push(TraceCommand::Get { trace_id: id.to_string() });
+        }
+        self.go(super::Screen::Trace, true);
+    }
+
+    pub fn on_trace_update(&mut self, u: TraceUpdate) {
+        self.dirty = true;
+        let v = &mut self.traces;
+        match u {
+            TraceUpdate::Health(h) => v.health = Some(h),
+            TraceUpdate::Found { id, result } if id == v.request => {
+                v.loading = false;
+                v.searched_at = Some(self.now);
+                match result {
+                    Ok(list) => {
+                        v.list = list;
+                        v.selected = v.selected.min(v.list.len().saturating_sub(1));
+                    }
+                    Err(e) => v.error = Some(e),
+                }
+            }
+            TraceUpdate::Found { .. } => {}
+            TraceUpdate::Trace { trace_id, result } if v.opening.as_deref() == Some(trace_id.as_str()) => {
+                v.opening = None;
+                match result {
+                    // Laid out off the UI thread would be nicer; a 10 000-span trace takes a few ms (bench).
+                    Ok(t) if t.spans.is_empty() => {
+                        v.open_error = Some(Clean::new("the store returned no spans for this id"))
+                    }
+                    Ok(t) => v.open = Some(Waterfall::new(t)),
+                    Err(e) => v.open_error = Some(e),
+                }
+            }
+            TraceUpdate::Trace { .. } => {}
+            TraceUpdate::Live { at, traces, error } => {
+                v.live = traces;
+                v.live_at = Some(at);
+                v.live_error = error;
+                if let Some(f) = &mut v.live_focus {
+                    *f = (*f).min(v.live.iter().map(|(_, l)| l.len()).sum::<usize>().saturating_sub(1));
+                }
+            }
+        }
+    }
+
+    /// Ask the trace task to poll live traces for the services shown (their p95 target is "slow").
+    pub(crate) fn request_live_traces(&mut self) {
+        if !self.traces.configured {
+            return;
+        }
+        let services = self
+            .services
+            .iter()
+            .map(|v| (v.service.name.clone(), v.service.targets.latency_p95.as_micros() as i64))
+            .collect();
+        self.traces.commands.push(TraceCommand::Live { services });
+    }
+
+    pub(crate) fn take_trace_commands(&mut self) -> Vec<TraceCommand> {
+        std::mem::take(&mut self.traces.commands)
+    }
+
+    pub(crate) fn open_selected_trace(&mut self) {
+        let id = match self.screen {
+            super::Screen::Overview => {
+                let list = self.traces.live_list();
+                self.traces.live_focus.and_then(|i| list.get(i)).map(|t| t.trace_id.clone())
+            }
+            _ => self.traces.list.get(self.traces.selected).map(|t| t.trace_id.clone()),
+        };
+        if let Some(id) = id {
+            self.open_trace(&id);
+        }
+    }
+
+    /// From the waterfall: the selected span's service logs around the trace, filtered to its id.
+    pub(crate) fn logs_for_trace(&mut self) {
+        let Some(w) = &self.traces.open else { return };
+        let service = w.selected_span().map(|s| s.service.as_str().to_string());
+        let id = w.trace.trace_id.clone();
+        let from = DateTime::from_timestamp_micros(w.start_us - 60_000_000).unwrap_or(self.now);
+        let to = DateTime::from_timestamp_micros(w.start_us + w.duration_us + 60_000_000).unwrap_or(self.now);
+        self.open_logs(service.as_deref(), from, to.min(self.now), false);
+        self.logs.buffer.set_filter(crate::logs::LineFilter::new(&regex::escape(&id)).ok());
+    }
+}
