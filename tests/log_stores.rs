@@ -1,0 +1,287 @@
+//! The log stores against test servers whose answers follow the vendors' published API documentation:
+//! Loki's HTTP API reference (grafana.com/docs/loki/latest/reference/loki-http-api/: `query_range` with
+//! `streams` results and values `[ns, line, {structured metadata}]`, `labels`, `label/<name>/values`, a
+//! plain-text 400 for a bad query, and the `/loki/api/v1/tail` websocket sending `{"streams", "dropped_entries"}`),
+//! and Elasticsearch's search API (elastic.co/guide/en/elasticsearch/reference/current/search-search.html and
+//! paginate-search-results.html: `POST /<index>/_search`, `sort`, `search_after`, hits with `sort` values,
+//! error bodies `{"error": {"root_cause", "type", "reason"}, "status"}`). No Loki or Elasticsearch can be
+//! installed here.
+use axum::Json;
+use axum::Router;
+use axum::extract::ws::{Message, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use watchpost::config::{Auth, ElasticConfig, ElasticFields, HttpSource, Secret};
+use watchpost::logs::Entry;
+use watchpost::sources::http::FetchError;
+use watchpost::sources::logs::elastic::Elastic;
+use watchpost::sources::logs::loki::Loki;
+use watchpost::sources::logs::{LogUpdate, TailState, tail};
+
+async fn serve(router: Router) -> url::Url {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", l.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
+    url
+}
+
+fn source(url: &url::Url) -> HttpSource {
+    let mut s = HttpSource::new(url.clone());
+    s.name = "loki".into();
+    s.timeout = Duration::from_secs(2);
+    s.headers.push(("X-Scope-OrgID".into(), "team-a".into()));
+    s
+}
+
+#[derive(Default)]
+struct LokiState {
+    tenants: Vec<String>,
+    params: Vec<HashMap<String, String>>,
+    /// Tail connections so far, and the `start` each asked for.
+    tail_starts: Vec<i64>,
+}
+
+type S = State<Arc<Mutex<LokiState>>>;
+
+const T0: i64 = 1_800_000_000_000_000_000;
+
+async fn query_range(State(s): S, h: HeaderMap, Query(p): Query<HashMap<String, String>>) -> Response {
+    s.lock().unwrap().tenants.push(h.get("x-scope-orgid").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default());
+    s.lock().unwrap().params.push(p.clone());
+    if p["query"].contains("| bad") {
+        return (StatusCode::BAD_REQUEST, "parse error at line 1, col 18: syntax error: unexpected IDENTIFIER")
+            .into_response();
+    }
+    Json(json!({
+        "status": "success",
+        "data": {
+            "resultType": "streams",
+            "result": [
+                {"stream": {"service": "checkout", "level": "error"},
+                 "values": [[(T0 + 2).to_string(), "payment failed trace_id=4bf92f3577b34da6a3ce929d0e0e4736 \u{1b}[2J\u{1b}]0;pwned\u{7}"]]},
+                {"stream": {"service": "checkout", "level": "info"},
+                 "values": [[(T0 + 3).to_string(), "ok", {"traceID": "00f067aa0ba902b7"}], [(T0 + 1).to_string(), "first"]]}
+            ],
+            "stats": {}
+        }
+    }))
+    .into_response()
+}
+
+fn stream_msg(from: i64, n: i64) -> String {
+    let values: Vec<Value> = (from..from + n).map(|t| json!([t.to_string(), format!("line {}", t - T0)])).collect();
+    json!({"streams": [{"stream": {"service": "api"}, "values": values}], "dropped_entries": null}).to_string()
+}
+
+/// First connection: lines 1..=5, then the connection drops. Second: the replay from `start` (the
+/// last line's timestamp, inclusive) and two new lines. Third (after a longer outage, see the test):
+/// a full replay that starts later than the last line held.
+async fn tail_ws(
+    State(s): S,
+    h: HeaderMap,
+    Query(p): Query<HashMap<String, String>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let start: i64 = p["start"].parse().unwrap();
+    let n = {
+        let mut st = s.lock().unwrap();
+        st.tenants.push(h.get("x-scope-orgid").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default());
+        st.tail_starts.push(start);
+        st.tail_starts.len()
+    };
+    ws.on_upgrade(move |mut socket| async move {
+        match n {
+            1 => {
+                let _ = socket.send(Message::Text(stream_msg(T0 + 1, 5).into())).await;
+                // Dropped without a close frame, as a network failure would.
+            }
+            2 => {
+                let replay_from = start.max(T0 + 1);
+                let _ = socket.send(Message::Text(stream_msg(replay_from, T0 + 9 - replay_from).into())).await;
+                let drops =
+                    json!({"streams": [], "dropped_entries": [{"labels": {}, "timestamp": (T0 + 9).to_string()}]});
+                let _ = socket.send(Message::Text(drops.to_string().into())).await;
+            }
+            _ => {
+                let _ = socket.send(Message::Text(stream_msg(T0 + 5000, tail::REPLAY_LIMIT as i64).into())).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        }
+    })
+}
+
+fn loki_router(state: Arc<Mutex<LokiState>>) -> Router {
+    Router::new()
+        .route("/loki/api/v1/query_range", get(query_range))
+        .route("/loki/api/v1/labels", get(|| async { Json(json!({"status": "success", "data": ["level", "service"]})) }))
+        .route(
+            "/loki/api/v1/label/{name}/values",
+            get(|Path(name): Path<String>| async move {
+                Json(json!({"status": "success", "data": if name == "service" { vec!["checkout", "api"] } else { vec![] }}))
+            }),
+        )
+        .route("/loki/api/v1/tail", get(tail_ws))
+        .with_state(state)
+}
+
+#[tokio::test]
+async fn loki_range_labels_and_errors() {
+    let state = Arc::new(Mutex::new(LokiState::default()));
+    let url = serve(loki_router(state.clone())).await;
+    let loki = Loki::new(&source(&url)).unwrap();
+    let lines = loki.query_range("{service=\"checkout\"}", T0, T0 + 10, 500).await.unwrap();
+    // Merged across streams, in time order.
+    assert_eq!(lines.iter().map(|l| l.ts_ns - T0).collect::<Vec<_>>(), vec![1, 2, 3]);
+    let bad = &lines[1];
+    assert_eq!(bad.level, watchpost::logs::Level::Error);
+    assert_eq!(bad.trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+    assert!(!bad.text.as_str().contains('\u{1b}') && bad.text.as_str().contains("\\e]0;pwned\\x07"));
+    assert_eq!(lines[2].trace_id.as_deref(), Some("00f067aa0ba902b7"), "from structured metadata");
+    let p = state.lock().unwrap().params[0].clone();
+    assert_eq!(
+        (p["start"].as_str(), p["limit"].as_str(), p["direction"].as_str()),
+        ("1800000000000000000", "500", "backward")
+    );
+    assert_eq!(state.lock().unwrap().tenants[0], "team-a");
+
+    assert_eq!(loki.labels().await.unwrap(), vec!["level", "service"]);
+    assert_eq!(loki.label_values("service").await.unwrap(), vec!["checkout", "api"]);
+    match loki.query_range("{a=\"b\"} | bad", T0, T0 + 1, 10).await {
+        Err(FetchError::Api { message, .. }) => assert!(message.as_str().contains("syntax error"), "{message}"),
+        other => panic!("expected the server's reason, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn loki_tail_reconnects_resumes_without_duplicates_and_marks_gaps() {
+    let state = Arc::new(Mutex::new(LokiState::default()));
+    let url = serve(loki_router(state.clone())).await;
+    let loki = Loki::new(&source(&url)).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let task = tokio::spawn(tail::run(loki, 7, "{service=\"api\"}".into(), T0, tx));
+    let mut lines = Vec::new();
+    let mut gaps = Vec::new();
+    let mut states = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while gaps.len() < 2 || lines.len() < 8 + tail::REPLAY_LIMIT {
+        let Ok(u) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+            panic!("tail stalled: {} lines, gaps {gaps:?}, states {states:?}", lines.len());
+        };
+        let u = u.unwrap();
+        match u {
+            LogUpdate::Lines { id: 7, entries, replace: false } => {
+                for e in entries {
+                    match e {
+                        Entry::Line(l) => lines.push(l.ts_ns - T0),
+                        Entry::Gap { note, .. } => gaps.push(note),
+                    }
+                }
+            }
+            LogUpdate::Tail { id: 7, state } => states.push(state),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    task.abort();
+    // Lines 1..=8 once each (the replay repeated line 5, which is skipped), then the third connection's.
+    assert_eq!(&lines[..8], &[1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(lines.len(), 8 + tail::REPLAY_LIMIT);
+    let starts = state.lock().unwrap().tail_starts.clone();
+    assert_eq!(starts[0], T0, "first from the asked start");
+    assert_eq!(starts[1], T0 + 5, "resumed from the last line held");
+    assert!(gaps[0].contains("dropped 1 entries"), "{gaps:?}");
+    assert!(gaps[1].contains("lines may be missing"), "{gaps:?}");
+    assert!(states.iter().any(|s| matches!(s, TailState::Down { .. })));
+    assert!(states.iter().any(|s| matches!(s, TailState::Reconnecting { attempt: 1 })));
+    assert!(state.lock().unwrap().tenants.iter().all(|t| t == "team-a"), "tenant on the websocket too");
+}
+
+#[derive(Default)]
+struct EsState {
+    bodies: Vec<Value>,
+    auth: Vec<String>,
+}
+
+/// 2 500 documents, one per millisecond, newest first; pages follow `search_after`.
+async fn es_search(
+    State(s): State<Arc<Mutex<EsState>>>,
+    Path(index): Path<String>,
+    h: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    assert_eq!(index, "logs-*");
+    {
+        let mut st = s.lock().unwrap();
+        st.bodies.push(body.clone());
+        st.auth.push(h.get("authorization").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default());
+    }
+    if body.pointer("/query/bool/must/0/query_string/query").and_then(Value::as_str) == Some("status:") {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"root_cause": [{"type": "query_shard_exception", "reason": "Failed to parse query [status:]"}],
+                        "type": "search_phase_execution_exception", "reason": "all shards failed"}, "status": 400})),
+        )
+            .into_response();
+    }
+    let size = body["size"].as_u64().unwrap() as i64;
+    let before = body.get("search_after").map_or(i64::MAX, |a| a[0].as_i64().unwrap());
+    let base = 1_800_000_000_000i64;
+    let hits: Vec<Value> = (0..2500i64)
+        .rev()
+        .map(|i| base + i)
+        .filter(|ms| *ms < before)
+        .take(size as usize)
+        .map(|ms| {
+            json!({"_index": "logs-2026.11.29", "_id": ms.to_string(),
+                   "_source": {"@timestamp": ms, "message": format!("doc {}", ms - base), "log": {"level": "warn"},
+                               "service.name": "checkout", "trace": {"id": "4bf92f3577b34da6a3ce929d0e0e4736"}},
+                   "sort": [ms]})
+        })
+        .collect();
+    Json(json!({"took": 1, "timed_out": false, "hits": {"hits": hits}})).into_response()
+}
+
+#[tokio::test]
+async fn elasticsearch_pages_with_search_after_and_reports_errors() {
+    let state = Arc::new(Mutex::new(EsState::default()));
+    let url = serve(Router::new().route("/{index}/_search", post(es_search)).with_state(state.clone())).await;
+    let mut src = HttpSource::new(url);
+    src.name = "elasticsearch".into();
+    src.auth = Auth::Scheme { scheme: "ApiKey".into(), secret: Secret::new("a2V5".into()) };
+    let es = Elastic::new(&ElasticConfig {
+        source: src,
+        index: "logs-*".into(),
+        fields: ElasticFields::default(),
+        query: String::new(),
+    })
+    .unwrap();
+    let from = 1_800_000_000_000_000_000i64;
+    let lines = es.search("service.name:checkout", from, from + 10_000_000_000, 2500).await.unwrap();
+    assert_eq!(lines.len(), 2500);
+    assert!(lines.windows(2).all(|w| w[0].ts_ns < w[1].ts_ns), "time order");
+    assert_eq!(lines[0].text.as_str(), "doc 0");
+    assert_eq!(lines[0].level, watchpost::logs::Level::Warn, "nested field log.level");
+    assert_eq!(lines[0].service.as_str(), "checkout", "flat dotted key");
+    assert_eq!(lines[0].trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+    let st = state.lock().unwrap();
+    assert_eq!(st.bodies.len(), 3, "three pages of 1000");
+    assert!(st.bodies[0].get("search_after").is_none());
+    assert_eq!(st.bodies[1]["search_after"], json!([1_800_000_001_500i64]));
+    assert_eq!(st.bodies[0]["sort"][0]["@timestamp"]["order"], "desc");
+    assert_eq!(st.bodies[0]["query"]["bool"]["filter"][0]["range"]["@timestamp"]["format"], "epoch_millis");
+    assert!(st.auth.iter().all(|a| a == "ApiKey a2V5"));
+    drop(st);
+    match es.search("status:", from, from + 1, 10).await {
+        Err(FetchError::Api { kind, message }) => {
+            assert_eq!(kind.as_str(), "search_phase_execution_exception");
+            assert_eq!(message.as_str(), "Failed to parse query [status:]");
+        }
+        other => panic!("expected the root cause, got {other:?}"),
+    }
+}
