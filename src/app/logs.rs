@@ -263,11 +263,11 @@ impl App {
         }
     }
 
-    pub(crate) fn take_log_commands(&mut self) -> Vec<LogCommand> {
+    pub fn take_log_commands(&mut self) -> Vec<LogCommand> {
         std::mem::take(&mut self.logs.commands)
     }
 
-    pub(crate) fn take_clipboard(&mut self) -> Option<String> {
+    pub fn take_clipboard(&mut self) -> Option<String> {
         self.logs.clipboard.take()
     }
 

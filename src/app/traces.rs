@@ -163,7 +163,7 @@ impl App {
         self.traces.commands.push(TraceCommand::Live { services });
     }
 
-    pub(crate) fn take_trace_commands(&mut self) -> Vec<TraceCommand> {
+    pub fn take_trace_commands(&mut self) -> Vec<TraceCommand> {
         std::mem::take(&mut self.traces.commands)
     }
 

@@ -13,6 +13,9 @@ pub struct Row {
     /// Direct children (shown or collapsed).
     pub children: usize,
     pub collapsed: bool,
+    /// Its parent is not in the trace, or its parent link was cut to break a cycle.
+    pub orphan: bool,
+    pub cycle: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -49,6 +52,8 @@ impl Waterfall {
 
     fn layout(&mut self) {
         let collapsed = &self.collapsed;
+        let orphans: HashSet<usize> = self.tree.orphans.iter().copied().collect();
+        let cycles: HashSet<usize> = self.tree.cycles.iter().copied().collect();
         self.rows = self
             .tree
             .preorder(|i| collapsed.contains(&i))
@@ -58,6 +63,8 @@ impl Waterfall {
                 depth,
                 children: self.tree.children[span].len(),
                 collapsed: collapsed.contains(&span),
+                orphan: orphans.contains(&span),
+                cycle: cycles.contains(&span),
             })
             .collect();
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));

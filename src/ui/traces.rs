@@ -133,7 +133,7 @@ fn draw_rows(app: &App, w: &Waterfall, f: &mut Frame, area: Rect) {
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.border())
-        .title(Span::styled(" Waterfall — ━ critical path · ✖ error · enter fold · l logs ", t.title()));
+        .title(Span::styled(" Waterfall — ━ critical path · ✖ error · ⇡? orphan · ↻ cycle cut ", t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = usize::from(inner.width);
@@ -166,7 +166,14 @@ fn draw_rows(app: &App, w: &Waterfall, f: &mut Frame, area: Rect) {
         // Deep trees indent up to a point, then say how deep.
         let indent = if r.depth <= 12 { " ".repeat(r.depth) } else { format!("{:>11}", format!("+{} ", r.depth)) };
         let hidden = if r.collapsed { format!(" (+{})", w.tree.descendants(r.span)) } else { String::new() };
-        let name = format!("{indent}{fold}{}: {}{hidden}", s.service, s.operation);
+        let tag = if r.orphan {
+            "⇡?"
+        } else if r.cycle {
+            "↻"
+        } else {
+            ""
+        };
+        let name = format!("{indent}{fold}{tag}{}: {}{hidden}", s.service, s.operation);
         let critical = w.critical[r.span];
         let (from, len) = w.bar(r.span, lane);
         let bar_style = if s.error {
