@@ -60,7 +60,12 @@ fn hostile_lines() -> Vec<Entry> {
     let raw: Vec<(i64, String, &str)> = vec![
         (50, "level=info msg=\"request served\" trace_id=4bf92f3577b34da6a3ce929d0e0e4736".into(), "info"),
         (45, "\u{1b}[31mred\u{1b}[0m \u{1b}[2J\u{1b}[H cleared?".into(), "warn"),
-        (40, "clipboard \u{1b}]52;c;cm0gLXJmIC8=\u{7} and link \u{1b}]8;;http://evil\u{1b}\\click\u{1b}]8;;\u{1b}\\".into(), "error"),
+        (
+            40,
+            "clipboard \u{1b}]52;c;cm0gLXJmIC8=\u{7} and link \u{1b}]8;;http://evil\u{1b}\\click\u{1b}]8;;\u{1b}\\"
+                .into(),
+            "error",
+        ),
         (35, "title \u{1b}]0;owned\u{7} bidi \u{202e}gnp.exe zero\u{200b}width c1\u{9b}31m".into(), "error"),
         (30, invalid, "info"),
         (25, format!("huge {}", "x".repeat(1_000_000)), "info"),
@@ -190,7 +195,11 @@ fn span(id: &str, parent: Option<&str>, service: &str, op: &str, start: i64, dur
         duration_us: dur,
         error,
         attributes: vec![(Clean::new("http.url"), Clean::new("/x?\u{1b}]8;;http://evil\u{1b}\\"))],
-        events: if error { vec![(t0().timestamp_micros() + start + dur, Clean::new("exception: timeout \u{1b}[5m"))] } else { vec![] },
+        events: if error {
+            vec![(t0().timestamp_micros() + start + dur, Clean::new("exception: timeout \u{1b}[5m"))]
+        } else {
+            vec![]
+        },
     }
 }
 
@@ -232,7 +241,15 @@ fn a_100k_span_trace_lays_out_and_draws() {
     let spans: Vec<Span> = (0..100_000)
         .map(|i| {
             let parent = if i == 0 { None } else { Some(((i - 1) / 3).to_string()) };
-            span(&i.to_string(), parent.as_deref(), "svc", "op", i64::from(i) * 10, 1_000_000 - i64::from(i) * 5, i % 997 == 0)
+            span(
+                &i.to_string(),
+                parent.as_deref(),
+                "svc",
+                "op",
+                i64::from(i) * 10,
+                1_000_000 - i64::from(i) * 5,
+                i % 997 == 0,
+            )
         })
         .collect();
     let trace = Trace { trace_id: "abc".into(), spans, warnings: vec![] };
@@ -251,7 +268,8 @@ fn from_an_alert_l_and_t_open_its_service_in_its_window() {
     let mut app = app();
     app.alerts.configured = true;
     let raw: watchpost::engine::Labels =
-        [("alertname".to_string(), "HighErrorRate".to_string()), ("service".to_string(), "payments".to_string())].into();
+        [("alertname".to_string(), "HighErrorRate".to_string()), ("service".to_string(), "payments".to_string())]
+            .into();
     let alert = Alert {
         fingerprint: fingerprint(&raw),
         source: "am".into(),

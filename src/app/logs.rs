@@ -175,7 +175,7 @@ impl App {
         };
         let query = match service {
             Some(s) => src.service_query(s),
-            None if self.logs.query.is_empty() => src.service_query(".+").replace("=\".+\"", "=~\".+\""),
+            None if self.logs.query.is_empty() => src.all_query(),
             None => self.logs.query.clone(),
         };
         self.logs.service = service.map(str::to_string);

@@ -135,6 +135,21 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         tokio::spawn(crate::sources::traces::run(store, every, trace_cmd_rx, trace_tx.clone()));
         app.request_live_traces();
     }
+    // A console for logs or traces alone opens on them.
+    let range = chrono::Duration::from_std(app.range()).unwrap_or_default();
+    match app.screen {
+        crate::app::Screen::Logs => {
+            app.screen = crate::app::Screen::Overview;
+            app.open_logs(None, app.now - range, app.now, true);
+            app.nav.clear();
+        }
+        crate::app::Screen::Traces => {
+            app.screen = crate::app::Screen::Overview;
+            app.open_traces(None, app.now - range, app.now);
+            app.nav.clear();
+        }
+        _ => {}
+    }
     // `tx`, `alert_tx` and `incident_tx` stay alive here so that `recv_many` never returns 0 in a tight loop without sources.
 
     let mut events = EventStream::new();

@@ -71,6 +71,10 @@ impl App {
                 Screen::Alerts
             } else if config.prometheus.is_none() && (config.pagerduty.is_some() || config.opsgenie.is_some()) {
                 Screen::Incidents
+            } else if config.prometheus.is_none() && config.logs.is_some() {
+                Screen::Logs
+            } else if config.prometheus.is_none() && config.traces.is_some() {
+                Screen::Traces
             } else {
                 Screen::Overview
             },

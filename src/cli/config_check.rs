@@ -33,7 +33,14 @@ pub fn config_check(path: Option<PathBuf>, flag: Option<PathBuf>) -> ExitCode {
                     c.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
                 )
             };
-            println!("{}: ok — {src}; {svc}; refresh every {}", path.display(), crate::time::short(c.refresh));
+            let mut stores = String::new();
+            if let Some(l) = &c.logs {
+                stores.push_str(&format!("; logs from {}", l.name()));
+            }
+            if let Some(t) = &c.traces {
+                stores.push_str(&format!("; traces from {} at {}", t.backend.name(), t.source.url));
+            }
+            println!("{}: ok — {src}; {svc}{stores}; refresh every {}", path.display(), crate::time::short(c.refresh));
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -20,6 +20,14 @@ impl LogSource {
             LogSource::Elastic(e) => e.query.replace("$service", &quoted),
         }
     }
+    /// The query for every service's logs: the template with any service (`=~".+"`), or `*`.
+    pub fn all_query(&self) -> String {
+        match self {
+            LogSource::Loki { query, .. } => query.replace("=\"$service\"", "=~\".+\"").replace("$service", ".+"),
+            LogSource::Elastic(_) => "*".into(),
+        }
+    }
+
     pub fn name(&self) -> &str {
         match self {
             LogSource::Loki { source, .. } => &source.name,
@@ -122,7 +130,7 @@ fn refuse(p: &mut Problems<'_>, r: &super::raw::RawPrometheus, section: &str, al
         if let Some(span) = span
             && !allowed.contains(&key)
         {
-            p.at(span, format!("`{key}` does not belong in [{section}]"));
+            p.at(span, format!("`{key}` does not belong in [{}]", section.trim_matches(['[', ']'])));
         }
     }
 }

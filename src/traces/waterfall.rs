@@ -29,6 +29,8 @@ pub struct Waterfall {
     pub selected: usize,
     pub start_us: i64,
     pub duration_us: i64,
+    /// The trace's root, duration and counts, computed once.
+    pub summary: super::TraceSummary,
 }
 
 impl Waterfall {
@@ -36,6 +38,7 @@ impl Waterfall {
         let tree = Tree::build(&trace.spans);
         let critical = critical_path(&trace.spans, &tree);
         let (start_us, duration_us) = (trace.start_us(), trace.duration_us().max(1));
+        let summary = trace.summary();
         let mut w = Waterfall {
             trace,
             tree,
@@ -45,6 +48,7 @@ impl Waterfall {
             selected: 0,
             start_us,
             duration_us,
+            summary,
         };
         w.layout();
         w

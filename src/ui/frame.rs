@@ -37,7 +37,12 @@ pub fn draw(app: &App, f: &mut Frame) {
     if down {
         draw_banner(app, f, banner);
     }
-    if !app.has_source && !app.alerts.configured && !app.incidents.configured {
+    let configured = app.has_source
+        || app.alerts.configured
+        || app.incidents.configured
+        || app.logs.source.is_some()
+        || app.traces.configured;
+    if !configured {
         first_run::draw(app, f, body);
     } else {
         match app.screen {

@@ -105,7 +105,7 @@ pub fn draw_waterfall(app: &App, f: &mut Frame, area: Rect) {
     let detail_h = if area.height >= 24 { 8 } else { 5 };
     let [top, body, detail] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(detail_h)]).areas(area);
-    let sum = w.trace.summary();
+    let sum = &w.summary;
     let mut spans = vec![
         Span::styled(format!(" {} ", fit(&w.trace.trace_id, 32).trim_end()), t.title()),
         Span::raw(format!("{}: {}", sum.service, sum.operation)),
