@@ -37,7 +37,10 @@ fn bench(c: &mut Criterion) {
     };
     let mut app = watchpost::app::App::new(&cfg, chrono::Utc::now());
     app.open_trace(&t.trace_id);
-    app.on_trace_update(watchpost::sources::traces::TraceUpdate::Trace { trace_id: t.trace_id.clone(), result: Ok(t) });
+    app.on_trace_update(watchpost::sources::traces::TraceUpdate::Trace {
+        trace_id: t.trace_id.clone(),
+        result: Ok(Box::new(Waterfall::new(t))),
+    });
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     c.bench_function("waterfall frame, 10 000 spans, 120x40", |b| {
         b.iter(|| {

@@ -15,6 +15,7 @@ use watchpost::logs::{Entry, LogLine};
 use watchpost::sources::logs::{LogCommand, LogUpdate, TailState};
 use watchpost::sources::traces::{TraceCommand, TraceUpdate};
 use watchpost::text::Clean;
+use watchpost::traces::waterfall::Waterfall;
 use watchpost::traces::{Span, Trace};
 
 fn app() -> App {
@@ -221,7 +222,10 @@ fn waterfall_at_80_columns_with_orphans_and_a_cycle() {
         ],
         warnings: vec![],
     };
-    app.on_trace_update(TraceUpdate::Trace { trace_id: trace.trace_id.clone(), result: Ok(trace) });
+    app.on_trace_update(TraceUpdate::Trace {
+        trace_id: trace.trace_id.clone(),
+        result: Ok(Box::new(Waterfall::new(trace))),
+    });
     insta::assert_snapshot!("waterfall_80x24", render(&app, 80, 24));
     typed(&mut app, "j");
     key(&mut app, KeyCode::Enter);
@@ -253,7 +257,7 @@ fn a_100k_span_trace_lays_out_and_draws() {
         })
         .collect();
     let trace = Trace { trace_id: "abc".into(), spans, warnings: vec![] };
-    app.on_trace_update(TraceUpdate::Trace { trace_id: "abc".into(), result: Ok(trace) });
+    app.on_trace_update(TraceUpdate::Trace { trace_id: "abc".into(), result: Ok(Box::new(Waterfall::new(trace))) });
     let w = app.traces.open.as_ref().unwrap();
     assert_eq!(w.rows.len(), 100_000);
     typed(&mut app, "G");
@@ -301,4 +305,57 @@ fn from_an_alert_l_and_t_open_its_service_in_its_window() {
     let TraceCommand::Search { query, .. } = &cmds[0] else { panic!("{cmds:?}") };
     assert_eq!(query.service.as_deref(), Some("payments"));
     assert_eq!(query.from_us, (t0() - CDuration::minutes(25)).timestamp_micros());
+}
+
+#[test]
+fn the_trace_search_is_typed_and_checked() {
+    let mut app = app();
+    typed(&mut app, "W");
+    assert_eq!(app.screen, Screen::Traces);
+    app.take_trace_commands();
+    typed(&mut app, "/");
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "service=payments op=\"POST /charge\" min=fast");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.traces.prompt_error.as_deref().unwrap().contains("min=fast"));
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "250ms errors=true http.status_code=503");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.traces.prompt.is_none());
+    let cmds = app.take_trace_commands();
+    let TraceCommand::Search { query, .. } = cmds.last().unwrap() else { panic!("{cmds:?}") };
+    assert_eq!(query.service.as_deref(), Some("payments"));
+    assert_eq!(query.operation.as_deref(), Some("POST /charge"));
+    assert_eq!((query.min_duration_us, query.errors_only), (250_000, true));
+    assert_eq!(query.tags, vec![("http.status_code".to_string(), "503".to_string())]);
+    let s = render(&app, 160, 12);
+    assert!(s.contains("http.status_code=503"), "{s}");
+}
+
+#[test]
+fn the_loki_query_completes_labels_and_values() {
+    let mut app = app();
+    open_logs(&mut app);
+    typed(&mut app, "e");
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "{ser");
+    app.on_log_update(LogUpdate::Labels(vec!["level".into(), "service".into(), "service_name".into()]));
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.logs.prompt.as_ref().unwrap().1.lines()[0], "{service");
+    assert_eq!(app.logs.candidates, vec!["service", "service_name"]);
+    typed(&mut app, "=\"pa");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.take_log_commands().last(), Some(&LogCommand::LabelValues("service".into())));
+    app.on_log_update(LogUpdate::LabelValues {
+        name: "service".into(),
+        values: vec!["payments".into(), "checkout".into()],
+    });
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.logs.prompt.as_ref().unwrap().1.lines()[0], "{service=\"payments");
 }

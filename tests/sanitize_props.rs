@@ -50,3 +50,34 @@ proptest! {
         prop_assert!(!out.as_str().chars().any(is_unsafe));
     }
 }
+
+proptest! {
+    /// Log lines and their labels, whatever bytes a store sends (invalid UTF-8 included), hold nothing
+    /// unsafe once read, and a cut long line stays on a character boundary.
+    #[test]
+    fn log_lines_are_clean_where_they_enter(
+        bytes in prop::collection::vec(any::<u8>(), 0..300),
+        chars in prop::collection::vec(hostile_char(), 0..100),
+        repeat in 0usize..400,
+    ) {
+        let text: String = chars.into_iter().collect();
+        let raw = format!("{}{}", String::from_utf8_lossy(&bytes), text.repeat(repeat / 40 + 1));
+        let l = watchpost::logs::LogLine::new(1, &raw, &[("service", text.as_str()), (text.as_str(), "v")]);
+        prop_assert!(!l.text.as_str().chars().any(is_unsafe));
+        prop_assert!(!l.service.as_str().chars().any(is_unsafe));
+        prop_assert!(l.labels.iter().all(|(k, v)| !k.as_str().chars().chain(v.as_str().chars()).any(is_unsafe)));
+    }
+
+    /// Span names and attributes from a Jaeger answer are clean in the trace the waterfall draws.
+    #[test]
+    fn span_text_is_clean_where_it_enters(chars in prop::collection::vec(hostile_char(), 0..80)) {
+        let s: String = chars.into_iter().collect();
+        let v = serde_json::json!({"traceID": "1", "spans": [{"spanID": "a", "operationName": s, "startTime": 1, "duration": 2,
+            "tags": [{"key": s, "value": s}], "logs": [{"timestamp": 1, "fields": [{"key": "event", "value": s}]}], "processID": "p"}],
+            "processes": {"p": {"serviceName": s}}});
+        let t = watchpost::sources::traces::jaeger::trace(&v);
+        let sp = &t.spans[0];
+        let all = [sp.operation.as_str(), sp.service.as_str(), sp.attributes[0].0.as_str(), sp.attributes[0].1.as_str(), sp.events[0].1.as_str()];
+        prop_assert!(all.iter().all(|x| !x.chars().any(is_unsafe)), "{all:?}");
+    }
+}

@@ -95,6 +95,12 @@ async fn jaeger_search_trace_and_errors() {
                     Json(json!({"data": ["api", "db"], "total": 2, "limit": 0, "offset": 0, "errors": null}))
                 }),
             )
+            .route(
+                "/api/services/{service}/operations",
+                get(|| async {
+                    Json(json!({"data": ["GET /api", "SELECT"], "total": 2, "limit": 0, "offset": 0, "errors": null}))
+                }),
+            )
             .route("/api/traces", get(jaeger_search))
             .route("/api/traces/{id}", get(jaeger_get))
             .with_state(seen.clone()),
@@ -119,6 +125,7 @@ async fn jaeger_search_trace_and_errors() {
     assert_eq!(serde_json::from_str::<Value>(&p["tags"]).unwrap(), json!({"error": "true"}));
     assert_eq!((p["start"].as_str(), p["end"].as_str(), p["limit"].as_str()), ("1", "2", "20"));
 
+    assert_eq!(s.operations("api").await.unwrap(), vec!["GET /api", "SELECT"]);
     let t = s.get(ID).await.unwrap();
     let w = Waterfall::new(t);
     assert_eq!(w.tree.orphans.len(), 1);

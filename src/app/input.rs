@@ -23,6 +23,7 @@ impl App {
             Screen::Drills => Context::Drills,
             Screen::Logs if self.logs.prompt.is_some() => Context::Form,
             Screen::Logs => Context::Logs,
+            Screen::Traces if self.traces.prompt.is_some() => Context::Form,
             Screen::Traces => Context::Traces,
             Screen::Trace => Context::Trace,
         }
@@ -56,7 +57,11 @@ impl App {
                 self.dirty = true;
             }
             None if ctx == Context::Form => {
-                if let Some((_, t)) = &mut self.logs.prompt {
+                if let Some(t) = &mut self.traces.prompt {
+                    if t.input(key) {
+                        self.traces.prompt_error = None;
+                    }
+                } else if let Some((_, t)) = &mut self.logs.prompt {
                     if t.input(key) {
                         self.logs.prompt_error = None;
                     }
@@ -238,7 +243,9 @@ impl App {
             Action::ExtendSilence => self.edit_selected_silence(Some(std::time::Duration::from_secs(3600))),
             Action::ExpireSilence => self.expire_selected_silence(),
             Action::Submit => {
-                if self.logs.prompt.is_some() {
+                if self.traces.prompt.is_some() {
+                    self.submit_trace_prompt();
+                } else if self.logs.prompt.is_some() {
                     self.submit_log_prompt();
                 } else if self.incidents.prompt.is_some() {
                     self.submit_incident_prompt();
@@ -250,7 +257,8 @@ impl App {
             }
             Action::Cancel => {
                 // Whichever form is open closes; a filter left unfinished is cleared.
-                let closed = self.logs.prompt.take().is_some()
+                let closed = self.traces.prompt.take().is_some()
+                    || self.logs.prompt.take().is_some()
                     || self.incidents.prompt.take().is_some()
                     || self.alerts.editor.take().is_some();
                 if !closed && self.alerts.filter.take().is_some() && self.alerts.filter_error.take().is_some() {
@@ -293,6 +301,12 @@ impl App {
                         None
                     }
                 };
+            }
+            Action::Search => self.trace_prompt(),
+            Action::NextField
+                if self.logs.prompt.as_ref().is_some_and(|(k, _)| *k == super::logs::LogPrompt::Query) =>
+            {
+                self.complete_log_query()
             }
             Action::NextField | Action::PrevField => {
                 if let Some(ed) = &mut self.alerts.editor {

@@ -142,6 +142,7 @@ actions! {
     MinDuration => "min_duration", "step the minimum duration";
     Collapse => "collapse", "collapse / expand the subtree";
     LiveTraces => "live_traces", "move into the live traces";
+    Search => "search", "edit the search (service, operation, tags, min duration)";
 }
 
 impl Action {
@@ -181,6 +182,7 @@ impl Action {
             MinDuration => "min duration",
             Collapse => "fold",
             LiveTraces => "live traces",
+            Search => "search",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -285,6 +287,7 @@ impl Default for KeyMap {
             (TRACES, k(KeyCode::Enter), Open),
             (TRACES, c('e'), ErrorsOnly),
             (TRACES, c('m'), MinDuration),
+            (TRACES, c('/'), Search),
             (TRACES, k(KeyCode::Esc), Back),
             (TRACE, c('j'), Down),
             (TRACE, k(KeyCode::Down), Down),

@@ -68,6 +68,10 @@ pub struct LogsView {
     pub(crate) clipboard: Option<String>,
     pub notice: Option<(bool, String)>,
     pub labels: Vec<String>,
+    /// Label values asked for while completing, by label.
+    pub values: std::collections::HashMap<String, Vec<String>>,
+    /// What the last completion could not decide between.
+    pub candidates: Vec<String>,
     pub(crate) commands: Vec<LogCommand>,
 }
 
@@ -96,6 +100,8 @@ impl Default for LogsView {
             clipboard: None,
             notice: None,
             labels: Vec::new(),
+            values: Default::default(),
+            candidates: Vec::new(),
             commands: Vec::new(),
         }
     }
@@ -117,6 +123,32 @@ pub fn parse_jump(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> 
         .map_err(|_| format!("`{s}`: expected HH:MM, HH:MM:SS (UTC) or a duration such as -10m"))?;
     let today = now.date_naive().and_time(t).and_utc();
     Ok(if today > now { today - chrono::Duration::days(1) } else { today })
+}
+
+/// What the text before the cursor is completing.
+#[derive(Debug, PartialEq)]
+pub enum Completion {
+    Name(String),
+    Value { label: String, partial: String },
+}
+
+/// Inside a stream selector: after `{` or `,` a label name; after `name="` (or `=~"`, `!="`) its value.
+pub fn completion_context(text: &str) -> Option<Completion> {
+    let open = text.rfind('{')?;
+    if text[open..].contains('}') {
+        return None;
+    }
+    let inner = &text[open + 1..];
+    let last = inner.rsplit(',').next().unwrap_or(inner).trim_start();
+    match last.find(['=', '!']) {
+        None => Some(Completion::Name(last.to_string())),
+        Some(i) => {
+            let label = last[..i].trim().to_string();
+            let rest = last[i..].trim_start_matches(['=', '!', '~']).trim_start();
+            let partial = rest.strip_prefix('"')?;
+            (!partial.contains('"')).then(|| Completion::Value { label, partial: partial.to_string() })
+        }
+    }
 }
 
 impl LogsView {
@@ -259,7 +291,9 @@ impl App {
             }
             LogUpdate::Tail { .. } => {}
             LogUpdate::Labels(l) => v.labels = l,
-            LogUpdate::LabelValues { .. } => {}
+            LogUpdate::LabelValues { name, values } => {
+                v.values.insert(name, values);
+            }
         }
     }
 
@@ -328,6 +362,39 @@ impl App {
         }
     }
 
+    /// Tab in the query: complete the label name or value before the cursor (at the end of the text),
+    /// from Loki's label API; several candidates fill their common prefix and are listed.
+    pub(crate) fn complete_log_query(&mut self) {
+        let v = &mut self.logs;
+        let Some((_, t)) = &mut v.prompt else { return };
+        let text = t.lines().join("");
+        let (candidates, partial): (Vec<String>, String) = match completion_context(&text) {
+            Some(Completion::Name(partial)) => {
+                if v.labels.is_empty() {
+                    v.commands.push(LogCommand::Labels);
+                }
+                (v.labels.clone(), partial)
+            }
+            Some(Completion::Value { label, partial }) => match v.values.get(&label) {
+                Some(vals) => (vals.clone(), partial),
+                None => {
+                    v.commands.push(LogCommand::LabelValues(label));
+                    v.candidates = vec!["(asking Loki; press tab again)".into()];
+                    return;
+                }
+            },
+            None => return,
+        };
+        let matching: Vec<String> = candidates.into_iter().filter(|c| c.starts_with(&partial)).collect();
+        let common = matching.iter().skip(1).fold(matching.first().cloned().unwrap_or_default(), |acc, c| {
+            acc.chars().zip(c.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect()
+        });
+        if common.len() > partial.len() {
+            t.insert_str(&common[partial.len()..]);
+        }
+        v.candidates = if matching.len() == 1 { Vec::new() } else { matching.into_iter().take(20).collect() };
+    }
+
     /// The window a re-run query covers: the range, or the screen's time range back from now.
     fn log_window(&self) -> (DateTime<Utc>, DateTime<Utc>) {
         match self.logs.mode {
@@ -388,6 +455,17 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn completion_contexts() {
+        assert_eq!(completion_context("{ser"), Some(Completion::Name("ser".into())));
+        assert_eq!(completion_context("{a=\"b\", lev"), Some(Completion::Name("lev".into())));
+        assert_eq!(
+            completion_context("{service=~\"chec"),
+            Some(Completion::Value { label: "service".into(), partial: "chec".into() })
+        );
+        assert_eq!(completion_context("{a=\"b\"} |= \"x"), None);
+    }
+
     #[test]
     fn jump_times() {
         let now = DateTime::parse_from_rfc3339("2026-11-29T03:30:00Z").unwrap().to_utc();

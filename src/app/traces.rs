@@ -37,7 +37,51 @@ pub struct TracesView {
     pub live_error: Option<Clean>,
     /// The overview's focus is on the live traces, at this row.
     pub live_focus: Option<usize>,
+    /// The search as typed (`/`): `service=… operation="…" min=200ms errors=true key=value …`.
+    pub prompt: Option<ratatui_textarea::TextArea<'static>>,
+    pub prompt_error: Option<String>,
+    pub operation: Option<String>,
+    pub tags: Vec<(String, String)>,
+    /// The service's operations, for the prompt's hint.
+    pub operations: Vec<String>,
     pub(crate) commands: Vec<TraceCommand>,
+}
+
+/// A search as typed: `key=value` pairs (values may be double-quoted). `service`, `operation` (`op`),
+/// `min` (a duration) and `errors` are the search's own; any other key is a tag.
+pub fn parse_search(s: &str) -> Result<(Option<String>, Option<String>, i64, bool, Vec<(String, String)>), String> {
+    let (mut service, mut operation, mut min, mut errors, mut tags) = (None, None, 0i64, false, Vec::new());
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        let eq = rest
+            .find('=')
+            .ok_or_else(|| format!("`{}`: expected key=value", rest.split_whitespace().next().unwrap_or(rest)))?;
+        let key = rest[..eq].trim().to_string();
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return Err(format!("`{}`: expected key=value", &rest[..eq]));
+        }
+        let after = &rest[eq + 1..];
+        let (value, tail) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"').ok_or("a quoted value is not closed")?;
+            (q[..end].to_string(), &q[end + 1..])
+        } else {
+            let end = after.find(char::is_whitespace).unwrap_or(after.len());
+            (after[..end].to_string(), &after[end..])
+        };
+        match key.as_str() {
+            "service" => service = Some(value).filter(|v| !v.is_empty()),
+            "operation" | "op" => operation = Some(value).filter(|v| !v.is_empty()),
+            "min" => {
+                min = crate::time::parse_duration(&value)
+                    .map_err(|_| format!("min={value}: expected a duration such as 200ms"))?
+                    .as_micros() as i64
+            }
+            "errors" => errors = matches!(value.as_str(), "true" | "yes" | "1"),
+            _ => tags.push((key, value)),
+        }
+        rest = tail.trim_start();
+    }
+    Ok((service, operation, min, errors, tags))
 }
 
 impl TracesView {
@@ -82,8 +126,8 @@ impl App {
         v.error = None;
         let query = Query {
             service: v.service.clone(),
-            operation: None,
-            tags: Vec::new(),
+            operation: v.operation.clone(),
+            tags: v.tags.clone(),
             errors_only: v.errors_only,
             min_duration_us: v.min_duration_us,
             from_us: from.timestamp_micros(),
@@ -130,12 +174,13 @@ impl App {
             TraceUpdate::Trace { trace_id, result } if v.opening.as_deref() == Some(trace_id.as_str()) => {
                 v.opening = None;
                 match result {
-                    // Laid out off the UI thread would be nicer; a 10 000-span trace takes a few ms (bench).
-                    Ok(t) if t.spans.is_empty() => {
-                        v.open_error = Some(Clean::new("the store returned no spans for this id"))
-                    }
-                    Ok(t) => v.open = Some(Waterfall::new(t)),
+                    Ok(w) => v.open = Some(*w),
                     Err(e) => v.open_error = Some(e),
+                }
+            }
+            TraceUpdate::Operations { service, operations } => {
+                if v.service.as_deref() == Some(service.as_str()) {
+                    v.operations = operations;
                 }
             }
             TraceUpdate::Trace { .. } => {}
@@ -165,6 +210,56 @@ impl App {
 
     pub fn take_trace_commands(&mut self) -> Vec<TraceCommand> {
         std::mem::take(&mut self.traces.commands)
+    }
+
+    /// The search as text, for the prompt.
+    pub fn search_text(&self) -> String {
+        let v = &self.traces;
+        let mut parts = Vec::new();
+        if let Some(s) = &v.service {
+            parts.push(format!("service={s}"));
+        }
+        if let Some(o) = &v.operation {
+            parts.push(format!("operation=\"{o}\""));
+        }
+        if v.min_duration_us > 0 {
+            parts.push(format!("min={}ms", v.min_duration_us / 1000));
+        }
+        if v.errors_only {
+            parts.push("errors=true".into());
+        }
+        parts.extend(v.tags.iter().map(|(k, val)| format!("{k}={val}")));
+        parts.join(" ")
+    }
+
+    pub(crate) fn trace_prompt(&mut self) {
+        let mut t = ratatui_textarea::TextArea::new(vec![self.search_text()]);
+        t.set_placeholder_text(
+            "service=checkout operation=\"POST /checkout\" min=200ms errors=true http.status_code=500",
+        );
+        t.move_cursor(ratatui_textarea::CursorMove::End);
+        self.traces.prompt = Some(t);
+        self.traces.prompt_error = None;
+        if let Some(s) = self.traces.service.clone() {
+            self.traces.commands.push(TraceCommand::Operations { service: s });
+        }
+    }
+
+    pub(crate) fn submit_trace_prompt(&mut self) {
+        let Some(t) = self.traces.prompt.take() else { return };
+        match parse_search(&t.lines().join(" ")) {
+            Ok((service, operation, min, errors, tags)) => {
+                let v = &mut self.traces;
+                (v.service, v.operation, v.min_duration_us, v.errors_only, v.tags) =
+                    (service, operation, min, errors, tags);
+                v.selected = 0;
+                self.search_traces();
+            }
+            Err(e) => {
+                self.traces.prompt = Some(t);
+                self.traces.prompt_error = Some(e);
+            }
+        }
     }
 
     pub(crate) fn open_selected_trace(&mut self) {

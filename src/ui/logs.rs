@@ -239,8 +239,12 @@ fn draw_bottom(app: &App, f: &mut Frame, area: Rect) {
             Some(e) => spans.push(Span::styled(format!("  ✖ {e}"), t.bad())),
             None => spans.push(Span::styled("  enter: apply · esc: cancel", t.dim())),
         }
-        if *kind == crate::app::logs::LogPrompt::Query && !v.labels.is_empty() {
-            spans.push(Span::styled(format!("  labels: {}", v.labels.join(" ")), t.dim()));
+        if *kind == crate::app::logs::LogPrompt::Query && !v.candidates.is_empty() {
+            let list = crate::text::sanitize(&v.candidates.join(" ")).into_owned();
+            spans.push(Span::styled(format!("  tab: {list}"), t.dim()));
+        } else if *kind == crate::app::logs::LogPrompt::Query && !v.labels.is_empty() {
+            let list = crate::text::sanitize(&v.labels.join(" ")).into_owned();
+            spans.push(Span::styled(format!("  labels (tab completes): {list}"), t.dim()));
         }
         Line::from(spans)
     } else if let Some((ok, m)) = &v.notice {

@@ -43,6 +43,28 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     if let Some(e) = &v.error {
         spans.push(Span::styled(format!("  ✖ {e}"), t.bad()));
     }
+    if let Some(input) = &v.prompt {
+        spans = vec![
+            Span::styled(" search: ", t.title()),
+            Span::raw(crate::text::sanitize(&input.lines().join(" ")).into_owned()),
+            Span::styled("▏", t.dim()),
+        ];
+        match &v.prompt_error {
+            Some(e) => spans.push(Span::styled(format!("  ✖ {e}"), t.bad())),
+            None if !v.operations.is_empty() => spans.push(Span::styled(
+                format!("  operations: {}", crate::text::sanitize(&v.operations.join(", "))),
+                t.dim(),
+            )),
+            None => spans.push(Span::styled("  enter: search · esc: cancel", t.dim())),
+        }
+    } else {
+        if let Some(o) = &v.operation {
+            spans.insert(2, Span::styled(format!("  {}", crate::text::sanitize(o)), t.base()));
+        }
+        for (k, val) in &v.tags {
+            spans.push(Span::styled(format!("  {}={}", crate::text::sanitize(k), crate::text::sanitize(val)), t.dim()));
+        }
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), top);
     let title = format!(" Traces ({}) — failing first, then slowest ", v.list.len());
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));

@@ -70,7 +70,8 @@ pub fn lines_of(streams: &[Stream]) -> Vec<LogLine> {
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, FetchError> {
-    match serde_json::from_slice::<Envelope<T>>(body) {
+    // Invalid UTF-8 in a line must not cost the whole answer: it is shown as U+FFFD.
+    match serde_json::from_str::<Envelope<T>>(&String::from_utf8_lossy(body)) {
         Ok(Envelope { status, data: Some(d), .. }) if status == "success" => Ok(d),
         Ok(e) => Err(FetchError::Api {
             kind: Clean::new("loki"),

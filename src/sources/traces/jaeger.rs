@@ -128,6 +128,24 @@ pub async fn services(http: &HttpClient) -> Result<Vec<String>, FetchError> {
         .unwrap_or_default())
 }
 
+pub async fn operations(http: &HttpClient, service: &str) -> Result<Vec<String>, FetchError> {
+    let path = format!(
+        "api/services/{}/operations",
+        url::form_urlencoded::byte_serialize(service.as_bytes()).collect::<String>()
+    );
+    let v = decode(&http.get(&path, &[]).await?)?;
+    Ok(v.get("data")
+        .and_then(Value::as_array)
+        .map(|a| {
+            // Older Jaeger lists names; `/api/operations` lists objects with a `name`.
+            a.iter()
+                .filter_map(|o| o.as_str().or_else(|| o.get("name")?.as_str()))
+                .map(|s| crate::text::sanitize(s).into_owned())
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 pub async fn search(http: &HttpClient, q: &Query) -> Result<Vec<TraceSummary>, FetchError> {
     let mut params = vec![
         ("service", q.service.clone().unwrap_or_default()),

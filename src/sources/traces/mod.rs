@@ -9,6 +9,7 @@ use crate::sources::SourceHealth;
 use crate::sources::http::{FetchError, HttpClient};
 use crate::text::Clean;
 use crate::traces::model::sort_for_triage;
+use crate::traces::waterfall::Waterfall;
 use crate::traces::{Trace, TraceSummary};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -47,6 +48,15 @@ impl TraceStore {
         Ok(found)
     }
 
+    /// A service's operations (Jaeger and Zipkin list them; Tempo has no such call).
+    pub async fn operations(&self, service: &str) -> Result<Vec<String>, FetchError> {
+        match self.backend {
+            TraceBackend::Jaeger => jaeger::operations(&self.http, service).await,
+            TraceBackend::Zipkin => zipkin::operations(&self.http, service).await,
+            TraceBackend::Tempo => Ok(Vec::new()),
+        }
+    }
+
     pub async fn get(&self, id: &str) -> Result<Trace, FetchError> {
         if !crate::logs::model::is_trace_id(id) {
             return Err(FetchError::Api {
@@ -71,22 +81,31 @@ pub enum TraceCommand {
     Get {
         trace_id: String,
     },
+    /// The operations of a service (for the search prompt's hint).
+    Operations {
+        service: String,
+    },
     /// The services whose live traces the overview shows, and their latency targets (µs).
     Live {
         services: Vec<(String, i64)>,
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum TraceUpdate {
     Health(SourceHealth),
     Found {
         id: u64,
         result: Result<Vec<TraceSummary>, Clean>,
     },
+    /// The trace, laid out here (a 100 000-span trace takes tens of milliseconds: not on the UI's turn).
     Trace {
         trace_id: String,
-        result: Result<Trace, Clean>,
+        result: Result<Box<Waterfall>, Clean>,
+    },
+    Operations {
+        service: String,
+        operations: Vec<String>,
     },
     /// Per service, its latest failing and slow traces (at most [`LIVE_PER_SERVICE`]), and when.
     Live {
@@ -125,8 +144,20 @@ pub async fn run(
                 Some(TraceCommand::Get { trace_id }) => {
                     let (store, tx) = (store.clone(), tx.clone());
                     tokio::spawn(async move {
-                        let result = store.get(&trace_id).await.map_err(|e| Clean::new(&e.to_string()));
+                        let result = match store.get(&trace_id).await {
+                            Ok(t) if t.spans.is_empty() => Err(Clean::new("the store returned no spans for this id")),
+                            Ok(t) => Ok(Box::new(tokio::task::spawn_blocking(move || Waterfall::new(t)).await.expect("layout"))),
+                            Err(e) => Err(Clean::new(&e.to_string())),
+                        };
                         let _ = tx.send(TraceUpdate::Trace { trace_id, result }).await;
+                    });
+                }
+                Some(TraceCommand::Operations { service }) => {
+                    let (store, tx) = (store.clone(), tx.clone());
+                    tokio::spawn(async move {
+                        if let Ok(operations) = store.operations(&service).await {
+                            let _ = tx.send(TraceUpdate::Operations { service, operations }).await;
+                        }
                     });
                 }
                 Some(TraceCommand::Live { services }) => {

@@ -62,6 +62,13 @@ pub async fn services(http: &HttpClient) -> Result<Vec<String>, FetchError> {
     Ok(v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default())
 }
 
+pub async fn operations(http: &HttpClient, service: &str) -> Result<Vec<String>, FetchError> {
+    let v = decode(&http.get("api/v2/spans", &[("serviceName", service.to_string())]).await?)?;
+    Ok(v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).map(|s| crate::text::sanitize(s).into_owned()).collect())
+        .unwrap_or_default())
+}
+
 pub async fn search(http: &HttpClient, q: &Query) -> Result<Vec<TraceSummary>, FetchError> {
     let mut params = vec![
         ("endTs", (q.to_us / 1000).to_string()),
