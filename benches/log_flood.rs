@@ -58,7 +58,7 @@ fn main() {
                         let values: Vec<serde_json::Value> = (0..per_tick)
                             .map(|i| {
                                 n += 1;
-                                let level = if n % 50 == 0 { "error" } else { "info" };
+                                let level = if n.is_multiple_of(50) { "error" } else { "info" };
                                 serde_json::json!([
                                     (now + i as i64).to_string(),
                                     format!("level={level} msg=\"flood line {n}\" duration_ms=12.5 trace_id={n:032x}")

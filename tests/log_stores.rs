@@ -269,14 +269,15 @@ async fn elasticsearch_pages_with_search_after_and_reports_errors() {
     assert_eq!(lines[0].level, watchpost::logs::Level::Warn, "nested field log.level");
     assert_eq!(lines[0].service.as_str(), "checkout", "flat dotted key");
     assert_eq!(lines[0].trace_id.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
-    let st = state.lock().unwrap();
-    assert_eq!(st.bodies.len(), 3, "three pages of 1000");
-    assert!(st.bodies[0].get("search_after").is_none());
-    assert_eq!(st.bodies[1]["search_after"], json!([1_800_000_001_500i64]));
-    assert_eq!(st.bodies[0]["sort"][0]["@timestamp"]["order"], "desc");
-    assert_eq!(st.bodies[0]["query"]["bool"]["filter"][0]["range"]["@timestamp"]["format"], "epoch_millis");
-    assert!(st.auth.iter().all(|a| a == "ApiKey a2V5"));
-    drop(st);
+    {
+        let st = state.lock().unwrap();
+        assert_eq!(st.bodies.len(), 3, "three pages of 1000");
+        assert!(st.bodies[0].get("search_after").is_none());
+        assert_eq!(st.bodies[1]["search_after"], json!([1_800_000_001_500i64]));
+        assert_eq!(st.bodies[0]["sort"][0]["@timestamp"]["order"], "desc");
+        assert_eq!(st.bodies[0]["query"]["bool"]["filter"][0]["range"]["@timestamp"]["format"], "epoch_millis");
+        assert!(st.auth.iter().all(|a| a == "ApiKey a2V5"));
+    }
     match es.search("status:", from, from + 1, 10).await {
         Err(FetchError::Api { kind, message }) => {
             assert_eq!(kind.as_str(), "search_phase_execution_exception");

@@ -49,7 +49,7 @@ pub struct TracesView {
 
 /// A search as typed: `key=value` pairs (values may be double-quoted). `service`, `operation` (`op`),
 /// `min` (a duration) and `errors` are the search's own; any other key is a tag.
-pub fn parse_search(s: &str) -> Result<(Option<String>, Option<String>, i64, bool, Vec<(String, String)>), String> {
+pub fn parse_search(s: &str) -> Result<SearchSpec, String> {
     let (mut service, mut operation, mut min, mut errors, mut tags) = (None, None, 0i64, false, Vec::new());
     let mut rest = s.trim();
     while !rest.is_empty() {
@@ -81,7 +81,17 @@ pub fn parse_search(s: &str) -> Result<(Option<String>, Option<String>, i64, boo
         }
         rest = tail.trim_start();
     }
-    Ok((service, operation, min, errors, tags))
+    Ok(SearchSpec { service, operation, min_duration_us: min, errors_only: errors, tags })
+}
+
+/// A typed search, parsed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SearchSpec {
+    pub service: Option<String>,
+    pub operation: Option<String>,
+    pub min_duration_us: i64,
+    pub errors_only: bool,
+    pub tags: Vec<(String, String)>,
 }
 
 impl TracesView {
@@ -248,10 +258,10 @@ impl App {
     pub(crate) fn submit_trace_prompt(&mut self) {
         let Some(t) = self.traces.prompt.take() else { return };
         match parse_search(&t.lines().join(" ")) {
-            Ok((service, operation, min, errors, tags)) => {
+            Ok(q) => {
                 let v = &mut self.traces;
                 (v.service, v.operation, v.min_duration_us, v.errors_only, v.tags) =
-                    (service, operation, min, errors, tags);
+                    (q.service, q.operation, q.min_duration_us, q.errors_only, q.tags);
                 v.selected = 0;
                 self.search_traces();
             }

@@ -57,10 +57,9 @@ pub fn search(m: &Model, q: &Search) -> Vec<Request> {
     out
 }
 
-fn service_index(name: &str) -> Result<usize, Response> {
-    crate::estate::topology::index_of(name).ok_or_else(|| {
-        (StatusCode::OK, Json(json!({"data": [], "total": 0, "limit": 0, "offset": 0, "errors": null}))).into_response()
-    })
+/// Jaeger's answer for a service it does not know: no traces.
+fn no_traces() -> Response {
+    Json(json!({"data": [], "total": 0, "limit": 0, "offset": 0, "errors": null})).into_response()
 }
 
 fn duration_param(p: &HashMap<String, String>, key: &str) -> Result<f64, String> {
@@ -174,10 +173,7 @@ async fn services() -> Response {
 }
 
 async fn operations(Path(service): Path<String>) -> Response {
-    let i = match service_index(&service) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let Some(i) = crate::estate::topology::index_of(&service) else { return no_traces() };
     let ops = telemetry::operations(i);
     Json(json!({"data": ops, "total": ops.len(), "limit": 0, "offset": 0, "errors": null})).into_response()
 }
@@ -186,10 +182,7 @@ async fn jaeger_search(State(s): State<Arc<Shared>>, Query(p): Params) -> Respon
     let Some(service) = p.get("service").filter(|s| !s.is_empty()) else {
         return jaeger_error(400, "parameter 'service' is required");
     };
-    let service = match service_index(service) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let Some(service) = crate::estate::topology::index_of(service) else { return no_traces() };
     let min = match duration_param(&p, "minDuration") {
         Ok(d) => d,
         Err(e) => return jaeger_error(400, &e),
