@@ -163,7 +163,6 @@ impl App {
                     self.go(Screen::Detail, true);
                 }
             }
-            Action::Back if self.screen == Screen::Overview => self.traces.live_focus = None,
             Action::Back if self.screen == Screen::Logs && self.logs.context.is_some() => self.logs.context = None,
             Action::Back => {
                 let back = self.nav.pop().unwrap_or(Screen::Overview);

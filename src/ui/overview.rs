@@ -71,7 +71,7 @@ fn draw_live(app: &App, f: &mut Frame, area: Rect) {
     let age = v.live_at.map_or("waiting".to_string(), |at| {
         format!("{} ago", crate::time::short((app.now - at).to_std().unwrap_or_default()))
     });
-    let focus = if v.live_focus.is_some() { "enter: waterfall · esc: back" } else { "v: select" };
+    let focus = if v.live_focus.is_some() { "enter: waterfall · v: back to services" } else { "v: select" };
     let title = format!(" Live traces — failing or slower than p95 target, last 5m · {age} · {focus} ");
     let style = if v.live_focus.is_some() { t.accent_style() } else { t.border() };
     let block = Block::new().borders(Borders::ALL).border_style(style).title(Span::styled(title, t.title()));
