@@ -157,10 +157,11 @@ pub fn log_line(model: &Model, req: &Request) -> (Level, String) {
     }
 }
 
-/// 32 hex digits: a tag of the seed, the second, the service and the sample number.
+/// 32 hex digits: the second with its bits reversed (so that ids differ from the first digits, as random
+/// ones do), the service, the sample number, then a tag of the seed.
 pub fn trace_id(seed: u64, service: usize, second: i64, k: u32) -> String {
     let tag = (seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32;
-    format!("{tag:08x}{:016x}{service:04x}{k:04x}", second as u64)
+    format!("{:016x}{service:04x}{k:04x}{tag:08x}", (second as u64).reverse_bits())
 }
 
 /// Where a trace id of this estate came from: (service, second, k).
@@ -169,10 +170,10 @@ pub fn decode(seed: u64, id: &str) -> Option<(usize, i64, u32)> {
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    let tag = u32::from_str_radix(&id[..8], 16).ok()?;
-    let second = u64::from_str_radix(&id[8..24], 16).ok()? as i64;
-    let service = usize::from_str_radix(&id[24..28], 16).ok()?;
-    let k = u32::from_str_radix(&id[28..32], 16).ok()?;
+    let second = u64::from_str_radix(&id[..16], 16).ok()?.reverse_bits() as i64;
+    let service = usize::from_str_radix(&id[16..20], 16).ok()?;
+    let k = u32::from_str_radix(&id[20..24], 16).ok()?;
+    let tag = u32::from_str_radix(&id[24..32], 16).ok()?;
     let ok = tag == (seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32 && service < TOPOLOGY.len();
     ok.then_some((service, second, k))
 }
