@@ -286,3 +286,42 @@ async fn elasticsearch_pages_with_search_after_and_reports_errors() {
         other => panic!("expected the root cause, got {other:?}"),
     }
 }
+
+async fn next(rx: &mut mpsc::Receiver<LogUpdate>) -> LogUpdate {
+    tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("an update").unwrap()
+}
+
+/// A Loki that is down when the tail starts and comes up later (a restart): the tail says why it is
+/// down, keeps trying with backoff, and goes live once the server answers.
+#[tokio::test]
+async fn loki_tail_waits_out_a_server_that_is_down() {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = probe.local_addr().unwrap();
+    drop(probe);
+    let url = url::Url::parse(&format!("http://{addr}/")).unwrap();
+    let loki = Loki::new(&source(&url)).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let task = tokio::spawn(tail::run(loki, 1, "{service=\"api\"}".into(), T0, tx));
+    let mut down = None;
+    while down.is_none() {
+        if let LogUpdate::Tail { state: TailState::Down { error, .. }, .. } = next(&mut rx).await {
+            down = Some(error);
+        }
+    }
+    assert!(down.unwrap().as_str().to_lowercase().contains("refused"));
+    // The server comes up on the same address.
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let state = Arc::new(Mutex::new(LokiState::default()));
+    tokio::spawn(async move { axum::serve(listener, loki_router(state)).await.unwrap() });
+    loop {
+        match next(&mut rx).await {
+            LogUpdate::Lines { entries, .. } => {
+                assert!(matches!(&entries[0], Entry::Line(l) if l.ts_ns == T0 + 1));
+                break;
+            }
+            LogUpdate::Tail { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    task.abort();
+}

@@ -7,7 +7,7 @@ use super::{LogUpdate, TailState};
 use crate::config::secret::Auth;
 use crate::logs::{Entry, LogLine};
 use backon::BackoffBuilder;
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use std::collections::HashSet;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -15,6 +15,8 @@ use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
 /// Lines asked for again on a reconnect (Loki's tail `limit`).
 pub const REPLAY_LIMIT: usize = 1000;
+/// A tail quiet for this long is pinged; quiet for twice as long, it is reconnected.
+pub const QUIET: Duration = Duration::from_secs(60);
 /// A tail message larger than this is refused (the connection is dropped and resumed).
 pub const MAX_MESSAGE: usize = 16 * 1024 * 1024;
 
@@ -151,7 +153,21 @@ async fn read<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    while let Some(msg) = ws.next().await {
+    let mut pinged = false;
+    loop {
+        // A connection that went quiet may be dead (no FIN reaches us through some NATs): ping it, and
+        // give up on it if even that gets no answer.
+        let msg = match tokio::time::timeout(QUIET, ws.next()).await {
+            Err(_) if !pinged => {
+                pinged = true;
+                ws.send(tungstenite::Message::Ping(Vec::new().into())).await.map_err(|e| e.to_string())?;
+                continue;
+            }
+            Err(_) => return Err(format!("no answer for {}", crate::time::short(QUIET * 2))),
+            Ok(None) => return Ok(()),
+            Ok(Some(m)) => m,
+        };
+        pinged = false;
         let text = match msg.map_err(|e| e.to_string())? {
             tungstenite::Message::Text(t) => t,
             tungstenite::Message::Close(_) => return Ok(()),
@@ -185,7 +201,6 @@ where
             return Ok(());
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
