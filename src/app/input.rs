@@ -3,7 +3,7 @@ use super::keymap::{Action, Context};
 use super::screen::{RANGES, Screen};
 use super::state::App;
 use crate::sources::prometheus::poller::Command;
-use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 
 impl App {
     /// The key context of what has focus now.
@@ -40,9 +40,22 @@ impl App {
     pub fn on_key(&mut self, key: KeyEvent) {
         let ctx = self.context();
         if self.help {
-            // Any key closes help; the help and quit keys still do their job.
-            self.help = false;
             self.dirty = true;
+            // Movement scrolls a help longer than the screen; any other key closes it, and the help and
+            // quit keys still do their job.
+            match key.code {
+                KeyCode::Down | KeyCode::Char('j') => {
+                    self.help_scroll += 1;
+                    return;
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1);
+                    return;
+                }
+                _ => {}
+            }
+            self.help = false;
+            self.help_scroll = 0;
             if !matches!(self.keys.lookup(ctx, &key), Some(Action::Quit)) {
                 return;
             }
@@ -153,8 +166,8 @@ impl App {
             Action::Open if self.screen == Screen::Alerts => self.open_alert(),
             Action::Open if self.screen == Screen::Incidents => self.open_incident(),
             Action::Open if self.screen == Screen::Incident => {}
-            Action::Open if self.screen == Screen::Logs => self.open_log_trace(),
-            Action::Open if self.screen == Screen::Traces => self.open_selected_trace(),
+            Action::OpenTrace if self.screen == Screen::Logs => self.open_log_trace(),
+            Action::OpenTrace => self.open_selected_trace(),
             Action::Open if self.screen == Screen::Overview && self.traces.live_focus.is_some() => {
                 self.open_selected_trace()
             }

@@ -143,6 +143,7 @@ actions! {
     Collapse => "collapse", "collapse / expand the subtree";
     LiveTraces => "live_traces", "move into the live traces";
     Search => "search", "edit the search (service, operation, tags, min duration)";
+    OpenTrace => "open_trace", "open the trace (the one selected, or the one the line names)";
 }
 
 impl Action {
@@ -183,6 +184,7 @@ impl Action {
             Collapse => "fold",
             LiveTraces => "live traces",
             Search => "search",
+            OpenTrace => "trace",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -276,7 +278,7 @@ impl Default for KeyMap {
             (LOGS, c('c'), LineContext),
             (LOGS, c('y'), Copy),
             (LOGS, c('e'), Edit),
-            (LOGS, k(KeyCode::Enter), Open),
+            (LOGS, k(KeyCode::Enter), OpenTrace),
             (LOGS, k(KeyCode::Esc), Back),
             (TRACES, c('j'), Down),
             (TRACES, k(KeyCode::Down), Down),
@@ -284,7 +286,7 @@ impl Default for KeyMap {
             (TRACES, k(KeyCode::Up), Up),
             (TRACES, k(KeyCode::PageDown), PageDown),
             (TRACES, k(KeyCode::PageUp), PageUp),
-            (TRACES, k(KeyCode::Enter), Open),
+            (TRACES, k(KeyCode::Enter), OpenTrace),
             (TRACES, c('e'), ErrorsOnly),
             (TRACES, c('m'), MinDuration),
             (TRACES, c('/'), Search),

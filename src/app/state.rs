@@ -35,6 +35,8 @@ pub struct App {
     pub nav: Vec<Screen>,
     pub range: usize,
     pub help: bool,
+    /// Lines the help popup is scrolled by.
+    pub help_scroll: usize,
     pub target_scroll: usize,
     pub explorer: Explorer,
     pub drills: super::drills::Drills,
@@ -81,6 +83,7 @@ impl App {
             nav: Vec::new(),
             range: 1,
             help: false,
+            help_scroll: 0,
             target_scroll: 0,
             explorer: Explorer::default(),
             drills: super::drills::Drills { scenarios: config.drills.clone(), ..Default::default() },
