@@ -180,4 +180,6 @@ async fn the_demo_serves_its_logs_and_traces_to_the_console_clients() {
     assert_eq!(t2.spans.len(), t.spans.len());
     assert_eq!(t2.summary(), t.summary(), "same root, duration, spans and errors");
     assert_eq!(tempo.search(&q).await.unwrap().len(), 5);
+    assert_eq!(tempo.services().await.unwrap().len(), 8);
+    assert_eq!(jaeger.services().await.unwrap(), tempo.services().await.unwrap());
 }

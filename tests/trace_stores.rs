@@ -126,6 +126,7 @@ async fn jaeger_search_trace_and_errors() {
     assert_eq!((p["start"].as_str(), p["end"].as_str(), p["limit"].as_str()), ("1", "2", "20"));
 
     assert_eq!(s.operations("api").await.unwrap(), vec!["GET /api", "SELECT"]);
+    assert_eq!(s.services().await.unwrap(), vec!["api", "db"]);
     let t = s.get(ID).await.unwrap();
     let w = Waterfall::new(t);
     assert_eq!(w.tree.orphans.len(), 1);
@@ -171,6 +172,10 @@ async fn tempo_search_and_otlp_trace() {
     let url = serve(
         Router::new()
             .route("/api/search", get(tempo_search))
+            .route(
+                "/api/search/tag/service.name/values",
+                get(|| async { Json(json!({"tagValues": ["shop-backend", "auth"], "metrics": {}})) }),
+            )
             .route("/api/traces/{id}", get(tempo_trace))
             .with_state(seen.clone()),
     )
@@ -195,6 +200,7 @@ async fn tempo_search_and_otlp_trace() {
         ("200ms", "1684778000", "1684778400")
     );
 
+    assert_eq!(s.services().await.unwrap(), vec!["auth", "shop-backend"]);
     let t = s.get(ID).await.unwrap();
     assert_eq!(t.spans.len(), 2);
     assert_eq!(t.spans[0].span_id, "0000000000000001", "base64 ids read as hex");

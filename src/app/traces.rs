@@ -42,8 +42,9 @@ pub struct TracesView {
     pub prompt_error: Option<String>,
     pub operation: Option<String>,
     pub tags: Vec<(String, String)>,
-    /// The service's operations, for the prompt's hint.
+    /// The service's operations and the store's services, for the prompt's hint.
     pub operations: Vec<String>,
+    pub services: Vec<String>,
     pub(crate) commands: Vec<TraceCommand>,
 }
 
@@ -188,6 +189,7 @@ impl App {
                     Err(e) => v.open_error = Some(e),
                 }
             }
+            TraceUpdate::Services(found) => v.services = found,
             TraceUpdate::Operations { service, operations } => {
                 if v.service.as_deref() == Some(service.as_str()) {
                     v.operations = operations;
@@ -252,6 +254,9 @@ impl App {
         self.traces.prompt_error = None;
         if let Some(s) = self.traces.service.clone() {
             self.traces.commands.push(TraceCommand::Operations { service: s });
+        }
+        if self.traces.services.is_empty() {
+            self.traces.commands.push(TraceCommand::Services);
         }
     }
 

@@ -298,4 +298,8 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/tempo/api/search", get(tempo_search))
         .route("/tempo/api/traces/{id}", get(tempo_trace))
         .route("/tempo/ready", get(|| async { "ready" }))
+        .route(
+            "/tempo/api/search/tag/service.name/values",
+            get(|| async { Json(json!({"tagValues": TOPOLOGY.iter().map(|s| s.name).collect::<Vec<_>>()})) }),
+        )
 }

@@ -28,6 +28,10 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     let v = &app.traces;
     let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let mut spans = vec![Span::styled(format!(" {} ", v.store), t.title())];
+    if let Some(h) = v.health.as_ref().filter(|h| h.is_down()) {
+        let why = h.last_error.as_ref().map_or(String::new(), |e| format!(": {e}"));
+        spans.push(Span::styled(format!("✖ {}{why} ", h.state.label()), t.bad()));
+    }
     spans
         .push(Span::raw(v.service.as_deref().map_or("all services".into(), |s| crate::text::sanitize(s).into_owned())));
     if let (Some(a), Some(b)) = (v.from, v.to) {
@@ -51,6 +55,8 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
         ];
         match &v.prompt_error {
             Some(e) => spans.push(Span::styled(format!("  ✖ {e}"), t.bad())),
+            None if v.service.is_none() && !v.services.is_empty() => spans
+                .push(Span::styled(format!("  services: {}", crate::text::sanitize(&v.services.join(", "))), t.dim())),
             None if !v.operations.is_empty() => spans.push(Span::styled(
                 format!("  operations: {}", crate::text::sanitize(&v.operations.join(", "))),
                 t.dim(),
@@ -76,7 +82,11 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
         return;
     }
     if v.list.is_empty() {
-        let msg = if v.loading { "Searching…" } else { "No traces match." };
+        let msg = match (v.loading, &v.service) {
+            (true, _) => "Searching…",
+            (false, None) => "No traces match. Press / to search: service=… (Jaeger and Zipkin need a service).",
+            (false, Some(_)) => "No traces match.",
+        };
         f.render_widget(Paragraph::new(msg).style(t.dim()), inner);
         return;
     }

@@ -48,6 +48,18 @@ impl TraceStore {
         Ok(found)
     }
 
+    /// The services the store knows.
+    pub async fn services(&self) -> Result<Vec<String>, FetchError> {
+        let mut found = match self.backend {
+            TraceBackend::Jaeger => jaeger::services(&self.http).await?,
+            TraceBackend::Tempo => tempo::services(&self.http).await?,
+            TraceBackend::Zipkin => zipkin::services(&self.http).await?,
+        };
+        found.iter_mut().for_each(|s| *s = crate::text::sanitize(s).into_owned());
+        found.sort();
+        Ok(found)
+    }
+
     /// A service's operations (Jaeger and Zipkin list them; Tempo has no such call).
     pub async fn operations(&self, service: &str) -> Result<Vec<String>, FetchError> {
         match self.backend {
@@ -85,6 +97,8 @@ pub enum TraceCommand {
     Operations {
         service: String,
     },
+    /// The services the store knows (likewise).
+    Services,
     /// The services whose live traces the overview shows, and their latency targets (µs).
     Live {
         services: Vec<(String, i64)>,
@@ -107,6 +121,7 @@ pub enum TraceUpdate {
         service: String,
         operations: Vec<String>,
     },
+    Services(Vec<String>),
     /// Per service, its latest failing and slow traces (at most [`LIVE_PER_SERVICE`]), and when.
     Live {
         at: chrono::DateTime<chrono::Utc>,
@@ -157,6 +172,14 @@ pub async fn run(
                     tokio::spawn(async move {
                         if let Ok(operations) = store.operations(&service).await {
                             let _ = tx.send(TraceUpdate::Operations { service, operations }).await;
+                        }
+                    });
+                }
+                Some(TraceCommand::Services) => {
+                    let (store, tx) = (store.clone(), tx.clone());
+                    tokio::spawn(async move {
+                        if let Ok(found) = store.services().await {
+                            let _ = tx.send(TraceUpdate::Services(found)).await;
                         }
                     });
                 }

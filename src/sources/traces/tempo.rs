@@ -106,6 +106,19 @@ pub fn trace(id: &str, v: &Value) -> Trace {
     Trace { trace_id: id.to_ascii_lowercase(), spans, warnings: Vec::new() }
 }
 
+/// The services Tempo has seen: the values of the `service.name` tag.
+pub async fn services(http: &HttpClient) -> Result<Vec<String>, FetchError> {
+    let body = http.get("api/search/tag/service.name/values", &[]).await?;
+    let v: Value = serde_json::from_slice(&body).map_err(|e| FetchError::Decode(Clean::new(&e.to_string())))?;
+    Ok(v.get("tagValues")
+        .and_then(Value::as_array)
+        .map(|a| {
+            // Strings in the v1 API, `{"type", "value"}` in v2.
+            a.iter().filter_map(|x| x.as_str().or_else(|| x.get("value")?.as_str())).map(str::to_string).collect()
+        })
+        .unwrap_or_default())
+}
+
 /// Tempo's search: summaries (it does not say how many spans failed; an errors-only search marks them).
 pub async fn search(http: &HttpClient, q: &Query) -> Result<Vec<TraceSummary>, FetchError> {
     let mut tags: Vec<String> = Vec::new();
