@@ -99,12 +99,7 @@ impl TracesView {
     /// The live traces in triage order across services (what the overview lists).
     pub fn live_list(&self) -> Vec<&TraceSummary> {
         let mut all: Vec<&TraceSummary> = self.live.iter().flat_map(|(_, l)| l.iter()).collect();
-        all.sort_by(|a, b| {
-            (b.errors > 0)
-                .cmp(&(a.errors > 0))
-                .then(b.duration_us.cmp(&a.duration_us))
-                .then(b.start_us.cmp(&a.start_us))
-        });
+        all.sort_by(|a, b| crate::traces::model::triage_order(a, b));
         all
     }
 }

@@ -36,6 +36,22 @@ pub enum Auth {
     },
 }
 
+impl Auth {
+    /// The `Authorization` header value, for requests not built by reqwest (the Loki tail websocket).
+    pub fn header(&self) -> Option<String> {
+        use base64::Engine;
+        match self {
+            Auth::None => None,
+            Auth::Bearer(t) => Some(format!("Bearer {}", t.expose())),
+            Auth::Basic { username, password } => {
+                let pair = format!("{username}:{}", password.expose());
+                Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair)))
+            }
+            Auth::Scheme { scheme, secret } => Some(format!("{scheme} {}", secret.expose())),
+        }
+    }
+}
+
 /// Read a secret from the environment or a file; the error says which one is missing and why.
 pub fn resolve(env: Option<&str>, file: Option<&std::path::Path>, what: &str) -> Result<Secret, String> {
     match (env, file) {

@@ -50,10 +50,6 @@ fn stream_labels(service: usize, level: crate::logs::Level) -> Labels {
     .into()
 }
 
-fn model(s: &Shared) -> Option<Model> {
-    s.model.read().unwrap_or_else(|p| p.into_inner()).clone()
-}
-
 /// Lines matching `q` completing in `[from, to)` ns, newest first when `backward`, at most `limit`.
 pub fn lines(
     model: &Model,
@@ -109,7 +105,7 @@ async fn query_range(State(s): State<Arc<Shared>>, Query(p): Params) -> Response
     }
     let limit = p.get("limit").and_then(|l| l.parse().ok()).unwrap_or(100usize).min(5000);
     let backward = p.get("direction").is_none_or(|d| d != "forward");
-    let Some(m) = model(&s) else { return bad("the estate is still starting") };
+    let Some(m) = s.model() else { return bad("the estate is still starting") };
     let found =
         tokio::task::spawn_blocking(move || lines(&m, &q, start, end, backward, limit)).await.unwrap_or_default();
     let n = found.len();
@@ -155,7 +151,7 @@ async fn tail_socket(mut socket: WebSocket, s: Arc<Shared>, q: LogQuery, start: 
     loop {
         let to = now_ns() - 1_000_000_000;
         if to > from
-            && let Some(m) = model(&s)
+            && let Some(m) = s.model()
         {
             let q2 = q.clone();
             let mut found =

@@ -72,3 +72,10 @@ pub struct Shared {
     /// The estate's model (seed and faults), for its logs and traces; `None` outside the demo.
     pub model: RwLock<Option<crate::estate::Model>>,
 }
+
+impl Shared {
+    /// The estate's model as it is now (a copy: the logs and traces derived from it need no lock).
+    pub fn model(&self) -> Option<crate::estate::Model> {
+        self.model.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}

@@ -18,10 +18,6 @@ use std::sync::Arc;
 
 type Params = Query<HashMap<String, String>>;
 
-fn model(s: &Shared) -> Option<Model> {
-    s.model.read().unwrap_or_else(|p| p.into_inner()).clone()
-}
-
 fn now_s() -> f64 {
     chrono::Utc::now().timestamp_millis() as f64 / 1000.0
 }
@@ -206,7 +202,7 @@ async fn jaeger_search(State(s): State<Arc<Shared>>, Query(p): Params) -> Respon
         to: us("end", now),
         limit: p.get("limit").and_then(|l| l.parse().ok()).unwrap_or(20usize).min(1500),
     };
-    let Some(m) = model(&s) else { return jaeger_error(503, "the estate is still starting") };
+    let Some(m) = s.model() else { return jaeger_error(503, "the estate is still starting") };
     let traces = tokio::task::spawn_blocking(move || {
         search(&m, &q)
             .iter()
@@ -220,7 +216,7 @@ async fn jaeger_search(State(s): State<Arc<Shared>>, Query(p): Params) -> Respon
 }
 
 async fn jaeger_trace(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    match model(&s).and_then(|m| telemetry::trace(&m, &id)) {
+    match s.model().and_then(|m| telemetry::trace(&m, &id)) {
         Some(t) => Json(json!({"data": [jaeger_json(&t)], "total": 0, "limit": 0, "offset": 0, "errors": null}))
             .into_response(),
         None => jaeger_error(404, "trace not found"),
@@ -259,7 +255,7 @@ async fn tempo_search(State(s): State<Arc<Shared>>, Query(p): Params) -> Respons
         to: secs("end", now),
         limit: p.get("limit").and_then(|l| l.parse().ok()).unwrap_or(20usize).min(1500),
     };
-    let Some(m) = model(&s) else { return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response() };
+    let Some(m) = s.model() else { return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response() };
     let found = tokio::task::spawn_blocking(move || {
         let list = search(&m, &q);
         let n = list.len();
@@ -283,7 +279,7 @@ async fn tempo_search(State(s): State<Arc<Shared>>, Query(p): Params) -> Respons
 }
 
 async fn tempo_trace(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    match model(&s).and_then(|m| telemetry::trace(&m, &id)) {
+    match s.model().and_then(|m| telemetry::trace(&m, &id)) {
         Some(t) => Json(otlp_json(&t)).into_response(),
         None => (StatusCode::NOT_FOUND, "trace not found").into_response(),
     }

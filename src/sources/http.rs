@@ -138,13 +138,9 @@ impl HttpClient {
     }
 
     fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &*self.auth {
-            Auth::None => req,
-            Auth::Bearer(t) => req.bearer_auth(t.expose()),
-            Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
-            Auth::Scheme { scheme, secret } => {
-                req.header(reqwest::header::AUTHORIZATION, format!("{scheme} {}", secret.expose()))
-            }
+        match self.auth.header() {
+            None => req,
+            Some(value) => req.header(reqwest::header::AUTHORIZATION, value),
         }
     }
 

@@ -79,9 +79,12 @@ pub struct TraceSummary {
 /// A trace list in the order an engineer reads it during an incident: erroring traces first, then the
 /// slowest, then the newest.
 pub fn sort_for_triage(list: &mut [TraceSummary]) {
-    list.sort_by(|a, b| {
-        (b.errors > 0).cmp(&(a.errors > 0)).then(b.duration_us.cmp(&a.duration_us)).then(b.start_us.cmp(&a.start_us))
-    });
+    list.sort_by(triage_order);
+}
+
+/// The order of [`sort_for_triage`], for lists of references too.
+pub fn triage_order(a: &TraceSummary, b: &TraceSummary) -> std::cmp::Ordering {
+    (b.errors > 0).cmp(&(a.errors > 0)).then(b.duration_us.cmp(&a.duration_us)).then(b.start_us.cmp(&a.start_us))
 }
 
 #[cfg(test)]

@@ -33,10 +33,7 @@ fn status(app: &App) -> Line<'static> {
     let v = &app.logs;
     let store = v.source.as_ref().map_or("logs", |s| s.name());
     let mut spans = vec![Span::styled(format!(" {store} "), t.title())];
-    if let Some(h) = v.health.as_ref().filter(|h| h.is_down()) {
-        let why = h.last_error.as_ref().map_or(String::new(), |e| format!(": {e}"));
-        spans.push(Span::styled(format!("✖ {}{why} ", h.state.label()), t.bad()));
-    }
+    spans.extend(super::widgets::failure(t, v.health.as_ref()));
     let q = crate::text::sanitize(&v.query).into_owned();
     spans.push(Span::styled(fit(&q, 40).trim_end().to_string(), t.base()));
     spans.push(Span::styled(" │ ", t.dim()));

@@ -28,10 +28,7 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     let v = &app.traces;
     let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let mut spans = vec![Span::styled(format!(" {} ", v.store), t.title())];
-    if let Some(h) = v.health.as_ref().filter(|h| h.is_down()) {
-        let why = h.last_error.as_ref().map_or(String::new(), |e| format!(": {e}"));
-        spans.push(Span::styled(format!("✖ {}{why} ", h.state.label()), t.bad()));
-    }
+    spans.extend(super::widgets::failure(t, v.health.as_ref()));
     spans
         .push(Span::raw(v.service.as_deref().map_or("all services".into(), |s| crate::text::sanitize(s).into_owned())));
     if let (Some(a), Some(b)) = (v.from, v.to) {

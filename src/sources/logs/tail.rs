@@ -4,7 +4,6 @@
 //! whole outage (it came back full, or the server reported dropped entries), a gap is marked.
 use super::loki::{Loki, TailMessage, lines_of};
 use super::{LogUpdate, TailState};
-use crate::config::secret::Auth;
 use crate::logs::{Entry, LogLine};
 use backon::BackoffBuilder;
 use futures::{SinkExt, StreamExt};
@@ -67,16 +66,7 @@ fn request(loki: &Loki, query: &str, start: i64) -> Result<tungstenite::handshak
             h.insert(k, v);
         }
     }
-    let auth = match &loki.source.auth {
-        Auth::None => None,
-        Auth::Bearer(t) => Some(format!("Bearer {}", t.expose())),
-        Auth::Basic { username, password } => {
-            use base64::Engine;
-            let pair = format!("{username}:{}", password.expose());
-            Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair)))
-        }
-        Auth::Scheme { scheme, secret } => Some(format!("{scheme} {}", secret.expose())),
-    };
+    let auth = loki.source.auth.header();
     if let Some(a) = auth {
         h.insert(tungstenite::http::header::AUTHORIZATION, a.parse().map_err(|_| "invalid credentials")?);
     }
