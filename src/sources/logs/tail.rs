@@ -91,7 +91,8 @@ pub async fn run(loki: Loki, id: u64, query: String, since_ns: i64, tx: mpsc::Se
                 let cfg = tungstenite::protocol::WebSocketConfig::default()
                     .max_message_size(Some(MAX_MESSAGE))
                     .max_frame_size(Some(MAX_MESSAGE));
-                let connect = tokio_tungstenite::connect_async_with_config(req, Some(cfg), false);
+                let connect =
+                    tokio_tungstenite::connect_async_tls_with_config(req, Some(cfg), false, connector(&loki.source));
                 match tokio::time::timeout(loki.source.timeout, connect).await {
                     Err(_) => Err(format!("timed out after {}", crate::time::short(loki.source.timeout))),
                     Ok(Err(e)) => Err(e.to_string()),
@@ -120,6 +121,26 @@ pub async fn run(loki: Loki, id: u64, query: String, since_ns: i64, tx: mpsc::Se
         }
         tokio::time::sleep(wait).await;
     }
+}
+
+/// TLS for `wss://` with the source's extra CA certificates (`ca_file`) beside the web PKI roots; `None`
+/// (the library's default roots) when it has none.
+pub fn connector(src: &crate::config::HttpSource) -> Option<tokio_tungstenite::Connector> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let pem = src.ca_pem.as_ref()?;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let (added, _) = roots.add_parsable_certificates(CertificateDer::pem_slice_iter(pem).flatten());
+    if added == 0 {
+        return None;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Some(tokio_tungstenite::Connector::Rustls(std::sync::Arc::new(cfg)))
 }
 
 fn backoff() -> backon::ExponentialBackoff {
@@ -196,6 +217,14 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_private_ca_reaches_the_websocket() {
+        let mut src = crate::config::HttpSource::new(url::Url::parse("https://loki.internal:3100").unwrap());
+        assert!(connector(&src).is_none(), "no CA: the default roots");
+        src.ca_pem = Some(std::fs::read("tests/configs/valid/private-ca.pem").unwrap());
+        assert!(matches!(connector(&src), Some(tokio_tungstenite::Connector::Rustls(_))));
+    }
     #[test]
     fn resume_skips_what_it_has() {
         let mut r = Resume::default();
