@@ -15,6 +15,7 @@ pub mod incidents;
 pub mod logging;
 pub mod logs;
 pub mod rules;
+pub mod runbooks;
 pub mod slo;
 pub mod sources;
 pub mod term;

@@ -4,11 +4,13 @@ mod data;
 mod drill;
 mod estate;
 mod query;
+mod runbook;
 
 pub use config_check::config_check;
 pub use drill::drill_list;
 pub use estate::{estate_export, estate_serve};
 pub use query::{parse_range, parse_time, query, render_table, safe_json};
+pub use runbook::{default_dirs as runbook_dirs, runbook_check};
 
 use crate::config::{self, Config, Found};
 use clap::{Parser, Subcommand};
@@ -46,6 +48,11 @@ pub enum Cmd {
     Drill {
         #[command(subcommand)]
         cmd: DrillCmd,
+    },
+    /// Runbooks: check them.
+    Runbook {
+        #[command(subcommand)]
+        cmd: RunbookCmd,
     },
     /// The built-in simulated estate.
     Estate {
@@ -99,6 +106,13 @@ pub enum DrillCmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookCmd {
+    /// Lint runbooks (files or directories; default: runbooks/ and ~/.config/watchpost/runbooks/): front
+    /// matter, parameters declared and used, PromQL, destructive steps and their rollbacks.
+    Check { paths: Vec<PathBuf> },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,0 +1,10 @@
+//! Runbooks: Markdown files whose front matter declares what they handle and what they take, and whose
+//! fenced blocks with attributes are steps. Parsing, parameter validation and the lint behind
+//! `watchpost runbook check` live here; running them is for the executor (not yet built). No I/O beyond
+//! reading the files, and no ratatui.
+pub mod model;
+pub mod params;
+pub mod parse;
+
+pub use model::{Param, ParamKind, Runbook, Step, StepKind};
+pub use parse::{load_dir, parse};
