@@ -14,6 +14,7 @@ pub mod estate;
 pub mod incidents;
 pub mod logging;
 pub mod logs;
+pub mod ops;
 pub mod rules;
 pub mod runbooks;
 pub mod slo;

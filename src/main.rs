@@ -2,7 +2,7 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::time::Duration;
 use watchpost::app::run::{Attached, Exit, run};
-use watchpost::cli::{self, Cli, Cmd, ConfigCmd, DrillCmd, EstateCmd, RunbookCmd};
+use watchpost::cli::{self, AuditCmd, Cli, Cmd, ConfigCmd, DrillCmd, EstateCmd, RunbookCmd};
 use watchpost::term::Tui;
 
 const DEFAULT_DEMO_SEED: u64 = 42;
@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         Some(Cmd::Demo { seed }) => console(&rt, None, Some(seed), None),
         Some(Cmd::Drill { cmd: DrillCmd::List }) => cli::drill_list(),
         Some(Cmd::Runbook { cmd: RunbookCmd::Check { paths } }) => cli::runbook_check(paths),
+        Some(Cmd::Audit { cmd: AuditCmd::Verify { db } }) => cli::audit_verify(db),
+        Some(Cmd::Audit { cmd: AuditCmd::Export { db, output } }) => cli::audit_export(db, output),
         Some(Cmd::Drill { cmd: DrillCmd::Run { name, random, seed } }) => {
             match watchpost::drills::scenario::find(&name) {
                 Ok(s) => console(&rt, None, Some(seed), Some((s, random))),

@@ -6,6 +6,7 @@ use crate::config::LogSource;
 use crate::drills::run::Effect;
 use crate::embedded::demo::Control;
 use crate::incidents::model::Source;
+use crate::ops::gate::{Deliver, GateMsg};
 use crate::sources::alertmanager::poller::AlertPoller;
 use crate::sources::alertmanager::{AlertCommand, AlertUpdate, Alertmanager};
 use crate::sources::logs::elastic::Elastic;
@@ -152,6 +153,9 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     }
     // `tx`, `alert_tx` and `incident_tx` stay alive here so that `recv_many` never returns 0 in a tight loop without sources.
 
+    // Every action is recorded before it goes out (the audit thread sends it once it is on disk).
+    let (gate, mut refused) = crate::ops::gate::spawn(config.audit_path.clone(), crate::ops::who::Who::current());
+
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -174,8 +178,21 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             n = updates.recv_many(&mut batch, 64) => {
                 for u in batch.drain(..n) { app.on_update(u); }
             }
-            Some(u) = alert_updates.recv() => app.on_alert_update(u),
-            Some(u) = incident_updates.recv() => app.on_incident_update(u),
+            Some(u) = alert_updates.recv() => {
+                if let AlertUpdate::SilenceDone { what, result } = &u {
+                    let result = result.clone().map_err(|e| e.to_string());
+                    let _ = gate.send(GateMsg::Outcome { action: "silence".into(), what: what.clone(), result });
+                }
+                app.on_alert_update(u)
+            }
+            Some(u) = incident_updates.recv() => {
+                if let IncidentUpdate::Done { what, result } = &u {
+                    let result = result.clone().map(|()| String::new()).map_err(|e| e.to_string());
+                    let _ = gate.send(GateMsg::Outcome { action: "incident".into(), what: what.clone(), result });
+                }
+                app.on_incident_update(u)
+            }
+            Some(r) = refused.recv() => app.on_refused(&r.action, &r.error),
             n = log_updates.recv_many(&mut log_batch, 64) => {
                 for u in log_batch.drain(..n) { app.on_log_update(u); }
                 app.dirty_by_data = true;
@@ -196,17 +213,17 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             }
         }
         for c in app.take_alert_commands() {
-            if alert_cmd_tx.try_send(c).is_err() {
-                app.alerts.notice = Some((false, "Alertmanager busy or not configured: not sent".into()));
+            if gate.send(GateMsg::Action(Deliver::Alertmanager(alert_cmd_tx.clone(), c))).is_err() {
+                app.on_refused("silence", "the audit thread has stopped");
             }
         }
         for (source, c) in app.take_incident_commands() {
             let tx = match source {
-                Source::PagerDuty => &pd_cmd_tx,
-                Source::Opsgenie => &og_cmd_tx,
+                Source::PagerDuty => pd_cmd_tx.clone(),
+                Source::Opsgenie => og_cmd_tx.clone(),
             };
-            if tx.try_send(c).is_err() {
-                app.incidents.notice = Some((false, "PagerDuty busy or not configured: not sent".into()));
+            if gate.send(GateMsg::Action(Deliver::Incidents(tx, c))).is_err() {
+                app.on_refused("incident", "the audit thread has stopped");
             }
         }
         if app.take_bell() {

@@ -171,6 +171,17 @@ impl App {
         }
     }
 
+    /// The audit trail could not record an action, so it was not done: say so where it was asked for.
+    pub fn on_refused(&mut self, action: &str, error: &str) {
+        self.dirty = true;
+        let msg = format!("Not done ({action}): the audit trail could not record it — {error}");
+        if action.starts_with("incident") {
+            self.incidents.notice = Some((false, msg));
+        } else {
+            self.alerts.notice = Some((false, msg));
+        }
+    }
+
     /// Age of the newest data, for the header.
     pub fn refresh_age(&self) -> Option<Duration> {
         self.last_update.map(|t| (self.now - t).to_std().unwrap_or_default())

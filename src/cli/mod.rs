@@ -1,4 +1,5 @@
 //! Command line: the console, and one file per command (`config check`, `query`, `estate`).
+mod audit;
 mod config_check;
 mod data;
 mod drill;
@@ -6,6 +7,7 @@ mod estate;
 mod query;
 mod runbook;
 
+pub use audit::{audit_export, audit_verify};
 pub use config_check::config_check;
 pub use drill::drill_list;
 pub use estate::{estate_export, estate_serve};
@@ -48,6 +50,11 @@ pub enum Cmd {
     Drill {
         #[command(subcommand)]
         cmd: DrillCmd,
+    },
+    /// The audit trail of every action.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
     },
     /// Runbooks: check them.
     Runbook {
@@ -105,6 +112,24 @@ pub enum DrillCmd {
         random: bool,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Walk the hash chain; report any entry edited, removed, reordered or inserted (exit 1 if any).
+    Verify {
+        /// The audit database (default: ~/.local/share/watchpost/audit.db).
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Write every entry as JSON lines.
+    Export {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Output file (standard output when absent).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }
 

@@ -52,6 +52,8 @@ pub struct Config {
     pub log_view: super::telemetry::LogSettings,
     /// The trace store (Jaeger, Tempo or Zipkin).
     pub traces: Option<super::telemetry::TraceConfig>,
+    /// The audit trail's database (`[audit] path`).
+    pub audit_path: PathBuf,
 }
 
 #[derive(Clone, Debug)]
@@ -173,6 +175,7 @@ impl Config {
             logs: None,
             log_view: Default::default(),
             traces: None,
+            audit_path: crate::ops::audit::default_path(),
         })
     }
 
@@ -406,6 +409,11 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         logs,
         log_view,
         traces,
+        audit_path: raw
+            .audit
+            .as_ref()
+            .and_then(|a| a.path.as_ref())
+            .map_or_else(crate::ops::audit::default_path, |p| base.join(p)),
     })
 }
 

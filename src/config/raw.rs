@@ -40,6 +40,8 @@ pub struct RawConfig {
     pub jaeger: Option<RawPrometheus>,
     pub tempo: Option<RawPrometheus>,
     pub zipkin: Option<RawPrometheus>,
+    /// Where the audit trail is kept.
+    pub audit: Option<RawAudit>,
     /// The log view: buffer size and clipboard.
     pub logs: Option<super::telemetry::RawLogs>,
     /// Defaults for every service's SLO.
@@ -114,6 +116,13 @@ pub struct RawAlerts {
     pub author: Option<String>,
     /// A silence's default length.
     pub silence_duration: Option<Dur>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// The SQLite database (default `~/.local/share/watchpost/audit.db`).
+    pub path: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,127 @@
+//! The gate every action passes on its way out: recorded in the audit trail first, sent only once the
+//! record is on disk; refused (and said so on screen) when it cannot be recorded. Outcomes are recorded
+//! as they come back. Runs on its own thread, so a slow disk never holds up the screen.
+use super::audit::Audit;
+use super::who::Who;
+use crate::alerts::matcher;
+use crate::sources::alertmanager::AlertCommand;
+use crate::sources::pagerduty::poller::IncidentCommand;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use tokio::sync::mpsc;
+
+/// Where a recorded action goes.
+pub enum Deliver {
+    Alertmanager(mpsc::Sender<AlertCommand>, AlertCommand),
+    Incidents(mpsc::Sender<IncidentCommand>, IncidentCommand),
+}
+
+/// What the audit records for an action: its name, what it acts on, and its values.
+pub fn describe(d: &Deliver) -> Option<(String, String, Value)> {
+    Some(match d {
+        Deliver::Alertmanager(_, AlertCommand::PostSilence(s)) => (
+            if s.id.is_some() { "silence.update" } else { "silence.create" }.to_string(),
+            s.id.clone().unwrap_or_else(|| "new".into()),
+            json!({
+                "matchers": matcher::to_text(&s.matchers),
+                "starts_at": s.starts_at.to_rfc3339(),
+                "ends_at": s.ends_at.to_rfc3339(),
+                "created_by": s.created_by,
+                "comment": s.comment,
+            }),
+        ),
+        Deliver::Alertmanager(_, AlertCommand::ExpireSilence { id }) => {
+            ("silence.expire".into(), id.clone(), json!({}))
+        }
+        Deliver::Alertmanager(_, AlertCommand::RefreshNow) => return None,
+        Deliver::Incidents(_, c) => match c {
+            IncidentCommand::Log(_) => return None,
+            IncidentCommand::SetStatus(id, st) => {
+                ("incident.status".into(), id.clone(), json!({ "status": format!("{st:?}").to_lowercase() }))
+            }
+            IncidentCommand::Note(id, note) => ("incident.note".into(), id.clone(), json!({ "note": note })),
+            IncidentCommand::Reassign(id, to) => ("incident.reassign".into(), id.clone(), json!({ "to": to })),
+            IncidentCommand::Escalate(id, level) => ("incident.escalate".into(), id.clone(), json!({ "level": level })),
+        },
+    })
+}
+
+pub enum GateMsg {
+    Action(Deliver),
+    /// An outcome to record (`what` as the source reported it).
+    Outcome {
+        action: String,
+        what: String,
+        result: Result<String, String>,
+    },
+}
+
+/// The gate's word back to the screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refused {
+    pub action: String,
+    pub error: String,
+}
+
+/// Start the gate on its own thread with the audit trail at `path`.
+pub fn spawn(path: PathBuf, who: Who) -> (std::sync::mpsc::Sender<GateMsg>, mpsc::Receiver<Refused>) {
+    let (tx, rx) = std::sync::mpsc::channel::<GateMsg>();
+    let (refused_tx, refused_rx) = mpsc::channel(16);
+    std::thread::Builder::new()
+        .name("audit".into())
+        .spawn(move || {
+            let mut audit = Audit::open(&path);
+            if let Err(e) = &audit {
+                tracing::error!("audit trail unusable, actions will be refused: {e}");
+            }
+            while let Ok(msg) = rx.recv() {
+                let now = chrono::Utc::now();
+                match msg {
+                    GateMsg::Action(d) => {
+                        let Some((action, target, values)) = describe(&d) else {
+                            let _ = deliver(d);
+                            continue;
+                        };
+                        let recorded = match &mut audit {
+                            Ok(a) => a.record(&who, now, &action, &target, &values, "intent").map(|_| ()),
+                            Err(e) => Err(e.clone()),
+                        };
+                        match recorded {
+                            Ok(()) => {
+                                if let Err(e) = deliver(d)
+                                    && let Ok(a) = &mut audit
+                                {
+                                    let _ = a.record(&who, now, &format!("{action}.result"), &target, &values, &e);
+                                    let _ = refused_tx.blocking_send(Refused { action, error: e });
+                                }
+                            }
+                            Err(error) => {
+                                let _ = refused_tx.blocking_send(Refused { action, error });
+                            }
+                        }
+                    }
+                    GateMsg::Outcome { action, what, result } => {
+                        let result = match result {
+                            Ok(v) => format!("ok {v}").trim().to_string(),
+                            Err(e) => format!("failed: {e}"),
+                        };
+                        if let Ok(a) = &mut audit
+                            && let Err(e) = a.record(&who, now, &format!("{action}.result"), &what, &json!({}), &result)
+                        {
+                            tracing::error!("audit: outcome not recorded: {e}");
+                        }
+                    }
+                }
+            }
+        })
+        .expect("audit thread");
+    (tx, refused_rx)
+}
+
+fn deliver(d: Deliver) -> Result<(), String> {
+    let sent = match d {
+        Deliver::Alertmanager(tx, c) => tx.try_send(c).is_ok(),
+        Deliver::Incidents(tx, c) => tx.try_send(c).is_ok(),
+    };
+    if sent { Ok(()) } else { Err("not sent: the source is busy or not configured".into()) }
+}

@@ -1,0 +1,5 @@
+//! What changes the world, and the record of it: the audit trail every action passes through before it
+//! runs.
+pub mod audit;
+pub mod gate;
+pub mod who;
