@@ -12,7 +12,7 @@ pub use config_check::config_check;
 pub use drill::drill_list;
 pub use estate::{estate_export, estate_serve};
 pub use query::{parse_range, parse_time, query, render_table, safe_json};
-pub use runbook::{default_dirs as runbook_dirs, runbook_check};
+pub use runbook::{RunArgs, default_dirs as runbook_dirs, runbook_check, runbook_resume, runbook_run};
 
 use crate::config::{self, Config, Found};
 use clap::{Parser, Subcommand};
@@ -138,6 +138,36 @@ pub enum RunbookCmd {
     /// Lint runbooks (files or directories; default: runbooks/ and ~/.config/watchpost/runbooks/): front
     /// matter, parameters declared and used, PromQL, destructive steps and their rollbacks.
     Check { paths: Vec<PathBuf> },
+    /// Run a runbook (by id or file) from the command line: parameters checked first, each step audited
+    /// and journalled; `--dry-run` shows the steps with their values and runs nothing.
+    Run {
+        name: String,
+        /// A parameter: NAME=VALUE (repeatable).
+        #[arg(long = "param", short)]
+        params: Vec<String>,
+        #[arg(long)]
+        dry_run: bool,
+        /// Tick manual checklists without asking.
+        #[arg(long)]
+        yes: bool,
+        /// The service name, typed ahead for destructive steps.
+        #[arg(long)]
+        confirm: Option<String>,
+    },
+    /// What a run did (from its journal); `--skip-unknown` or `--rerun-unknown` goes on from there.
+    Resume {
+        journal: PathBuf,
+        #[arg(long, conflicts_with = "rerun_unknown")]
+        skip_unknown: bool,
+        #[arg(long)]
+        rerun_unknown: bool,
+        #[arg(long = "param", short)]
+        params: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        confirm: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

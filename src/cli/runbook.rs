@@ -38,3 +38,194 @@ pub fn runbook_check(paths: Vec<PathBuf>) -> ExitCode {
         ExitCode::FAILURE
     }
 }
+
+/// A runbook by path, or by id among the runbooks in the default directories.
+fn find(name: &str) -> Result<crate::runbooks::Runbook, String> {
+    let path = std::path::Path::new(name);
+    if path.exists() {
+        return crate::runbooks::parse::load(path)
+            .map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
+    }
+    let (all, _) = crate::runbooks::load_dir(&default_dirs());
+    let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+    all.iter()
+        .find(|r| r.id == name)
+        .cloned()
+        .ok_or_else(|| format!("no runbook `{name}` (there are: {})", ids.join(", ")))
+}
+
+/// The command line standing in for the operator: `--confirm`/`--yes`, else a question on the terminal.
+struct Cli {
+    yes: bool,
+    confirm: Option<String>,
+}
+
+fn ask(question: &str) -> Option<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    print!("{question} ");
+    std::io::stdout().flush().ok()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    Some(line.trim().to_string())
+}
+
+impl crate::runbooks::run::Operator for Cli {
+    fn confirm(&mut self, step: &crate::runbooks::Step, service: &str) -> Option<String> {
+        self.confirm.clone().or_else(|| ask(&format!("{} is destructive: type `{service}` to run it:", step.id)))
+    }
+    fn checklist(&mut self, step: &crate::runbooks::Step, items: &[String]) -> bool {
+        for i in items {
+            println!("  [ ] {}", crate::text::sanitize(i));
+        }
+        self.yes || ask(&format!("{}: all done? [y/N]", step.id)).is_some_and(|a| a == "y" || a == "yes")
+    }
+    fn say(&mut self, text: &str) {
+        println!("{text}");
+    }
+}
+
+pub struct RunArgs {
+    pub params: Vec<String>,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub confirm: Option<String>,
+}
+
+/// `watchpost runbook run NAME|FILE`: resolve and check the parameters, then run the steps (or show them,
+/// with `--dry-run`), journalled and audited.
+pub async fn runbook_run(name: String, args: RunArgs, config: Option<PathBuf>) -> ExitCode {
+    match run(name, args, config, None).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `watchpost runbook resume JOURNAL`: what a run did; with `--skip-unknown` or `--rerun-unknown`, go on
+/// from where it stopped (steps done are not run again).
+pub async fn runbook_resume(
+    journal: PathBuf,
+    unknown: Option<bool>,
+    args: RunArgs,
+    config: Option<PathBuf>,
+) -> ExitCode {
+    let r = match crate::runbooks::journal::replay(&journal) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("run {} of `{}`", r.run, r.runbook);
+    for (step, result) in &r.done {
+        println!("  {step}: {result}");
+    }
+    if let Some(s) = &r.unknown {
+        println!("  {s}: outcome unknown (it was running when the run stopped)");
+    }
+    let Some(rerun) = unknown else {
+        println!("Continue with --skip-unknown (treat it as done) or --rerun-unknown (run it again).");
+        return ExitCode::SUCCESS;
+    };
+    let mut done = r.done.clone();
+    if let (Some(s), false) = (&r.unknown, rerun) {
+        let reason = "outcome unknown, the operator went on".to_string();
+        let skip = crate::runbooks::journal::Event::Skip { step: s.clone(), reason: reason.clone() };
+        if let Err(e) = crate::runbooks::journal::Journal::create(&journal).and_then(|mut j| j.append(&skip, true)) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        done.insert(s.clone(), format!("skipped: {reason}"));
+    }
+    let params: Vec<String> = r.params.iter().filter(|(_, v)| *v != "***").map(|(k, v)| format!("{k}={v}")).collect();
+    let args = RunArgs { params: params.into_iter().chain(args.params).collect(), ..args };
+    let name = r.path.display().to_string();
+    match run(name, args, config, Some((journal, done))).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(
+    name: String,
+    args: RunArgs,
+    config: Option<PathBuf>,
+    resume: Option<(PathBuf, std::collections::BTreeMap<String, String>)>,
+) -> Result<(), String> {
+    use crate::runbooks::journal::{Event, Journal};
+    let rb = find(&name)?;
+    let given: Vec<(String, String)> = args
+        .params
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or(format!("--param {p}: expected NAME=VALUE"))
+        })
+        .collect::<Result<_, _>>()?;
+    let values = crate::runbooks::run::resolve(&rb, &given, &Default::default()).map_err(|e| e.join("\n"))?;
+    let config = super::resolve_config(config).ok();
+    let prom = config
+        .as_ref()
+        .and_then(|c| c.prometheus.as_ref())
+        .and_then(|p| crate::sources::prometheus::Prometheus::new(p).ok());
+    let who = crate::ops::who::Who::current();
+    let mut op = Cli { yes: args.yes, confirm: args.confirm };
+    if args.dry_run {
+        println!("dry run of `{}` ({}): nothing is run", rb.id, rb.title);
+        let mut r = crate::runbooks::run::Run {
+            runbook: &rb,
+            values,
+            journal: None,
+            audit: None,
+            who,
+            prometheus: prom.as_ref(),
+            dry_run: true,
+            done: Default::default(),
+        };
+        return r.run(&mut op).await;
+    }
+    let audit_path = config.as_ref().map_or_else(crate::ops::audit::default_path, |c| c.audit_path.clone());
+    let mut audit = crate::ops::audit::Audit::open(&audit_path)
+        .map_err(|e| format!("not run: the audit trail cannot be opened: {e}"))?;
+    let (path, done) = match resume {
+        Some((p, done)) => (p, done),
+        None => {
+            let run = format!("{}-{}-{}", rb.id, chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), std::process::id());
+            (crate::runbooks::journal::dir().join(format!("{run}.jsonl")), Default::default())
+        }
+    };
+    let mut journal = Journal::create(&path)?;
+    if done.is_empty() {
+        let run = path.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned());
+        let e = Event::Run {
+            run,
+            runbook: rb.id.clone(),
+            path: rb.path.clone(),
+            params: crate::runbooks::run::shown(&values),
+            at: chrono::Utc::now().to_rfc3339(),
+            user: who.user.clone(),
+        };
+        journal.append(&e, true)?;
+    }
+    println!("running `{}` — journal {}", rb.id, path.display());
+    let mut r = crate::runbooks::run::Run {
+        runbook: &rb,
+        values,
+        journal: Some(&mut journal),
+        audit: Some(&mut audit),
+        who,
+        prometheus: prom.as_ref(),
+        dry_run: false,
+        done,
+    };
+    r.run(&mut op).await
+}

@@ -2,9 +2,12 @@
 //! fenced blocks with attributes are steps. Parsing, parameter validation and the lint behind
 //! `watchpost runbook check` live here; running them is for the executor (not yet built). No I/O beyond
 //! reading the files, and no ratatui.
+pub mod exec;
+pub mod journal;
 pub mod model;
 pub mod params;
 pub mod parse;
+pub mod run;
 
 pub use model::{Param, ParamKind, Runbook, Step, StepKind};
 pub use parse::{load_dir, parse};
