@@ -177,6 +177,10 @@ async fn run(
         .as_ref()
         .and_then(|c| c.prometheus.as_ref())
         .and_then(|p| crate::sources::prometheus::Prometheus::new(p).ok());
+    let vault = match config.as_ref().and_then(|c| c.vault.as_ref()) {
+        Some(v) => Some(crate::ops::vault::Vault::new(&v.source, &v.token, v.namespace.as_deref())?),
+        None => None,
+    };
     let who = crate::ops::who::Who::current();
     let mut op = Cli { yes: args.yes, confirm: args.confirm };
     if args.dry_run {
@@ -188,6 +192,7 @@ async fn run(
             audit: None,
             who,
             prometheus: prom.as_ref(),
+            vault: vault.as_ref(),
             dry_run: true,
             done: Default::default(),
         };
@@ -224,6 +229,7 @@ async fn run(
         audit: Some(&mut audit),
         who,
         prometheus: prom.as_ref(),
+        vault: vault.as_ref(),
         dry_run: false,
         done,
     };

@@ -54,6 +54,15 @@ pub struct Config {
     pub traces: Option<super::telemetry::TraceConfig>,
     /// The audit trail's database (`[audit] path`).
     pub audit_path: PathBuf,
+    /// Vault for runbook secrets.
+    pub vault: Option<VaultConfig>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VaultConfig {
+    pub source: HttpSource,
+    pub token: secret::Secret,
+    pub namespace: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -176,6 +185,7 @@ impl Config {
             log_view: Default::default(),
             traces: None,
             audit_path: crate::ops::audit::default_path(),
+            vault: None,
         })
     }
 
@@ -301,6 +311,12 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(OpsgenieConfig { source: src, query: r.query.clone().unwrap_or_else(|| "status: open".into()) })
     });
     let (logs, traces, log_view) = super::telemetry::load(&mut p, &raw, base);
+    let vault = raw.vault.as_ref().and_then(|r| {
+        let api = SaaS { name: "vault", default_url: "", what: "Vault token", scheme: "" };
+        let mut source = saas_source(&mut p, base, &api, Some(&r.url), r.timeout, &r.token)?;
+        let Auth::Scheme { secret: token, .. } = std::mem::take(&mut source.auth) else { return None };
+        Some(VaultConfig { source, token, namespace: r.namespace.clone() })
+    });
     let mut rule_problems = Vec::new();
     let scrape = raw.scrape.as_ref().and_then(|r| {
         let mut at = |span: Range<usize>, msg: String| p.at(span, msg);
@@ -409,6 +425,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         logs,
         log_view,
         traces,
+        vault,
         audit_path: raw
             .audit
             .as_ref()

@@ -11,7 +11,9 @@ pub mod telemetry;
 
 pub use error::{ConfigError, Located};
 pub use find::{Found, find};
-pub use load::{AlertSettings, Config, HttpSource, OpsgenieConfig, PagerDutyConfig, Service, load_file, load_str};
+pub use load::{
+    AlertSettings, Config, HttpSource, OpsgenieConfig, PagerDutyConfig, Service, VaultConfig, load_file, load_str,
+};
 pub use queries::Queries;
 pub use secret::{Auth, Secret};
 pub use telemetry::{ElasticConfig, ElasticFields, LogSettings, LogSource, TraceBackend, TraceConfig};

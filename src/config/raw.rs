@@ -40,6 +40,8 @@ pub struct RawConfig {
     pub jaeger: Option<RawPrometheus>,
     pub tempo: Option<RawPrometheus>,
     pub zipkin: Option<RawPrometheus>,
+    /// HashiCorp Vault, for runbook secrets written `vault:<mount>/<path>#<key>`.
+    pub vault: Option<RawVault>,
     /// Where the audit trail is kept.
     pub audit: Option<RawAudit>,
     /// The log view: buffer size and clipboard.
@@ -116,6 +118,17 @@ pub struct RawAlerts {
     pub author: Option<String>,
     /// A silence's default length.
     pub silence_duration: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVault {
+    pub url: Spanned<String>,
+    /// The Vault token (`{ env = "VAULT_TOKEN" }` or `{ file = "…" }`).
+    pub token: Spanned<RawSecret>,
+    /// Vault Enterprise namespace (`X-Vault-Namespace`).
+    pub namespace: Option<String>,
+    pub timeout: Option<Dur>,
 }
 
 #[derive(Debug, Default, Deserialize)]

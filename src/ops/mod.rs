@@ -2,4 +2,5 @@
 //! runs.
 pub mod audit;
 pub mod gate;
+pub mod vault;
 pub mod who;

@@ -68,9 +68,10 @@ impl Scalar {
     }
 }
 
-/// `$name` or `${name}` with a lower-case name.
-static REFERENCE: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r"\$(?:\{([a-z_][a-z0-9_]*)\}|([a-z_][a-z0-9_]*))").expect("valid regex"));
+/// `$name`, `${name}` or a shell expansion of it (`${#name}`, `${name%…}`) with a lower-case name.
+static REFERENCE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"\$(?:\{#?([a-z_][a-z0-9_]*)(?:[^a-z0-9_}][^}]*)?\}|([a-z_][a-z0-9_]*))").expect("valid regex")
+});
 
 struct Problems<'a> {
     path: &'a Path,

@@ -65,14 +65,18 @@ pub fn shown(values: &[Value]) -> BTreeMap<String, String> {
 }
 
 /// A secret's value from its reference, at the moment it is needed.
-fn secret(reference: &str) -> Result<String, String> {
+async fn secret(reference: &str, vault: Option<&crate::ops::vault::Vault>) -> Result<String, String> {
     if let Some(var) = reference.strip_prefix("env:") {
         return std::env::var(var).map_err(|_| format!("environment variable {var} is not set"));
     }
     if let Some(path) = reference.strip_prefix("file:") {
         return std::fs::read_to_string(path).map(|s| s.trim().to_string()).map_err(|e| format!("{path}: {e}"));
     }
-    Err("vault: references are not resolved by this version".into())
+    match (reference.strip_prefix("vault:"), vault) {
+        (Some(r), Some(v)) => v.read(r).await.map(|s| s.expose().to_string()),
+        (Some(_), None) => Err("a vault: secret, and no [vault] in the config".into()),
+        (None, _) => Err("expected env:, file: or vault:".into()),
+    }
 }
 
 pub struct Run<'a> {
@@ -82,6 +86,7 @@ pub struct Run<'a> {
     pub audit: Option<&'a mut Audit>,
     pub who: Who,
     pub prometheus: Option<&'a Prometheus>,
+    pub vault: Option<&'a crate::ops::vault::Vault>,
     pub dry_run: bool,
     /// Steps already done (a resumed run): not run again.
     pub done: BTreeMap<String, String>,
@@ -166,7 +171,8 @@ impl Run<'_> {
             StepKind::Shell { script } => {
                 let mut env = Vec::new();
                 for v in &self.values {
-                    let value = if v.kind == ParamKind::Secret { secret(&v.value)? } else { v.value.clone() };
+                    let value =
+                        if v.kind == ParamKind::Secret { secret(&v.value, self.vault).await? } else { v.value.clone() };
                     env.push(Value { value, ..v.clone() });
                 }
                 let mut lines = Vec::new();
