@@ -138,7 +138,7 @@ async fn actions_are_recorded_before_they_are_sent_or_not_sent_at_all() {
     use watchpost::sources::pagerduty::poller::IncidentCommand;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.db");
-    let (gate, _refused) = spawn(db.clone(), who());
+    let (gate, _refused) = spawn(db.clone(), who(), None);
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     gate.send(GateMsg::Action(Deliver::Incidents(
         tx.clone(),
@@ -158,9 +158,30 @@ async fn actions_are_recorded_before_they_are_sent_or_not_sent_at_all() {
     // A trail that cannot be opened: nothing is sent.
     let blocked = dir.path().join("not-a-dir");
     std::fs::write(&blocked, "a file where the trail's directory should be").unwrap();
-    let (gate, mut refused) = spawn(blocked.join("audit.db"), who());
+    let (gate, mut refused) = spawn(blocked.join("audit.db"), who(), None);
     gate.send(GateMsg::Action(Deliver::Incidents(tx, IncidentCommand::Escalate("P1".into(), 2)))).unwrap();
     let r = tokio::time::timeout(std::time::Duration::from_secs(10), refused.recv()).await.unwrap().unwrap();
     assert_eq!(r.action, "incident.escalate");
     assert!(rx.try_recv().is_err(), "an unrecorded action was sent");
+}
+
+/// A policy that does not give the user the action: refused, saying which rule, and the denial is in the
+/// trail. (Built from text: as root every policy file is writable, so a loaded one is advisory.)
+#[tokio::test]
+async fn a_denied_action_names_its_rule_and_is_not_sent() {
+    use watchpost::ops::gate::{Deliver, GateMsg, spawn};
+    use watchpost::ops::policy::Policy;
+    use watchpost::sources::pagerduty::poller::IncidentCommand;
+    let text = "[roles.viewer]\nactions = [\"view\"]\n\n[[bindings]]\nusers = [\"alice\"]\nroles = [\"viewer\"]\n";
+    let policy = Policy::parse(Path::new("policy.toml"), text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    let (gate, mut refused) = spawn(db.clone(), who(), Some(policy));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    gate.send(GateMsg::Action(Deliver::Incidents(tx, IncidentCommand::Escalate("P1".into(), 2)))).unwrap();
+    let r = tokio::time::timeout(std::time::Duration::from_secs(10), refused.recv()).await.unwrap().unwrap();
+    assert!(r.error.contains("alice has `viewer` (policy.toml:6); none allows `ack`"), "{}", r.error);
+    assert!(rx.try_recv().is_err());
+    let e = &Audit::open(&db).unwrap().entries().unwrap()[0];
+    assert!(e.result.starts_with("denied: "), "{}", e.result);
 }

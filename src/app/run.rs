@@ -154,7 +154,16 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     // `tx`, `alert_tx` and `incident_tx` stay alive here so that `recv_many` never returns 0 in a tight loop without sources.
 
     // Every action is recorded before it goes out (the audit thread sends it once it is on disk).
-    let (gate, mut refused) = crate::ops::gate::spawn(config.audit_path.clone(), crate::ops::who::Who::current());
+    let policy = match crate::ops::policy::find(config.policy_path.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            // `config check` reports a bad policy; here, with no readable policy, actions are refused.
+            tracing::error!("policy: {e}");
+            return Err(eyre!("the policy cannot be read: {e}"));
+        }
+    };
+    let (gate, mut refused) =
+        crate::ops::gate::spawn(config.audit_path.clone(), crate::ops::who::Who::current(), policy);
 
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));

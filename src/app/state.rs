@@ -174,7 +174,11 @@ impl App {
     /// The audit trail could not record an action, so it was not done: say so where it was asked for.
     pub fn on_refused(&mut self, action: &str, error: &str) {
         self.dirty = true;
-        let msg = format!("Not done ({action}): the audit trail could not record it — {error}");
+        let msg = if error.starts_with("denied") {
+            format!("Not done ({action}): {error}")
+        } else {
+            format!("Not done ({action}): the audit trail could not record it — {error}")
+        };
         if action.starts_with("incident") {
             self.incidents.notice = Some((false, msg));
         } else {

@@ -182,6 +182,25 @@ async fn run(
         None => None,
     };
     let who = crate::ops::who::Who::current();
+    let policy =
+        crate::ops::policy::find(config.as_ref().and_then(|c| c.policy_path.as_deref())).map_err(|e| e.to_string())?;
+    let groups = crate::ops::policy::current_groups();
+    match crate::ops::policy::decide(policy.as_ref(), &who, &groups, &format!("runbook:{}", rb.id)) {
+        Ok(Some(note)) if note.starts_with("advisory") => eprintln!("warning: {note}"),
+        Ok(_) => {}
+        Err(denied) => return Err(format!("not run: {denied}")),
+    }
+    if let (Some(role), Some(p)) = (&rb.role, &policy)
+        && !p.has_role(&who.user, &groups, role)
+    {
+        let msg =
+            format!("`{}` needs the role `{role}`, which {} does not have in {}", rb.id, who.user, p.path.display());
+        if p.advisory {
+            eprintln!("warning: advisory policy: {msg}");
+        } else {
+            return Err(format!("not run: {msg}"));
+        }
+    }
     let mut op = Cli { yes: args.yes, confirm: args.confirm };
     if args.dry_run {
         println!("dry run of `{}` ({}): nothing is run", rb.id, rb.title);

@@ -56,6 +56,8 @@ pub struct Config {
     pub audit_path: PathBuf,
     /// Vault for runbook secrets.
     pub vault: Option<VaultConfig>,
+    /// The roles policy's file, when the config names one.
+    pub policy_path: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -186,6 +188,7 @@ impl Config {
             traces: None,
             audit_path: crate::ops::audit::default_path(),
             vault: None,
+            policy_path: None,
         })
     }
 
@@ -317,7 +320,18 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let Auth::Scheme { secret: token, .. } = std::mem::take(&mut source.auth) else { return None };
         Some(VaultConfig { source, token, namespace: r.namespace.clone() })
     });
+    let policy_path = raw.policy.as_ref().and_then(|r| r.path.as_ref()).map(|p| base.join(p.get_ref()));
     let mut rule_problems = Vec::new();
+    if let Some(pp) = &policy_path {
+        match crate::ops::policy::Policy::load(pp) {
+            Ok(_) => {}
+            Err(ConfigError::Invalid(mut v)) => rule_problems.append(&mut v),
+            Err(ConfigError::Io { message, .. }) => {
+                let span = raw.policy.as_ref().and_then(|r| r.path.as_ref()).map_or(0..0, |s| s.span());
+                p.at(span, message);
+            }
+        }
+    }
     let scrape = raw.scrape.as_ref().and_then(|r| {
         let mut at = |span: Range<usize>, msg: String| p.at(span, msg);
         super::scrape::validate(r, base, &mut at, &mut rule_problems)
@@ -426,6 +440,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         log_view,
         traces,
         vault,
+        policy_path,
         audit_path: raw
             .audit
             .as_ref()

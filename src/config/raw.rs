@@ -42,6 +42,8 @@ pub struct RawConfig {
     pub zipkin: Option<RawPrometheus>,
     /// HashiCorp Vault, for runbook secrets written `vault:<mount>/<path>#<key>`.
     pub vault: Option<RawVault>,
+    /// Who may do what.
+    pub policy: Option<RawPolicy>,
     /// Where the audit trail is kept.
     pub audit: Option<RawAudit>,
     /// The log view: buffer size and clipboard.
@@ -136,6 +138,13 @@ pub struct RawVault {
 pub struct RawAudit {
     /// The SQLite database (default `~/.local/share/watchpost/audit.db`).
     pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// The roles policy (default `/etc/watchpost/policy.toml` when it exists).
+    pub path: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Debug, Deserialize)]

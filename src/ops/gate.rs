@@ -63,8 +63,19 @@ pub struct Refused {
     pub error: String,
 }
 
-/// Start the gate on its own thread with the audit trail at `path`.
-pub fn spawn(path: PathBuf, who: Who) -> (std::sync::mpsc::Sender<GateMsg>, mpsc::Receiver<Refused>) {
+/// The policy's name for an action: `silence.create` → `silence`, `incident.note` → `ack`.
+fn policy_action(action: &str) -> &'static str {
+    if action.starts_with("silence") { "silence" } else { "ack" }
+}
+
+/// Start the gate on its own thread with the audit trail at `path`, deciding by `policy` (none: every
+/// action is allowed).
+pub fn spawn(
+    path: PathBuf,
+    who: Who,
+    policy: Option<super::policy::Policy>,
+) -> (std::sync::mpsc::Sender<GateMsg>, mpsc::Receiver<Refused>) {
+    let groups = super::policy::current_groups();
     let (tx, rx) = std::sync::mpsc::channel::<GateMsg>();
     let (refused_tx, refused_rx) = mpsc::channel(16);
     std::thread::Builder::new()
@@ -82,8 +93,21 @@ pub fn spawn(path: PathBuf, who: Who) -> (std::sync::mpsc::Sender<GateMsg>, mpsc
                             let _ = deliver(d);
                             continue;
                         };
+                        let intent = match super::policy::decide(policy.as_ref(), &who, &groups, policy_action(&action))
+                        {
+                            Ok(None) => "intent".to_string(),
+                            Ok(Some(rule)) => format!("intent ({rule})"),
+                            Err(denied) => {
+                                if let Ok(a) = &mut audit {
+                                    let _ =
+                                        a.record(&who, now, &action, &target, &values, &format!("denied: {denied}"));
+                                }
+                                let _ = refused_tx.blocking_send(Refused { action, error: denied });
+                                continue;
+                            }
+                        };
                         let recorded = match &mut audit {
-                            Ok(a) => a.record(&who, now, &action, &target, &values, "intent").map(|_| ()),
+                            Ok(a) => a.record(&who, now, &action, &target, &values, &intent).map(|_| ()),
                             Err(e) => Err(e.clone()),
                         };
                         match recorded {

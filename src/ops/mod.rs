@@ -2,5 +2,6 @@
 //! runs.
 pub mod audit;
 pub mod gate;
+pub mod policy;
 pub mod vault;
 pub mod who;
