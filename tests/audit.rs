@@ -185,3 +185,44 @@ async fn a_denied_action_names_its_rule_and_is_not_sent() {
     let e = &Audit::open(&db).unwrap().entries().unwrap()[0];
     assert!(e.result.starts_with("denied: "), "{}", e.result);
 }
+
+/// The Audit screen: read off the UI's turn, newest first, filtered by text, tampering said at the top.
+#[test]
+fn the_audit_screen_lists_filters_and_says_when_the_chain_is_broken() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    trail(&db);
+    let mut cfg = watchpost::config::Config::from_env(Some("http://prometheus.example:9090")).unwrap();
+    cfg.audit_path = db.clone();
+    let mut app = watchpost::app::App::new(&cfg, Utc::now());
+    let key = |app: &mut watchpost::app::App, c: KeyCode| app.on_key(KeyEvent::new(c, KeyModifiers::NONE));
+    key(&mut app, KeyCode::Char('U'));
+    assert!(app.take_audit_request(), "opening the screen asks for a read");
+    let read = |app: &mut watchpost::app::App| {
+        let result = watchpost::app::audit::read(&db);
+        app.on_audit_read(watchpost::app::audit::AuditRead { at: Utc::now(), result });
+    };
+    read(&mut app);
+    let draw = |app: &watchpost::app::App| {
+        let mut term = Terminal::new(TestBackend::new(140, 20)).unwrap();
+        term.draw(|f| watchpost::ui::draw(app, f)).unwrap();
+        term.backend().to_string()
+    };
+    let s = draw(&app);
+    assert!(s.contains("5 entries, the chain is intact"), "{s}");
+    assert!(s.contains("runbook.step") && s.contains("alice@bastion-1 (203.0.113.7)"), "{s}");
+    key(&mut app, KeyCode::Char('/'));
+    for c in "acknowledge".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.audit.visible().len(), 2);
+    Connection::open(&db).unwrap().execute("UPDATE entries SET result = 'forged' WHERE seq = 2", []).unwrap();
+    key(&mut app, KeyCode::Char('r'));
+    assert!(app.take_audit_request());
+    read(&mut app);
+    assert!(draw(&app).contains("1 problem(s): entry 2 was edited"));
+}

@@ -26,6 +26,8 @@ impl App {
             Screen::Traces if self.traces.prompt.is_some() => Context::Form,
             Screen::Traces => Context::Traces,
             Screen::Trace => Context::Trace,
+            Screen::Audit if self.audit.filter.is_some() => Context::Form,
+            Screen::Audit => Context::Audit,
         }
     }
 
@@ -70,7 +72,12 @@ impl App {
                 self.dirty = true;
             }
             None if ctx == Context::Form => {
-                if let Some(t) = &mut self.traces.prompt {
+                if let Some(t) = &mut self.audit.filter {
+                    if t.input(key) {
+                        self.audit.filter_text = t.lines().join("");
+                        self.audit.selected = 0;
+                    }
+                } else if let Some(t) = &mut self.traces.prompt {
                     if t.input(key) {
                         self.traces.prompt_error = None;
                     }
@@ -113,6 +120,7 @@ impl App {
             Screen::Logs => self.logs.buffer.shown_len(),
             Screen::Traces => self.traces.list.len(),
             Screen::Trace => self.traces.open.as_ref().map_or(0, |w| w.rows.len()),
+            Screen::Audit => self.audit.visible().len(),
         };
         match action {
             Action::Quit => self.quit = true,
@@ -160,6 +168,7 @@ impl App {
                         None => return,
                     },
                     Screen::Logs => return,
+                    Screen::Audit => &mut self.audit.selected,
                 };
                 *pos = step(*pos, rows, action);
             }
@@ -182,6 +191,9 @@ impl App {
                 self.screen = back;
             }
             Action::Refresh => {
+                if self.screen == Screen::Audit {
+                    self.request_audit();
+                }
                 self.commands.push(Command::RefreshNow);
                 if self.screen == Screen::Detail {
                     self.request_detail();
@@ -255,7 +267,9 @@ impl App {
             Action::ExtendSilence => self.edit_selected_silence(Some(std::time::Duration::from_secs(3600))),
             Action::ExpireSilence => self.expire_selected_silence(),
             Action::Submit => {
-                if self.traces.prompt.is_some() {
+                if self.audit.filter.is_some() {
+                    self.audit.filter = None;
+                } else if self.traces.prompt.is_some() {
                     self.submit_trace_prompt();
                 } else if self.logs.prompt.is_some() {
                     self.submit_log_prompt();
@@ -269,6 +283,9 @@ impl App {
             }
             Action::Cancel => {
                 // Whichever form is open closes; a filter left unfinished is cleared.
+                if self.audit.filter.take().is_some() {
+                    self.audit.filter_text.clear();
+                }
                 let closed = self.traces.prompt.take().is_some()
                     || self.logs.prompt.take().is_some()
                     || self.incidents.prompt.take().is_some()
@@ -315,6 +332,8 @@ impl App {
                 };
             }
             Action::Search => self.trace_prompt(),
+            Action::Audit => self.go(Screen::Audit, true),
+            Action::AuditFilter => self.audit_filter(),
             Action::NextField
                 if self.logs.prompt.as_ref().is_some_and(|(k, _)| *k == super::logs::LogPrompt::Query) =>
             {
@@ -427,6 +446,7 @@ impl App {
                 }
             }
             Screen::Alerts => self.alerts.attention = 0,
+            Screen::Audit => self.request_audit(),
             Screen::Kpis => self.request_kpis(),
             Screen::Explorer if self.explorer.metric_names.is_empty() => {
                 self.commands.push(Command::MetricNames);

@@ -17,6 +17,7 @@ pub enum Context {
     Logs,
     Traces,
     Trace,
+    Audit,
     /// Typing in a form field: the alert filter or the silence editor.
     Form,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
@@ -24,7 +25,8 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
+        Context::Audit,
         Context::Logs,
         Context::Traces,
         Context::Trace,
@@ -53,6 +55,7 @@ impl Context {
             Context::Logs => "logs",
             Context::Traces => "traces",
             Context::Trace => "trace",
+            Context::Audit => "audit",
             Context::Editing => "editing",
         }
     }
@@ -144,6 +147,8 @@ actions! {
     LiveTraces => "live_traces", "move into the live traces";
     Search => "search", "edit the search (service, operation, tags, min duration)";
     OpenTrace => "open_trace", "open the trace (the one selected, or the one the line names)";
+    Audit => "audit", "the audit trail: who did what, and whether the chain verifies";
+    AuditFilter => "audit_filter", "filter entries by text";
 }
 
 impl Action {
@@ -185,6 +190,8 @@ impl Action {
             LiveTraces => "live traces",
             Search => "search",
             OpenTrace => "trace",
+            Audit => "audit",
+            AuditFilter => "filter",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -240,6 +247,7 @@ impl Default for KeyMap {
         const LOGS: Context = Context::Logs;
         const TRACES: Context = Context::Traces;
         const TRACE: Context = Context::Trace;
+        const AUDIT: Context = Context::Audit;
         let k = KeySpec::plain;
         let c = KeySpec::ch;
         let table: &[(Context, KeySpec, Action)] = &[
@@ -259,6 +267,17 @@ impl Default for KeyMap {
             (Global, c('I'), Action::Incidents),
             (Global, c('L'), Action::Logs),
             (Global, c('W'), Action::Traces),
+            (Global, c('U'), Action::Audit),
+            (AUDIT, c('j'), Down),
+            (AUDIT, k(KeyCode::Down), Down),
+            (AUDIT, c('k'), Up),
+            (AUDIT, k(KeyCode::Up), Up),
+            (AUDIT, k(KeyCode::PageDown), PageDown),
+            (AUDIT, k(KeyCode::PageUp), PageUp),
+            (AUDIT, c('g'), Top),
+            (AUDIT, c('G'), Bottom),
+            (AUDIT, c('/'), AuditFilter),
+            (AUDIT, k(KeyCode::Esc), Back),
             (LOGS, c('j'), Down),
             (LOGS, k(KeyCode::Down), Down),
             (LOGS, c('k'), Up),

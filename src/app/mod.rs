@@ -1,5 +1,6 @@
 //! The application: state, the key table, and the loop that joins terminal, sources and drawing.
 pub mod alerts;
+pub mod audit;
 pub mod drills;
 pub mod explorer;
 pub mod history;

@@ -165,6 +165,8 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let (gate, mut refused) =
         crate::ops::gate::spawn(config.audit_path.clone(), crate::ops::who::Who::current(), policy);
 
+    let (audit_tx, mut audit_reads) = mpsc::channel::<crate::app::audit::AuditRead>(4);
+
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -202,6 +204,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                 app.on_incident_update(u)
             }
             Some(r) = refused.recv() => app.on_refused(&r.action, &r.error),
+            Some(r) = audit_reads.recv() => app.on_audit_read(r),
             n = log_updates.recv_many(&mut log_batch, 64) => {
                 for u in log_batch.drain(..n) { app.on_log_update(u); }
                 app.dirty_by_data = true;
@@ -234,6 +237,13 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             if gate.send(GateMsg::Action(Deliver::Incidents(tx, c))).is_err() {
                 app.on_refused("incident", "the audit thread has stopped");
             }
+        }
+        if app.take_audit_request() {
+            let (path, tx) = (app.audit.path.clone(), audit_tx.clone());
+            tokio::task::spawn_blocking(move || {
+                let result = crate::app::audit::read(&path);
+                let _ = tx.blocking_send(crate::app::audit::AuditRead { at: Utc::now(), result });
+            });
         }
         if app.take_bell() {
             tui.bell();

@@ -16,10 +16,11 @@ pub enum Screen {
     Traces,
     /// One trace's waterfall.
     Trace,
+    Audit,
 }
 
 impl Screen {
-    pub const ORDER: [Screen; 10] = [
+    pub const ORDER: [Screen; 11] = [
         Screen::Overview,
         Screen::Alerts,
         Screen::Silences,
@@ -30,6 +31,7 @@ impl Screen {
         Screen::Detail,
         Screen::Explorer,
         Screen::Drills,
+        Screen::Audit,
     ];
     pub fn title(self) -> &'static str {
         match self {
@@ -45,6 +47,7 @@ impl Screen {
             Screen::Logs => "Logs",
             Screen::Traces => "Traces",
             Screen::Trace => "Trace",
+            Screen::Audit => "Audit",
         }
     }
 }

@@ -45,6 +45,7 @@ pub struct App {
     pub incidents: super::incidents::IncidentsView,
     pub logs: super::logs::LogsView,
     pub traces: super::traces::TracesView,
+    pub audit: super::audit::AuditView,
     pub(crate) dirty: bool,
     /// The last change was log lines only (their frames are paced).
     pub(crate) dirty_by_data: bool,
@@ -111,6 +112,7 @@ impl App {
                 store: config.traces.as_ref().map(|t| t.source.name.clone()).unwrap_or_default(),
                 ..Default::default()
             },
+            audit: super::audit::AuditView { path: config.audit_path.clone(), ..Default::default() },
             dirty: true,
             dirty_by_data: false,
             quit: false,

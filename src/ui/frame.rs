@@ -1,5 +1,7 @@
 //! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
-use super::{alerts, detail, drills, explorer, first_run, help, incidents, kpis, logs, overview, silences, traces};
+use super::{
+    alerts, audit, detail, drills, explorer, first_run, help, incidents, kpis, logs, overview, silences, traces,
+};
 use crate::app::keymap::Context;
 use crate::app::{App, Screen};
 use crate::sources::SourceState;
@@ -58,6 +60,7 @@ pub fn draw(app: &App, f: &mut Frame) {
             Screen::Logs => logs::draw(app, f, body),
             Screen::Traces => traces::draw_list(app, f, body),
             Screen::Trace => traces::draw_waterfall(app, f, body),
+            Screen::Audit => audit::draw(app, f, body),
         }
         if app.alerts.editor.is_some() {
             silences::draw_editor(app, f, body);
