@@ -28,6 +28,12 @@ impl App {
             Screen::Trace => Context::Trace,
             Screen::Audit if self.audit.filter.is_some() => Context::Form,
             Screen::Audit => Context::Audit,
+            Screen::Runbooks if self.runbooks.form.is_some() => Context::Form,
+            Screen::Runbooks => Context::Runbooks,
+            Screen::Run if self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.prompt.is_some()) => {
+                Context::Form
+            }
+            Screen::Run => Context::Run,
         }
     }
 
@@ -72,7 +78,16 @@ impl App {
                 self.dirty = true;
             }
             None if ctx == Context::Form => {
-                if let Some(t) = &mut self.audit.filter {
+                let current = self.runbooks.current;
+                if let Some(form) = &mut self.runbooks.form {
+                    let f = form.focus;
+                    if let Some((_, t)) = form.fields.get_mut(f) {
+                        t.input(key);
+                    }
+                    form.errors.clear();
+                } else if let Some((_, t)) = self.runbooks.runs.get_mut(current).and_then(|r| r.prompt.as_mut()) {
+                    t.input(key);
+                } else if let Some(t) = &mut self.audit.filter {
                     if t.input(key) {
                         self.audit.filter_text = t.lines().join("");
                         self.audit.selected = 0;
@@ -121,6 +136,8 @@ impl App {
             Screen::Traces => self.traces.list.len(),
             Screen::Trace => self.traces.open.as_ref().map_or(0, |w| w.rows.len()),
             Screen::Audit => self.audit.visible().len(),
+            Screen::Runbooks => self.runbooks.books.len(),
+            Screen::Run => self.runbooks.runs.get(self.runbooks.current).map_or(0, |r| r.states.len()),
         };
         match action {
             Action::Quit => self.quit = true,
@@ -169,6 +186,11 @@ impl App {
                     },
                     Screen::Logs => return,
                     Screen::Audit => &mut self.audit.selected,
+                    Screen::Runbooks => &mut self.runbooks.selected,
+                    Screen::Run => match self.runbooks.runs.get_mut(self.runbooks.current) {
+                        Some(r) => &mut r.selected,
+                        None => return,
+                    },
                 };
                 *pos = step(*pos, rows, action);
             }
@@ -246,6 +268,7 @@ impl App {
             Action::Reassign => self.incident_prompt(super::incidents::PromptKind::Reassign),
             Action::Escalate => self.incident_escalate(),
             Action::SilenceAlert => self.silence_selected_alert(),
+            Action::Runbook if self.runbook_for_alert() => {}
             Action::Runbook => {
                 let msg = match self.alerts.selected_alert() {
                     None => (false, "No alert selected.".to_string()),
@@ -267,7 +290,12 @@ impl App {
             Action::ExtendSilence => self.edit_selected_silence(Some(std::time::Duration::from_secs(3600))),
             Action::ExpireSilence => self.expire_selected_silence(),
             Action::Submit => {
-                if self.audit.filter.is_some() {
+                let run_prompt = self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.prompt.is_some());
+                if self.runbooks.form.is_some() {
+                    self.submit_runbook_form();
+                } else if run_prompt && self.screen == Screen::Run {
+                    self.submit_run_prompt();
+                } else if self.audit.filter.is_some() {
                     self.audit.filter = None;
                 } else if self.traces.prompt.is_some() {
                     self.submit_trace_prompt();
@@ -285,6 +313,11 @@ impl App {
                 // Whichever form is open closes; a filter left unfinished is cleared.
                 if self.audit.filter.take().is_some() {
                     self.audit.filter_text.clear();
+                }
+                self.runbooks.form = None;
+                let current = self.runbooks.current;
+                if let Some(r) = self.runbooks.runs.get_mut(current) {
+                    r.prompt = None;
                 }
                 let closed = self.traces.prompt.take().is_some()
                     || self.logs.prompt.take().is_some()
@@ -333,11 +366,28 @@ impl App {
             }
             Action::Search => self.trace_prompt(),
             Action::Audit => self.go(Screen::Audit, true),
+            Action::Runbooks => self.go(Screen::Runbooks, true),
+            Action::StartRunbook => self.runbook_form(self.runbooks.selected, Default::default()),
+            Action::RunStep => self.run_selected_step(),
+            Action::SkipStep => self.skip_selected_step(),
+            Action::AbortRun => self.abort_run(),
+            Action::ToggleDryRun => {
+                if let Some(f) = &mut self.runbooks.form {
+                    f.dry_run = !f.dry_run;
+                }
+            }
             Action::AuditFilter => self.audit_filter(),
             Action::NextField
                 if self.logs.prompt.as_ref().is_some_and(|(k, _)| *k == super::logs::LogPrompt::Query) =>
             {
                 self.complete_log_query()
+            }
+            Action::NextField | Action::PrevField if self.runbooks.form.is_some() => {
+                if let Some(form) = &mut self.runbooks.form {
+                    let n = form.fields.len().max(1);
+                    form.focus =
+                        if action == Action::NextField { (form.focus + 1) % n } else { (form.focus + n - 1) % n };
+                }
             }
             Action::NextField | Action::PrevField => {
                 if let Some(ed) = &mut self.alerts.editor {

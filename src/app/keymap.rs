@@ -18,6 +18,8 @@ pub enum Context {
     Traces,
     Trace,
     Audit,
+    Runbooks,
+    Run,
     /// Typing in a form field: the alert filter or the silence editor.
     Form,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
@@ -25,7 +27,9 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 16] = [
+        Context::Runbooks,
+        Context::Run,
         Context::Audit,
         Context::Logs,
         Context::Traces,
@@ -56,6 +60,8 @@ impl Context {
             Context::Traces => "traces",
             Context::Trace => "trace",
             Context::Audit => "audit",
+            Context::Runbooks => "runbooks",
+            Context::Run => "run",
             Context::Editing => "editing",
         }
     }
@@ -149,6 +155,12 @@ actions! {
     OpenTrace => "open_trace", "open the trace (the one selected, or the one the line names)";
     Audit => "audit", "the audit trail: who did what, and whether the chain verifies";
     AuditFilter => "audit_filter", "filter entries by text";
+    Runbooks => "runbooks", "runbooks: run one, or see the runs in progress";
+    StartRunbook => "start_runbook", "fill in the runbook's parameters and run it";
+    RunStep => "run_step", "run the selected step (again, if it failed)";
+    SkipStep => "skip_step", "skip the selected step (with a reason)";
+    AbortRun => "abort_run", "abort the run";
+    ToggleDryRun => "toggle_dry_run", "dry run ↔ real run";
 }
 
 impl Action {
@@ -192,6 +204,12 @@ impl Action {
             OpenTrace => "trace",
             Audit => "audit",
             AuditFilter => "filter",
+            Runbooks => "runbooks",
+            StartRunbook => "run",
+            RunStep => "run step",
+            SkipStep => "skip",
+            AbortRun => "abort",
+            ToggleDryRun => "dry run",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -248,6 +266,8 @@ impl Default for KeyMap {
         const TRACES: Context = Context::Traces;
         const TRACE: Context = Context::Trace;
         const AUDIT: Context = Context::Audit;
+        const RUNBOOKS: Context = Context::Runbooks;
+        const RUN: Context = Context::Run;
         let k = KeySpec::plain;
         let c = KeySpec::ch;
         let table: &[(Context, KeySpec, Action)] = &[
@@ -268,6 +288,22 @@ impl Default for KeyMap {
             (Global, c('L'), Action::Logs),
             (Global, c('W'), Action::Traces),
             (Global, c('U'), Action::Audit),
+            (Global, c('B'), Action::Runbooks),
+            (RUNBOOKS, c('j'), Down),
+            (RUNBOOKS, k(KeyCode::Down), Down),
+            (RUNBOOKS, c('k'), Up),
+            (RUNBOOKS, k(KeyCode::Up), Up),
+            (RUNBOOKS, k(KeyCode::Enter), StartRunbook),
+            (RUNBOOKS, k(KeyCode::Esc), Back),
+            (RUN, c('j'), Down),
+            (RUN, k(KeyCode::Down), Down),
+            (RUN, c('k'), Up),
+            (RUN, k(KeyCode::Up), Up),
+            (RUN, k(KeyCode::Enter), RunStep),
+            (RUN, c('s'), SkipStep),
+            (RUN, c('x'), AbortRun),
+            (RUN, k(KeyCode::Esc), Back),
+            (Form, KeySpec::ctrl('d'), ToggleDryRun),
             (AUDIT, c('j'), Down),
             (AUDIT, k(KeyCode::Down), Down),
             (AUDIT, c('k'), Up),

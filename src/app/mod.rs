@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod kpis;
 pub mod logs;
 pub mod run;
+pub mod runbooks;
 pub mod screen;
 pub mod service_view;
 pub mod state;

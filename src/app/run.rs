@@ -166,6 +166,15 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         crate::ops::gate::spawn(config.audit_path.clone(), crate::ops::who::Who::current(), policy);
 
     let (audit_tx, mut audit_reads) = mpsc::channel::<crate::app::audit::AuditRead>(4);
+    // Runbooks: read once at start (small local files); runs each get a task.
+    (app.runbooks.books, app.runbooks.problems) = crate::runbooks::load_dir(&crate::cli::runbook_dirs());
+    let (run_tx, mut run_updates) = mpsc::channel::<crate::ops::runs::RunUpdate>(256);
+    let mut run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runs::RunCommand>> = Default::default();
+    let run_prom = config.prometheus.as_ref().and_then(|p| Prometheus::new(p).ok());
+    let run_vault = config
+        .vault
+        .as_ref()
+        .and_then(|v| crate::ops::vault::Vault::new(&v.source, &v.token, v.namespace.as_deref()).ok());
 
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
@@ -205,6 +214,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             }
             Some(r) = refused.recv() => app.on_refused(&r.action, &r.error),
             Some(r) = audit_reads.recv() => app.on_audit_read(r),
+            Some(u) = run_updates.recv() => app.on_run_update(u),
             n = log_updates.recv_many(&mut log_batch, 64) => {
                 for u in log_batch.drain(..n) { app.on_log_update(u); }
                 app.dirty_by_data = true;
@@ -236,6 +246,20 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             };
             if gate.send(GateMsg::Action(Deliver::Incidents(tx, c))).is_err() {
                 app.on_refused("incident", "the audit thread has stopped");
+            }
+        }
+        for (book, values, id) in app.take_run_starts() {
+            let mut start = app.run_start(book, values, id);
+            (start.prometheus, start.vault) = (run_prom.clone(), run_vault.clone());
+            run_cmds.insert(id, crate::ops::runs::spawn(start, run_tx.clone()));
+        }
+        for (id, c) in app.take_run_commands() {
+            if run_cmds.get(&id).is_none_or(|tx| tx.try_send(c).is_err()) {
+                app.on_run_update(crate::ops::runs::RunUpdate::Refused {
+                    run: id,
+                    step: None,
+                    error: "the run's task is busy or gone".into(),
+                });
             }
         }
         if app.take_audit_request() {

@@ -17,10 +17,13 @@ pub enum Screen {
     /// One trace's waterfall.
     Trace,
     Audit,
+    Runbooks,
+    /// One runbook run.
+    Run,
 }
 
 impl Screen {
-    pub const ORDER: [Screen; 11] = [
+    pub const ORDER: [Screen; 12] = [
         Screen::Overview,
         Screen::Alerts,
         Screen::Silences,
@@ -31,6 +34,7 @@ impl Screen {
         Screen::Detail,
         Screen::Explorer,
         Screen::Drills,
+        Screen::Runbooks,
         Screen::Audit,
     ];
     pub fn title(self) -> &'static str {
@@ -48,6 +52,8 @@ impl Screen {
             Screen::Traces => "Traces",
             Screen::Trace => "Trace",
             Screen::Audit => "Audit",
+            Screen::Runbooks => "Runbooks",
+            Screen::Run => "Run",
         }
     }
 }

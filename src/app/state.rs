@@ -46,6 +46,7 @@ pub struct App {
     pub logs: super::logs::LogsView,
     pub traces: super::traces::TracesView,
     pub audit: super::audit::AuditView,
+    pub runbooks: super::runbooks::RunbooksView,
     pub(crate) dirty: bool,
     /// The last change was log lines only (their frames are paced).
     pub(crate) dirty_by_data: bool,
@@ -113,6 +114,7 @@ impl App {
                 ..Default::default()
             },
             audit: super::audit::AuditView { path: config.audit_path.clone(), ..Default::default() },
+            runbooks: Default::default(),
             dirty: true,
             dirty_by_data: false,
             quit: false,

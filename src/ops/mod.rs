@@ -3,5 +3,6 @@
 pub mod audit;
 pub mod gate;
 pub mod policy;
+pub mod runs;
 pub mod vault;
 pub mod who;

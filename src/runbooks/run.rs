@@ -109,7 +109,7 @@ impl Run<'_> {
     }
 
     /// Run every step not yet done, in order; stops at the first that fails.
-    pub async fn run(&mut self, op: &mut dyn Operator) -> Result<(), String> {
+    pub async fn run(&mut self, op: &mut (dyn Operator + Send)) -> Result<(), String> {
         let steps: Vec<Step> = self.runbook.steps().cloned().collect();
         for step in &steps {
             if let Some(r) = self.done.get(&step.id) {
@@ -121,33 +121,51 @@ impl Run<'_> {
                 continue;
             }
             if step.destructive {
-                let service = self
-                    .values
-                    .iter()
-                    .find(|v| v.name == "service")
-                    .map_or(self.runbook.id.clone(), |v| v.value.clone());
+                let service = self.service();
                 if op.confirm(step, &service).as_deref() != Some(service.as_str()) {
                     return Err(format!("{}: not confirmed (type `{service}` to run a destructive step)", step.id));
                 }
             }
-            self.record(step, "intent")
-                .map_err(|e| format!("{}: not run, the audit trail refused it: {e}", step.id))?;
-            let now = || chrono::Utc::now().to_rfc3339();
-            self.log(Event::Start { step: step.id.clone(), at: now() }, true)?;
-            op.say(&format!("> {} ({})", step.id, step.kind.name()));
-            let result = self.execute(step, op).await;
-            let text = match &result {
-                Ok(()) => "ok".to_string(),
-                Err(e) => format!("failed: {e}"),
-            };
-            self.log(Event::End { step: step.id.clone(), at: now(), result: text.clone() }, true)?;
-            if let Err(e) = self.record(step, &text) {
-                op.say(&format!("! the outcome of {} was not recorded: {e}", step.id));
-            }
-            op.say(&format!("< {} {text}", step.id));
+            let result = self.step(step, op).await?;
             result.map_err(|e| format!("{}: {e}", step.id))?;
         }
         Ok(())
+    }
+
+    /// What a destructive step asks the operator to type: the `service` parameter, else the runbook's id.
+    pub fn service(&self) -> String {
+        self.values.iter().find(|v| v.name == "service").map_or(self.runbook.id.clone(), |v| v.value.clone())
+    }
+
+    /// One step, confirmed already if destructive: audited first (not run if that fails), journalled,
+    /// run. The outer error means it could not be recorded; the inner one is the step's own failure.
+    pub async fn step(&mut self, step: &Step, op: &mut (dyn Operator + Send)) -> Result<Result<(), String>, String> {
+        self.record(step, "intent").map_err(|e| format!("{}: not run, the audit trail refused it: {e}", step.id))?;
+        let now = || chrono::Utc::now().to_rfc3339();
+        self.log(Event::Start { step: step.id.clone(), at: now() }, true)?;
+        op.say(&format!("> {} ({})", step.id, step.kind.name()));
+        let result = self.execute(step, op).await;
+        let text = match &result {
+            Ok(()) => "ok".to_string(),
+            Err(e) => format!("failed: {e}"),
+        };
+        self.log(Event::End { step: step.id.clone(), at: now(), result: text.clone() }, true)?;
+        if let Err(e) = self.record(step, &text) {
+            op.say(&format!("! the outcome of {} was not recorded: {e}", step.id));
+        }
+        op.say(&format!("< {} {text}", step.id));
+        Ok(result)
+    }
+
+    /// Skip a step, with the operator's reason: journalled and audited.
+    pub fn skip(&mut self, step: &Step, reason: &str) -> Result<(), String> {
+        self.record(step, &format!("skipped: {reason}"))?;
+        self.log(Event::Skip { step: step.id.clone(), reason: reason.to_string() }, true)
+    }
+
+    /// The operator stopped the run.
+    pub fn abort(&mut self) -> Result<(), String> {
+        self.log(Event::Abort { at: chrono::Utc::now().to_rfc3339() }, true)
     }
 
     /// A step with its values resolved, as a dry run shows it.
@@ -166,7 +184,7 @@ impl Run<'_> {
         format!("- {} (timeout {}){flags}: {what}", step.id, crate::time::short(step.timeout))
     }
 
-    async fn execute(&mut self, step: &Step, op: &mut dyn Operator) -> Result<(), String> {
+    async fn execute(&mut self, step: &Step, op: &mut (dyn Operator + Send)) -> Result<(), String> {
         match &step.kind {
             StepKind::Shell { script } => {
                 let mut env = Vec::new();
@@ -198,7 +216,7 @@ impl Run<'_> {
                 }
             }
             StepKind::Check { query, for_ } => {
-                self.check(&exec::promql(query, &self.values), *for_, step.timeout, op).await
+                check(self.prometheus, &exec::promql(query, &self.values), *for_, step.timeout, op).await
             }
             StepKind::Http { method, url, headers, body } => {
                 let client = reqwest::Client::builder().timeout(step.timeout).build().map_err(|e| e.to_string())?;
@@ -216,34 +234,40 @@ impl Run<'_> {
             }
         }
     }
+}
 
-    /// Poll the condition until it has held for `for_` (it holds when the query returns something).
-    async fn check(&self, query: &str, for_: Duration, timeout: Duration, op: &mut dyn Operator) -> Result<(), String> {
-        let Some(prom) = self.prometheus else { return Err("no Prometheus configured to check against".into()) };
-        let deadline = tokio::time::Instant::now() + timeout;
-        let every = (for_ / 4).clamp(Duration::from_secs(1), Duration::from_secs(15));
-        let mut since: Option<tokio::time::Instant> = None;
-        loop {
-            let holds = match prom.query(query, chrono::Utc::now()).await {
-                Ok(o) => !o.result.series().is_empty() || o.result.single().is_some_and(|v| v != 0.0),
-                Err(e) => {
-                    op.say(&format!("  query failed: {e}"));
-                    false
-                }
-            };
-            let now = tokio::time::Instant::now();
-            since = if holds { since.or(Some(now)) } else { None };
-            if since.is_some_and(|s| now - s >= for_) {
-                return Ok(());
+/// Poll the condition until it has held for `for_` (it holds when the query returns something).
+async fn check(
+    prometheus: Option<&Prometheus>,
+    query: &str,
+    for_: Duration,
+    timeout: Duration,
+    op: &mut (dyn Operator + Send),
+) -> Result<(), String> {
+    let Some(prom) = prometheus else { return Err("no Prometheus configured to check against".into()) };
+    let deadline = tokio::time::Instant::now() + timeout;
+    let every = (for_ / 4).clamp(Duration::from_secs(1), Duration::from_secs(15));
+    let mut since: Option<tokio::time::Instant> = None;
+    loop {
+        let holds = match prom.query(query, chrono::Utc::now()).await {
+            Ok(o) => !o.result.series().is_empty() || o.result.single().is_some_and(|v| v != 0.0),
+            Err(e) => {
+                op.say(&format!("  query failed: {e}"));
+                false
             }
-            if now + every > deadline {
-                return Err(format!(
-                    "did not hold for {} within {}",
-                    crate::time::short(for_),
-                    crate::time::short(timeout)
-                ));
-            }
-            tokio::time::sleep(every).await;
+        };
+        let now = tokio::time::Instant::now();
+        since = if holds { since.or(Some(now)) } else { None };
+        if since.is_some_and(|s| now - s >= for_) {
+            return Ok(());
         }
+        if now + every > deadline {
+            return Err(format!(
+                "did not hold for {} within {}",
+                crate::time::short(for_),
+                crate::time::short(timeout)
+            ));
+        }
+        tokio::time::sleep(every).await;
     }
 }

@@ -1,6 +1,7 @@
 //! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
 use super::{
-    alerts, audit, detail, drills, explorer, first_run, help, incidents, kpis, logs, overview, silences, traces,
+    alerts, audit, detail, drills, explorer, first_run, help, incidents, kpis, logs, overview, runbooks, silences,
+    traces,
 };
 use crate::app::keymap::Context;
 use crate::app::{App, Screen};
@@ -61,6 +62,8 @@ pub fn draw(app: &App, f: &mut Frame) {
             Screen::Traces => traces::draw_list(app, f, body),
             Screen::Trace => traces::draw_waterfall(app, f, body),
             Screen::Audit => audit::draw(app, f, body),
+            Screen::Runbooks => runbooks::draw_list(app, f, body),
+            Screen::Run => runbooks::draw_run(app, f, body),
         }
         if app.alerts.editor.is_some() {
             silences::draw_editor(app, f, body);

@@ -1,0 +1,345 @@
+//! The Runbooks screens' state: the runbooks found, the parameter form, and the runs in progress (several
+//! at once), each driven a step at a time — the screen asks for the service name before a destructive
+//! step and for a reason before a skip. No I/O: runs start and step through commands the loop sends.
+use super::state::App;
+use crate::config::error::Located;
+use crate::ops::runs::{RunCommand, RunUpdate, Start};
+use crate::runbooks::exec::Value;
+use crate::runbooks::run::resolve;
+use crate::runbooks::{Param, ParamKind, Runbook, StepKind};
+use ratatui_textarea::TextArea;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Output lines a run view keeps.
+pub const OUTPUT: usize = 2000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepState {
+    Pending,
+    Running,
+    Ok,
+    Failed(String),
+    Skipped(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunPrompt {
+    /// Type the service name to run a destructive step.
+    Confirm,
+    /// Why this step is skipped.
+    SkipReason,
+}
+
+#[derive(Debug)]
+pub struct ParamForm {
+    pub book: usize,
+    pub fields: Vec<(Param, TextArea<'static>)>,
+    pub focus: usize,
+    pub errors: Vec<String>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug)]
+pub struct RunView {
+    pub id: u64,
+    pub runbook: Runbook,
+    pub values: Vec<Value>,
+    pub states: Vec<StepState>,
+    pub selected: usize,
+    pub output: VecDeque<String>,
+    pub prompt: Option<(RunPrompt, TextArea<'static>)>,
+    pub journal: Option<std::path::PathBuf>,
+    pub notice: Option<String>,
+    pub dry_run: bool,
+    pub aborted: bool,
+}
+
+impl RunView {
+    pub fn busy(&self) -> bool {
+        self.states.contains(&StepState::Running)
+    }
+    pub fn summary(&self) -> String {
+        let done = self.states.iter().filter(|s| matches!(s, StepState::Ok | StepState::Skipped(_))).count();
+        let failed = self.states.iter().position(|s| matches!(s, StepState::Failed(_)));
+        match (self.aborted, failed, self.busy()) {
+            (true, ..) => format!("aborted after {done}/{} steps", self.states.len()),
+            (_, Some(i), _) => format!("{done}/{} steps, {} failed", self.states.len(), self.step_id(i)),
+            (_, None, true) => format!("{done}/{} steps, running", self.states.len()),
+            _ if done == self.states.len() => "done".into(),
+            _ => format!("{done}/{} steps", self.states.len()),
+        }
+    }
+    pub fn step_id(&self, i: usize) -> String {
+        self.runbook.steps().nth(i).map(|s| s.id.clone()).unwrap_or_default()
+    }
+    fn say(&mut self, line: String) {
+        if self.output.len() == OUTPUT {
+            self.output.pop_front();
+        }
+        self.output.push_back(line);
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct RunbooksView {
+    pub books: Vec<Runbook>,
+    pub problems: Vec<Located>,
+    pub selected: usize,
+    pub form: Option<ParamForm>,
+    pub runs: Vec<RunView>,
+    /// The run shown on the Run screen (an index into `runs`).
+    pub current: usize,
+    next_id: u64,
+    /// The alert's labels the form's `from_label` defaults come from.
+    pub labels: BTreeMap<String, String>,
+    pub(crate) starts: Vec<(Runbook, Vec<Value>, u64)>,
+    pub(crate) commands: Vec<(u64, RunCommand)>,
+    pub notice: Option<String>,
+}
+
+impl App {
+    /// Open the parameter form of runbook `book`, defaults filled from the alert's labels.
+    pub(crate) fn runbook_form(&mut self, book: usize, labels: BTreeMap<String, String>) {
+        let Some(rb) = self.runbooks.books.get(book) else { return };
+        let fields = rb
+            .params
+            .iter()
+            .map(|p| {
+                let v = p.from_label.as_ref().and_then(|l| labels.get(l)).cloned().or_else(|| p.default.clone());
+                let mut t = TextArea::new(vec![v.unwrap_or_default()]);
+                let hint = match &p.kind {
+                    ParamKind::Enum(a) => a.join(" | "),
+                    ParamKind::Secret => "env:NAME, file:/path or vault:mount/path#key".into(),
+                    k => format!("{k:?}").to_lowercase(),
+                };
+                t.set_placeholder_text(hint);
+                t.move_cursor(ratatui_textarea::CursorMove::End);
+                (p.clone(), t)
+            })
+            .collect();
+        self.runbooks.labels = labels;
+        self.runbooks.form = Some(ParamForm { book, fields, focus: 0, errors: Vec::new(), dry_run: false });
+        self.go(super::Screen::Runbooks, true);
+    }
+
+    /// The form's values checked; a run (or a dry run) starts when they all pass.
+    pub(crate) fn submit_runbook_form(&mut self) {
+        let Some(form) = self.runbooks.form.take() else { return };
+        let Some(rb) = self.runbooks.books.get(form.book).cloned() else { return };
+        let given: Vec<(String, String)> = form
+            .fields
+            .iter()
+            .map(|(p, t)| (p.name.clone(), t.lines().join("")))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        match resolve(&rb, &given, &self.runbooks.labels) {
+            Err(errors) => self.runbooks.form = Some(ParamForm { errors, ..form }),
+            Ok(values) => {
+                let v = &mut self.runbooks;
+                v.next_id += 1;
+                let id = v.next_id;
+                let n = rb.steps().count();
+                if !form.dry_run {
+                    v.starts.push((rb.clone(), values.clone(), id));
+                }
+                v.runs.push(RunView {
+                    id,
+                    runbook: rb,
+                    values,
+                    states: vec![StepState::Pending; n],
+                    selected: 0,
+                    output: VecDeque::new(),
+                    prompt: None,
+                    journal: None,
+                    notice: form.dry_run.then(|| "Dry run: every step with its values; nothing runs.".into()),
+                    dry_run: form.dry_run,
+                    aborted: false,
+                });
+                v.current = v.runs.len() - 1;
+                self.go(super::Screen::Run, true);
+            }
+        }
+    }
+
+    pub fn take_run_starts(&mut self) -> Vec<(Runbook, Vec<Value>, u64)> {
+        std::mem::take(&mut self.runbooks.starts)
+    }
+
+    pub fn take_run_commands(&mut self) -> Vec<(u64, RunCommand)> {
+        std::mem::take(&mut self.runbooks.commands)
+    }
+
+    /// What a run's task needs, given the app's knowledge of who and where.
+    pub fn run_start(&self, runbook: Runbook, values: Vec<Value>, run: u64) -> Start {
+        Start {
+            run,
+            runbook,
+            values,
+            who: crate::ops::who::Who::current(),
+            audit_path: self.audit.path.clone(),
+            prometheus: None,
+            vault: None,
+        }
+    }
+
+    pub fn current_run(&mut self) -> Option<&mut RunView> {
+        let i = self.runbooks.current;
+        self.runbooks.runs.get_mut(i)
+    }
+
+    /// Enter on a step: run it (after the service name, when destructive; a manual step is ticked).
+    pub(crate) fn run_selected_step(&mut self) {
+        let Some(r) = self.current_run() else { return };
+        if r.dry_run || r.aborted || r.busy() {
+            r.notice = Some(
+                if r.dry_run { "A dry run runs nothing." } else { "Not now: a step is running or the run is over." }
+                    .into(),
+            );
+            return;
+        }
+        let i = r.selected;
+        let Some(step) = r.runbook.steps().nth(i).cloned() else { return };
+        if matches!(r.states[i], StepState::Ok | StepState::Skipped(_)) {
+            r.notice = Some(format!("{} is done already.", step.id));
+            return;
+        }
+        if step.destructive {
+            let mut t = TextArea::new(vec![String::new()]);
+            t.set_placeholder_text("the service name");
+            r.prompt = Some((RunPrompt::Confirm, t));
+            return;
+        }
+        self.send_step(i);
+    }
+
+    fn send_step(&mut self, i: usize) {
+        let Some(r) = self.current_run() else { return };
+        r.states[i] = StepState::Running;
+        r.notice = None;
+        let id = r.id;
+        self.runbooks.commands.push((id, RunCommand::Step(i)));
+    }
+
+    pub(crate) fn skip_selected_step(&mut self) {
+        let Some(r) = self.current_run() else { return };
+        if r.dry_run || r.aborted || r.busy() {
+            return;
+        }
+        let mut t = TextArea::new(vec![String::new()]);
+        t.set_placeholder_text("why (recorded)");
+        r.prompt = Some((RunPrompt::SkipReason, t));
+    }
+
+    pub(crate) fn abort_run(&mut self) {
+        let Some(r) = self.current_run() else { return };
+        if r.aborted || r.dry_run {
+            return;
+        }
+        r.aborted = true;
+        let id = r.id;
+        self.runbooks.commands.push((id, RunCommand::Abort));
+    }
+
+    pub(crate) fn submit_run_prompt(&mut self) {
+        let Some(r) = self.current_run() else { return };
+        let Some((kind, t)) = r.prompt.take() else { return };
+        let text = t.lines().join("").trim().to_string();
+        let i = r.selected;
+        match kind {
+            RunPrompt::Confirm => {
+                let service =
+                    r.values.iter().find(|v| v.name == "service").map_or(r.runbook.id.clone(), |v| v.value.clone());
+                if text == service {
+                    self.send_step(i);
+                } else {
+                    r.notice = Some(format!("Not run: type `{service}` exactly to run this destructive step."));
+                }
+            }
+            RunPrompt::SkipReason if text.is_empty() => {
+                r.notice = Some("A skip needs a reason.".into());
+                r.prompt = Some((kind, t));
+            }
+            RunPrompt::SkipReason => {
+                let id = r.id;
+                self.runbooks.commands.push((id, RunCommand::Skip(i, text)));
+            }
+        }
+    }
+
+    pub fn on_run_update(&mut self, u: RunUpdate) {
+        self.dirty = true;
+        let run_id = match &u {
+            RunUpdate::Started { run, .. }
+            | RunUpdate::Line { run, .. }
+            | RunUpdate::Ended { run, .. }
+            | RunUpdate::Skipped { run, .. }
+            | RunUpdate::Refused { run, .. }
+            | RunUpdate::Aborted { run } => *run,
+        };
+        let Some(r) = self.runbooks.runs.iter_mut().find(|r| r.id == run_id) else { return };
+        match u {
+            RunUpdate::Started { journal, .. } => r.journal = Some(journal),
+            RunUpdate::Line { text, .. } => r.say(text),
+            RunUpdate::Ended { step, result, .. } => {
+                r.states[step] = match result {
+                    Ok(()) => StepState::Ok,
+                    Err(e) => StepState::Failed(e),
+                };
+                if r.states[step] == StepState::Ok && r.selected == step {
+                    r.selected = (step + 1).min(r.states.len().saturating_sub(1));
+                }
+            }
+            RunUpdate::Skipped { step, .. } => {
+                r.states[step] = StepState::Skipped("skipped".into());
+                r.selected = (step + 1).min(r.states.len().saturating_sub(1));
+            }
+            RunUpdate::Refused { step, error, .. } => {
+                if let Some(i) = step {
+                    r.states[i] = StepState::Pending;
+                }
+                r.notice = Some(format!("Not run: {error}"));
+            }
+            RunUpdate::Aborted { .. } => r.aborted = true,
+        }
+    }
+
+    /// `b` on an alert: the runbook that handles it (by alert name, and service when it says), with its
+    /// labels for the defaults; else its `runbook_url`.
+    pub(crate) fn runbook_for_alert(&mut self) -> bool {
+        let Some(a) = self.alerts.selected_alert() else { return false };
+        let name = a.name().to_string();
+        let service = a.service().map(str::to_string);
+        let labels: BTreeMap<String, String> = a.raw_labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let found = self.runbooks.books.iter().position(|b| {
+            b.alerts.contains(&name) && service.as_ref().is_none_or(|s| b.services.is_empty() || b.services.contains(s))
+        });
+        match found {
+            Some(i) => {
+                self.runbook_form(i, labels);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A step's description as a dry run gives it.
+    pub fn describe_step(r: &RunView, i: usize) -> String {
+        let Some(step) = r.runbook.steps().nth(i) else { return String::new() };
+        let run = crate::runbooks::run::Run {
+            runbook: &r.runbook,
+            values: r.values.clone(),
+            journal: None,
+            audit: None,
+            who: crate::ops::who::Who { user: String::new(), host: String::new(), ssh_client: None },
+            prometheus: None,
+            vault: None,
+            dry_run: true,
+            done: Default::default(),
+        };
+        let mut text = run.describe(step);
+        if let StepKind::Manual { checklist } = &step.kind {
+            text.push_str(&checklist.iter().map(|c| format!("\n  [ ] {c}")).collect::<String>());
+        }
+        text
+    }
+}

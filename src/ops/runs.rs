@@ -1,0 +1,150 @@
+//! Runbook runs inside the console: one task per run, owning its journal, audit trail and clients. The
+//! screen drives it a step at a time (it never waits for a step): run this step (confirmed already when
+//! destructive, ticked when manual), skip it with a reason, abort. Output lines and outcomes come back as
+//! updates.
+use crate::ops::audit::Audit;
+use crate::ops::who::Who;
+use crate::runbooks::Runbook;
+use crate::runbooks::exec::Value;
+use crate::runbooks::journal::{Event, Journal};
+use crate::runbooks::run::{Operator, Run};
+use std::path::PathBuf;
+use tokio::sync::mpsc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunCommand {
+    Step(usize),
+    Skip(usize, String),
+    Abort,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunUpdate {
+    Started {
+        run: u64,
+        journal: PathBuf,
+    },
+    Line {
+        run: u64,
+        text: String,
+    },
+    /// The step ran: its own result.
+    Ended {
+        run: u64,
+        step: usize,
+        result: Result<(), String>,
+    },
+    Skipped {
+        run: u64,
+        step: usize,
+    },
+    /// The step was not run (the audit trail or the journal refused it), or the run could not start.
+    Refused {
+        run: u64,
+        step: Option<usize>,
+        error: String,
+    },
+    Aborted {
+        run: u64,
+    },
+}
+
+/// What a run needs that the task will own.
+pub struct Start {
+    pub run: u64,
+    pub runbook: Runbook,
+    pub values: Vec<Value>,
+    pub who: Who,
+    pub audit_path: PathBuf,
+    pub prometheus: Option<crate::sources::prometheus::Prometheus>,
+    pub vault: Option<crate::ops::vault::Vault>,
+}
+
+/// The screen stands in for the operator: confirmations and checklists happened there already.
+struct Screen {
+    run: u64,
+    tx: mpsc::Sender<RunUpdate>,
+}
+
+impl Operator for Screen {
+    fn confirm(&mut self, _: &crate::runbooks::Step, service: &str) -> Option<String> {
+        Some(service.to_string())
+    }
+    fn checklist(&mut self, _: &crate::runbooks::Step, _: &[String]) -> bool {
+        true
+    }
+    fn say(&mut self, text: &str) {
+        // A screen that falls behind loses output lines, never the run's progress.
+        let _ = self.tx.try_send(RunUpdate::Line { run: self.run, text: text.to_string() });
+    }
+}
+
+/// Start a run's task; commands go in through the returned sender.
+pub fn spawn(s: Start, tx: mpsc::Sender<RunUpdate>) -> mpsc::Sender<RunCommand> {
+    let (cmd_tx, mut cmd_rx) = mpsc::channel::<RunCommand>(8);
+    tokio::spawn(async move {
+        let id = s.run;
+        let opened = Audit::open(&s.audit_path).and_then(|a| {
+            let name =
+                format!("{}-{}-{}-{id}", s.runbook.id, chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), std::process::id());
+            let path = crate::runbooks::journal::dir().join(format!("{name}.jsonl"));
+            let mut j = Journal::create(&path)?;
+            let e = Event::Run {
+                run: name,
+                runbook: s.runbook.id.clone(),
+                path: s.runbook.path.clone(),
+                params: crate::runbooks::run::shown(&s.values),
+                at: chrono::Utc::now().to_rfc3339(),
+                user: s.who.user.clone(),
+            };
+            j.append(&e, true)?;
+            Ok((a, j))
+        });
+        let (mut audit, mut journal) = match opened {
+            Ok(x) => x,
+            Err(error) => {
+                let _ = tx.send(RunUpdate::Refused { run: id, step: None, error }).await;
+                return;
+            }
+        };
+        let _ = tx.send(RunUpdate::Started { run: id, journal: journal.path.clone() }).await;
+        let steps: Vec<crate::runbooks::Step> = s.runbook.steps().cloned().collect();
+        while let Some(cmd) = cmd_rx.recv().await {
+            let mut run = Run {
+                runbook: &s.runbook,
+                values: s.values.clone(),
+                journal: Some(&mut journal),
+                audit: Some(&mut audit),
+                who: s.who.clone(),
+                prometheus: s.prometheus.as_ref(),
+                vault: s.vault.as_ref(),
+                dry_run: false,
+                done: Default::default(),
+            };
+            let mut op = Screen { run: id, tx: tx.clone() };
+            let update = match cmd {
+                RunCommand::Step(i) => match steps.get(i) {
+                    None => continue,
+                    Some(step) => match run.step(step, &mut op).await {
+                        Ok(result) => RunUpdate::Ended { run: id, step: i, result },
+                        Err(error) => RunUpdate::Refused { run: id, step: Some(i), error },
+                    },
+                },
+                RunCommand::Skip(i, reason) => match steps.get(i).map(|st| run.skip(st, &reason)) {
+                    Some(Ok(())) => RunUpdate::Skipped { run: id, step: i },
+                    Some(Err(error)) => RunUpdate::Refused { run: id, step: Some(i), error },
+                    None => continue,
+                },
+                RunCommand::Abort => {
+                    let _ = run.abort();
+                    let _ = tx.send(RunUpdate::Aborted { run: id }).await;
+                    return;
+                }
+            };
+            if tx.send(update).await.is_err() {
+                return;
+            }
+        }
+    });
+    cmd_tx
+}

@@ -1,0 +1,188 @@
+//! The Runbooks screen (the runbooks found, the runs in progress, the parameter form) and a run's screen
+//! (its steps and their states, the selected step with its values resolved, the live output).
+use super::format::fit;
+use crate::app::App;
+use crate::app::runbooks::{RunPrompt, StepState};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let v = &app.runbooks;
+    let runs_h = if v.runs.is_empty() { 0 } else { (v.runs.len() as u16 + 2).min(8) };
+    let probs_h = if v.problems.is_empty() { 0 } else { (v.problems.len() as u16 + 2).min(6) };
+    let [list, runs, probs] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(runs_h), Constraint::Length(probs_h)]).areas(area);
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(
+        format!(" Runbooks ({}) — enter: run · b on an alert opens its own ", v.books.len()),
+        t.title(),
+    ));
+    let inner = block.inner(list);
+    f.render_widget(block, list);
+    let w = usize::from(inner.width);
+    let lines: Vec<Line> = v
+        .books
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let text = format!(
+                "{} {} {:>2} steps  {}",
+                fit(&b.id, 22),
+                fit(&b.title, w.saturating_sub(22 + 10 + 28).max(10)),
+                b.steps().count(),
+                fit(&b.alerts.join(", "), 26)
+            );
+            let line = Line::from(Span::styled(text, t.base()));
+            if i == v.selected { line.patch_style(t.selected()) } else { line }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+    if runs_h > 0 {
+        let lines: Vec<Line> = v
+            .runs
+            .iter()
+            .map(|r| {
+                let kind = if r.dry_run { "dry run" } else { "run" };
+                Line::from(vec![
+                    Span::styled(format!(" #{} {kind} of {} ", r.id, r.runbook.id), t.title()),
+                    Span::styled(r.summary(), t.dim()),
+                ])
+            })
+            .collect();
+        let block =
+            Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Runs ", t.title()));
+        f.render_widget(Paragraph::new(lines).block(block), runs);
+    }
+    if probs_h > 0 {
+        let lines: Vec<Line> = v
+            .problems
+            .iter()
+            .map(|p| {
+                Line::from(Span::styled(format!("{}:{}:{}: {}", p.path.display(), p.line, p.col, p.message), t.bad()))
+            })
+            .collect();
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .border_style(t.bad())
+            .title(Span::styled(" Runbooks that do not load ", t.bad()));
+        f.render_widget(Paragraph::new(lines).block(block), probs);
+    }
+    if let Some(form) = &v.form {
+        draw_form(app, form, f, area);
+    }
+}
+
+fn draw_form(app: &App, form: &crate::app::runbooks::ParamForm, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let Some(rb) = app.runbooks.books.get(form.book) else { return };
+    let h = (form.fields.len() as u16 * 2 + 4 + form.errors.len() as u16).min(area.height);
+    let w = area.width.min(90);
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    f.render_widget(Clear, r);
+    let mode = if form.dry_run { "DRY RUN (ctrl-d: real run)" } else { "run (ctrl-d: dry run)" };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(t.title())
+        .title(Span::styled(format!(" {} — {mode} ", crate::text::sanitize(&rb.title)), t.title()));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let mut y = inner.y;
+    for (i, (p, input)) in form.fields.iter().enumerate() {
+        let label =
+            format!("{}{}", p.name, p.from_label.as_ref().map_or(String::new(), |l| format!(" (from label {l})")));
+        let style = if i == form.focus { t.accent_style() } else { t.dim() };
+        f.render_widget(Paragraph::new(Span::styled(label, style)), Rect { y, height: 1, ..inner });
+        let value = if p.kind == crate::runbooks::ParamKind::Secret && i != form.focus {
+            "(a reference; never shown once run)".to_string()
+        } else {
+            crate::text::sanitize(&input.lines().join("")).into_owned()
+        };
+        let marker = if i == form.focus { "▏" } else { "" };
+        f.render_widget(Paragraph::new(format!("  {value}{marker}")), Rect { y: y + 1, height: 1, ..inner });
+        y += 2;
+    }
+    for e in &form.errors {
+        if y < inner.y + inner.height {
+            f.render_widget(Paragraph::new(Span::styled(format!("✖ {e}"), t.bad())), Rect { y, height: 1, ..inner });
+            y += 1;
+        }
+    }
+    if y < inner.y + inner.height {
+        let hint = "tab: next field · enter: start · esc: cancel";
+        f.render_widget(Paragraph::new(Span::styled(hint, t.dim())), Rect { y, height: 1, ..inner });
+    }
+}
+
+pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let Some(r) = app.runbooks.runs.get(app.runbooks.current) else {
+        f.render_widget(Paragraph::new("No run.").style(t.dim()), area);
+        return;
+    };
+    let [top, mid, out] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(area.height / 3)]).areas(area);
+    let params: Vec<String> =
+        crate::runbooks::run::shown(&r.values).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut spans = vec![
+        Span::styled(format!(" #{} {} ", r.id, crate::text::sanitize(&r.runbook.title)), t.title()),
+        Span::raw(crate::text::sanitize(&params.join(" ")).into_owned()),
+        Span::styled(format!("  {}", r.summary()), t.dim()),
+    ];
+    if let Some(j) = &r.journal {
+        spans.push(Span::styled(format!("  journal {}", j.display()), t.dim()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), top);
+    let [steps, detail] = Layout::horizontal([Constraint::Length(34), Constraint::Fill(1)]).areas(mid);
+    let lines: Vec<Line> = r
+        .runbook
+        .steps()
+        .enumerate()
+        .map(|(i, s)| {
+            let (mark, style) = match &r.states[i] {
+                StepState::Pending => ("○", t.dim()),
+                StepState::Running => ("◐", t.warn()),
+                StepState::Ok => ("✓", t.good()),
+                StepState::Failed(_) => ("✖", t.bad()),
+                StepState::Skipped(_) => ("↷", t.dim()),
+            };
+            let flag = if s.destructive { " !" } else { "" };
+            let line = Line::from(vec![
+                Span::styled(format!("{mark} "), style),
+                Span::styled(format!("{} ({}){flag}", fit(&s.id, 20).trim_end(), s.kind.name()), style),
+            ]);
+            if i == r.selected { line.patch_style(t.selected()) } else { line }
+        })
+        .collect();
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Steps ", t.title()));
+    f.render_widget(Paragraph::new(lines).block(block), steps);
+    let mut text = App::describe_step(r, r.selected);
+    if let Some(StepState::Failed(e)) = r.states.get(r.selected) {
+        text.push_str(&format!("\n\n✖ {e} — enter retries, s skips"));
+    }
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(
+        " enter: run · s: skip · x: abort · destructive steps (!) ask for the service name ",
+        t.title(),
+    ));
+    let text: Vec<String> = text.lines().map(|l| crate::text::sanitize(l).into_owned()).collect();
+    f.render_widget(Paragraph::new(text.join("\n")).block(block).wrap(Wrap { trim: false }), detail);
+    let h = usize::from(out.height.saturating_sub(2));
+    let skip = r.output.len().saturating_sub(h);
+    let mut lines: Vec<Line> = r.output.iter().skip(skip).map(|l| Line::from(l.clone())).collect();
+    if let Some((kind, input)) = &r.prompt {
+        let label = match kind {
+            RunPrompt::Confirm => " type the service name to run this destructive step: ",
+            RunPrompt::SkipReason => " why skip it: ",
+        };
+        lines.push(Line::from(vec![
+            Span::styled(label, t.warn()),
+            Span::raw(crate::text::sanitize(&input.lines().join("")).into_owned()),
+            Span::styled("▏", t.dim()),
+        ]));
+    } else if let Some(n) = &r.notice {
+        lines.push(Line::from(Span::styled(format!(" {n}"), t.warn())));
+    }
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Output ", t.title()));
+    f.render_widget(Paragraph::new(lines).block(block), out);
+}
