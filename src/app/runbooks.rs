@@ -62,6 +62,7 @@ impl RunView {
         let done = self.states.iter().filter(|s| matches!(s, StepState::Ok | StepState::Skipped(_))).count();
         let failed = self.states.iter().position(|s| matches!(s, StepState::Failed(_)));
         match (self.aborted, failed, self.busy()) {
+            _ if self.dry_run => format!("DRY RUN: {} steps shown, none run", self.states.len()),
             (true, ..) => format!("aborted after {done}/{} steps", self.states.len()),
             (_, Some(i), _) => format!("{done}/{} steps, {} failed", self.states.len(), self.step_id(i)),
             (_, None, true) => format!("{done}/{} steps, running", self.states.len()),
