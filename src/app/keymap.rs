@@ -209,7 +209,6 @@ impl Action {
             RunStep => "run step",
             SkipStep => "skip",
             AbortRun => "abort",
-            ToggleDryRun => "dry run",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",

@@ -57,6 +57,9 @@ pub struct Attached {
 
 /// Runs the console until quit, a signal or a lost terminal.
 pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<Exit> {
+    // Signals are caught from the start: one that arrives while sources start still restores the terminal.
+    let mut sigterm = signal(SignalKind::terminate()).wrap_err("SIGTERM handler")?;
+    let mut sighup = signal(SignalKind::hangup()).wrap_err("SIGHUP handler")?;
     let estate = attached.estate;
     let (tx, mut updates) = mpsc::channel::<Update>(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(64);
@@ -179,8 +182,6 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut sigterm = signal(SignalKind::terminate()).wrap_err("SIGTERM handler")?;
-    let mut sighup = signal(SignalKind::hangup()).wrap_err("SIGHUP handler")?;
     let mut batch = Vec::with_capacity(64);
     let mut log_batch = Vec::with_capacity(64);
     // A flood of log lines redraws at most this often; keys and everything else draw at once.
