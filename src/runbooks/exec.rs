@@ -124,13 +124,18 @@ pub fn json_body(b: &str, values: &[Value]) -> String {
     })
 }
 
+/// `$name` or `${name}` with a lower-case name.
+static PLACEHOLDER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\$(?:\{([a-z_][a-z0-9_]*)\}|([a-z_][a-z0-9_]*))").expect("valid regex")
+});
+
 fn substitute(text: &str, values: &[Value], encode: impl Fn(&Value) -> String) -> String {
-    let re = regex::Regex::new(r"\$(?:\{([a-z_][a-z0-9_]*)\}|([a-z_][a-z0-9_]*))").expect("valid regex");
-    re.replace_all(text, |c: &regex::Captures<'_>| {
-        let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
-        values.iter().find(|v| v.name == name).map_or_else(|| c[0].to_string(), &encode)
-    })
-    .into_owned()
+    PLACEHOLDER
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+            values.iter().find(|v| v.name == name).map_or_else(|| c[0].to_string(), &encode)
+        })
+        .into_owned()
 }
 
 #[cfg(test)]
