@@ -56,8 +56,8 @@ async fn pump(
 ) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
-        for (book, values, id) in app.take_run_starts() {
-            let mut start = app.run_start(book, values, id);
+        for (book, values, id, resume) in app.take_run_starts() {
+            let mut start = app.run_start(book, values, id, resume);
             start.audit_path = audit.to_path_buf();
             tasks.insert(id, spawn(start, tx.clone()));
         }
@@ -180,4 +180,48 @@ async fn runbooks_run_from_the_console() {
     let journal = app.runbooks.runs[0].journal.clone().unwrap();
     let r = watchpost::runbooks::journal::replay(&journal).unwrap();
     assert_eq!(r.done.len(), 3);
+
+    // A run interrupted mid-step (as kill -9 leaves its journal) is offered at the next start.
+    let dir = watchpost::runbooks::journal::dir();
+    let cut = dir.join("console-test-cut.jsonl");
+    let mut j = watchpost::runbooks::journal::Journal::create(&cut).unwrap();
+    use watchpost::runbooks::journal::Event;
+    let params =
+        [("service".to_string(), "checkout".to_string()), ("out".to_string(), out.display().to_string())].into();
+    j.append(
+        &Event::Run {
+            run: "cut".into(),
+            runbook: "console-test".into(),
+            path: file.clone(),
+            params,
+            at: "t".into(),
+            user: "u".into(),
+        },
+        true,
+    )
+    .unwrap();
+    j.append(&Event::Start { step: "hello".into(), at: "t".into() }, true).unwrap();
+    let mut next = App::new(&cfg, Utc::now());
+    next.runbooks.books = app.runbooks.books.clone();
+    let found = watchpost::runbooks::journal::interrupted(&dir, |id| (id == "console-test").then_some(3));
+    assert!(found.iter().any(|(p, _)| p == &cut));
+    assert!(found.iter().all(|(p, _)| p != &journal), "a finished run is not offered");
+    next.offer_interrupted(found.into_iter().filter(|(p, _)| p == &cut).collect());
+    assert_eq!(next.interrupted_runs(), 1);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+    term.draw(|f| watchpost::ui::draw(&next, f)).unwrap();
+    assert!(term.backend().to_string().contains("INTERRUPTED RUN(S): B"));
+    let run = &next.runbooks.runs[0];
+    assert!(matches!(&run.states[0], StepState::Failed(e) if e.starts_with("outcome unknown")));
+    typed(&mut next, "B");
+    typed(&mut next, "G");
+    for _ in 0..next.runbooks.books.len() {
+        key(&mut next, KeyCode::Down);
+    }
+    key(&mut next, KeyCode::Enter);
+    assert_eq!(next.screen, Screen::Run, "the interrupted run opens from the Runs list");
+    key(&mut next, KeyCode::Enter);
+    pump(&mut next, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].states[0] == StepState::Ok).await;
+    let r = watchpost::runbooks::journal::replay(&cut).unwrap();
+    assert_eq!((r.unknown, r.done.get("hello").map(String::as_str)), (None, Some("ok")));
 }

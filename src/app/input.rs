@@ -136,7 +136,7 @@ impl App {
             Screen::Traces => self.traces.list.len(),
             Screen::Trace => self.traces.open.as_ref().map_or(0, |w| w.rows.len()),
             Screen::Audit => self.audit.visible().len(),
-            Screen::Runbooks => self.runbooks.books.len(),
+            Screen::Runbooks => self.runbooks.books.len() + self.runbooks.runs.len(),
             Screen::Run => self.runbooks.runs.get(self.runbooks.current).map_or(0, |r| r.states.len()),
         };
         match action {
@@ -367,7 +367,15 @@ impl App {
             Action::Search => self.trace_prompt(),
             Action::Audit => self.go(Screen::Audit, true),
             Action::Runbooks => self.go(Screen::Runbooks, true),
-            Action::StartRunbook => self.runbook_form(self.runbooks.selected, Default::default()),
+            Action::StartRunbook => {
+                let (sel, n) = (self.runbooks.selected, self.runbooks.books.len());
+                if sel < n {
+                    self.runbook_form(sel, Default::default());
+                } else if sel - n < self.runbooks.runs.len() {
+                    self.runbooks.current = sel - n;
+                    self.go_run();
+                }
+            }
             Action::RunStep => self.run_selected_step(),
             Action::SkipStep => self.skip_selected_step(),
             Action::AbortRun => self.abort_run(),

@@ -171,6 +171,12 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let (audit_tx, mut audit_reads) = mpsc::channel::<crate::app::audit::AuditRead>(4);
     // Runbooks: read once at start (small local files); runs each get a task.
     (app.runbooks.books, app.runbooks.problems) = crate::runbooks::load_dir(&crate::cli::runbook_dirs());
+    // Runs a crash or a dropped session interrupted are offered again (B).
+    let books = app.runbooks.books.clone();
+    let interrupted = crate::runbooks::journal::interrupted(&crate::runbooks::journal::dir(), |id| {
+        books.iter().find(|b| b.id == id).map(|b| b.steps().count())
+    });
+    app.offer_interrupted(interrupted);
     let (run_tx, mut run_updates) = mpsc::channel::<crate::ops::runs::RunUpdate>(256);
     let mut run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runs::RunCommand>> = Default::default();
     let run_prom = config.prometheus.as_ref().and_then(|p| Prometheus::new(p).ok());
@@ -249,8 +255,8 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                 app.on_refused("incident", "the audit thread has stopped");
             }
         }
-        for (book, values, id) in app.take_run_starts() {
-            let mut start = app.run_start(book, values, id);
+        for (book, values, id, resume) in app.take_run_starts() {
+            let mut start = app.run_start(book, values, id, resume);
             (start.prometheus, start.vault) = (run_prom.clone(), run_vault.clone());
             run_cmds.insert(id, crate::ops::runs::spawn(start, run_tx.clone()));
         }

@@ -52,6 +52,8 @@ pub struct RunView {
     pub notice: Option<String>,
     pub dry_run: bool,
     pub aborted: bool,
+    /// An interrupted run taken up again: its journal.
+    pub resumed: Option<std::path::PathBuf>,
 }
 
 impl RunView {
@@ -93,7 +95,7 @@ pub struct RunbooksView {
     next_id: u64,
     /// The alert's labels the form's `from_label` defaults come from.
     pub labels: BTreeMap<String, String>,
-    pub(crate) starts: Vec<(Runbook, Vec<Value>, u64)>,
+    pub(crate) starts: Vec<(Runbook, Vec<Value>, u64, Option<std::path::PathBuf>)>,
     pub(crate) commands: Vec<(u64, RunCommand)>,
     pub notice: Option<String>,
 }
@@ -141,7 +143,7 @@ impl App {
                 let id = v.next_id;
                 let n = rb.steps().count();
                 if !form.dry_run {
-                    v.starts.push((rb.clone(), values.clone(), id));
+                    v.starts.push((rb.clone(), values.clone(), id, None));
                 }
                 v.runs.push(RunView {
                     id,
@@ -155,6 +157,7 @@ impl App {
                     notice: form.dry_run.then(|| "Dry run: every step with its values; nothing runs.".into()),
                     dry_run: form.dry_run,
                     aborted: false,
+                    resumed: None,
                 });
                 v.current = v.runs.len() - 1;
                 self.go(super::Screen::Run, true);
@@ -162,7 +165,70 @@ impl App {
         }
     }
 
-    pub fn take_run_starts(&mut self) -> Vec<(Runbook, Vec<Value>, u64)> {
+    /// Offer the runs a crash, a killed session or a power cut interrupted: each shows what was done,
+    /// the step that was running as "outcome unknown" (enter runs it again, s skips it), and goes on in
+    /// the same journal. Runs with secret parameters are not offered (their values are not journalled).
+    pub fn offer_interrupted(&mut self, found: Vec<(std::path::PathBuf, crate::runbooks::journal::Replay)>) {
+        for (path, r) in found {
+            let Some(rb) = self.runbooks.books.iter().find(|b| b.id == r.runbook).cloned() else { continue };
+            if rb.params.iter().any(|p| p.kind == ParamKind::Secret) {
+                continue;
+            }
+            let given: Vec<(String, String)> = r.params.clone().into_iter().collect();
+            let Ok(values) = resolve(&rb, &given, &BTreeMap::new()) else { continue };
+            let states: Vec<StepState> = rb
+                .steps()
+                .map(|s| match (r.done.get(&s.id), r.unknown.as_deref() == Some(s.id.as_str())) {
+                    (Some(res), _) if res.starts_with("skipped") => StepState::Skipped(res.clone()),
+                    (Some(res), _) if res == "ok" => StepState::Ok,
+                    (Some(res), _) => StepState::Failed(res.clone()),
+                    (None, true) => StepState::Failed(
+                        "outcome unknown: it was running when the run stopped — enter runs it again, s skips it".into(),
+                    ),
+                    (None, false) => StepState::Pending,
+                })
+                .collect();
+            let v = &mut self.runbooks;
+            v.next_id += 1;
+            let id = v.next_id;
+            let selected = states.iter().position(|s| !matches!(s, StepState::Ok | StepState::Skipped(_))).unwrap_or(0);
+            v.starts.push((rb.clone(), values.clone(), id, Some(path.clone())));
+            v.runs.push(RunView {
+                id,
+                runbook: rb,
+                values,
+                states,
+                selected,
+                output: VecDeque::new(),
+                prompt: None,
+                journal: Some(path.clone()),
+                notice: Some(format!("Interrupted run {} taken up again: done steps are not run again.", r.run)),
+                dry_run: false,
+                aborted: false,
+                resumed: Some(path),
+            });
+        }
+    }
+
+    /// Show the current run's screen.
+    pub fn go_run(&mut self) {
+        self.go(super::Screen::Run, true);
+    }
+
+    /// Interrupted runs offered and not finished yet.
+    pub fn interrupted_runs(&self) -> usize {
+        self.runbooks
+            .runs
+            .iter()
+            .filter(|r| {
+                r.resumed.is_some()
+                    && !r.aborted
+                    && r.states.iter().any(|s| !matches!(s, StepState::Ok | StepState::Skipped(_)))
+            })
+            .count()
+    }
+
+    pub fn take_run_starts(&mut self) -> Vec<(Runbook, Vec<Value>, u64, Option<std::path::PathBuf>)> {
         std::mem::take(&mut self.runbooks.starts)
     }
 
@@ -171,7 +237,13 @@ impl App {
     }
 
     /// What a run's task needs, given the app's knowledge of who and where.
-    pub fn run_start(&self, runbook: Runbook, values: Vec<Value>, run: u64) -> Start {
+    pub fn run_start(
+        &self,
+        runbook: Runbook,
+        values: Vec<Value>,
+        run: u64,
+        resume: Option<std::path::PathBuf>,
+    ) -> Start {
         Start {
             run,
             runbook,
@@ -180,6 +252,7 @@ impl App {
             audit_path: self.audit.path.clone(),
             prometheus: None,
             vault: None,
+            resume,
         }
     }
 

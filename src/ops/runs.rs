@@ -58,6 +58,8 @@ pub struct Start {
     pub audit_path: PathBuf,
     pub prometheus: Option<crate::sources::prometheus::Prometheus>,
     pub vault: Option<crate::ops::vault::Vault>,
+    /// A run interrupted earlier: its journal, appended to.
+    pub resume: Option<PathBuf>,
 }
 
 /// The screen stands in for the operator: confirmations and checklists happened there already.
@@ -85,6 +87,9 @@ pub fn spawn(s: Start, tx: mpsc::Sender<RunUpdate>) -> mpsc::Sender<RunCommand> 
     tokio::spawn(async move {
         let id = s.run;
         let opened = Audit::open(&s.audit_path).and_then(|a| {
+            if let Some(path) = &s.resume {
+                return Ok((a, Journal::create(path)?));
+            }
             let name =
                 format!("{}-{}-{}-{id}", s.runbook.id, chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), std::process::id());
             let path = crate::runbooks::journal::dir().join(format!("{name}.jsonl"));

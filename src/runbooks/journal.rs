@@ -97,6 +97,27 @@ pub fn replay(path: &Path) -> Result<Replay, String> {
     Ok(r)
 }
 
+/// Runs in `dir` that stopped before their end (not aborted, a step running or steps left), newest
+/// first: what the console offers to resume. `steps` says how many steps a runbook id has.
+pub fn interrupted(dir: &Path, steps: impl Fn(&str) -> Option<usize>) -> Vec<(PathBuf, Replay)> {
+    let mut found: Vec<(std::time::SystemTime, PathBuf, Replay)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .filter_map(|p| {
+            let r = replay(&p).ok()?;
+            let n = steps(&r.runbook)?;
+            let open = !r.aborted && (r.unknown.is_some() || r.done.len() < n);
+            let at = std::fs::metadata(&p).and_then(|m| m.modified()).ok()?;
+            open.then_some((at, p, r))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.into_iter().map(|(_, p, r)| (p, r)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,11 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     {
         parts.push((1, Span::styled(format!("{n} firing"), t.warn())));
     }
+    let interrupted = app.interrupted_runs();
+    if interrupted > 0 {
+        let text = format!(" ↻ {interrupted} INTERRUPTED RUN(S): B ");
+        parts.push((0, Span::styled(text, t.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
+    }
     if let Some(r) = app.drills.run.as_ref().filter(|r| r.is_active()) {
         let text = format!(" DRILL {} ", crate::time::short(r.clock(app.now)));
         parts.push((0, Span::styled(text, t.bad().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
