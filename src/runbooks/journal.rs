@@ -114,7 +114,7 @@ pub fn interrupted(dir: &Path, steps: impl Fn(&str) -> Option<usize>) -> Vec<(Pa
             open.then_some((at, p, r))
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found.into_iter().map(|(_, p, r)| (p, r)).collect()
 }
 
