@@ -92,7 +92,7 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     let op_w = usize::from(inner.width).saturating_sub(9 + 12 + 9 + 7 + 10 + 6).max(8);
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            "{:<8} {:<11} {:<op_w$} {:>8} {:>6} {:<8}",
+            "  {:<8} {:<11} {:<op_w$} {:>8} {:>6} {:<8}",
             "START", "SERVICE", "OPERATION", "DURATION", "SPANS", "TRACE"
         ),
         t.dim(),
