@@ -160,7 +160,7 @@ async fn run(
     config: Option<PathBuf>,
     resume: Option<(PathBuf, std::collections::BTreeMap<String, String>)>,
 ) -> Result<(), String> {
-    use crate::runbooks::journal::{Event, Journal};
+    use crate::runbooks::journal::Journal;
     let rb = find(&name)?;
     let given: Vec<(String, String)> = args
         .params
@@ -220,26 +220,11 @@ async fn run(
     let audit_path = config.as_ref().map_or_else(crate::ops::audit::default_path, |c| c.audit_path.clone());
     let mut audit = crate::ops::audit::Audit::open(&audit_path)
         .map_err(|e| format!("not run: the audit trail cannot be opened: {e}"))?;
-    let (path, done) = match resume {
-        Some((p, done)) => (p, done),
-        None => {
-            let run = format!("{}-{}-{}", rb.id, chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), std::process::id());
-            (crate::runbooks::journal::dir().join(format!("{run}.jsonl")), Default::default())
-        }
+    let (mut journal, done) = match resume {
+        Some((p, done)) => (Journal::create(&p)?, done),
+        None => (crate::runbooks::journal::begin(&rb, &values, &who.user, "")?, Default::default()),
     };
-    let mut journal = Journal::create(&path)?;
-    if done.is_empty() {
-        let run = path.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned());
-        let e = Event::Run {
-            run,
-            runbook: rb.id.clone(),
-            path: rb.path.clone(),
-            params: crate::runbooks::run::shown(&values),
-            at: chrono::Utc::now().to_rfc3339(),
-            user: who.user.clone(),
-        };
-        journal.append(&e, true)?;
-    }
+    let path = journal.path.clone();
     println!("running `{}` — journal {}", rb.id, path.display());
     let mut r = crate::runbooks::run::Run {
         runbook: &rb,

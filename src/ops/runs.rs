@@ -6,7 +6,7 @@ use crate::ops::audit::Audit;
 use crate::ops::who::Who;
 use crate::runbooks::Runbook;
 use crate::runbooks::exec::Value;
-use crate::runbooks::journal::{Event, Journal};
+use crate::runbooks::journal::Journal;
 use crate::runbooks::run::{Operator, Run};
 use std::path::PathBuf;
 use tokio::sync::mpsc;
@@ -90,19 +90,7 @@ pub fn spawn(s: Start, tx: mpsc::Sender<RunUpdate>) -> mpsc::Sender<RunCommand> 
             if let Some(path) = &s.resume {
                 return Ok((a, Journal::create(path)?));
             }
-            let name =
-                format!("{}-{}-{}-{id}", s.runbook.id, chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), std::process::id());
-            let path = crate::runbooks::journal::dir().join(format!("{name}.jsonl"));
-            let mut j = Journal::create(&path)?;
-            let e = Event::Run {
-                run: name,
-                runbook: s.runbook.id.clone(),
-                path: s.runbook.path.clone(),
-                params: crate::runbooks::run::shown(&s.values),
-                at: chrono::Utc::now().to_rfc3339(),
-                user: s.who.user.clone(),
-            };
-            j.append(&e, true)?;
+            let j = crate::runbooks::journal::begin(&s.runbook, &s.values, &s.who.user, &format!("-{id}"))?;
             Ok((a, j))
         });
         let (mut audit, mut journal) = match opened {

@@ -53,6 +53,24 @@ impl Journal {
     }
 }
 
+/// A new run's journal in [`dir`], named by runbook, time, process and `tag`, opened with its `Run`
+/// event (parameters as they may be written down: secrets as `***`).
+pub fn begin(rb: &super::Runbook, values: &[super::exec::Value], user: &str, tag: &str) -> Result<Journal, String> {
+    let now = chrono::Utc::now();
+    let run = format!("{}-{}-{}{tag}", rb.id, now.format("%Y%m%dT%H%M%SZ"), std::process::id());
+    let mut j = Journal::create(&dir().join(format!("{run}.jsonl")))?;
+    let e = Event::Run {
+        run,
+        runbook: rb.id.clone(),
+        path: rb.path.clone(),
+        params: super::run::shown(values),
+        at: now.to_rfc3339(),
+        user: user.to_string(),
+    };
+    j.append(&e, true)?;
+    Ok(j)
+}
+
 /// A run as its journal tells it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Replay {
