@@ -28,14 +28,14 @@ fn main() -> ExitCode {
         Some(Cmd::Demo { seed }) => console(&rt, None, Some(seed), None),
         Some(Cmd::Drill { cmd: DrillCmd::List }) => cli::drill_list(),
         Some(Cmd::Runbook { cmd: RunbookCmd::Check { paths } }) => cli::runbook_check(paths),
-        Some(Cmd::Runbook { cmd: RunbookCmd::Run { name, params, dry_run, yes, confirm } }) => {
-            rt.block_on(cli::runbook_run(name, cli::RunArgs { params, dry_run, yes, confirm }, cli.config))
+        Some(Cmd::Runbook { cmd: RunbookCmd::Run { name, params, dry_run, yes, confirm, drill } }) => {
+            rt.block_on(cli::runbook_run(name, cli::RunArgs { params, dry_run, yes, confirm, drill }, cli.config))
         }
         Some(Cmd::Runbook {
             cmd: RunbookCmd::Resume { journal, skip_unknown, rerun_unknown, params, yes, confirm },
         }) => {
             let unknown = (skip_unknown || rerun_unknown).then_some(rerun_unknown);
-            let args = cli::RunArgs { params, dry_run: false, yes, confirm };
+            let args = cli::RunArgs { params, dry_run: false, yes, confirm, drill: None };
             rt.block_on(cli::runbook_resume(journal, unknown, args, cli.config))
         }
         Some(Cmd::Audit { cmd: AuditCmd::Verify { db } }) => cli::audit_verify(db),
@@ -97,6 +97,7 @@ fn console(
                 c.drills = drills;
                 c.start_drill = drill;
                 attached.estate = Some(demo.control);
+                attached.estate_changes = Some(demo.changes.subscribe());
                 c
             }
             None => {

@@ -64,6 +64,26 @@ impl App {
         }
     }
 
+    /// An operator's action on the built-in estate (a runbook step in a drill, a rollback): kept for
+    /// the change list, and if it ended the drill's fault, the drill is mitigated by it.
+    pub fn on_estate_change(&mut self, c: crate::estate::changes::Change) {
+        self.dirty = true;
+        let now = self.now;
+        if c.mitigated
+            && let Some(r) = self.drills.run.as_mut().filter(|r| r.scenario.service == c.service)
+        {
+            let cause = if c.cause.is_empty() { String::new() } else { format!(": {}", c.cause) };
+            let by = format!("by {} of {} ({}{cause})", c.action.name(), c.service, c.by);
+            if r.mitigated_by(now, &by) {
+                self.drills.notice = Some(format!("Fault ended {by}."));
+            }
+        }
+        if self.estate_changes.len() == 200 {
+            self.estate_changes.pop_front();
+        }
+        self.estate_changes.push_back(c);
+    }
+
     /// The trainee opened `service`: detection, if the drill concerns it.
     pub(crate) fn drill_saw(&mut self, service: &str) {
         let now = self.now;

@@ -162,6 +162,14 @@ impl App {
                 }
             }
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+                if self.screen == Screen::Run
+                    && self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.checklist.is_some()) =>
+            {
+                if let Some(c) = self.current_run().and_then(|r| r.checklist.as_mut()) {
+                    c.cursor = step(c.cursor, c.items.len(), action);
+                }
+            }
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
                 if self.screen == Screen::Overview && self.traces.live_focus.is_some() =>
             {
                 let n = self.traces.live_list().len();
@@ -208,6 +216,15 @@ impl App {
                 }
             }
             Action::Back if self.screen == Screen::Logs && self.logs.context.is_some() => self.logs.context = None,
+            Action::Back
+                if self.screen == Screen::Run
+                    && self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.checklist.is_some()) =>
+            {
+                if let Some(r) = self.current_run() {
+                    r.checklist = None;
+                    r.notice = Some("Checklist put away: nothing was run.".into());
+                }
+            }
             Action::Back => {
                 let back = self.nav.pop().unwrap_or(Screen::Overview);
                 self.screen = back;
@@ -316,8 +333,10 @@ impl App {
                 }
                 self.runbooks.form = None;
                 let current = self.runbooks.current;
-                if let Some(r) = self.runbooks.runs.get_mut(current) {
-                    r.prompt = None;
+                if let Some(r) = self.runbooks.runs.get_mut(current)
+                    && r.prompt.take().is_some()
+                {
+                    r.auto = false;
                 }
                 let closed = self.traces.prompt.take().is_some()
                     || self.logs.prompt.take().is_some()
@@ -377,6 +396,9 @@ impl App {
                 }
             }
             Action::RunStep => self.run_selected_step(),
+            Action::RunRest => self.run_rest(),
+            Action::PauseRun => self.pause_run(),
+            Action::TickItem => self.tick_item(),
             Action::SkipStep => self.skip_selected_step(),
             Action::AbortRun => self.abort_run(),
             Action::ToggleDryRun => {

@@ -159,7 +159,10 @@ actions! {
     StartRunbook => "start_runbook", "fill in the runbook's parameters and run it";
     RunStep => "run_step", "run the selected step (again, if it failed)";
     SkipStep => "skip_step", "skip the selected step (with a reason)";
-    AbortRun => "abort_run", "abort the run";
+    AbortRun => "abort_run", "abort the run (a running step is killed)";
+    RunRest => "run_rest", "run the rest: each step when the one before ends well";
+    PauseRun => "pause_run", "pause: stop running the rest after the current step";
+    TickItem => "tick_item", "tick the checklist item (manual steps)";
     ToggleDryRun => "toggle_dry_run", "dry run ↔ real run";
 }
 
@@ -209,6 +212,9 @@ impl Action {
             RunStep => "run step",
             SkipStep => "skip",
             AbortRun => "abort",
+            RunRest => "run the rest",
+            PauseRun => "pause",
+            TickItem => "tick",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -301,6 +307,9 @@ impl Default for KeyMap {
             (RUN, k(KeyCode::Enter), RunStep),
             (RUN, c('s'), SkipStep),
             (RUN, c('x'), AbortRun),
+            (RUN, c('r'), RunRest),
+            (RUN, c('p'), PauseRun),
+            (RUN, c(' '), TickItem),
             (RUN, k(KeyCode::Esc), Back),
             (Form, KeySpec::ctrl('d'), ToggleDryRun),
             (AUDIT, c('j'), Down),

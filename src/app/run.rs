@@ -4,7 +4,7 @@ use super::state::App;
 use crate::config::Config;
 use crate::config::LogSource;
 use crate::drills::run::Effect;
-use crate::embedded::demo::Control;
+use crate::estate::control::Control;
 use crate::incidents::model::Source;
 use crate::ops::gate::{Deliver, GateMsg};
 use crate::sources::alertmanager::poller::AlertPoller;
@@ -38,6 +38,24 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
+/// The next change to the estate; never, without one. A receiver that fell behind skips what it missed
+/// (the change list is for people; a drill's mitigation is also seen by the figures recovering).
+async fn next_change(
+    rx: &mut Option<tokio::sync::broadcast::Receiver<crate::estate::changes::Change>>,
+) -> crate::estate::changes::Change {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match rx.as_mut() {
+            None => std::future::pending().await,
+            Some(r) => match r.recv().await {
+                Ok(c) => return c,
+                Err(RecvError::Lagged(n)) => tracing::warn!("{n} estate changes missed"),
+                Err(RecvError::Closed) => *rx = None,
+            },
+        }
+    }
+}
+
 /// Why the loop ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -51,6 +69,8 @@ pub enum Exit {
 pub struct Attached {
     /// The built-in estate (the demo), for drills.
     pub estate: Option<mpsc::Sender<Control>>,
+    /// What operators do to the built-in estate (runbook steps in drills, rollbacks), as it happens.
+    pub estate_changes: Option<tokio::sync::broadcast::Receiver<crate::estate::changes::Change>>,
     /// The direct scrape of the config's `[scrape]` targets, read while Prometheus is down.
     pub fallback: Option<crate::config::HttpSource>,
 }
@@ -61,6 +81,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("SIGHUP handler")?;
     let estate = attached.estate;
+    let mut estate_changes = attached.estate_changes;
     let (tx, mut updates) = mpsc::channel::<Update>(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(64);
     let mut app = App::new(config, Utc::now());
@@ -173,7 +194,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     (app.runbooks.books, app.runbooks.problems) = crate::runbooks::load_dir(&crate::cli::runbook_dirs());
     // Runs a crash or a dropped session interrupted are offered again (B).
     let books = app.runbooks.books.clone();
-    let interrupted = crate::runbooks::journal::interrupted(&crate::runbooks::journal::dir(), |id| {
+    let interrupted = crate::runbooks::journal::interrupted(&app.runbooks.journal_dir, |id| {
         books.iter().find(|b| b.id == id).map(|b| b.steps().count())
     });
     app.offer_interrupted(interrupted);
@@ -222,6 +243,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             Some(r) = refused.recv() => app.on_refused(&r.action, &r.error),
             Some(r) = audit_reads.recv() => app.on_audit_read(r),
             Some(u) = run_updates.recv() => app.on_run_update(u),
+            c = next_change(&mut estate_changes) => app.on_estate_change(c),
             n = log_updates.recv_many(&mut log_batch, 64) => {
                 for u in log_batch.drain(..n) { app.on_log_update(u); }
                 app.dirty_by_data = true;

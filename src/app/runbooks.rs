@@ -54,6 +54,22 @@ pub struct RunView {
     pub aborted: bool,
     /// An interrupted run taken up again: its journal.
     pub resumed: Option<std::path::PathBuf>,
+    /// A drill: its steps act on the built-in estate.
+    pub drill: bool,
+    /// Running the rest: each step starts when the one before ends well, until one fails, needs the
+    /// service name or a checklist, or the operator pauses.
+    pub auto: bool,
+    /// A manual step's checklist being ticked.
+    pub checklist: Option<Checklist>,
+}
+
+/// The items of a manual step, ticked one at a time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checklist {
+    pub step: usize,
+    pub items: Vec<String>,
+    pub ticked: Vec<bool>,
+    pub cursor: usize,
 }
 
 impl RunView {
@@ -92,12 +108,14 @@ pub struct RunbooksView {
     pub runs: Vec<RunView>,
     /// The run shown on the Run screen (an index into `runs`).
     pub current: usize,
-    next_id: u64,
+    pub(crate) next_id: u64,
     /// The alert's labels the form's `from_label` defaults come from.
     pub labels: BTreeMap<String, String>,
     pub(crate) starts: Vec<(Runbook, Vec<Value>, u64, Option<std::path::PathBuf>)>,
     pub(crate) commands: Vec<(u64, RunCommand)>,
     pub notice: Option<String>,
+    /// Where runs are journalled (and interrupted ones found).
+    pub journal_dir: std::path::PathBuf,
 }
 
 impl App {
@@ -144,6 +162,11 @@ impl App {
                 let n = rb.steps().count();
                 if !form.dry_run {
                     v.starts.push((rb.clone(), values.clone(), id, None));
+                    if self.estate_api.is_some()
+                        && let Some(d) = self.drills.run.as_mut()
+                    {
+                        d.used_runbook(&rb.id);
+                    }
                 }
                 v.runs.push(RunView {
                     id,
@@ -158,6 +181,9 @@ impl App {
                     dry_run: form.dry_run,
                     aborted: false,
                     resumed: None,
+                    drill: self.estate_api.is_some(),
+                    auto: false,
+                    checklist: None,
                 });
                 v.current = v.runs.len() - 1;
                 self.go(super::Screen::Run, true);
@@ -206,6 +232,9 @@ impl App {
                 dry_run: false,
                 aborted: false,
                 resumed: Some(path),
+                drill: r.drill,
+                auto: false,
+                checklist: None,
             });
         }
     }
@@ -253,6 +282,8 @@ impl App {
             prometheus: None,
             vault: None,
             resume,
+            journal_dir: self.runbooks.journal_dir.clone(),
+            drill: self.estate_api.clone(),
         }
     }
 
@@ -283,13 +314,93 @@ impl App {
             r.prompt = Some((RunPrompt::Confirm, t));
             return;
         }
+        if let StepKind::Manual { checklist } = &step.kind {
+            match r.checklist.take() {
+                Some(c) if c.step == i && c.ticked.iter().all(|t| *t) => {}
+                Some(c) if c.step == i => {
+                    let left = c.ticked.iter().filter(|t| !**t).count();
+                    r.notice = Some(format!("{left} item(s) not ticked yet: space ticks the one under the cursor."));
+                    r.checklist = Some(c);
+                    return;
+                }
+                _ => {
+                    let n = checklist.len();
+                    r.checklist =
+                        Some(Checklist { step: i, items: checklist.clone(), ticked: vec![false; n], cursor: 0 });
+                    r.notice = Some("Tick each item (space), then enter; esc puts the checklist away.".into());
+                    r.auto = false;
+                    if n > 0 {
+                        return;
+                    }
+                    r.checklist = None;
+                }
+            }
+        }
         self.send_step(i);
+    }
+
+    /// Space in a checklist: tick (or untick) the item under the cursor, and move to the next.
+    pub(crate) fn tick_item(&mut self) {
+        let Some(r) = self.current_run() else { return };
+        let Some(c) = r.checklist.as_mut() else { return };
+        if let Some(t) = c.ticked.get_mut(c.cursor) {
+            *t = !*t;
+            c.cursor = (c.cursor + 1).min(c.items.len().saturating_sub(1));
+        }
+    }
+
+    /// `r`: run this step and the ones after it, each when the one before ends well.
+    pub(crate) fn run_rest(&mut self) {
+        let Some(r) = self.current_run() else { return };
+        if r.dry_run || r.aborted {
+            return;
+        }
+        r.auto = true;
+        r.notice = Some("Running the rest: p pauses after the current step.".into());
+        if !r.busy() {
+            self.run_selected_step();
+        }
+    }
+
+    /// `p`: stop running the rest once the current step ends.
+    pub(crate) fn pause_run(&mut self) {
+        let Some(r) = self.current_run() else { return };
+        if r.auto {
+            r.auto = false;
+            r.notice = Some("Paused: the current step finishes; enter runs the next, r runs the rest.".into());
+        }
+    }
+
+    /// After a step ended well in a run that runs the rest: the next pending step.
+    fn advance_auto(&mut self, run_index: usize) {
+        let Some(r) = self.runbooks.runs.get_mut(run_index) else { return };
+        if !r.auto || r.aborted || r.busy() {
+            return;
+        }
+        // A step that is another's rollback runs only when asked for: running the rest passes it by.
+        let undo: Vec<String> = r.runbook.steps().filter_map(|s| s.rollback.clone()).collect();
+        let is_undo = |i: usize| r.runbook.steps().nth(i).is_some_and(|s| undo.contains(&s.id));
+        match (0..r.states.len()).find(|&i| r.states[i] == StepState::Pending && !is_undo(i)) {
+            Some(next) => {
+                r.selected = next;
+                let current = std::mem::replace(&mut self.runbooks.current, run_index);
+                self.run_selected_step();
+                self.runbooks.current = current;
+            }
+            None => {
+                r.auto = false;
+                r.notice = Some("Every step has run.".into());
+            }
+        }
     }
 
     fn send_step(&mut self, i: usize) {
         let Some(r) = self.current_run() else { return };
         r.states[i] = StepState::Running;
-        r.notice = None;
+        r.checklist = None;
+        if !r.auto {
+            r.notice = None;
+        }
         let id = r.id;
         self.runbooks.commands.push((id, RunCommand::Step(i)));
     }
@@ -302,6 +413,7 @@ impl App {
         let mut t = TextArea::new(vec![String::new()]);
         t.set_placeholder_text("why (recorded)");
         r.prompt = Some((RunPrompt::SkipReason, t));
+        r.auto = false;
     }
 
     pub(crate) fn abort_run(&mut self) {
@@ -310,6 +422,8 @@ impl App {
             return;
         }
         r.aborted = true;
+        r.auto = false;
+        r.checklist = None;
         let id = r.id;
         self.runbooks.commands.push((id, RunCommand::Abort));
     }
@@ -326,6 +440,7 @@ impl App {
                 if text == service {
                     self.send_step(i);
                 } else {
+                    r.auto = false;
                     r.notice = Some(format!("Not run: type `{service}` exactly to run this destructive step."));
                 }
             }
@@ -348,9 +463,11 @@ impl App {
             | RunUpdate::Ended { run, .. }
             | RunUpdate::Skipped { run, .. }
             | RunUpdate::Refused { run, .. }
-            | RunUpdate::Aborted { run } => *run,
+            | RunUpdate::Aborted { run, .. } => *run,
         };
-        let Some(r) = self.runbooks.runs.iter_mut().find(|r| r.id == run_id) else { return };
+        let Some(index) = self.runbooks.runs.iter().position(|r| r.id == run_id) else { return };
+        let r = &mut self.runbooks.runs[index];
+        let mut next = false;
         match u {
             RunUpdate::Started { journal, .. } => r.journal = Some(journal),
             RunUpdate::Line { text, .. } => r.say(text),
@@ -362,18 +479,34 @@ impl App {
                 if r.states[step] == StepState::Ok && r.selected == step {
                     r.selected = (step + 1).min(r.states.len().saturating_sub(1));
                 }
+                next = r.states[step] == StepState::Ok;
+                if !next && r.auto {
+                    r.auto = false;
+                    r.notice = Some(format!("{} failed: stopped running the rest.", r.step_id(step)));
+                }
             }
-            RunUpdate::Skipped { step, .. } => {
-                r.states[step] = StepState::Skipped("skipped".into());
+            RunUpdate::Skipped { step, reason, .. } => {
+                r.states[step] = StepState::Skipped(format!("skipped: {reason}"));
                 r.selected = (step + 1).min(r.states.len().saturating_sub(1));
+                next = true;
             }
             RunUpdate::Refused { step, error, .. } => {
                 if let Some(i) = step {
                     r.states[i] = StepState::Pending;
                 }
+                r.auto = false;
                 r.notice = Some(format!("Not run: {error}"));
             }
-            RunUpdate::Aborted { .. } => r.aborted = true,
+            RunUpdate::Aborted { step, .. } => {
+                r.aborted = true;
+                r.auto = false;
+                if let Some(i) = step {
+                    r.states[i] = StepState::Failed("killed: the run was aborted while it ran".into());
+                }
+            }
+        }
+        if next {
+            self.advance_auto(index);
         }
     }
 
@@ -409,10 +542,15 @@ impl App {
             vault: None,
             dry_run: true,
             done: Default::default(),
+            drill: r.drill.then(|| url::Url::parse("http://estate.invalid/").expect("a valid URL")),
         };
         let mut text = run.describe(step);
-        if let StepKind::Manual { checklist } = &step.kind {
-            text.push_str(&checklist.iter().map(|c| format!("\n  [ ] {c}")).collect::<String>());
+        if let StepKind::Manual { checklist } = &step.kind
+            && r.checklist.as_ref().is_none_or(|c| c.step != i)
+        {
+            let done = r.states.get(i) == Some(&StepState::Ok);
+            let mark = if done { "[x]" } else { "[ ]" };
+            text.push_str(&checklist.iter().map(|c| format!("\n  {mark} {c}")).collect::<String>());
         }
         text
     }

@@ -15,6 +15,10 @@ use std::time::Duration;
 pub struct App {
     pub estate: String,
     pub demo: bool,
+    /// The built-in estate's address (the demo's): runbooks run as drills against its deploy API.
+    pub estate_api: Option<url::Url>,
+    /// What operators did to the built-in estate lately (newest last, bounded).
+    pub estate_changes: std::collections::VecDeque<crate::estate::changes::Change>,
     pub theme: Theme,
     pub keys: KeyMap,
     pub refresh: Duration,
@@ -59,6 +63,8 @@ impl App {
         App {
             estate: config.estate.clone(),
             demo: config.demo,
+            estate_api: config.prometheus.as_ref().filter(|_| config.demo).map(|p| p.url.clone()),
+            estate_changes: Default::default(),
             theme: config.theme.clone(),
             keys: KeyMap::with_overrides(&config.keys),
             refresh: config.refresh,
@@ -114,7 +120,10 @@ impl App {
                 ..Default::default()
             },
             audit: super::audit::AuditView { path: config.audit_path.clone(), ..Default::default() },
-            runbooks: Default::default(),
+            runbooks: super::runbooks::RunbooksView {
+                journal_dir: crate::runbooks::journal::dir(),
+                ..Default::default()
+            },
             dirty: true,
             dirty_by_data: false,
             quit: false,

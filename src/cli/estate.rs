@@ -26,14 +26,16 @@ pub fn estate_export(seed: u64, from: &str, to: &str, step: &str, output: Option
 
 /// `watchpost estate serve`: runs until SIGINT or SIGTERM.
 pub async fn estate_serve(seed: u64, listen: std::net::SocketAddr) -> ExitCode {
-    let endpoints = match crate::estate::serve::start(seed, listen).await {
-        Ok(e) => e,
+    let served = match crate::estate::serve::start(seed, listen).await {
+        Ok(s) => s,
         Err(e) => return fail(format!("cannot listen on {listen}: {e}")),
     };
+    let endpoints = served.endpoints;
     println!("watchpost estate, seed {seed}: {} services", endpoints.len());
     for e in &endpoints {
         println!("  {:<10} {}", e.service, e.url());
     }
+    println!("  deploy API http://{}/estate/v1/services", served.api);
     println!("\n# Prometheus scrape config for these endpoints:\n{}", crate::estate::serve::scrape_config(&endpoints));
     use std::io::Write;
     let _ = std::io::stdout().flush();

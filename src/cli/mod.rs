@@ -153,6 +153,10 @@ pub enum RunbookCmd {
         /// The service name, typed ahead for destructive steps.
         #[arg(long)]
         confirm: Option<String>,
+        /// A drill against the built-in estate whose deploy API is at this address (as `estate serve`
+        /// prints it): `drill=` steps act on it, other shell and HTTP steps are skipped.
+        #[arg(long, value_name = "URL")]
+        drill: Option<url::Url>,
     },
     /// What a run did (from its journal); `--skip-unknown` or `--rerun-unknown` goes on from there.
     Resume {

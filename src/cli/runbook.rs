@@ -92,6 +92,7 @@ pub struct RunArgs {
     pub dry_run: bool,
     pub yes: bool,
     pub confirm: Option<String>,
+    pub drill: Option<url::Url>,
 }
 
 /// `watchpost runbook run NAME|FILE`: resolve and check the parameters, then run the steps (or show them,
@@ -127,6 +128,10 @@ pub async fn runbook_resume(
     }
     if let Some(s) = &r.unknown {
         println!("  {s}: outcome unknown (it was running when the run stopped)");
+    }
+    if r.drill && args.drill.is_none() {
+        eprintln!("error: this run was a drill against the built-in estate; the command line does not resume drills");
+        return ExitCode::FAILURE;
     }
     let Some(rerun) = unknown else {
         println!("Continue with --skip-unknown (treat it as done) or --rerun-unknown (run it again).");
@@ -214,6 +219,7 @@ async fn run(
             vault: vault.as_ref(),
             dry_run: true,
             done: Default::default(),
+            drill: args.drill.clone(),
         };
         return r.run(&mut op).await;
     }
@@ -222,7 +228,17 @@ async fn run(
         .map_err(|e| format!("not run: the audit trail cannot be opened: {e}"))?;
     let (mut journal, done) = match resume {
         Some((p, done)) => (Journal::create(&p)?, done),
-        None => (crate::runbooks::journal::begin(&rb, &values, &who.user, "")?, Default::default()),
+        None => (
+            crate::runbooks::journal::begin(
+                &crate::runbooks::journal::dir(),
+                &rb,
+                &values,
+                &who.user,
+                "",
+                args.drill.is_some(),
+            )?,
+            Default::default(),
+        ),
     };
     let path = journal.path.clone();
     println!("running `{}` — journal {}", rb.id, path.display());
@@ -236,6 +252,7 @@ async fn run(
         vault: vault.as_ref(),
         dry_run: false,
         done,
+        drill: args.drill,
     };
     r.run(&mut op).await
 }

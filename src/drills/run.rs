@@ -44,6 +44,10 @@ pub struct DrillRun {
     /// When the fault ended, and whether the trainee ended it.
     pub fault_ended_at: Option<DateTime<Utc>>,
     pub mitigated: bool,
+    /// What ended the fault: "by hand (m)", or the estate change a runbook or a rollback made.
+    pub mitigated_by: Option<String>,
+    /// Runbooks run against the estate while the drill was on.
+    pub runbooks: Vec<String>,
     pub recovered_at: Option<DateTime<Utc>>,
 }
 
@@ -73,6 +77,8 @@ impl DrillRun {
             detected_at: None,
             fault_ended_at: None,
             mitigated: false,
+            mitigated_by: None,
+            runbooks: Vec::new(),
             recovered_at: None,
         }
     }
@@ -114,15 +120,29 @@ impl DrillRun {
         }
     }
 
-    /// The trainee applied the mitigation: the fault ends now.
+    /// The trainee applied the mitigation by hand: the fault ends now.
     pub fn mitigate(&mut self, now: DateTime<Utc>) -> Option<Effect> {
+        self.mitigated_by(now, "by hand (m)").then(|| Effect::EndFaults(now.timestamp_millis() as f64 / 1000.0))
+    }
+
+    /// The estate says an action ended the fault (a runbook step, a rollback): `by` says which. The
+    /// fault has ended already; true when this drill was running.
+    pub fn mitigated_by(&mut self, now: DateTime<Utc>, by: &str) -> bool {
         if self.phase != Phase::Running {
-            return None;
+            return false;
         }
         self.phase = Phase::Recovering;
         self.fault_ended_at = Some(now);
         self.mitigated = true;
-        Some(Effect::EndFaults(now.timestamp_millis() as f64 / 1000.0))
+        self.mitigated_by = Some(by.to_string());
+        true
+    }
+
+    /// A runbook was run against the estate during the drill.
+    pub fn used_runbook(&mut self, id: &str) {
+        if self.is_active() && !self.runbooks.iter().any(|r| r == id) {
+            self.runbooks.push(id.to_string());
+        }
     }
 
     /// Stop the drill; an injected fault is ended.

@@ -4,14 +4,15 @@ use super::{Shared, Target, api, scrape};
 use crate::engine::Engine;
 use crate::engine::store::{Labels, NAME};
 use crate::estate::Simulator;
+use crate::estate::changes::Change;
+use crate::estate::control::{self, Control};
 use crate::estate::exposition::families;
-use crate::estate::fault::Fault;
 use crate::estate::serve::{self, Endpoint, now};
 use crate::rules::Rules;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 pub const SCRAPE_INTERVAL: Duration = Duration::from_secs(5);
 /// How far back the history goes, and at what resolution.
@@ -20,21 +21,16 @@ pub const HISTORY_STEP: Duration = Duration::from_secs(600);
 /// The last stretch of history is filled at 15 s, so current rates and sparklines are right at once.
 pub const RECENT: Duration = Duration::from_secs(3600);
 
-/// What can be done to the running estate (drills inject and end faults).
-#[derive(Clone, Debug)]
-pub enum Control {
-    Inject(Fault),
-    /// End every fault active at this time (unix seconds): the mitigation worked.
-    EndFaults(f64),
-}
-
 pub struct Demo {
     /// The embedded Prometheus API, for the console's client.
     pub api: url::Url,
     pub endpoints: Vec<Endpoint>,
     pub shared: Arc<Shared>,
-    /// Applied once the history is filled; until then they wait here.
+    /// Drills' faults and operators' actions: applied once the history is filled; until then they
+    /// wait here. The deploy API (`/estate/v1`, on the same address as `api`) sends here too.
     pub control: mpsc::Sender<Control>,
+    /// Operators' actions on the estate, as they happen.
+    pub changes: broadcast::Sender<Change>,
 }
 
 /// One scrape of every endpoint at the simulator's time, as the scraper would store it (a service that
@@ -88,26 +84,32 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
     let endpoints: Vec<Endpoint> = bound.iter().map(|b| b.0.clone()).collect();
     let shared = Arc::new(Shared::default());
     // Logs and traces are a function of the model alone: they are there before the metrics' backfill.
-    *shared.model.write().unwrap_or_else(|p| p.into_inner()) = Some(crate::estate::Model::new(seed));
+    // The estate came up now: its seeded deploy history ends a few days before.
+    let epoch = now();
+    let mut model = crate::estate::Model::new(seed);
+    model.epoch = epoch;
+    *shared.model.write().unwrap_or_else(|p| p.into_inner()) = Some(model);
     *shared.targets.lock().unwrap_or_else(|p| p.into_inner()) =
         endpoints.iter().map(|e| Target::new(e.service, e.addr)).collect();
 
+    let (control, control_rx) = mpsc::channel(16);
+    let (changes, _) = broadcast::channel(64);
     let api_listener = tokio::net::TcpListener::bind(loopback).await?;
     let api = url::Url::parse(&format!("http://{}/", api_listener.local_addr()?)).map_err(std::io::Error::other)?;
-    let router = api::router(shared.clone());
+    let router = api::router(shared.clone()).merge(control::router(control.clone()));
     tokio::spawn(async move {
         if let Err(e) = axum::serve(api_listener, router).await {
             tracing::error!("embedded Prometheus API stopped: {e}");
         }
     });
 
-    let (sh, eps) = (shared.clone(), endpoints.clone());
-    let (control, mut control_rx) = mpsc::channel(16);
+    let (sh, eps, changes_tx) = (shared.clone(), endpoints.clone(), changes.clone());
     tokio::spawn(async move {
         let start = now() - HISTORY.as_secs_f64();
         let (sim, sh2) = tokio::task::spawn_blocking(move || {
             // Built apart and swapped in, so the API never waits on the backfill.
             let mut sim = Simulator::new(seed, start);
+            sim.model.epoch = epoch;
             let mut engine = Engine::default();
             let mut rules = Rules::new(crate::estate::rule_groups());
             let recent = now() - RECENT.as_secs_f64();
@@ -125,19 +127,12 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
         serve::serve(sim.clone(), bound);
         tokio::spawn(super::rules::run(sh2.clone()));
         let sh3 = sh2.clone();
-        tokio::spawn(async move {
-            while let Some(c) = control_rx.recv().await {
-                let mut s = sim.lock().unwrap_or_else(|p| p.into_inner());
-                s.advance_to(now());
-                match c {
-                    Control::Inject(f) => s.inject(f),
-                    Control::EndFaults(t) => s.end_faults(t),
-                }
-                // Logs and traces follow the same model as the metrics.
-                *sh3.model.write().unwrap_or_else(|p| p.into_inner()) = Some(s.model.clone());
-            }
-        });
+        // Logs and traces follow the same model as the metrics.
+        let on_model = move |m: &crate::estate::Model| {
+            *sh3.model.write().unwrap_or_else(|p| p.into_inner()) = Some(m.clone());
+        };
+        tokio::spawn(control::run(sim, control_rx, changes_tx, on_model));
         scrape::run(sh2, SCRAPE_INTERVAL, scrape::Limits::DEMO).await;
     });
-    Ok(Demo { api, endpoints, shared, control })
+    Ok(Demo { api, endpoints, shared, control, changes })
 }

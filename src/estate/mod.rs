@@ -1,5 +1,7 @@
 //! The built-in estate: a simulated set of services with dependencies, repeatable for a seed, each
 //! serving real Prometheus text exposition on its own loopback endpoint. No ratatui, no console state.
+pub mod changes;
+pub mod control;
 pub mod export;
 pub mod exposition;
 pub mod fault;

@@ -32,6 +32,10 @@ pub struct Model {
     pub seed: u64,
     /// Injected faults, in the order they were added.
     pub faults: Vec<Fault>,
+    /// What operators did to it, in order.
+    pub changes: Vec<super::changes::Change>,
+    /// When this estate came up (unix seconds): its seeded deploy history ends a few days before.
+    pub epoch: f64,
 }
 
 /// Load over the day: a trough around 04:00 UTC and a peak around 16:00, between 0.4 and 1.6 of the mean.
@@ -49,7 +53,7 @@ pub fn below(x: f64, median: f64, spread: f64) -> f64 {
 
 impl Model {
     pub fn new(seed: u64) -> Self {
-        Model { seed, faults: Vec::new() }
+        Model { seed, faults: Vec::new(), changes: Vec::new(), epoch: 0.0 }
     }
 
     /// The faults on service `i` active at `t`.
@@ -62,14 +66,21 @@ impl Model {
         !self.faults_at(i, t).any(|f| f.kind == FaultKind::Down)
     }
 
-    /// The version service `i` runs at `t` (a bad deploy's while it lasts).
+    /// The version service `i` runs at `t`: a bad deploy's while it lasts, else the last rollback's,
+    /// else the topology's.
     pub fn version(&self, i: usize, t: f64) -> &str {
-        self.faults_at(i, t)
-            .find_map(|f| match &f.kind {
-                FaultKind::BadDeploy { version, .. } => Some(version.as_str()),
-                _ => None,
-            })
-            .unwrap_or(TOPOLOGY[i].version)
+        let bad = self.faults_at(i, t).find_map(|f| match &f.kind {
+            FaultKind::BadDeploy { version, .. } => Some(version.as_str()),
+            _ => None,
+        });
+        let rolled_back = || {
+            self.changes
+                .iter()
+                .filter(|c| c.service == TOPOLOGY[i].name && c.at <= t)
+                .filter_map(|c| c.version.as_deref())
+                .next_back()
+        };
+        bad.or_else(rolled_back).unwrap_or(TOPOLOGY[i].version)
     }
 
     /// Uniform noise in [−1, 1), fixed for (seed, service, stream, minute): repeatable, and smooth enough

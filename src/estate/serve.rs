@@ -28,13 +28,37 @@ pub fn now() -> f64 {
     chrono::Utc::now().timestamp_millis() as f64 / 1000.0
 }
 
-/// Bind every service and start serving. With port 0 each service gets an ephemeral port; otherwise
-/// they take consecutive ports from the one given.
-pub async fn start(seed: u64, listen: SocketAddr) -> std::io::Result<Vec<Endpoint>> {
+/// A served estate: each service's endpoint, the deploy API's address, and its control plane (faults
+/// in, operators' changes out).
+pub struct Served {
+    pub endpoints: Vec<Endpoint>,
+    pub api: SocketAddr,
+    pub control: tokio::sync::mpsc::Sender<super::control::Control>,
+    pub changes: tokio::sync::broadcast::Sender<super::changes::Change>,
+}
+
+/// Bind every service and the deploy API, and start serving. With port 0 each gets an ephemeral port;
+/// otherwise the services take consecutive ports from the one given, and the API the next one.
+pub async fn start(seed: u64, listen: SocketAddr) -> std::io::Result<Served> {
     let bound = bind(listen).await?;
     let endpoints = bound.iter().map(|b| b.0.clone()).collect();
-    serve(Arc::new(Mutex::new(Simulator::new(seed, now()))), bound);
-    Ok(endpoints)
+    let api_port = if listen.port() == 0 { 0 } else { listen.port() + TOPOLOGY.len() as u16 };
+    let api_listener = tokio::net::TcpListener::bind(SocketAddr::new(listen.ip(), api_port)).await?;
+    let api = api_listener.local_addr()?;
+    let mut sim = Simulator::new(seed, now());
+    sim.model.epoch = sim.at;
+    let sim = Arc::new(Mutex::new(sim));
+    serve(sim.clone(), bound);
+    let (control, rx) = tokio::sync::mpsc::channel(16);
+    let (changes, _) = tokio::sync::broadcast::channel(16);
+    tokio::spawn(super::control::run(sim, rx, changes.clone(), |_| {}));
+    let router = super::control::router(control.clone());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(api_listener, router).await {
+            tracing::error!("estate deploy API stopped: {e}");
+        }
+    });
+    Ok(Served { endpoints, api, control, changes })
 }
 
 /// Bind every service's listener (so their addresses are known before anything is served).

@@ -7,7 +7,7 @@ use crate::ops::who::Who;
 use crate::runbooks::Runbook;
 use crate::runbooks::exec::Value;
 use crate::runbooks::journal::Journal;
-use crate::runbooks::run::{Operator, Run};
+use crate::runbooks::run::{NOT_IN_DRILL, Operator, Run};
 use std::path::PathBuf;
 use tokio::sync::mpsc;
 
@@ -37,6 +37,7 @@ pub enum RunUpdate {
     Skipped {
         run: u64,
         step: usize,
+        reason: String,
     },
     /// The step was not run (the audit trail or the journal refused it), or the run could not start.
     Refused {
@@ -44,8 +45,10 @@ pub enum RunUpdate {
         step: Option<usize>,
         error: String,
     },
+    /// The run was aborted; `step` was running and was killed.
     Aborted {
         run: u64,
+        step: Option<usize>,
     },
 }
 
@@ -60,6 +63,10 @@ pub struct Start {
     pub vault: Option<crate::ops::vault::Vault>,
     /// A run interrupted earlier: its journal, appended to.
     pub resume: Option<PathBuf>,
+    /// Where a new run's journal goes.
+    pub journal_dir: PathBuf,
+    /// A drill: the built-in estate's address (its deploy API), which `drill=` steps act on.
+    pub drill: Option<url::Url>,
 }
 
 /// The screen stands in for the operator: confirmations and checklists happened there already.
@@ -90,7 +97,15 @@ pub fn spawn(s: Start, tx: mpsc::Sender<RunUpdate>) -> mpsc::Sender<RunCommand> 
             if let Some(path) = &s.resume {
                 return Ok((a, Journal::create(path)?));
             }
-            let j = crate::runbooks::journal::begin(&s.runbook, &s.values, &s.who.user, &format!("-{id}"))?;
+            let tag = format!("-{id}");
+            let j = crate::runbooks::journal::begin(
+                &s.journal_dir,
+                &s.runbook,
+                &s.values,
+                &s.who.user,
+                &tag,
+                s.drill.is_some(),
+            )?;
             Ok((a, j))
         });
         let (mut audit, mut journal) = match opened {
@@ -113,24 +128,53 @@ pub fn spawn(s: Start, tx: mpsc::Sender<RunUpdate>) -> mpsc::Sender<RunCommand> 
                 vault: s.vault.as_ref(),
                 dry_run: false,
                 done: Default::default(),
+                drill: s.drill.clone(),
             };
             let mut op = Screen { run: id, tx: tx.clone() };
             let update = match cmd {
                 RunCommand::Step(i) => match steps.get(i) {
                     None => continue,
-                    Some(step) => match run.step(step, &mut op).await {
-                        Ok(result) => RunUpdate::Ended { run: id, step: i, result },
+                    Some(step) if run.skipped_in_drill(step) => match run.skip(step, NOT_IN_DRILL) {
+                        Ok(()) => RunUpdate::Skipped { run: id, step: i, reason: NOT_IN_DRILL.into() },
                         Err(error) => RunUpdate::Refused { run: id, step: Some(i), error },
                     },
+                    Some(step) => {
+                        // The step runs while commands are still heard: an abort drops it (its process
+                        // group is killed) and the journal says so.
+                        let outcome = {
+                            let running = run.step(step, &mut op);
+                            tokio::pin!(running);
+                            loop {
+                                tokio::select! {
+                                    r = &mut running => break Some(r),
+                                    c = cmd_rx.recv() => match c {
+                                        Some(RunCommand::Abort) | None => break None,
+                                        Some(_) => {}
+                                    },
+                                }
+                            }
+                        };
+                        match outcome {
+                            Some(Ok(result)) => RunUpdate::Ended { run: id, step: i, result },
+                            Some(Err(error)) => RunUpdate::Refused { run: id, step: Some(i), error },
+                            None => {
+                                if let Err(e) = run.killed(step) {
+                                    op.say(&format!("! {e}"));
+                                }
+                                let _ = tx.send(RunUpdate::Aborted { run: id, step: Some(i) }).await;
+                                return;
+                            }
+                        }
+                    }
                 },
                 RunCommand::Skip(i, reason) => match steps.get(i).map(|st| run.skip(st, &reason)) {
-                    Some(Ok(())) => RunUpdate::Skipped { run: id, step: i },
+                    Some(Ok(())) => RunUpdate::Skipped { run: id, step: i, reason },
                     Some(Err(error)) => RunUpdate::Refused { run: id, step: Some(i), error },
                     None => continue,
                 },
                 RunCommand::Abort => {
                     let _ = run.abort();
-                    let _ = tx.send(RunUpdate::Aborted { run: id }).await;
+                    let _ = tx.send(RunUpdate::Aborted { run: id, step: None }).await;
                     return;
                 }
             };

@@ -43,6 +43,19 @@ async fn lines<R: tokio::io::AsyncRead + Unpin>(mut r: R, tx: tokio::sync::mpsc:
     }
 }
 
+/// The step's process group, killed if the step is dropped before it ends (the operator aborted the
+/// run): nothing it started keeps running behind the console's back.
+struct Group(Option<u32>);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.take() {
+            // SAFETY: kill(2) on the step's own process group (the shell leads it).
+            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        }
+    }
+}
+
 /// Run a shell script with the values in its environment; each output line goes to `on_line` (at most
 /// [`MAX_OUTPUT_LINES`], then one line saying how many more there were).
 pub async fn shell(
@@ -60,6 +73,7 @@ pub async fn shell(
     }
     let mut child = cmd.spawn().map_err(|e| format!("cannot start /bin/sh: {e}"))?;
     let pid = child.id();
+    let mut group = Group(pid);
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
     if let Some(out) = child.stdout.take() {
         tokio::spawn(lines(out, tx.clone()));
@@ -84,6 +98,9 @@ pub async fn shell(
     if more > 0 {
         on_line(&format!("… {more} more lines not kept"));
     }
+    if matches!(status, Ok(Ok(_))) {
+        group.0 = None;
+    }
     match status {
         Ok(Ok(s)) if s.success() => Ok(()),
         Ok(Ok(s)) => Err(match s.code() {
@@ -92,10 +109,7 @@ pub async fn shell(
         }),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => {
-            if let Some(pid) = pid {
-                // SAFETY: kill(2) on the step's own process group.
-                unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
-            }
+            drop(group);
             let _ = child.wait().await;
             Err(format!("timed out after {}", crate::time::short(timeout)))
         }

@@ -9,12 +9,37 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Run { run: String, runbook: String, path: PathBuf, params: BTreeMap<String, String>, at: String, user: String },
-    Start { step: String, at: String },
-    Output { step: String, line: String },
-    End { step: String, at: String, result: String },
-    Skip { step: String, reason: String },
-    Abort { at: String },
+    Run {
+        run: String,
+        runbook: String,
+        path: PathBuf,
+        params: BTreeMap<String, String>,
+        at: String,
+        user: String,
+        /// A drill: steps act on the built-in estate.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drill: bool,
+    },
+    Start {
+        step: String,
+        at: String,
+    },
+    Output {
+        step: String,
+        line: String,
+    },
+    End {
+        step: String,
+        at: String,
+        result: String,
+    },
+    Skip {
+        step: String,
+        reason: String,
+    },
+    Abort {
+        at: String,
+    },
 }
 
 /// Where runs are journalled: `$XDG_STATE_HOME/watchpost/runs` (or `~/.local/state/…`).
@@ -53,12 +78,19 @@ impl Journal {
     }
 }
 
-/// A new run's journal in [`dir`], named by runbook, time, process and `tag`, opened with its `Run`
-/// event (parameters as they may be written down: secrets as `***`).
-pub fn begin(rb: &super::Runbook, values: &[super::exec::Value], user: &str, tag: &str) -> Result<Journal, String> {
+/// A new run's journal in `dir` (normally [`dir()`]), named by runbook, time, process and `tag`, opened
+/// with its `Run` event (parameters as they may be written down: secrets as `***`).
+pub fn begin(
+    dir: &Path,
+    rb: &super::Runbook,
+    values: &[super::exec::Value],
+    user: &str,
+    tag: &str,
+    drill: bool,
+) -> Result<Journal, String> {
     let now = chrono::Utc::now();
     let run = format!("{}-{}-{}{tag}", rb.id, now.format("%Y%m%dT%H%M%SZ"), std::process::id());
-    let mut j = Journal::create(&dir().join(format!("{run}.jsonl")))?;
+    let mut j = Journal::create(&dir.join(format!("{run}.jsonl")))?;
     let e = Event::Run {
         run,
         runbook: rb.id.clone(),
@@ -66,6 +98,7 @@ pub fn begin(rb: &super::Runbook, values: &[super::exec::Value], user: &str, tag
         params: super::run::shown(values),
         at: now.to_rfc3339(),
         user: user.to_string(),
+        drill,
     };
     j.append(&e, true)?;
     Ok(j)
@@ -83,6 +116,7 @@ pub struct Replay {
     /// A step that started and never ended: the process died during it.
     pub unknown: Option<String>,
     pub aborted: bool,
+    pub drill: bool,
 }
 
 /// Read a journal. A last line cut short by the crash is ignored.
@@ -93,8 +127,8 @@ pub fn replay(path: &Path) -> Result<Replay, String> {
     for line in text.lines() {
         let Ok(e) = serde_json::from_str::<Event>(line) else { continue };
         match e {
-            Event::Run { run, runbook, path, params, .. } => {
-                (r.run, r.runbook, r.path, r.params) = (run, runbook, path, params);
+            Event::Run { run, runbook, path, params, drill, .. } => {
+                (r.run, r.runbook, r.path, r.params, r.drill) = (run, runbook, path, params, drill);
             }
             Event::Start { step, .. } => running = Some(step),
             Event::Output { .. } => {}
@@ -151,6 +185,7 @@ mod tests {
             params: [("service".to_string(), "api".to_string())].into(),
             at: "t".into(),
             user: "alice".into(),
+            drill: false,
         };
         j.append(&run, true).unwrap();
         j.append(&Event::Start { step: "a".into(), at: "t".into() }, true).unwrap();

@@ -74,6 +74,9 @@ pub struct Step {
     /// Declared irreversible: a destructive step with no rollback, on purpose.
     pub irreversible: bool,
     pub timeout: Duration,
+    /// In a drill, what the step does to the built-in estate instead (an action of its deploy API,
+    /// or `status`/`revisions` to read); a shell or HTTP step without one is not run in a drill.
+    pub drill: Option<String>,
     /// Line of the block's opening fence (1-based), for messages.
     pub line: usize,
 }
@@ -116,6 +119,10 @@ impl StepKind {
         }
     }
 }
+
+/// What a step may do to the estate in a drill: its deploy API's actions, and two reads.
+pub const DRILL_ACTIONS: &[&str] =
+    &["status", "revisions", "rollback", "restart", "scale", "failover", "disk-cleanup", "renew-cert"];
 
 /// A step's default timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);

@@ -10,13 +10,15 @@
 //!
 //! Kinds by the block's language: `sh`/`bash`/`shell`, `promql` (a check: `for=`), `http`, `manual`
 //! (a checklist), `wait` (`duration=`). Parameters are referenced as `$name` (lower case); in shell they
-//! are environment variables, so `$UPPER` names are the environment's own and not checked.
-use super::model::{Block, DEFAULT_TIMEOUT, Param, ParamKind, Runbook, Step, StepKind};
+//! are environment variables, so `$UPPER` names are the environment's own and not checked. `drill=`
+//! names what the step does to the built-in estate in a drill (`drill=rollback`), in place of its
+//! command.
+use super::model::{Block, DEFAULT_TIMEOUT, DRILL_ACTIONS, Param, ParamKind, Runbook, Step, StepKind};
 use crate::config::error::{ConfigError, Located, with_suggestion};
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -32,7 +34,7 @@ struct RawFront {
     alerts: Vec<String>,
     role: Option<String>,
     #[serde(default)]
-    params: BTreeMap<String, Spanned<RawParam>>,
+    params: indexmap::IndexMap<String, Spanned<RawParam>>,
 }
 
 #[derive(Deserialize)]
@@ -314,7 +316,7 @@ fn step(p: &mut Problems<'_>, info: &str, content: &str, fence_at: usize, text: 
     let mut id = None;
     let (mut destructive, mut irreversible, mut rollback) = (false, false, None);
     let mut timeout = DEFAULT_TIMEOUT;
-    let (mut for_, mut duration) = (None, None);
+    let (mut for_, mut duration, mut drill) = (None, None, None);
     let mut pos = 0;
     for word in attrs.split_whitespace() {
         let w_at = attrs_at + attrs[pos..].find(word).map_or(pos, |i| pos + i);
@@ -334,9 +336,14 @@ fn step(p: &mut Problems<'_>, info: &str, content: &str, fence_at: usize, text: 
             Some(("timeout", v)) => timeout = dur(p, v).unwrap_or(timeout),
             Some(("for", v)) => for_ = dur(p, v),
             Some(("duration", v)) => duration = dur(p, v),
+            Some(("drill", v)) if DRILL_ACTIONS.contains(&v) => drill = Some(v.to_string()),
+            Some(("drill", v)) => {
+                let msg = format!("drill `{v}`: expected one of the estate's actions: {}", DRILL_ACTIONS.join(", "));
+                p.at(w_at + 6, v.len(), msg);
+            }
             _ => {
                 let msg = format!(
-                    "unknown step attribute `{word}`: expected #id, destructive, irreversible, rollback=, timeout=, for= or duration="
+                    "unknown step attribute `{word}`: expected #id, destructive, irreversible, rollback=, timeout=, for=, duration= or drill="
                 );
                 p.at(w_at, word.len(), msg);
             }
@@ -376,7 +383,7 @@ fn step(p: &mut Problems<'_>, info: &str, content: &str, fence_at: usize, text: 
             return None;
         }
     };
-    Some(Step { id, kind, destructive, rollback, irreversible, timeout, line })
+    Some(Step { id, kind, destructive, rollback, irreversible, timeout, drill, line })
 }
 
 /// `METHOD URL`, header lines, a blank line, the body.
@@ -424,6 +431,9 @@ fn check_steps(p: &mut Problems<'_>, found: &[Found], params: &[Param], text: &s
             && !found.iter().any(|o| &o.step.id == r)
         {
             p.at(attrs_at, 1, format!("rollback `{r}`: no step has that id"));
+        }
+        if s.drill.is_some() && !params.iter().any(|q| q.name == "service") {
+            p.at(attrs_at, 1, "a `drill=` step acts on the service named by the `service` parameter: declare one");
         }
         if s.destructive && s.rollback.is_none() && !s.irreversible {
             p.at(attrs_at, 1, "a destructive step needs `rollback=<step id>`, or `irreversible` to say it has none");

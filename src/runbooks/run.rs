@@ -90,6 +90,71 @@ pub struct Run<'a> {
     pub dry_run: bool,
     /// Steps already done (a resumed run): not run again.
     pub done: BTreeMap<String, String>,
+    /// A drill against the built-in estate at this address: `drill=` steps act through its deploy API,
+    /// and shell or HTTP steps without one are skipped.
+    pub drill: Option<url::Url>,
+}
+
+/// An HTTP step's response shows at most this much.
+const MAX_RESPONSE: u64 = 256 * 1024;
+/// … and this many lines of it.
+const RESPONSE_LINES: usize = 40;
+
+/// Why a step is not run in a drill.
+pub const NOT_IN_DRILL: &str = "not run in a drill: it has no drill= counterpart";
+
+/// The values as a JSON object of their types (an int as a number), secrets left out: an estate
+/// action's body.
+fn typed(values: &[Value]) -> serde_json::Map<String, serde_json::Value> {
+    values
+        .iter()
+        .filter(|v| v.kind != ParamKind::Secret)
+        .map(|v| {
+            let j = match v.kind {
+                ParamKind::Int => v.value.parse::<i64>().map(Into::into).unwrap_or_else(|_| v.value.clone().into()),
+                ParamKind::Number => v.value.parse::<f64>().map(Into::into).unwrap_or_else(|_| v.value.clone().into()),
+                ParamKind::Bool => (v.value == "true").into(),
+                _ => v.value.clone().into(),
+            };
+            (v.name.clone(), j)
+        })
+        .collect()
+}
+
+/// A response body as lines to show, sanitized: a JSON array one element a line (the last
+/// [`RESPONSE_LINES`] of them: histories end with the newest), other JSON pretty-printed, text as it
+/// is (the first [`RESPONSE_LINES`] lines).
+fn response_lines(body: &[u8]) -> Vec<String> {
+    let clean = |l: &str| crate::text::sanitize(l).into_owned();
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Array(items)) => {
+            let skip = items.len().saturating_sub(RESPONSE_LINES);
+            let earlier = (skip > 0).then(|| format!("… {skip} earlier"));
+            earlier.into_iter().chain(items[skip..].iter().map(|v| clean(&v.to_string()))).collect()
+        }
+        parsed => {
+            let text = match parsed {
+                Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_default(),
+                Err(_) => String::from_utf8_lossy(body).into_owned(),
+            };
+            let total = text.lines().count();
+            let more = (total > RESPONSE_LINES).then(|| format!("… {} more lines", total - RESPONSE_LINES));
+            text.lines().take(RESPONSE_LINES).map(clean).chain(more).collect()
+        }
+    }
+}
+
+/// Send a request and read its answer (bounded): the status and the body's lines.
+async fn send(req: reqwest::RequestBuilder) -> Result<(reqwest::StatusCode, Vec<u8>), String> {
+    let resp = req.send().await.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    match crate::sources::http::read_capped(resp, MAX_RESPONSE).await {
+        Ok(body) => Ok((status, body)),
+        Err(crate::sources::http::ReadError::TooLarge) => {
+            Err(format!("HTTP {status}: response over {MAX_RESPONSE} bytes"))
+        }
+        Err(crate::sources::http::ReadError::Http(e)) => Err(e.to_string()),
+    }
 }
 
 impl Run<'_> {
@@ -120,6 +185,11 @@ impl Run<'_> {
                 op.say(&self.describe(step));
                 continue;
             }
+            if self.skipped_in_drill(step) {
+                op.say(&format!("= {}: {NOT_IN_DRILL}", step.id));
+                self.skip(step, NOT_IN_DRILL)?;
+                continue;
+            }
             if step.destructive {
                 let service = self.service();
                 if op.confirm(step, &service).as_deref() != Some(service.as_str()) {
@@ -130,6 +200,14 @@ impl Run<'_> {
             result.map_err(|e| format!("{}: {e}", step.id))?;
         }
         Ok(())
+    }
+
+    /// In a drill, a shell or HTTP step with no `drill=` counterpart is skipped: nothing outside the
+    /// estate is touched.
+    pub fn skipped_in_drill(&self, step: &Step) -> bool {
+        self.drill.is_some()
+            && step.drill.is_none()
+            && matches!(step.kind, StepKind::Shell { .. } | StepKind::Http { .. })
     }
 
     /// What a destructive step asks the operator to type: the `service` parameter, else the runbook's id.
@@ -163,6 +241,15 @@ impl Run<'_> {
         self.log(Event::Skip { step: step.id.clone(), reason: reason.to_string() }, true)
     }
 
+    /// The operator aborted the run while `step` ran: it was killed. Journalled and audited.
+    pub fn killed(&mut self, step: &Step) -> Result<(), String> {
+        let at = chrono::Utc::now().to_rfc3339();
+        let result = "failed: killed, the operator aborted the run".to_string();
+        self.log(Event::End { step: step.id.clone(), at, result: result.clone() }, true)?;
+        self.record(step, &result)?;
+        self.abort()
+    }
+
     /// The operator stopped the run.
     pub fn abort(&mut self) -> Result<(), String> {
         self.log(Event::Abort { at: chrono::Utc::now().to_rfc3339() }, true)
@@ -171,7 +258,20 @@ impl Run<'_> {
     /// A step with its values resolved, as a dry run shows it.
     pub fn describe(&self, step: &Step) -> String {
         let vals = shown(&self.values).into_iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
-        let what = match &step.kind {
+        let what = match (&step.kind, &self.drill, &step.drill) {
+            (_, Some(_), Some(action)) => {
+                let (method, path) = drill_request(action, &self.service());
+                format!("drill: {method} {path} on the built-in estate")
+            }
+            (StepKind::Shell { .. } | StepKind::Http { .. }, Some(_), None) => NOT_IN_DRILL.to_string(),
+            _ => self.describe_live(step, &vals),
+        };
+        let flags = if step.destructive { " [destructive: asks for the service name]" } else { "" };
+        format!("- {} (timeout {}){flags}: {what}", step.id, crate::time::short(step.timeout))
+    }
+
+    fn describe_live(&self, step: &Step, vals: &str) -> String {
+        match &step.kind {
             StepKind::Shell { script } => format!("sh with env {vals}:\n{}", script.trim_end()),
             StepKind::Check { query, for_ } => {
                 format!("until {} holds for {}", exec::promql(query, &self.values), crate::time::short(*for_))
@@ -179,12 +279,47 @@ impl Run<'_> {
             StepKind::Http { method, url, .. } => format!("{method} {}", exec::url(url, &self.values)),
             StepKind::Manual { checklist } => format!("checklist: {}", checklist.join("; ")),
             StepKind::Wait { duration } => format!("wait {}", crate::time::short(*duration)),
+        }
+    }
+
+    /// A `drill=` step: the estate's deploy API, the run's values as the action's body.
+    async fn estate(
+        &mut self,
+        base: &url::Url,
+        action: &str,
+        step: &Step,
+        op: &mut (dyn Operator + Send),
+    ) -> Result<(), String> {
+        let (method, path) = drill_request(action, &self.service());
+        let url = base.join(path.trim_start_matches('/')).map_err(|e| e.to_string())?;
+        let client = reqwest::Client::builder().timeout(step.timeout).build().map_err(|e| e.to_string())?;
+        let req = if method == "GET" {
+            client.get(url)
+        } else {
+            let mut body = typed(&self.values);
+            body.remove("service");
+            body.insert("by".into(), self.who.user.clone().into());
+            body.insert("cause".into(), format!("runbook {}, step {}", self.runbook.id, step.id).into());
+            client.post(url).json(&body)
         };
-        let flags = if step.destructive { " [destructive: asks for the service name]" } else { "" };
-        format!("- {} (timeout {}){flags}: {what}", step.id, crate::time::short(step.timeout))
+        let (status, body) = send(req).await.map_err(|e| format!("the estate: {e}"))?;
+        for line in response_lines(&body) {
+            op.say(&format!("  {line}"));
+            self.log(Event::Output { step: step.id.clone(), line }, false)?;
+        }
+        if status.is_success() {
+            return Ok(());
+        }
+        let why = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(|e| crate::text::sanitize(e).into_owned()));
+        Err(format!("the estate answered HTTP {status}{}", why.map(|w| format!(": {w}")).unwrap_or_default()))
     }
 
     async fn execute(&mut self, step: &Step, op: &mut (dyn Operator + Send)) -> Result<(), String> {
+        if let (Some(base), Some(action)) = (self.drill.clone(), &step.drill) {
+            return self.estate(&base, action, step, op).await;
+        }
         match &step.kind {
             StepKind::Shell { script } => {
                 let mut env = Vec::new();
@@ -210,6 +345,11 @@ impl Run<'_> {
             }
             StepKind::Manual { checklist } => {
                 if op.checklist(step, checklist) {
+                    for item in checklist {
+                        let line = format!("[x] {}", crate::text::sanitize(item));
+                        op.say(&format!("  {line}"));
+                        self.log(Event::Output { step: step.id.clone(), line }, false)?;
+                    }
                     Ok(())
                 } else {
                     Err("checklist not ticked".into())
@@ -228,11 +368,24 @@ impl Run<'_> {
                 if !body.trim().is_empty() {
                     req = req.body(exec::json_body(body, &self.values));
                 }
-                let resp = req.send().await.map_err(|e| e.to_string())?;
-                let status = resp.status();
+                let (status, body) = send(req).await?;
+                for line in response_lines(&body) {
+                    op.say(&format!("  {line}"));
+                    self.log(Event::Output { step: step.id.clone(), line }, false)?;
+                }
                 if status.is_success() { Ok(()) } else { Err(format!("HTTP {status}")) }
             }
         }
+    }
+}
+
+/// A drill action's request on the estate's deploy API: reads are GETs, actions POSTs.
+pub fn drill_request(action: &str, service: &str) -> (&'static str, String) {
+    let svc: String = url::form_urlencoded::byte_serialize(service.as_bytes()).collect();
+    match action {
+        "status" => ("GET", format!("/estate/v1/services/{svc}")),
+        "revisions" => ("GET", format!("/estate/v1/services/{svc}/revisions")),
+        a => ("POST", format!("/estate/v1/services/{svc}/{a}")),
     }
 }
 

@@ -334,12 +334,12 @@ fn wall_clock(at: Instant) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(at.saturating_duration_since(Instant::now())).unwrap_or_default()
 }
 
-enum ReadError {
+pub(crate) enum ReadError {
     TooLarge,
     Http(reqwest::Error),
 }
 
-async fn read_capped(mut resp: reqwest::Response, max: u64) -> Result<Vec<u8>, ReadError> {
+pub(crate) async fn read_capped(mut resp: reqwest::Response, max: u64) -> Result<Vec<u8>, ReadError> {
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(ReadError::Http)? {
         if body.len() as u64 + chunk.len() as u64 > max {

@@ -161,6 +161,12 @@ fn progress_lines(app: &App) -> Vec<Line<'static>> {
     if let Some(d) = r.detected_at.filter(|_| !r.hidden_start || r.phase == Phase::Done) {
         lines.push(kv("detected", d.format("%H:%M:%S").to_string(), t.base()));
     }
+    if !r.runbooks.is_empty() {
+        lines.push(kv("runbooks", crate::text::sanitize(&r.runbooks.join(", ")).into_owned(), t.base()));
+    }
+    if let Some(by) = &r.mitigated_by {
+        lines.push(kv("mitigated", crate::text::sanitize(by).into_owned(), t.base()));
+    }
     if let Some(score) = r.score() {
         lines.push(Line::raw(""));
         lines.extend(score_lines(app, r, score));
@@ -189,6 +195,14 @@ fn score_lines(app: &App, r: &DrillRun, s: crate::drills::Score) -> Vec<Line<'st
             Span::raw(or_never(s.time_to_mitigate)),
             Span::raw("  "),
             verdict,
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{:<18}", "with a runbook"), t.dim()),
+            if r.runbooks.is_empty() {
+                Span::styled("no runbook was run".to_string(), t.warn())
+            } else {
+                Span::raw(crate::text::sanitize(&r.runbooks.join(", ")).into_owned())
+            },
         ]),
         Line::from(vec![
             Span::styled(format!("{:<18}", "what would fix it"), t.dim()),

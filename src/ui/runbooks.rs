@@ -81,7 +81,11 @@ fn draw_form(app: &App, form: &crate::app::runbooks::ParamForm, f: &mut Frame, a
     let w = area.width.min(90);
     let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
     f.render_widget(Clear, r);
-    let mode = if form.dry_run { "DRY RUN (ctrl-d: real run)" } else { "run (ctrl-d: dry run)" };
+    let mode = match (form.dry_run, app.estate_api.is_some()) {
+        (true, _) => "DRY RUN (ctrl-d: real run)",
+        (false, true) => "DRILL on the built-in estate (ctrl-d: dry run)",
+        (false, false) => "run (ctrl-d: dry run)",
+    };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.title())
@@ -127,8 +131,10 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
         crate::runbooks::run::shown(&r.values).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
     let mut spans = vec![
         Span::styled(format!(" #{} {} ", r.id, crate::text::sanitize(&r.runbook.title)), t.title()),
+        Span::styled(if r.drill { "DRILL: acts on the built-in estate " } else { "" }, t.warn()),
         Span::raw(crate::text::sanitize(&params.join(" ")).into_owned()),
         Span::styled(format!("  {}", r.summary()), t.dim()),
+        Span::styled(if r.auto { "  running the rest (p pauses)" } else { "" }, t.warn()),
     ];
     if let Some(j) = &r.journal {
         spans.push(Span::styled(format!("  journal {}", j.display()), t.dim()));
@@ -158,16 +164,29 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Steps ", t.title()));
     f.render_widget(Paragraph::new(lines).block(block), steps);
     let mut text = App::describe_step(r, r.selected);
-    if let Some(StepState::Failed(e)) = r.states.get(r.selected) {
-        text.push_str(&format!("\n\n✖ {e} — enter retries, s skips"));
+    match r.states.get(r.selected) {
+        Some(StepState::Failed(e)) => text.push_str(&format!("\n\n✖ {e} — enter retries, s skips")),
+        Some(StepState::Skipped(why)) => text.push_str(&format!("\n\n↷ {why}")),
+        _ => {}
     }
-    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(
-        " enter: run · s: skip · x: abort · destructive steps (!) ask for the service name ",
-        t.title(),
-    ));
-    let text: Vec<String> = text.lines().map(|l| crate::text::sanitize(l).into_owned()).collect();
-    f.render_widget(Paragraph::new(text.join("\n")).block(block).wrap(Wrap { trim: false }), detail);
-    let h = usize::from(out.height.saturating_sub(2));
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(" enter: run · r: run the rest · p: pause · s: skip · x: abort ", t.title()));
+    let mut lines: Vec<Line> = text.lines().map(|l| Line::from(crate::text::sanitize(l).into_owned())).collect();
+    if let Some(c) = r.checklist.as_ref().filter(|c| c.step == r.selected) {
+        lines.push(Line::from(""));
+        for (i, item) in c.items.iter().enumerate() {
+            let mark = if c.ticked[i] { "[x]" } else { "[ ]" };
+            let line = Line::from(format!("  {mark} {}", crate::text::sanitize(item)));
+            lines.push(if i == c.cursor { line.patch_style(t.selected()) } else { line });
+        }
+        lines.push(Line::from(Span::styled("  space: tick · j/k: move · enter: done · esc: put away", t.dim())));
+    }
+    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), detail);
+    // The prompt or the notice takes the last line: the output above it ends with its newest line.
+    let footer = usize::from(r.prompt.is_some() || r.notice.is_some());
+    let h = usize::from(out.height.saturating_sub(2)).saturating_sub(footer);
     let skip = r.output.len().saturating_sub(h);
     let mut lines: Vec<Line> = r.output.iter().skip(skip).map(|l| Line::from(l.clone())).collect();
     if let Some((kind, input)) = &r.prompt {

@@ -1,0 +1,198 @@
+//! The Alerts, Silences and KPIs screens as text (fixed clock, insta snapshots), with hostile labels,
+//! long annotations and thousands of alerts.
+use crate::support;
+
+use chrono::Duration as CDuration;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use support::fixtures::{self, t0};
+use watchpost::alerts::kpi::Span;
+use watchpost::alerts::matcher::parse;
+use watchpost::alerts::model::{Alert, AlertState, Silence, SilenceState, display_pairs, fingerprint};
+use watchpost::app::App;
+use watchpost::engine::Labels;
+use watchpost::sources::alertmanager::AlertUpdate;
+use watchpost::sources::prometheus::Update;
+
+fn alert(name: &str, labels: &[(&str, &str)], summary: &str, mins_ago: i64, state: AlertState) -> Alert {
+    let mut raw: Labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    raw.insert("alertname".into(), name.into());
+    let ann: Labels = [("summary".to_string(), summary.to_string())].into();
+    Alert {
+        fingerprint: fingerprint(&raw),
+        source: "alertmanager am-1".into(),
+        labels: display_pairs(&raw),
+        annotations: display_pairs(&ann),
+        raw_labels: raw,
+        state,
+        silenced_by: if state == AlertState::Suppressed { vec!["s-1".into()] } else { vec![] },
+        inhibited_by: vec![],
+        starts_at: t0() - CDuration::minutes(mins_ago),
+        ends_at: None,
+        updated_at: Some(t0()),
+        generator_url: "".into(),
+    }
+}
+
+fn app_with_alerts(alerts: Vec<Alert>) -> App {
+    let mut app = fixtures::app(5);
+    app.alerts.configured = true;
+    app.alerts.group_by = vec!["alertname".into()];
+    app.alerts.author = "oncall@test".into();
+    let silences = vec![Silence {
+        id: "s-1".into(),
+        source: "alertmanager am-1".into(),
+        matchers: parse(r#"alertname="DiskFillingUp""#).unwrap(),
+        starts_at: t0() - CDuration::hours(2),
+        ends_at: t0() + CDuration::minutes(9),
+        created_by: "alice@ops".into(),
+        comment: "disk resize in progress".into(),
+        state: SilenceState::Active,
+    }];
+    app.on_alert_update(AlertUpdate::Snapshot { at: t0() - CDuration::seconds(2), alerts, silences, errors: vec![] });
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| watchpost::ui::draw(app, f)).unwrap();
+    let buf = term.backend().buffer();
+    for c in buf.content() {
+        assert!(
+            c.symbol().chars().all(|ch| !watchpost::text::sanitize::is_unsafe(ch)),
+            "unsafe {:?} on screen",
+            c.symbol()
+        );
+    }
+    term.backend().to_string()
+}
+
+fn key(app: &mut App, c: KeyCode) {
+    app.on_key(KeyEvent::new(c, KeyModifiers::NONE));
+}
+
+fn sample() -> Vec<Alert> {
+    vec![
+        alert(
+            "HighLatency",
+            &[("job", "payments"), ("severity", "warning")],
+            "payments p95 latency is 812ms",
+            12,
+            AlertState::Active,
+        ),
+        alert("TargetDown", &[("job", "search"), ("severity", "critical")], "search is down", 4, AlertState::Active),
+        alert(
+            "DiskFillingUp",
+            &[("job", "db"), ("severity", "warning")],
+            "db disk is 91% full",
+            130,
+            AlertState::Suppressed,
+        ),
+        alert(
+            "Hostile\u{1b}[2J",
+            &[("job", "gateway\u{202e}evil"), ("severity", "warning")],
+            &format!("\u{1b}]0;pwned\u{7} {}", "y".repeat(10_000)),
+            1,
+            AlertState::Active,
+        ),
+    ]
+}
+
+#[test]
+fn alerts_screen_120x40() {
+    let mut app = app_with_alerts(sample());
+    key(&mut app, KeyCode::Char('A'));
+    let s = render(&app, 120, 40);
+    assert!(s.contains("▾ alertname=TargetDown (1)"), "critical group first:\n{s}");
+    insta::assert_snapshot!(s);
+    key(&mut app, KeyCode::Char('j'));
+    let s = render(&app, 120, 40);
+    assert!(s.contains("silenced by alice@ops until 03:09 (disk resize in progress)"), "{s}");
+}
+
+#[test]
+fn silence_editor_and_silences_screen() {
+    let mut app = app_with_alerts(sample());
+    key(&mut app, KeyCode::Char('A'));
+    key(&mut app, KeyCode::Char('s'));
+    insta::assert_snapshot!("silence_editor", render(&app, 100, 30));
+    // A bad matcher is shown at its character, and nothing is sent.
+    let ed = app.alerts.editor.as_mut().unwrap();
+    ed.fields[0] = ratatui_textarea::TextArea::new(vec![r#"job="search" severity="critical""#.into()]);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.alerts.editor.as_ref().unwrap().error.as_deref().unwrap().contains("expected `,`"));
+    assert!(app.take_alert_commands().is_empty());
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('S'));
+    let s = render(&app, 120, 20);
+    assert!(s.contains("ENDING") && s.contains("alice@ops") && s.contains("disk resize"), "{s}");
+    insta::assert_snapshot!("silences_120x20", s);
+}
+
+#[test]
+fn a_broad_silence_needs_a_second_enter() {
+    let mut app = app_with_alerts(sample());
+    key(&mut app, KeyCode::Char('S'));
+    key(&mut app, KeyCode::Char('n'));
+    let ed = app.alerts.editor.as_mut().unwrap();
+    ed.fields[0] = ratatui_textarea::TextArea::new(vec![r#"alertname=~".+""#.into()]);
+    ed.fields[2] = ratatui_textarea::TextArea::new(vec!["everything, for the migration".into()]);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.take_alert_commands().is_empty(), "first enter only warns");
+    assert!(render(&app, 100, 30).contains("EVERY alert"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.take_alert_commands().len(), 1, "second enter sends");
+}
+
+#[test]
+fn thousands_of_alerts_and_a_filter() {
+    let many: Vec<Alert> = (0..5_000)
+        .map(|i| {
+            alert(
+                &format!("A{:02}", i % 40),
+                &[("job", &format!("svc-{i}")), ("severity", "warning")],
+                "x",
+                i,
+                AlertState::Active,
+            )
+        })
+        .collect();
+    let mut app = app_with_alerts(many);
+    key(&mut app, KeyCode::Char('A'));
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.alerts.selected, 4_999);
+    let s = render(&app, 120, 40);
+    assert!(s.contains("Alerts (5000)"), "{s}");
+    key(&mut app, KeyCode::Char('/'));
+    for c in r#"job=~"svc-1.""#.chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    assert!(app.alerts.filter_error.is_none(), "{:?}", app.alerts.filter_error);
+    assert_eq!(app.alerts.visible().len(), 10);
+    key(&mut app, KeyCode::Char(','));
+    key(&mut app, KeyCode::Char('x'));
+    let s = render(&app, 120, 40);
+    assert!(s.contains("✖ expected =, !=, =~ or !~"), "{s}");
+    assert_eq!(app.alerts.visible().len(), 10, "the last good filter stays applied while typing");
+}
+
+#[test]
+fn kpis_screen_120x30() {
+    let mut app = fixtures::app(5);
+    let h = |m: i64| Some(t0() - CDuration::minutes(m));
+    let spans = vec![
+        (
+            "payments".to_string(),
+            vec![
+                Span { start: t0() - CDuration::days(3), end: h(3 * 1440 - 42) },
+                Span { start: t0() - CDuration::days(9), end: h(9 * 1440 - 8) },
+            ],
+        ),
+        ("checkout".to_string(), vec![Span { start: t0() - CDuration::minutes(20), end: None }]),
+    ];
+    app.on_update(Update::Incidents { at: t0(), window: watchpost::app::kpis::WINDOW, spans: Ok(spans) });
+    key(&mut app, KeyCode::Char('K'));
+    let s = render(&app, 120, 30);
+    insta::assert_snapshot!(s);
+}

@@ -1,0 +1,33 @@
+//! The integration suite, one test binary (one link, one process start) for every area: each module
+//! is one area's tests. Tests that set process-wide environment variables stay binaries of their own.
+#[path = "../support/mod.rs"]
+mod support;
+
+mod alert_screens;
+mod alertmanager_live;
+mod audit;
+mod cli_query;
+mod config_files;
+mod demo;
+mod drill_console;
+mod drills;
+mod engine_differential;
+mod engine_edge_cases;
+mod estate_export;
+mod estate_serve;
+mod estate_telemetry;
+mod failover;
+mod http_client;
+mod log_stores;
+mod log_trace_screens;
+mod prometheus_live;
+mod readme;
+mod runbook_console;
+mod runbook_drills;
+mod runbook_runs;
+mod runbooks;
+mod sanitize_props;
+mod terminal;
+mod trace_stores;
+mod ui_snapshots;
+mod vault;

@@ -1,0 +1,334 @@
+//! Runbooks from the console's keys, with real run tasks and real processes: `b` on an alert opens the
+//! runbook that handles it with the alert's labels filled in, a bad value is refused in the form, steps
+//! run one at a time, a destructive step runs only after the service name is typed, a skip needs a
+//! reason, two runs go on at once, and the journal and audit trail get every step.
+use chrono::Utc;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use watchpost::app::runbooks::StepState;
+use watchpost::app::{App, Screen};
+use watchpost::ops::runs::{RunCommand, RunUpdate, spawn};
+
+const BOOK: &str = r#"---
+id: console-test
+title: Console test
+alerts: [HighErrorRate]
+params:
+  out:
+    type: string
+    pattern: '/[A-Za-z0-9/._-]+'
+  service:
+    type: string
+    pattern: '[a-z]+'
+    from_label: job
+---
+```sh {#hello}
+echo "hello $service" >> "$out/log"
+```
+
+```sh {#restart destructive rollback=hello}
+echo "restart $service" >> "$out/log"
+```
+
+```wait {#settle duration=1s}
+```
+"#;
+
+fn key(app: &mut App, c: KeyCode) {
+    app.on_key(KeyEvent::new(c, KeyModifiers::NONE));
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+/// Send what the app asked for to the run tasks, and feed their answers back until `done` holds.
+async fn pump(
+    app: &mut App,
+    tasks: &mut std::collections::HashMap<u64, mpsc::Sender<RunCommand>>,
+    tx: &mpsc::Sender<RunUpdate>,
+    rx: &mut mpsc::Receiver<RunUpdate>,
+    audit: &std::path::Path,
+    done: impl Fn(&App) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        for (book, values, id, resume) in app.take_run_starts() {
+            let mut start = app.run_start(book, values, id, resume);
+            start.audit_path = audit.to_path_buf();
+            tasks.insert(id, spawn(start, tx.clone()));
+        }
+        for (id, c) in app.take_run_commands() {
+            tasks[&id].send(c).await.unwrap();
+        }
+        if done(app) {
+            return;
+        }
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(u)) => app.on_run_update(u),
+            _ => panic!("no progress"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runbooks_run_from_the_console() {
+    let home = tempfile::tempdir().unwrap();
+    let journals = home.path().join("runs");
+    let out = home.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = home.path().join("console-test.md");
+    std::fs::write(&file, BOOK).unwrap();
+    let audit = home.path().join("audit.db");
+
+    let cfg = watchpost::config::Config::from_env(Some("http://prometheus.example:9090")).unwrap();
+    let mut app = App::new(&cfg, Utc::now());
+    app.runbooks.journal_dir = journals.clone();
+    app.runbooks.books = vec![watchpost::runbooks::parse::load(&file).unwrap()];
+    // An alert for `checkout`: `b` opens the runbook with `service` from its `job` label.
+    let raw: watchpost::engine::Labels =
+        [("alertname".to_string(), "HighErrorRate".to_string()), ("job".to_string(), "checkout".to_string())].into();
+    let alert = watchpost::alerts::model::Alert {
+        fingerprint: "f".into(),
+        source: "am".into(),
+        labels: watchpost::alerts::model::display_pairs(&raw),
+        annotations: vec![],
+        raw_labels: raw,
+        state: watchpost::alerts::model::AlertState::Active,
+        silenced_by: vec![],
+        inhibited_by: vec![],
+        starts_at: Utc::now(),
+        ends_at: None,
+        updated_at: None,
+        generator_url: "".into(),
+    };
+    app.alerts.configured = true;
+    app.on_alert_update(watchpost::sources::alertmanager::AlertUpdate::Snapshot {
+        at: Utc::now(),
+        alerts: vec![alert],
+        silences: vec![],
+        errors: vec![],
+    });
+    typed(&mut app, "A");
+    typed(&mut app, "b");
+    assert_eq!(app.screen, Screen::Runbooks);
+    let form = app.runbooks.form.as_ref().expect("the form is open");
+    // Fields in the parameters' order as written: `out`, then `service` from the label.
+    assert_eq!((form.fields[1].0.name.as_str(), form.fields[1].1.lines()[0].as_str()), ("service", "checkout"));
+    // `out` has no default: the form refuses to start without it, and refuses a bad value.
+    key(&mut app, KeyCode::Enter);
+    assert!(app.runbooks.form.as_ref().unwrap().errors[0].contains("out: no value"));
+    typed(&mut app, "$(reboot)");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.runbooks.form.as_ref().unwrap().errors[0].contains("does not match"));
+    for _ in 0..9 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, &out.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Run);
+
+    let (tx, mut rx) = mpsc::channel(256);
+    let mut tasks = std::collections::HashMap::new();
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].journal.is_some()).await;
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].states[0] == StepState::Ok).await;
+    // The destructive step: the wrong name does nothing; the right one runs it.
+    assert_eq!(app.runbooks.runs[0].selected, 1);
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "payments");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.runbooks.runs[0].notice.as_deref().unwrap().contains("type `checkout`"));
+    assert_eq!(app.runbooks.runs[0].states[1], StepState::Pending);
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "checkout");
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].states[1] == StepState::Ok).await;
+    // A second run of the same runbook at the same time, then a skip with a reason in the first.
+    typed(&mut app, "B");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, &out.display().to_string());
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "checkout");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.runbooks.runs.len(), 2);
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[1].journal.is_some()).await;
+    key(&mut app, KeyCode::Enter);
+    app.runbooks.current = 0;
+    typed(&mut app, "s");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.runbooks.runs[0].notice.as_deref().unwrap().contains("needs a reason"));
+    typed(&mut app, "nothing to wait for");
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| {
+        matches!(a.runbooks.runs[0].states[2], StepState::Skipped(_)) && a.runbooks.runs[1].states[0] == StepState::Ok
+    })
+    .await;
+    assert_eq!(app.runbooks.runs[0].summary(), "done");
+
+    let log = std::fs::read_to_string(out.join("log")).unwrap();
+    assert_eq!(log, "hello checkout\nrestart checkout\nhello checkout\n");
+    let entries = watchpost::ops::audit::Audit::open(&audit).unwrap().entries().unwrap();
+    let steps: Vec<String> = entries.iter().map(|e| format!("{} {} {}", e.action, e.target, e.result)).collect();
+    assert!(steps.contains(&"runbook.step console-test/restart intent".to_string()), "{steps:?}");
+    assert!(
+        steps.iter().any(|s| s.starts_with("runbook.step.result console-test/settle skipped: nothing to wait for"))
+    );
+    let journal = app.runbooks.runs[0].journal.clone().unwrap();
+    let r = watchpost::runbooks::journal::replay(&journal).unwrap();
+    assert_eq!(r.done.len(), 3);
+
+    // A run interrupted mid-step (as kill -9 leaves its journal) is offered at the next start.
+    let dir = journals.clone();
+    let cut = dir.join("console-test-cut.jsonl");
+    let mut j = watchpost::runbooks::journal::Journal::create(&cut).unwrap();
+    use watchpost::runbooks::journal::Event;
+    let params =
+        [("service".to_string(), "checkout".to_string()), ("out".to_string(), out.display().to_string())].into();
+    j.append(
+        &Event::Run {
+            run: "cut".into(),
+            runbook: "console-test".into(),
+            path: file.clone(),
+            params,
+            at: "t".into(),
+            user: "u".into(),
+            drill: false,
+        },
+        true,
+    )
+    .unwrap();
+    j.append(&Event::Start { step: "hello".into(), at: "t".into() }, true).unwrap();
+    let mut next = App::new(&cfg, Utc::now());
+    next.runbooks.journal_dir = journals.clone();
+    next.runbooks.books = app.runbooks.books.clone();
+    let found = watchpost::runbooks::journal::interrupted(&dir, |id| (id == "console-test").then_some(3));
+    assert!(found.iter().any(|(p, _)| p == &cut));
+    assert!(found.iter().all(|(p, _)| p != &journal), "a finished run is not offered");
+    next.offer_interrupted(found.into_iter().filter(|(p, _)| p == &cut).collect());
+    assert_eq!(next.interrupted_runs(), 1);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+    term.draw(|f| watchpost::ui::draw(&next, f)).unwrap();
+    assert!(term.backend().to_string().contains("INTERRUPTED RUN(S): B"));
+    let run = &next.runbooks.runs[0];
+    assert!(matches!(&run.states[0], StepState::Failed(e) if e.starts_with("outcome unknown")));
+    typed(&mut next, "B");
+    typed(&mut next, "G");
+    for _ in 0..next.runbooks.books.len() {
+        key(&mut next, KeyCode::Down);
+    }
+    key(&mut next, KeyCode::Enter);
+    assert_eq!(next.screen, Screen::Run, "the interrupted run opens from the Runs list");
+    key(&mut next, KeyCode::Enter);
+    pump(&mut next, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].states[0] == StepState::Ok).await;
+    let r = watchpost::runbooks::journal::replay(&cut).unwrap();
+    assert_eq!((r.unknown, r.done.get("hello").map(String::as_str)), (None, Some("ok")));
+}
+
+const REST: &str = r#"---
+id: rest-test
+title: Run the rest
+params:
+  out:
+    type: string
+    pattern: '/[A-Za-z0-9/._-]+'
+---
+```sh {#one}
+echo one >> "$out/log"
+```
+
+```manual {#check}
+- [ ] first
+- [ ] second
+```
+
+```sh {#two rollback=undo-two}
+echo two >> "$out/log"
+```
+
+```sh {#undo-two}
+echo undo >> "$out/log"
+```
+
+```sh {#long timeout=1m}
+sleep 30 &
+echo $! > "$out/pid"
+wait
+echo never >> "$out/log"
+```
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_the_rest_tick_a_checklist_and_abort_a_running_step() {
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = home.path().join("rest.md");
+    std::fs::write(&file, REST).unwrap();
+    let audit = home.path().join("audit.db");
+    let cfg = watchpost::config::Config::from_env(Some("http://prometheus.example:9090")).unwrap();
+    let mut app = App::new(&cfg, Utc::now());
+    app.runbooks.journal_dir = home.path().join("runs");
+    app.runbooks.books = vec![watchpost::runbooks::parse::load(&file).unwrap()];
+    typed(&mut app, "B");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, &out.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Run);
+    let (tx, mut rx) = mpsc::channel(256);
+    let mut tasks = std::collections::HashMap::new();
+    let states = |a: &App| a.runbooks.runs[0].states.clone();
+
+    // `r` runs steps until one needs the operator: the checklist.
+    typed(&mut app, "r");
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].checklist.is_some()).await;
+    assert_eq!(states(&app)[0], StepState::Ok);
+    // Enter with items left does nothing but say so; each item is ticked on its own.
+    typed(&mut app, " ");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.runbooks.runs[0].notice.as_deref().unwrap().contains("1 item(s) not ticked"));
+    assert_eq!(states(&app)[1], StepState::Pending);
+    typed(&mut app, " ");
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].states[1] == StepState::Ok).await;
+    // Running the rest again: `two`, then past `undo-two` (a rollback runs only when asked for) to `long`.
+    typed(&mut app, "r");
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].states[4] == StepState::Running).await;
+    assert_eq!(states(&app)[2], StepState::Ok);
+    assert_eq!(states(&app)[3], StepState::Pending, "a rollback step is not run by running the rest");
+    let pid_file = out.join("pid");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !pid_file.exists() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    // `x` while it runs: the step is killed (its whole process group), and the journal says so.
+    typed(&mut app, "x");
+    pump(
+        &mut app,
+        &mut tasks,
+        &tx,
+        &mut rx,
+        &audit,
+        |a| matches!(&a.runbooks.runs[0].states[4], StepState::Failed(e) if e.contains("killed")),
+    )
+    .await;
+    let gone = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !gone(pid) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(gone(pid), "the step's background process was killed with it");
+    assert_eq!(std::fs::read_to_string(out.join("log")).unwrap(), "one\ntwo\n");
+    let journal = app.runbooks.runs[0].journal.clone().unwrap();
+    let r = watchpost::runbooks::journal::replay(&journal).unwrap();
+    assert!(r.aborted && r.unknown.is_none(), "{r:?}");
+    assert!(r.done["long"].contains("killed"), "{r:?}");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("[x] first") && text.contains("[x] second"), "each ticked item is journalled");
+}

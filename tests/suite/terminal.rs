@@ -1,0 +1,96 @@
+//! The terminal is restored on quit, panic, SIGTERM and SIGHUP; a program whose terminal is gone exits;
+//! the first frame is drawn before any backend answers, and keys work while a backend hangs.
+use crate::support;
+
+use std::process::Command;
+use support::pty::Pty;
+
+fn console(env: &[(&str, &str)]) -> Command {
+    let tmp = env!("CARGO_TARGET_TMPDIR");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_watchpost"));
+    c.env_clear()
+        .env("TERM", "xterm-256color")
+        .env("HOME", tmp)
+        .env("XDG_CONFIG_HOME", format!("{tmp}/no-config"))
+        .env("XDG_STATE_HOME", tmp)
+        .env("PATH", "/usr/bin:/bin");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c
+}
+
+#[test]
+fn q_quits_and_restores() {
+    let mut p = Pty::spawn(console(&[]), 100, 30);
+    p.wait_for("DEMO", 10);
+    p.send(b"q");
+    assert_eq!(p.wait_exit(5).code(), Some(0));
+    assert!(p.restored(), "{:?}", p.text());
+    assert!(p.cooked());
+}
+
+#[test]
+fn sigterm_and_sighup_restore() {
+    for (sig, code) in [(libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+        let mut p = Pty::spawn(console(&[]), 80, 24);
+        p.wait_for("DEMO", 10);
+        p.signal(sig);
+        assert_eq!(p.wait_exit(5).code(), Some(code), "signal {sig}");
+        assert!(p.restored(), "signal {sig}: {:?}", p.text());
+        assert!(p.cooked(), "signal {sig}: raw mode left on");
+    }
+}
+
+#[test]
+fn panic_restores_then_reports() {
+    let mut p = Pty::spawn(console(&[("WATCHPOST_TEST_PANIC", "1")]), 80, 24);
+    let status = p.wait_exit(10);
+    assert!(!status.success());
+    assert!(p.restored(), "{:?}", p.text());
+    assert!(p.cooked());
+    let t = p.text();
+    let leave = t.find("\x1b[?1049l").unwrap();
+    assert!(t[leave..].contains("panicked"), "the report comes after the restore: {t:?}");
+    assert_eq!(t.matches("\x1b[?1049l").count(), 1, "restored once: {t:?}");
+}
+
+#[test]
+fn a_dropped_terminal_ends_the_process() {
+    // With SIGHUP (the usual SSH drop) and without it (only reads and writes fail): exit, never spin.
+    for controlling in [true, false] {
+        let mut p = Pty::spawn_with(console(&[]), 80, 24, controlling);
+        p.wait_for("DEMO", 10);
+        p.hang_up();
+        let status = p.wait_exit(5);
+        assert!(!status.success(), "controlling={controlling}: exits, and says it did not end normally");
+    }
+}
+
+#[test]
+fn a_config_without_prometheus_says_how_to_add_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "estate = \"lab\"\n").unwrap();
+    let mut p = Pty::spawn(console(&[("WATCHPOST_CONFIG", cfg.to_str().unwrap())]), 100, 30);
+    p.wait_for("Nothing to watch", 10);
+    p.send(b"q");
+    assert_eq!(p.wait_exit(5).code(), Some(0));
+}
+
+#[test]
+fn first_frame_and_keys_while_the_backend_hangs() {
+    // A server that accepts connections and never answers.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", hole.local_addr().unwrap());
+    let mut p = Pty::spawn(console(&[("PROMETHEUS_URL", &url)]), 100, 30);
+    p.wait_for("connecting", 5);
+    p.wait_for("Waiting for Prometheus", 5);
+    p.send(b"?");
+    p.wait_for("Help", 5);
+    p.send(b"x");
+    p.send(b"q");
+    assert_eq!(p.wait_exit(5).code(), Some(0));
+    assert!(p.restored());
+    drop(hole);
+}
