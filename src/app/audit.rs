@@ -56,7 +56,8 @@ pub fn read(path: &std::path::Path) -> Result<(Vec<Entry>, usize, Vec<Tamper>), 
     }
     let a = crate::ops::audit::Audit::open(path)?;
     let all = a.entries()?;
-    let (n, tampered) = crate::ops::audit::verify_entries(&all);
+    let (n, mut tampered) = crate::ops::audit::verify_entries(&all);
+    tampered.extend(crate::ops::audit::check_head(&all, crate::ops::audit::read_head(path)?.as_ref()));
     let skip = all.len().saturating_sub(SHOWN);
     Ok((all.into_iter().skip(skip).collect(), n, tampered))
 }

@@ -4,8 +4,9 @@
 //! entry's hash, so `watchpost audit verify` finds an entry edited, removed, reordered or inserted.
 //! Secrets never reach it: values marked secret are stored as `***`.
 //!
-//! A chain cannot tell that its newest entries were cut off: the head (count and hash) is written to
-//! the log file after each entry, so an export or the log can be compared with the database.
+//! A chain alone cannot tell that its newest entries were cut off, nor that entries were added after
+//! it by something else: the head (newest number and hash) is also written beside the database
+//! (`audit.db.head`, replaced atomically after each entry), and verification compares the two.
 use super::who::Who;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -46,6 +47,12 @@ pub enum Tamper {
     Reordered { seq: i64 },
     /// The entry links to nothing in the chain: it was put in.
     Inserted { seq: i64 },
+    /// The newest entries are gone: the chain ends at `last`, its recorded head was `head`.
+    Truncated { last: i64, head: i64 },
+    /// The recorded head's entry has another hash: the chain was rewritten up to it.
+    HeadMismatch { seq: i64 },
+    /// Entries after the recorded head were added without their head being recorded.
+    Unanchored { after: i64 },
 }
 
 impl std::fmt::Display for Tamper {
@@ -55,7 +62,68 @@ impl std::fmt::Display for Tamper {
             Tamper::Removed { before } => write!(f, "entries were removed before entry {before}"),
             Tamper::Reordered { seq } => write!(f, "entry {seq} is out of order"),
             Tamper::Inserted { seq } => write!(f, "entry {seq} was inserted (it links to no entry)"),
+            Tamper::Truncated { last, head } => {
+                write!(f, "entries after {last} were removed (the recorded head is entry {head})")
+            }
+            Tamper::HeadMismatch { seq } => {
+                write!(f, "entry {seq} is not the one recorded as the head: the chain was rewritten")
+            }
+            Tamper::Unanchored { after } => {
+                write!(f, "entries after {after} were added without watchpost recording them as the head")
+            }
         }
+    }
+}
+
+/// The newest entry as recorded beside the database.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Where a database's head is kept.
+pub fn head_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".head");
+    PathBuf::from(p)
+}
+
+/// Write the head: a new file, synced, renamed over the old one, the directory synced.
+fn write_head(db: &Path, head: &Head) -> Result<(), String> {
+    use std::io::Write;
+    let path = head_path(db);
+    let tmp = path.with_extension("head.tmp");
+    let fail = |e: std::io::Error| format!("audit head {}: {e}", path.display());
+    let mut f = std::fs::File::create(&tmp).map_err(fail)?;
+    f.write_all(serde_json::to_string(head).unwrap_or_default().as_bytes()).map_err(fail)?;
+    f.sync_all().map_err(fail)?;
+    std::fs::rename(&tmp, &path).map_err(fail)?;
+    if let Some(dir) = path.parent().and_then(|d| std::fs::File::open(d).ok()) {
+        dir.sync_all().map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// The recorded head, if there is one (a trail written before heads were kept has none).
+pub fn read_head(db: &Path) -> Result<Option<Head>, String> {
+    match std::fs::read_to_string(head_path(db)) {
+        Ok(t) => serde_json::from_str(&t).map(Some).map_err(|e| format!("{}: {e}", head_path(db).display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", head_path(db).display())),
+    }
+}
+
+/// What the entries say against the recorded head. The head's entry is found by its hash (entries
+/// renumbered are the chain checks' to report); newer entries than it were not recorded by watchpost.
+pub fn check_head(entries: &[Entry], head: Option<&Head>) -> Vec<Tamper> {
+    let Some(head) = head else { return Vec::new() };
+    let last = entries.iter().map(|e| e.seq).max().unwrap_or(0);
+    match entries.iter().find(|e| e.hash == head.hash) {
+        Some(e) if e.seq < last => vec![Tamper::Unanchored { after: e.seq }],
+        Some(_) => Vec::new(),
+        None if last < head.seq => vec![Tamper::Truncated { last, head: head.seq }],
+        None => vec![Tamper::HeadMismatch { seq: head.seq }],
     }
 }
 
@@ -157,6 +225,7 @@ impl Audit {
         .map_err(|e| format!("audit: {e}"))?;
         tx.commit().map_err(|e| format!("audit: {e}"))?;
         tracing::info!(seq = e.seq, head = %e.hash, "audit head");
+        write_head(&self.path, &Head { seq: e.seq, hash: e.hash.clone() })?;
         Ok(e)
     }
 
@@ -186,9 +255,13 @@ impl Audit {
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| format!("audit: {e}"))
     }
 
-    /// Walk the chain: every entry's hash, its link to the one before, and the numbering.
+    /// Walk the chain: every entry's hash, its link to the one before, the numbering, and its end
+    /// against the recorded head.
     pub fn verify(&self) -> Result<(usize, Vec<Tamper>), String> {
-        Ok(verify_entries(&self.entries()?))
+        let entries = self.entries()?;
+        let (n, mut found) = verify_entries(&entries);
+        found.extend(check_head(&entries, read_head(&self.path)?.as_ref()));
+        Ok((n, found))
     }
 }
 
@@ -257,7 +330,10 @@ pub fn verify_entries(entries: &[Entry]) -> (usize, Vec<Tamper>) {
         Tamper::Edited { seq }
         | Tamper::Reordered { seq }
         | Tamper::Inserted { seq }
-        | Tamper::Removed { before: seq } => *seq,
+        | Tamper::Removed { before: seq }
+        | Tamper::HeadMismatch { seq }
+        | Tamper::Truncated { last: seq, .. }
+        | Tamper::Unanchored { after: seq } => *seq,
     });
     (entries.len(), found)
 }

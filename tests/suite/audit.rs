@@ -72,6 +72,29 @@ fn every_kind_of_tampering_is_found() {
     c.execute("DELETE FROM entries WHERE seq = 2", []).unwrap();
     assert_eq!(verify(&db), vec![Tamper::Removed { before: 3 }]);
 
+    // The newest entries cut off: the chain is whole, its head is not the recorded one.
+    let (c, db) = fresh("truncated.db");
+    let last: i64 = c.query_row("SELECT max(seq) FROM entries", [], |r| r.get(0)).unwrap();
+    c.execute("DELETE FROM entries WHERE seq >= ?1", [last - 1]).unwrap();
+    assert_eq!(verify(&db), vec![Tamper::Truncated { last: last - 2, head: last }]);
+    let (ok, _, err) = cli(&["audit", "verify", "--db", db.to_str().unwrap()]);
+    assert!(!ok && err.contains(&format!("entries after {} were removed", last - 2)), "{err}");
+
+    // An entry added after the head by something other than watchpost, its hash made right.
+    let (c, db) = fresh("appended.db");
+    let (seq, prev): (i64, String) = c
+        .query_row("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let mut e = watchpost::ops::audit::Audit::open(&db).unwrap().entries().unwrap().pop().unwrap();
+    (e.seq, e.prev, e.result) = (seq + 1, prev.clone(), "ok".into());
+    let h = watchpost::ops::audit::entry_hash(&prev, &e);
+    c.execute(
+        "INSERT INTO entries (seq, at, user, host, ssh_client, action, target, vals, result, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![e.seq, e.at, e.user, e.host, e.ssh_client, e.action, e.target, e.values, e.result, e.prev, h],
+    )
+    .unwrap();
+    assert_eq!(verify(&db), vec![Tamper::Unanchored { after: seq }]);
+
     // Removed and the rest renumbered, so there is no gap.
     let (c, db) = fresh("removed-renumbered.db");
     c.execute("DELETE FROM entries WHERE seq = 2", []).unwrap();
