@@ -58,22 +58,36 @@ impl Drop for Group {
 
 /// Run a shell script with the values in its environment; each output line goes to `on_line` (at most
 /// [`MAX_OUTPUT_LINES`], then one line saying how many more there were).
-pub async fn shell(
-    script: &str,
-    values: &[Value],
-    timeout: Duration,
-    mut on_line: impl FnMut(&str),
-) -> Result<(), String> {
+pub async fn shell(script: &str, values: &[Value], timeout: Duration, on_line: impl FnMut(&str)) -> Result<(), String> {
     let mut cmd = tokio::process::Command::new("/bin/sh");
-    cmd.arg("-c").arg(script).stdin(std::process::Stdio::null());
-    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    cmd.process_group(0).kill_on_drop(true);
+    cmd.arg("-c").arg(script);
     for v in values {
         cmd.env(&v.name, &v.value);
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start /bin/sh: {e}"))?;
-    let pid = child.id();
-    let mut group = Group(pid);
+    run(cmd, "/bin/sh", timeout, on_line).await
+}
+
+/// Run a program with its arguments as given (no shell reads them), like [`shell`].
+pub async fn argv(args: &[String], timeout: Duration, on_line: impl FnMut(&str)) -> Result<(), String> {
+    let Some((program, rest)) = args.split_first() else { return Err("an empty command".into()) };
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(rest);
+    run(cmd, program, timeout, on_line).await
+}
+
+/// Run a prepared command in its own process group, output read as sanitized, bounded lines; killed
+/// (the whole group) at the timeout or when dropped.
+async fn run(
+    mut cmd: tokio::process::Command,
+    name: &str,
+    timeout: Duration,
+    mut on_line: impl FnMut(&str),
+) -> Result<(), String> {
+    cmd.stdin(std::process::Stdio::null());
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    cmd.process_group(0).kill_on_drop(true);
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", sanitize(name)))?;
+    let mut group = Group(child.id());
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
     if let Some(out) = child.stdout.take() {
         tokio::spawn(lines(out, tx.clone()));

@@ -131,7 +131,7 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
         crate::runbooks::run::shown(&r.values).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
     let mut spans = vec![
         Span::styled(format!(" #{} {} ", r.id, crate::text::sanitize(&r.runbook.title)), t.title()),
-        Span::styled(if r.drill { "DRILL: acts on the built-in estate " } else { "" }, t.warn()),
+        Span::styled(if r.drill { "DRILL " } else { "" }, t.warn()),
         Span::raw(crate::text::sanitize(&params.join(" ")).into_owned()),
         Span::styled(format!("  {}", r.summary()), t.dim()),
         Span::styled(if r.auto { "  running the rest (p pauses)" } else { "" }, t.warn()),

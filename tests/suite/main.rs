@@ -20,6 +20,7 @@ mod failover;
 mod http_client;
 mod log_stores;
 mod log_trace_screens;
+mod maintenance;
 mod prometheus_live;
 mod readme;
 mod runbook_console;

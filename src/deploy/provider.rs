@@ -1,0 +1,265 @@
+//! Deploy providers: where a service's versions come from and how it is rolled back. Every command is
+//! a program and its arguments (never a shell line); values put into them (revisions) are validated
+//! first; every command has a timeout and its output is bounded.
+use super::model::{Action, DEFAULT_TIMEOUT, Version, valid_revision};
+use super::parse;
+use std::time::Duration;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    /// A Deployment, through `kubectl` (rollout history from its ReplicaSets, `rollout undo`,
+    /// `rollout status`).
+    Kubernetes,
+    /// A Helm release (`helm history`, `helm rollback --wait`).
+    Helm,
+    /// An Argo Rollout (`kubectl argo rollouts undo`; a blue-green one is promoted back so traffic
+    /// switches to the rolled-back colour).
+    ArgoRollouts { blue_green: bool },
+    /// Commands from the config, each an argv template with `{service}`, `{revision}` and `{version}`;
+    /// `list` prints a JSON list of versions.
+    Command { list: Vec<String>, rollback: Vec<String>, status: Option<Vec<String>> },
+    /// The built-in estate's deploy API.
+    Estate { base: url::Url },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Provider {
+    pub service: String,
+    pub kind: Kind,
+    /// The Deployment, release or Rollout (default: the service's name).
+    pub name: String,
+    pub namespace: Option<String>,
+    /// A kubeconfig context.
+    pub context: Option<String>,
+    /// `kubectl` or `helm` (a path, or a name found on PATH).
+    pub program: String,
+    /// Each command's time limit; a rollout's status waits as long.
+    pub timeout: Duration,
+}
+
+/// The most a provider's listing may print.
+const MAX_OUTPUT: usize = 8 << 20;
+
+impl Provider {
+    /// The built-in estate's service, through its deploy API at `base`.
+    pub fn estate(service: &str, base: url::Url) -> Self {
+        Provider {
+            service: service.into(),
+            kind: Kind::Estate { base },
+            name: service.into(),
+            namespace: None,
+            context: None,
+            program: String::new(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Kubernetes => "kubernetes",
+            Kind::Helm => "helm",
+            Kind::ArgoRollouts { .. } => "argo-rollouts",
+            Kind::Command { .. } => "command",
+            Kind::Estate { .. } => "estate",
+        }
+    }
+
+    fn numeric(&self) -> bool {
+        !matches!(self.kind, Kind::Command { .. })
+    }
+
+    /// `kubectl [--context C] [-n NS]`.
+    fn kubectl(&self) -> Vec<String> {
+        let mut a = vec![self.program.clone()];
+        if let Some(c) = &self.context {
+            a.extend(["--context".into(), c.clone()]);
+        }
+        if let Some(n) = &self.namespace {
+            a.extend(["-n".into(), n.clone()]);
+        }
+        a
+    }
+
+    fn helm(&self, args: &[&str]) -> Vec<String> {
+        let mut a = vec![self.program.clone()];
+        a.extend(args.iter().map(|s| s.to_string()));
+        if let Some(c) = &self.context {
+            a.extend(["--kube-context".into(), c.clone()]);
+        }
+        if let Some(n) = &self.namespace {
+            a.extend(["-n".into(), n.clone()]);
+        }
+        a
+    }
+
+    fn fill(&self, template: &[String], to: Option<&Version>) -> Vec<String> {
+        template
+            .iter()
+            .map(|t| {
+                let mut s = t.replace("{service}", &self.service);
+                if let Some(v) = to {
+                    s = s.replace("{revision}", &v.revision).replace("{version}", &v.version);
+                }
+                s
+            })
+            .collect()
+    }
+
+    /// What listing the versions runs (shown when it fails).
+    pub fn list_action(&self) -> Action {
+        match &self.kind {
+            Kind::Kubernetes | Kind::ArgoRollouts { .. } => {
+                let mut a = self.kubectl();
+                a.extend(["get", "replicasets", "-o", "json"].map(String::from));
+                Action::Argv(a)
+            }
+            Kind::Helm => Action::Argv(self.helm(&["history", &self.name, "-o", "json", "--max", "20"])),
+            Kind::Command { list, .. } => Action::Argv(self.fill(list, None)),
+            Kind::Estate { base } => Action::Http {
+                method: "GET",
+                url: base.join(&format!("estate/v1/services/{}/revisions", self.name)).unwrap_or_else(|_| base.clone()),
+                body: serde_json::Value::Null,
+            },
+        }
+    }
+
+    /// The versions, oldest first, the current one marked.
+    pub async fn history(&self) -> Result<Vec<Version>, String> {
+        let out = match self.list_action() {
+            Action::Argv(a) => output(&a, self.timeout).await?,
+            Action::Http { url, .. } => http_get(&url, self.timeout).await?,
+        };
+        match &self.kind {
+            Kind::Kubernetes => parse::replicasets(&out, parse::Owner::Deployment(&self.name)),
+            Kind::ArgoRollouts { .. } => parse::replicasets(&out, parse::Owner::Rollout(&self.name)),
+            Kind::Helm => parse::helm_history(&out),
+            Kind::Command { .. } => parse::generic(&out),
+            Kind::Estate { .. } => parse::estate(&out),
+        }
+    }
+
+    /// Exactly what rolling back to `to` runs, in order; `by` and `cause` go to the estate's record.
+    pub fn plan(&self, to: &Version, by: &str, cause: &str) -> Result<Vec<Action>, String> {
+        valid_revision(&to.revision, self.numeric())?;
+        let rev = to.revision.clone();
+        let wait = format!("--timeout={}s", self.timeout.as_secs());
+        Ok(match &self.kind {
+            Kind::Kubernetes => {
+                let target = format!("deployment/{}", self.name);
+                let mut undo = self.kubectl();
+                undo.extend(["rollout".into(), "undo".into(), target.clone(), format!("--to-revision={rev}")]);
+                let mut status = self.kubectl();
+                status.extend(["rollout".into(), "status".into(), target, wait]);
+                vec![Action::Argv(undo), Action::Argv(status)]
+            }
+            Kind::ArgoRollouts { blue_green } => {
+                let argo = |verb: &str, extra: &[String]| {
+                    let mut a = self.kubectl();
+                    a.extend(["argo".into(), "rollouts".into(), verb.into(), self.name.clone()]);
+                    a.extend(extra.iter().cloned());
+                    Action::Argv(a)
+                };
+                let mut plan = vec![argo("undo", &[format!("--to-revision={rev}")])];
+                if *blue_green {
+                    plan.push(argo("promote", &[]));
+                }
+                plan.push(argo("status", &["--timeout".into(), format!("{}s", self.timeout.as_secs())]));
+                plan
+            }
+            Kind::Helm => {
+                let t = format!("{}s", self.timeout.as_secs());
+                vec![Action::Argv(self.helm(&["rollback", &self.name, &rev, "--wait", "--timeout", &t]))]
+            }
+            Kind::Command { rollback, status, .. } => {
+                let mut plan = vec![Action::Argv(self.fill(rollback, Some(to)))];
+                if let Some(s) = status {
+                    plan.push(Action::Argv(self.fill(s, Some(to))));
+                }
+                plan
+            }
+            Kind::Estate { base } => {
+                let url = base
+                    .join(&format!("estate/v1/services/{}/rollback", self.name))
+                    .map_err(|e| format!("estate address: {e}"))?;
+                let revision: u64 = rev.parse().map_err(|_| format!("revision `{rev}`: expected a number"))?;
+                vec![Action::Http {
+                    method: "POST",
+                    url,
+                    body: serde_json::json!({ "revision": revision, "by": by, "cause": cause }),
+                }]
+            }
+        })
+    }
+}
+
+/// Run a program and return what it printed on stdout (bounded); a failure says what it printed on
+/// stderr.
+pub async fn output(args: &[String], timeout: Duration) -> Result<Vec<u8>, String> {
+    let Some((program, rest)) = args.split_first() else { return Err("an empty command".into()) };
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(rest).stdin(std::process::Stdio::null()).kill_on_drop(true);
+    let shown = Action::Argv(args.to_vec()).to_string();
+    let out = tokio::time::timeout(timeout, cmd.output())
+        .await
+        .map_err(|_| format!("`{shown}` timed out after {}", crate::time::short(timeout)))?
+        .map_err(|e| format!("`{shown}`: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        return Err(format!("`{shown}` failed ({}): {}", out.status, crate::text::sanitize(last)));
+    }
+    if out.stdout.len() > MAX_OUTPUT {
+        return Err(format!("`{shown}` printed more than {MAX_OUTPUT} bytes"));
+    }
+    Ok(out.stdout)
+}
+
+async fn http_get(url: &url::Url, timeout: Duration) -> Result<Vec<u8>, String> {
+    let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+    let resp = client.get(url.clone()).send().await.map_err(|e| format!("{url}: {e}"))?;
+    let status = resp.status();
+    let body = crate::sources::http::read_capped(resp, MAX_OUTPUT as u64).await.map_err(|e| match e {
+        crate::sources::http::ReadError::TooLarge => format!("{url}: answer over {MAX_OUTPUT} bytes"),
+        crate::sources::http::ReadError::Http(e) => format!("{url}: {e}"),
+    })?;
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(format!(
+            "{url}: HTTP {status}: {}",
+            crate::text::sanitize(&String::from_utf8_lossy(&body[..body.len().min(300)]))
+        ))
+    }
+}
+
+/// Run one action of a plan, its output line by line to `on_line`.
+pub async fn run(action: &Action, timeout: Duration, mut on_line: impl FnMut(&str)) -> Result<(), String> {
+    match action {
+        Action::Argv(args) => crate::runbooks::exec::argv(args, timeout, on_line).await,
+        Action::Http { method, url, body } => {
+            let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+            let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+            let resp = client.request(m, url.clone()).json(body).send().await.map_err(|e| format!("{url}: {e}"))?;
+            let status = resp.status();
+            let body = crate::sources::http::read_capped(resp, 64 * 1024).await.unwrap_or_default();
+            for line in String::from_utf8_lossy(&body).lines().take(40) {
+                on_line(&crate::text::sanitize(line));
+            }
+            if status.is_success() { Ok(()) } else { Err(format!("HTTP {status}")) }
+        }
+    }
+}
+
+impl Default for Provider {
+    fn default() -> Self {
+        Provider {
+            service: String::new(),
+            kind: Kind::Kubernetes,
+            name: String::new(),
+            namespace: None,
+            context: None,
+            program: "kubectl".into(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Maintenance windows against a real Alertmanager (Debian `prometheus-alertmanager`, started here on a
+//! loopback port): each occurrence within the horizon gets one tagged silence; a changed window's
+//! silence is updated, a cancelled one's expired, a silence someone else made is never touched; two
+//! reconcilers at once leave one silence per occurrence, and a third pass changes nothing.
+use crate::support;
+
+use chrono::{Duration, Utc};
+use std::path::Path;
+use support::Alertmanager as RealAm;
+use watchpost::alerts::model::{NewSilence, SilenceState};
+use watchpost::config::HttpSource;
+use watchpost::maintenance::reconcile::{AHEAD, key_of, plan, reconcile};
+use watchpost::sources::alertmanager::Alertmanager;
+
+fn client(url: &str) -> Alertmanager {
+    let mut s = HttpSource::new(url.parse().unwrap());
+    s.timeout = std::time::Duration::from_secs(3);
+    Alertmanager::new(&s).unwrap()
+}
+
+/// Windows that start tomorrow at this hour (UTC): a daily one on `db`, a one-off on two services.
+fn windows(daily_length: &str) -> String {
+    let start = (Utc::now() + Duration::days(1)).format("%Y-%m-%dT%H:00");
+    format!(
+        r#"
+[[window]]
+id = "db-patching"
+owner = "ann"
+reason = "minor upgrade"
+start = "{start}"
+duration = "{daily_length}"
+rrule = "FREQ=DAILY"
+services = ["db"]
+
+[[window]]
+id = "edge"
+owner = "bo"
+reason = "router swap"
+start = "{start}"
+duration = "90m"
+services = ["gateway", "auth"]
+matchers = ['severity!="page"']
+"#
+    )
+}
+
+fn load(text: &str) -> Vec<watchpost::maintenance::Window> {
+    watchpost::maintenance::window::parse(Path::new("maintenance.toml"), text).unwrap()
+}
+
+async fn ours(am: &Alertmanager) -> Vec<watchpost::alerts::model::Silence> {
+    let mut s: Vec<_> = am
+        .silences()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.state != SilenceState::Expired && key_of(s.comment.as_str()).is_some())
+        .collect();
+    s.sort_by(|a, b| a.comment.as_str().cmp(b.comment.as_str()));
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn windows_become_silences_and_stay_in_line() {
+    let real = RealAm::start();
+    let am = client(&real.url());
+    let now = Utc::now();
+    // Someone else's silence, which must survive everything.
+    let theirs = NewSilence {
+        id: None,
+        matchers: watchpost::alerts::matcher::parse(r#"job="db""#).unwrap(),
+        starts_at: now,
+        ends_at: now + Duration::hours(3),
+        created_by: "carol".into(),
+        comment: "hands off".into(),
+    };
+    let theirs_id = am.post_silence(&theirs).await.unwrap();
+
+    let ws = load(&windows("2h"));
+    let (changes, report) = reconcile(&am, &ws, now, AHEAD, false).await.unwrap();
+    // Seven daily occurrences start within the week ahead (the first tomorrow), and the one-off.
+    assert_eq!((report.created, report.errors.len()), (8, 0), "{changes:?} {report:?}");
+    assert_eq!(changes.len(), 8);
+    let got = ours(&am).await;
+    assert_eq!(got.len(), 8);
+    let edge = got.iter().find(|s| s.comment.as_str().contains("window edge")).unwrap();
+    assert_eq!(watchpost::alerts::matcher::to_text(&edge.matchers), r#"job=~"gateway|auth", severity!="page""#);
+    assert!(edge.comment.as_str().contains("router swap (owner bo)"));
+    let (again, _) = reconcile(&am, &ws, now, AHEAD, true).await.unwrap();
+    assert!(again.is_empty(), "nothing to do twice: {again:?}");
+
+    // The daily window grows to 3h: its silences are updated, the other's left alone.
+    let longer = load(&windows("3h"));
+    let (_, report) = reconcile(&am, &longer, now, AHEAD, false).await.unwrap();
+    assert_eq!((report.updated, report.created, report.expired), (7, 0, 0), "{report:?}");
+    let got = ours(&am).await;
+    assert_eq!(got.len(), 8, "an update does not leave the old silence behind");
+    assert!(
+        got.iter()
+            .filter(|s| s.comment.as_str().contains("db-patching"))
+            .all(|s| s.ends_at - s.starts_at == Duration::hours(3))
+    );
+
+    // The one-off is cancelled (removed from the file): its silence is expired.
+    let only_daily: Vec<_> = longer.into_iter().filter(|w| w.id != "edge").collect();
+    let (_, report) = reconcile(&am, &only_daily, now, AHEAD, false).await.unwrap();
+    assert_eq!(report.expired, 1, "{report:?}");
+    assert_eq!(ours(&am).await.len(), 7);
+    let all = am.silences().await.unwrap();
+    let carol = all.iter().find(|s| s.id == theirs_id).unwrap();
+    assert_eq!(carol.state, SilenceState::Active, "a silence watchpost did not make is never touched");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_reconcilers_at_once_leave_one_silence_per_occurrence() {
+    let real = RealAm::start();
+    let url = real.url();
+    let ws = load(&windows("2h"));
+    let now = Utc::now();
+    let (a, b) = (client(&url), client(&url));
+    let (wa, wb) = (ws.clone(), ws.clone());
+    let (ra, rb) = tokio::join!(async move { reconcile(&a, &wa, now, AHEAD, false).await }, async move {
+        reconcile(&b, &wb, now, AHEAD, false).await
+    },);
+    let (ra, rb) = (ra.unwrap().1, rb.unwrap().1);
+    assert!(ra.errors.is_empty() && rb.errors.is_empty(), "{ra:?} {rb:?}");
+    let am = client(&url);
+    let got = ours(&am).await;
+    let mut keys: Vec<_> = got.iter().map(|s| key_of(s.comment.as_str()).unwrap()).collect();
+    keys.dedup();
+    assert_eq!((got.len(), keys.len()), (8, 8), "one silence per occurrence");
+    // And they agree from then on: no flapping.
+    let silences = am.silences().await.unwrap();
+    assert!(plan(&ws, &silences, now, AHEAD).is_empty());
+    let (changes, _) = reconcile(&am, &ws, now, AHEAD, false).await.unwrap();
+    assert!(changes.is_empty(), "{changes:?}");
+}
