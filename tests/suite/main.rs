@@ -9,6 +9,7 @@ mod audit;
 mod cli_query;
 mod config_files;
 mod demo;
+mod deploy_providers;
 mod drill_console;
 mod drills;
 mod engine_differential;
