@@ -2,7 +2,7 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::time::Duration;
 use watchpost::app::run::{Attached, Exit, run};
-use watchpost::cli::{self, AuditCmd, Cli, Cmd, ConfigCmd, DrillCmd, EstateCmd, RunbookCmd};
+use watchpost::cli::{self, AuditCmd, Cli, Cmd, ConfigCmd, DeployCmd, DrillCmd, EstateCmd, MaintenanceCmd, RunbookCmd};
 use watchpost::term::Tui;
 
 const DEFAULT_DEMO_SEED: u64 = 42;
@@ -37,6 +37,17 @@ fn main() -> ExitCode {
             let unknown = (skip_unknown || rerun_unknown).then_some(rerun_unknown);
             let args = cli::RunArgs { params, dry_run: false, yes, confirm, drill: None };
             rt.block_on(cli::runbook_resume(journal, unknown, args, cli.config))
+        }
+        Some(Cmd::Deploy { cmd: DeployCmd::History { service } }) => {
+            rt.block_on(cli::deploy_history(service, cli.config))
+        }
+        Some(Cmd::Rollback { service, to, dry_run, confirm, override_freeze }) => {
+            let args = cli::RollbackArgs { to, dry_run, confirm, override_freeze };
+            rt.block_on(cli::rollback(service, args, cli.config))
+        }
+        Some(Cmd::Maintenance { cmd: MaintenanceCmd::List }) => cli::maintenance_list(cli.config),
+        Some(Cmd::Maintenance { cmd: MaintenanceCmd::Reconcile { dry_run } }) => {
+            rt.block_on(cli::maintenance_reconcile(dry_run, cli.config))
         }
         Some(Cmd::Audit { cmd: AuditCmd::Verify { db } }) => cli::audit_verify(db),
         Some(Cmd::Audit { cmd: AuditCmd::Export { db, output } }) => cli::audit_export(db, output),

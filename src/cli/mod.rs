@@ -1,5 +1,6 @@
 //! Command line: the console, and one file per command (`config check`, `query`, `estate`).
 mod audit;
+mod changes;
 mod config_check;
 mod data;
 mod drill;
@@ -8,6 +9,7 @@ mod query;
 mod runbook;
 
 pub use audit::{audit_export, audit_verify};
+pub use changes::{RollbackArgs, deploy_history, maintenance_list, maintenance_reconcile, rollback};
 pub use config_check::config_check;
 pub use drill::drill_list;
 pub use estate::{estate_export, estate_serve};
@@ -50,6 +52,33 @@ pub enum Cmd {
     Drill {
         #[command(subcommand)]
         cmd: DrillCmd,
+    },
+    /// Deploys: a service's versions, from its provider.
+    Deploy {
+        #[command(subcommand)]
+        cmd: DeployCmd,
+    },
+    /// Roll a service back: checks, the plan as it will run, a confirmation, the audit trail, the
+    /// provider's commands, then a watch of its SLO gates.
+    Rollback {
+        service: String,
+        /// The revision to go back to (default: the one before the current).
+        #[arg(long)]
+        to: Option<String>,
+        /// Show the plan and the gates; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The service's name, typed ahead.
+        #[arg(long)]
+        confirm: Option<String>,
+        /// Go ahead during a change freeze, with this reason (recorded).
+        #[arg(long, value_name = "REASON")]
+        override_freeze: Option<String>,
+    },
+    /// Maintenance windows: list them, and keep Alertmanager's silences in line with them.
+    Maintenance {
+        #[command(subcommand)]
+        cmd: MaintenanceCmd,
     },
     /// The audit trail of every action.
     Audit {
@@ -112,6 +141,23 @@ pub enum DrillCmd {
         random: bool,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeployCmd {
+    /// The service's versions, the current one marked.
+    History { service: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MaintenanceCmd {
+    /// The windows and freezes, each with its next occurrence.
+    List,
+    /// Create, update and expire the windows' silences in every configured Alertmanager.
+    Reconcile {
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

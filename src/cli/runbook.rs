@@ -60,7 +60,7 @@ struct Cli {
     confirm: Option<String>,
 }
 
-fn ask(question: &str) -> Option<String> {
+pub(super) fn ask(question: &str) -> Option<String> {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
         return None;

@@ -58,6 +58,8 @@ pub struct Config {
     pub vault: Option<VaultConfig>,
     /// The roles policy's file, when the config names one.
     pub policy_path: Option<PathBuf>,
+    /// Deploy providers, the rollback watch, change freezes, maintenance windows.
+    pub changes: super::changes::ChangeConfig,
 }
 
 #[derive(Clone, Debug)]
@@ -189,6 +191,7 @@ impl Config {
             audit_path: crate::ops::audit::default_path(),
             vault: None,
             policy_path: None,
+            changes: Default::default(),
         })
     }
 
@@ -227,6 +230,11 @@ impl Config {
                 ));
                 svc
             })
+            .collect();
+        // Rollbacks go through the estate's deploy API, on the same server.
+        c.changes.deploy = crate::estate::TOPOLOGY
+            .iter()
+            .map(|s| (s.name.to_string(), crate::deploy::Provider::estate(s.name, api.clone())))
             .collect();
         c
     }
@@ -314,6 +322,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         Some(OpsgenieConfig { source: src, query: r.query.clone().unwrap_or_else(|| "status: open".into()) })
     });
     let (logs, traces, log_view) = super::telemetry::load(&mut p, &raw, base);
+    let changes = super::changes::load(&mut p, &raw, base);
     let vault = raw.vault.as_ref().and_then(|r| {
         let api = SaaS { name: "vault", default_url: "", what: "Vault token", scheme: "" };
         let mut source = saas_source(&mut p, base, &api, Some(&r.url), r.timeout, &r.token)?;
@@ -441,6 +450,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         traces,
         vault,
         policy_path,
+        changes,
         audit_path: raw
             .audit
             .as_ref()

@@ -1,4 +1,5 @@
 //! Configuration: where it is found, what it may say, and errors that name file:line:col.
+pub mod changes;
 pub mod error;
 pub mod find;
 pub mod keys;

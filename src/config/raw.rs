@@ -48,6 +48,16 @@ pub struct RawConfig {
     pub audit: Option<RawAudit>,
     /// The log view: buffer size and clipboard.
     pub logs: Option<super::telemetry::RawLogs>,
+    /// Each service's deploy provider, by service name.
+    #[serde(default)]
+    pub deploy: BTreeMap<String, super::changes::RawDeploy>,
+    /// The post-rollback watch.
+    pub rollback: Option<super::changes::RawRollback>,
+    /// Change freezes.
+    #[serde(default)]
+    pub freeze: Vec<super::changes::RawFreeze>,
+    /// The maintenance windows' file.
+    pub maintenance: Option<super::changes::RawMaintenance>,
     /// Defaults for every service's SLO.
     pub slo: Option<Spanned<RawSlo>>,
     #[serde(default)]

@@ -24,6 +24,7 @@ mod log_trace_screens;
 mod maintenance;
 mod prometheus_live;
 mod readme;
+mod rollback;
 mod runbook_console;
 mod runbook_drills;
 mod runbook_runs;
