@@ -34,6 +34,8 @@ impl App {
                 Context::Form
             }
             Screen::Run => Context::Run,
+            Screen::Rollback if self.rollback.as_ref().is_some_and(|r| r.input.is_some()) => Context::Form,
+            Screen::Rollback => Context::Rollback,
         }
     }
 
@@ -68,6 +70,7 @@ impl App {
                 return;
             }
         }
+        self.notice = None;
         match self.keys.lookup(ctx, &key) {
             Some(action) => self.act(action),
             None if ctx == Context::Editing => {
@@ -79,7 +82,10 @@ impl App {
             }
             None if ctx == Context::Form => {
                 let current = self.runbooks.current;
-                if let Some(form) = &mut self.runbooks.form {
+                let rollback_input = self.rollback.as_mut().filter(|_| self.screen == Screen::Rollback);
+                if let Some(t) = rollback_input.and_then(|r| r.input.as_mut()) {
+                    t.input(key);
+                } else if let Some(form) = &mut self.runbooks.form {
                     let f = form.focus;
                     if let Some((_, t)) = form.fields.get_mut(f) {
                         t.input(key);
@@ -138,6 +144,7 @@ impl App {
             Screen::Audit => self.audit.visible().len(),
             Screen::Runbooks => self.runbooks.books.len() + self.runbooks.runs.len(),
             Screen::Run => self.runbooks.runs.get(self.runbooks.current).map_or(0, |r| r.states.len()),
+            Screen::Rollback => self.rollback.as_ref().map_or(0, |r| r.history.len()),
         };
         match action {
             Action::Quit => self.quit = true,
@@ -199,6 +206,12 @@ impl App {
                         Some(r) => &mut r.selected,
                         None => return,
                     },
+                    Screen::Rollback => {
+                        match self.rollback.as_mut().filter(|r| r.phase == super::rollback::Phase::Choose) {
+                            Some(r) => &mut r.selected,
+                            None => return,
+                        }
+                    }
                 };
                 *pos = step(*pos, rows, action);
             }
@@ -216,6 +229,16 @@ impl App {
                 }
             }
             Action::Back if self.screen == Screen::Logs && self.logs.context.is_some() => self.logs.context = None,
+            Action::Back
+                if self.screen == Screen::Rollback
+                    && self.rollback.as_ref().is_some_and(|r| r.phase == super::rollback::Phase::Confirm) =>
+            {
+                if let Some(r) = self.rollback.as_mut() {
+                    r.phase = super::rollback::Phase::Choose;
+                    r.blockers.clear();
+                    r.plan.clear();
+                }
+            }
             Action::Back
                 if self.screen == Screen::Run
                     && self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.checklist.is_some()) =>
@@ -308,7 +331,9 @@ impl App {
             Action::ExpireSilence => self.expire_selected_silence(),
             Action::Submit => {
                 let run_prompt = self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.prompt.is_some());
-                if self.runbooks.form.is_some() {
+                if self.screen == Screen::Rollback && self.rollback.as_ref().is_some_and(|r| r.input.is_some()) {
+                    self.submit_rollback_input();
+                } else if self.runbooks.form.is_some() {
                     self.submit_runbook_form();
                 } else if run_prompt && self.screen == Screen::Run {
                     self.submit_run_prompt();
@@ -332,6 +357,9 @@ impl App {
                     self.audit.filter_text.clear();
                 }
                 self.runbooks.form = None;
+                if let Some(r) = self.rollback.as_mut() {
+                    r.input = None;
+                }
                 let current = self.runbooks.current;
                 if let Some(r) = self.runbooks.runs.get_mut(current)
                     && r.prompt.take().is_some()
@@ -399,6 +427,9 @@ impl App {
             Action::RunRest => self.run_rest(),
             Action::PauseRun => self.pause_run(),
             Action::TickItem => self.tick_item(),
+            Action::OpenRollback => self.open_rollback(),
+            Action::RollbackNext => self.rollback_enter(),
+            Action::AbortRollback => self.abort_rollback(),
             Action::SkipStep => self.skip_selected_step(),
             Action::AbortRun => self.abort_run(),
             Action::ToggleDryRun => {

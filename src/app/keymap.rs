@@ -20,6 +20,7 @@ pub enum Context {
     Audit,
     Runbooks,
     Run,
+    Rollback,
     /// Typing in a form field: the alert filter or the silence editor.
     Form,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
@@ -27,7 +28,8 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 16] = [
+    pub const ALL: [Context; 17] = [
+        Context::Rollback,
         Context::Runbooks,
         Context::Run,
         Context::Audit,
@@ -62,6 +64,7 @@ impl Context {
             Context::Audit => "audit",
             Context::Runbooks => "runbooks",
             Context::Run => "run",
+            Context::Rollback => "rollback",
             Context::Editing => "editing",
         }
     }
@@ -163,6 +166,9 @@ actions! {
     RunRest => "run_rest", "run the rest: each step when the one before ends well";
     PauseRun => "pause_run", "pause: stop running the rest after the current step";
     TickItem => "tick_item", "tick the checklist item (manual steps)";
+    OpenRollback => "rollback", "roll the selected service back (its versions, checks, plan, watch)";
+    RollbackNext => "rollback_next", "choose the version / confirm the plan";
+    AbortRollback => "abort_rollback", "abort the rollback (the running command is killed)";
     ToggleDryRun => "toggle_dry_run", "dry run ↔ real run";
 }
 
@@ -215,6 +221,9 @@ impl Action {
             RunRest => "run the rest",
             PauseRun => "pause",
             TickItem => "tick",
+            OpenRollback => "rollback",
+            RollbackNext => "next",
+            AbortRollback => "abort",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -273,6 +282,7 @@ impl Default for KeyMap {
         const AUDIT: Context = Context::Audit;
         const RUNBOOKS: Context = Context::Runbooks;
         const RUN: Context = Context::Run;
+        const ROLLBACK: Context = Context::Rollback;
         let k = KeySpec::plain;
         let c = KeySpec::ch;
         let table: &[(Context, KeySpec, Action)] = &[
@@ -310,6 +320,15 @@ impl Default for KeyMap {
             (RUN, c('r'), RunRest),
             (RUN, c('p'), PauseRun),
             (RUN, c(' '), TickItem),
+            (Context::Overview, c('R'), OpenRollback),
+            (Context::Detail, c('R'), OpenRollback),
+            (ROLLBACK, c('j'), Down),
+            (ROLLBACK, k(KeyCode::Down), Down),
+            (ROLLBACK, c('k'), Up),
+            (ROLLBACK, k(KeyCode::Up), Up),
+            (ROLLBACK, k(KeyCode::Enter), RollbackNext),
+            (ROLLBACK, c('x'), AbortRollback),
+            (ROLLBACK, k(KeyCode::Esc), Back),
             (RUN, k(KeyCode::Esc), Back),
             (Form, KeySpec::ctrl('d'), ToggleDryRun),
             (AUDIT, c('j'), Down),

@@ -9,6 +9,7 @@ pub mod input;
 pub mod keymap;
 pub mod kpis;
 pub mod logs;
+pub mod rollback;
 pub mod run;
 pub mod runbooks;
 pub mod screen;

@@ -206,6 +206,10 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         .as_ref()
         .and_then(|v| crate::ops::vault::Vault::new(&v.source, &v.token, v.namespace.as_deref()).ok());
 
+    let (rollback_tx, mut rollback_updates) = mpsc::channel::<crate::ops::rollbacks::RollbackUpdate>(256);
+    let (rollback_cmd_tx, rollback_cmd_rx) = mpsc::channel::<crate::ops::rollbacks::RollbackCommand>(8);
+    tokio::spawn(crate::ops::rollbacks::run(rollback_cmd_rx, rollback_tx, run_prom.clone()));
+
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -243,6 +247,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             Some(r) = refused.recv() => app.on_refused(&r.action, &r.error),
             Some(r) = audit_reads.recv() => app.on_audit_read(r),
             Some(u) = run_updates.recv() => app.on_run_update(u),
+            Some(u) = rollback_updates.recv() => app.on_rollback_update(u),
             c = next_change(&mut estate_changes) => app.on_estate_change(c),
             n = log_updates.recv_many(&mut log_batch, 64) => {
                 for u in log_batch.drain(..n) { app.on_log_update(u); }
@@ -289,6 +294,11 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                     step: None,
                     error: "the run's task is busy or gone".into(),
                 });
+            }
+        }
+        for c in app.take_rollback_commands() {
+            if rollback_cmd_tx.try_send(c).is_err() {
+                app.notice = Some("The rollback worker is busy: not sent.".into());
             }
         }
         if app.take_audit_request() {

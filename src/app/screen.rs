@@ -20,6 +20,8 @@ pub enum Screen {
     Runbooks,
     /// One runbook run.
     Run,
+    /// A service's gated rollback.
+    Rollback,
 }
 
 impl Screen {
@@ -54,6 +56,7 @@ impl Screen {
             Screen::Audit => "Audit",
             Screen::Runbooks => "Runbooks",
             Screen::Run => "Run",
+            Screen::Rollback => "Rollback",
         }
     }
 }

@@ -51,6 +51,15 @@ pub struct App {
     pub traces: super::traces::TracesView,
     pub audit: super::audit::AuditView,
     pub runbooks: super::runbooks::RunbooksView,
+    /// The rollback in progress (or the last one), on the Rollback screen.
+    pub rollback: Option<super::rollback::RollbackView>,
+    pub(crate) rollback_commands: Vec<crate::ops::rollbacks::RollbackCommand>,
+    /// Each service's deploy provider, the rollback watch's settings, change freezes.
+    pub deploy: std::collections::BTreeMap<String, crate::deploy::Provider>,
+    pub rollback_settings: crate::config::changes::RollbackSettings,
+    pub freezes: Vec<crate::config::changes::Freeze>,
+    /// A one-line message for whatever screen is showing (why a key did nothing).
+    pub notice: Option<String>,
     pub(crate) dirty: bool,
     /// The last change was log lines only (their frames are paced).
     pub(crate) dirty_by_data: bool,
@@ -120,6 +129,12 @@ impl App {
                 ..Default::default()
             },
             audit: super::audit::AuditView { path: config.audit_path.clone(), ..Default::default() },
+            rollback: None,
+            rollback_commands: Vec::new(),
+            deploy: config.changes.deploy.clone(),
+            rollback_settings: config.changes.rollback,
+            freezes: config.changes.freezes.clone(),
+            notice: None,
             runbooks: super::runbooks::RunbooksView {
                 journal_dir: crate::runbooks::journal::dir(),
                 ..Default::default()

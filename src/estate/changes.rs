@@ -77,7 +77,7 @@ pub struct Change {
     pub by: String,
     pub cause: String,
     /// A rollback's new revision and the version it runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "new_revision", skip_serializing_if = "Option::is_none")]
     pub revision: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,

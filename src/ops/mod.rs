@@ -4,6 +4,7 @@ pub mod audit;
 pub mod gate;
 pub mod policy;
 pub mod rollback;
+pub mod rollbacks;
 pub mod runs;
 pub mod vault;
 pub mod who;

@@ -1,7 +1,7 @@
 //! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
 use super::{
-    alerts, audit, detail, drills, explorer, first_run, help, incidents, kpis, logs, overview, runbooks, silences,
-    traces,
+    alerts, audit, detail, drills, explorer, first_run, help, incidents, kpis, logs, overview, rollback, runbooks,
+    silences, traces,
 };
 use crate::app::keymap::Context;
 use crate::app::{App, Screen};
@@ -64,6 +64,7 @@ pub fn draw(app: &App, f: &mut Frame) {
             Screen::Audit => audit::draw(app, f, body),
             Screen::Runbooks => runbooks::draw_list(app, f, body),
             Screen::Run => runbooks::draw_run(app, f, body),
+            Screen::Rollback => rollback::draw(app, f, body),
         }
         if app.alerts.editor.is_some() {
             silences::draw_editor(app, f, body);
@@ -196,10 +197,17 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let ctx = app.context();
     let mut spans = Vec::new();
+    if let Some(n) = &app.notice {
+        let line = Line::from(Span::styled(format!(" {}", crate::text::sanitize(n)), t.warn()));
+        f.render_widget(Paragraph::new(line).style(Style::new().bg(t.header_bg)), area);
+        return;
+    }
     // Movement keys are obvious and listed in help; the footer keeps to what a newcomer needs.
     let mut entries = app.keys.describe_for_footer(ctx);
     if ctx != Context::Editing {
-        entries.extend(app.keys.describe_for_footer(Context::Global));
+        // A global key this screen uses for something else is not listed twice.
+        let taken: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
+        entries.extend(app.keys.describe_for_footer(Context::Global).into_iter().filter(|(k, _)| !taken.contains(k)));
     }
     for (keys, desc) in entries {
         spans.push(Span::styled(format!(" {keys}"), t.title()));

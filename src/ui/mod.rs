@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod kpis;
 pub mod logs;
 pub mod overview;
+pub mod rollback;
 pub mod runbooks;
 pub mod silences;
 pub mod slo_panel;

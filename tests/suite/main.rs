@@ -25,6 +25,7 @@ mod maintenance;
 mod prometheus_live;
 mod readme;
 mod rollback;
+mod rollback_console;
 mod runbook_console;
 mod runbook_drills;
 mod runbook_runs;

@@ -1,0 +1,126 @@
+//! The Rollback screen: the service's versions (the current one marked), then the checks, the plan
+//! exactly as it will run and the gates the watch will hold it to, the confirmation, the live output,
+//! the gates as they hold, and the outcome.
+use crate::app::App;
+use crate::app::rollback::Phase;
+use crate::ops::rollback::{Blocker, Outcome};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn draw(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let Some(r) = &app.rollback else {
+        f.render_widget(Paragraph::new("No rollback: R on a service starts one.").style(t.dim()), area);
+        return;
+    };
+    let clean = |s: &str| crate::text::sanitize(s).into_owned();
+    let [versions, detail] = Layout::vertical([Constraint::Percentage(40), Constraint::Fill(1)]).areas(area);
+    let title = format!(
+        " Roll back {} — {} ",
+        clean(&r.service),
+        match r.phase {
+            Phase::Loading => "reading its versions…",
+            Phase::Choose => "choose the version (enter)",
+            Phase::Confirm => "check the plan (enter to confirm)",
+            Phase::Running => "running (x aborts)",
+            Phase::Done => "over",
+        }
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = &r.error {
+        lines.push(Line::from(Span::styled(format!("✖ {e}"), t.bad())));
+    }
+    for (i, v) in r.history.iter().enumerate().rev() {
+        let at = v.at.map_or("—".into(), |a| a.format("%Y-%m-%d %H:%M").to_string());
+        let mark = if v.current { "▶" } else { " " };
+        let text = format!(
+            "{mark} {:<8} {:<34} {:<17} {}",
+            clean(&v.revision),
+            clean(&v.version),
+            at,
+            clean(v.cause.as_deref().unwrap_or(""))
+        );
+        let style = if v.current { t.good() } else { t.base() };
+        let line = Line::from(Span::styled(text, style));
+        lines.push(if i == r.selected && r.phase != Phase::Loading { line.patch_style(t.selected()) } else { line });
+    }
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
+    f.render_widget(Paragraph::new(lines).block(block), versions);
+
+    let mut lines: Vec<Line> = Vec::new();
+    match r.phase {
+        Phase::Loading | Phase::Choose => {
+            lines.push(Line::from(Span::styled(
+                "Enter on a version shows the checks and exactly what will run.",
+                t.dim(),
+            )));
+        }
+        Phase::Confirm | Phase::Running | Phase::Done => {
+            for b in &r.blockers {
+                let style = if matches!(b, Blocker::Freeze { .. }) { t.warn() } else { t.bad() };
+                lines.push(Line::from(Span::styled(format!("✖ {}", clean(&b.to_string())), style)));
+            }
+            lines.push(Line::from(Span::styled("runs:", t.dim())));
+            for p in &r.plan {
+                lines.push(Line::from(format!("  {}", clean(p))));
+            }
+            let s = app.rollback_settings;
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "then watches, until they hold for {} (within {}):",
+                    crate::time::short(s.hold),
+                    crate::time::short(s.watch)
+                ),
+                t.dim(),
+            )));
+            for g in &r.gates {
+                let state = r.holding.iter().find(|(n, _)| n == &g.name).map(|(_, ok)| *ok);
+                let (mark, style) = match state {
+                    Some(true) => ("✓", t.good()),
+                    Some(false) => ("✗", t.bad()),
+                    None => ("·", t.dim()),
+                };
+                lines.push(Line::from(Span::styled(format!("  {mark} {}", clean(&g.name)), style)));
+            }
+            if r.phase == Phase::Running && !r.holding.is_empty() {
+                lines.push(Line::from(format!("  all held for {}", crate::time::short(r.held))));
+            }
+            if let Some(reason) = &r.override_reason {
+                lines.push(Line::from(Span::styled(format!("freeze overridden: {}", clean(reason)), t.warn())));
+            }
+            for l in r.lines.iter().rev().take(usize::from(detail.height / 2)).rev() {
+                lines.push(Line::from(l.clone()));
+            }
+            match &r.outcome {
+                Some(Ok(Outcome::Succeeded)) => {
+                    lines.push(Line::from(Span::styled("✓ rollback succeeded: every gate held", t.good())))
+                }
+                Some(Ok(o)) => {
+                    lines.push(Line::from(Span::styled(format!("✖ rollback {}", clean(&o.to_string())), t.bad())))
+                }
+                Some(Err(e)) => lines.push(Line::from(Span::styled(format!("✖ {}", clean(e)), t.bad()))),
+                None => {}
+            }
+            if let Some(input) = &r.input {
+                let freeze = r.blockers.iter().any(|b| matches!(b, Blocker::Freeze { .. }));
+                let label = if freeze && r.override_reason.is_none() {
+                    " why override the freeze (recorded): "
+                } else {
+                    " type the service's name to roll it back: "
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(label, t.warn()),
+                    Span::raw(clean(&input.lines().join(""))),
+                    Span::styled("▏", t.dim()),
+                ]));
+            } else if r.phase == Phase::Confirm && r.blockers.iter().all(|b| matches!(b, Blocker::Freeze { .. })) {
+                lines.push(Line::from(Span::styled("enter: confirm · esc: back", t.dim())));
+            }
+        }
+    }
+    let block =
+        Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Plan and watch ", t.title()));
+    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), detail);
+}

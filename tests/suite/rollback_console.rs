@@ -1,0 +1,120 @@
+//! The Rollback screen from the console's keys, with the real rollback worker and the estate's real
+//! deploy API: `R` on a service lists its versions, enter shows the checks and the plan exactly as it
+//! will run, a freeze asks for an override's reason, the service's name must be typed, then the plan
+//! runs, the watch reports its gates and the outcome, and the audit trail has it all.
+use chrono::Utc;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use watchpost::app::rollback::Phase;
+use watchpost::app::{App, Screen};
+use watchpost::ops::rollbacks::{RollbackUpdate, run};
+
+fn key(app: &mut App, c: KeyCode) {
+    app.on_key(KeyEvent::new(c, KeyModifiers::NONE));
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+async fn pump(
+    app: &mut App,
+    tx: &mpsc::Sender<watchpost::ops::rollbacks::RollbackCommand>,
+    rx: &mut mpsc::Receiver<RollbackUpdate>,
+    done: impl Fn(&App) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        for c in app.take_rollback_commands() {
+            tx.send(c).await.unwrap();
+        }
+        if done(app) {
+            return;
+        }
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(u)) => app.on_rollback_update(u),
+            _ => panic!("no progress"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_from_the_console() {
+    let estate = watchpost::estate::serve::start(5, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let api = url::Url::parse(&format!("http://{}/", estate.api)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = watchpost::config::Config::demo(&api, 5);
+    cfg.audit_path = dir.path().join("audit.db");
+    // A freeze on checkout, in effect now.
+    let start = (Utc::now() - chrono::Duration::minutes(5)).naive_utc();
+    let schedule = watchpost::schedule::Schedule::new(
+        start,
+        chrono_tz::UTC,
+        chrono::Duration::hours(1),
+        watchpost::schedule::Rule::Once,
+    )
+    .unwrap();
+    cfg.changes.freezes = vec![watchpost::config::changes::Freeze {
+        name: "release-train".into(),
+        reason: "".into(),
+        schedule,
+        services: vec!["checkout".into()],
+    }];
+    let mut app = App::new(&cfg, Utc::now());
+    app.audit.path = cfg.audit_path.clone();
+    app.rollback_settings.hold = Duration::from_millis(200);
+    app.rollback_settings.watch = Duration::from_secs(1);
+    let (tx, cmd_rx) = mpsc::channel(8);
+    let (up_tx, mut rx) = mpsc::channel(256);
+    // No Prometheus behind this estate: the watch cannot see the gates hold, and says so.
+    tokio::spawn(run(cmd_rx, up_tx, None));
+
+    app.selected = app.services.iter().position(|v| v.service.name == "checkout").unwrap();
+    typed(&mut app, "R");
+    assert_eq!(app.screen, Screen::Rollback);
+    pump(&mut app, &tx, &mut rx, |a| a.rollback.as_ref().unwrap().phase == Phase::Choose).await;
+    let r = app.rollback.as_ref().unwrap();
+    assert!(r.history.last().unwrap().current);
+    assert_eq!(r.selected, r.history.len() - 2, "the version before the current is offered first");
+
+    key(&mut app, KeyCode::Enter);
+    let r = app.rollback.as_ref().unwrap();
+    assert_eq!(r.phase, Phase::Confirm);
+    assert!(r.plan[0].starts_with("POST http://") && r.plan[0].contains("/estate/v1/services/checkout/rollback"));
+    assert_eq!(r.gates.len(), 2);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(110, 30)).unwrap();
+    term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();
+    let screen = term.backend().to_string();
+    assert!(screen.contains("change freeze `release-train`"), "{screen}");
+    assert!(screen.contains("error ratio < 0.10%") && screen.contains("p95 < 200ms"), "{screen}");
+
+    // The freeze wants a reason, then the name; a wrong name runs nothing.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.context(), watchpost::app::keymap::Context::Form);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.rollback.as_ref().unwrap().error.as_deref().unwrap().contains("needs a reason"));
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "INC-42 checkout failing");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "payments");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.rollback.as_ref().unwrap().error.as_deref().unwrap().contains("type `checkout`"));
+    assert_eq!(app.rollback.as_ref().unwrap().phase, Phase::Confirm);
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "checkout");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.rollback.as_ref().unwrap().phase, Phase::Running);
+    pump(&mut app, &tx, &mut rx, |a| a.rollback.as_ref().unwrap().phase == Phase::Done).await;
+    let r = app.rollback.as_ref().unwrap();
+    assert!(r.lines.iter().any(|l| l.contains("\"mitigated\"")), "{:?}", r.lines);
+    assert!(matches!(&r.outcome, Some(Ok(watchpost::ops::rollback::Outcome::GateFailed(_)))), "{:?}", r.outcome);
+
+    let audit = watchpost::ops::audit::Audit::open(&cfg.audit_path).unwrap();
+    let entries = audit.entries().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(entries[0].values.contains("INC-42 checkout failing"), "the override's reason is recorded");
+    assert!(entries[1].result.starts_with("failed: the gate"));
+}
