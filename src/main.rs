@@ -107,6 +107,18 @@ fn console(
                 let mut c = watchpost::config::Config::demo(&demo.api, seed);
                 c.drills = drills;
                 c.start_drill = drill;
+                // The demo's maintenance windows (two clash on Tuesdays, to show a conflict), put where the
+                // console reads them; their silences go to the estate's Alertmanager-compatible API.
+                let windows = watchpost::runbooks::journal::dir().with_file_name("demo-maintenance.toml");
+                if let Some(d) = windows.parent() {
+                    let _ = std::fs::create_dir_all(d);
+                }
+                if std::fs::write(&windows, watchpost::maintenance::window::DEMO).is_ok() {
+                    c.changes.maintenance = Some(watchpost::config::changes::MaintenanceSettings {
+                        file: windows,
+                        ahead: watchpost::maintenance::reconcile::AHEAD,
+                    });
+                }
                 attached.estate = Some(demo.control);
                 attached.estate_changes = Some(demo.changes.subscribe());
                 c

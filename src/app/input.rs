@@ -36,6 +36,7 @@ impl App {
             Screen::Run => Context::Run,
             Screen::Rollback if self.rollback.as_ref().is_some_and(|r| r.input.is_some()) => Context::Form,
             Screen::Rollback => Context::Rollback,
+            Screen::Changes => Context::Changes,
         }
     }
 
@@ -145,6 +146,7 @@ impl App {
             Screen::Runbooks => self.runbooks.books.len() + self.runbooks.runs.len(),
             Screen::Run => self.runbooks.runs.get(self.runbooks.current).map_or(0, |r| r.states.len()),
             Screen::Rollback => self.rollback.as_ref().map_or(0, |r| r.history.len()),
+            Screen::Changes => self.change_rows().len(),
         };
         match action {
             Action::Quit => self.quit = true,
@@ -206,6 +208,7 @@ impl App {
                         Some(r) => &mut r.selected,
                         None => return,
                     },
+                    Screen::Changes => &mut self.changes.selected,
                     Screen::Rollback => {
                         match self.rollback.as_mut().filter(|r| r.phase == super::rollback::Phase::Choose) {
                             Some(r) => &mut r.selected,
@@ -428,6 +431,15 @@ impl App {
             Action::PauseRun => self.pause_run(),
             Action::TickItem => self.tick_item(),
             Action::OpenRollback => self.open_rollback(),
+            Action::Changes => self.open_changes(),
+            Action::ChangesScope => {
+                let selected = self.services.get(self.selected).map(|v| v.service.name.clone());
+                self.changes.service = match &self.changes.service {
+                    Some(_) => None,
+                    None => selected,
+                };
+                self.changes.selected = 0;
+            }
             Action::RollbackNext => self.rollback_enter(),
             Action::AbortRollback => self.abort_rollback(),
             Action::SkipStep => self.skip_selected_step(),

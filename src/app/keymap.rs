@@ -21,6 +21,7 @@ pub enum Context {
     Runbooks,
     Run,
     Rollback,
+    Changes,
     /// Typing in a form field: the alert filter or the silence editor.
     Form,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
@@ -28,7 +29,8 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 17] = [
+    pub const ALL: [Context; 18] = [
+        Context::Changes,
         Context::Rollback,
         Context::Runbooks,
         Context::Run,
@@ -65,6 +67,7 @@ impl Context {
             Context::Runbooks => "runbooks",
             Context::Run => "run",
             Context::Rollback => "rollback",
+            Context::Changes => "changes",
             Context::Editing => "editing",
         }
     }
@@ -169,6 +172,8 @@ actions! {
     OpenRollback => "rollback", "roll the selected service back (its versions, checks, plan, watch)";
     RollbackNext => "rollback_next", "choose the version / confirm the plan";
     AbortRollback => "abort_rollback", "abort the rollback (the running command is killed)";
+    Changes => "changes", "what changed (deploys, rollbacks, runbooks, silences, windows) and what is coming";
+    ChangesScope => "changes_scope", "the selected service's changes ↔ the whole estate's";
     ToggleDryRun => "toggle_dry_run", "dry run ↔ real run";
 }
 
@@ -224,6 +229,8 @@ impl Action {
             OpenRollback => "rollback",
             RollbackNext => "next",
             AbortRollback => "abort",
+            Changes => "changes",
+            ChangesScope => "service/estate",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -329,6 +336,13 @@ impl Default for KeyMap {
             (ROLLBACK, k(KeyCode::Enter), RollbackNext),
             (ROLLBACK, c('x'), AbortRollback),
             (ROLLBACK, k(KeyCode::Esc), Back),
+            (Global, c('C'), Action::Changes),
+            (Context::Changes, c('j'), Down),
+            (Context::Changes, k(KeyCode::Down), Down),
+            (Context::Changes, c('k'), Up),
+            (Context::Changes, k(KeyCode::Up), Up),
+            (Context::Changes, c('s'), ChangesScope),
+            (Context::Changes, k(KeyCode::Esc), Back),
             (RUN, k(KeyCode::Esc), Back),
             (Form, KeySpec::ctrl('d'), ToggleDryRun),
             (AUDIT, c('j'), Down),

@@ -1,6 +1,7 @@
 //! The application: state, the key table, and the loop that joins terminal, sources and drawing.
 pub mod alerts;
 pub mod audit;
+pub mod changes;
 pub mod drills;
 pub mod explorer;
 pub mod history;

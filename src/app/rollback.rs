@@ -72,6 +72,9 @@ impl App {
 
     pub fn on_rollback_update(&mut self, u: RollbackUpdate) {
         self.dirty = true;
+        if let RollbackUpdate::History { service, result } = &u {
+            self.changes.histories.insert(service.clone(), result.clone());
+        }
         let Some(r) = self.rollback.as_mut() else { return };
         match u {
             RollbackUpdate::History { service, result } if service == r.service => match result {

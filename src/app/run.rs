@@ -210,6 +210,21 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let (rollback_cmd_tx, rollback_cmd_rx) = mpsc::channel::<crate::ops::rollbacks::RollbackCommand>(8);
     tokio::spawn(crate::ops::rollbacks::run(rollback_cmd_rx, rollback_tx, run_prom.clone()));
 
+    // Maintenance windows: their silences kept in line at start and every five minutes.
+    let (window_tx, mut window_passes) = mpsc::channel::<crate::maintenance::reconcile::Pass>(4);
+    if let Some(m) = &config.changes.maintenance {
+        let servers: Vec<Alertmanager> =
+            config.alertmanagers.iter().filter_map(|s| Alertmanager::new(s).ok()).collect();
+        let every = Duration::from_secs(300);
+        tokio::spawn(crate::maintenance::reconcile::keep_in_line(
+            m.file.clone(),
+            m.ahead,
+            servers,
+            every,
+            window_tx.clone(),
+        ));
+    }
+
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -248,6 +263,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             Some(r) = audit_reads.recv() => app.on_audit_read(r),
             Some(u) = run_updates.recv() => app.on_run_update(u),
             Some(u) = rollback_updates.recv() => app.on_rollback_update(u),
+            Some(p) = window_passes.recv() => app.on_window_pass(p),
             c = next_change(&mut estate_changes) => app.on_estate_change(c),
             n = log_updates.recv_many(&mut log_batch, 64) => {
                 for u in log_batch.drain(..n) { app.on_log_update(u); }

@@ -22,10 +22,12 @@ pub enum Screen {
     Run,
     /// A service's gated rollback.
     Rollback,
+    /// What changed (deploys, rollbacks, runbooks, silences, windows) and what is coming.
+    Changes,
 }
 
 impl Screen {
-    pub const ORDER: [Screen; 12] = [
+    pub const ORDER: [Screen; 13] = [
         Screen::Overview,
         Screen::Alerts,
         Screen::Silences,
@@ -37,6 +39,7 @@ impl Screen {
         Screen::Explorer,
         Screen::Drills,
         Screen::Runbooks,
+        Screen::Changes,
         Screen::Audit,
     ];
     pub fn title(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Screen {
             Screen::Runbooks => "Runbooks",
             Screen::Run => "Run",
             Screen::Rollback => "Rollback",
+            Screen::Changes => "Changes",
         }
     }
 }

@@ -60,6 +60,7 @@ pub struct App {
     pub freezes: Vec<crate::config::changes::Freeze>,
     /// A one-line message for whatever screen is showing (why a key did nothing).
     pub notice: Option<String>,
+    pub changes: super::changes::ChangesView,
     pub(crate) dirty: bool,
     /// The last change was log lines only (their frames are paced).
     pub(crate) dirty_by_data: bool,
@@ -135,6 +136,7 @@ impl App {
             rollback_settings: config.changes.rollback,
             freezes: config.changes.freezes.clone(),
             notice: None,
+            changes: Default::default(),
             runbooks: super::runbooks::RunbooksView {
                 journal_dir: crate::runbooks::journal::dir(),
                 ..Default::default()

@@ -167,3 +167,51 @@ pub async fn reconcile(
     }
     Ok((changes, report))
 }
+
+/// What the console's reconciler reports after each pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pass {
+    pub at: DateTime<Utc>,
+    /// The windows as the file says now (or why it could not be read).
+    pub windows: Result<Vec<Window>, String>,
+    pub summary: String,
+}
+
+/// The console's reconciler: at start and every `every`, read the windows file and make each
+/// Alertmanager's silences match it; each pass is reported.
+pub async fn keep_in_line(
+    file: std::path::PathBuf,
+    ahead: Duration,
+    servers: Vec<Alertmanager>,
+    every: std::time::Duration,
+    tx: tokio::sync::mpsc::Sender<Pass>,
+) {
+    loop {
+        let now = Utc::now();
+        let path = file.clone();
+        let windows = tokio::task::spawn_blocking(move || super::window::load(&path).map_err(|e| e.to_string()))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        let mut parts = Vec::new();
+        if let Ok(ws) = &windows {
+            for am in &servers {
+                match reconcile(am, ws, now, ahead, false).await {
+                    Ok((_, r)) if r.errors.is_empty() => {
+                        parts.push(format!("{} created, {} updated, {} expired", r.created, r.updated, r.expired))
+                    }
+                    Ok((_, r)) => parts.push(format!("{} error(s): {}", r.errors.len(), r.errors[0])),
+                    Err(e) => parts.push(e),
+                }
+            }
+        }
+        let summary = match (&windows, parts.is_empty()) {
+            (Ok(_), true) => "no Alertmanager to put silences in".to_string(),
+            (Err(_), _) => "the windows file could not be read".to_string(),
+            _ => parts.join("; "),
+        };
+        if tx.send(Pass { at: now, windows, summary }).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(every).await;
+    }
+}

@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use toml::Spanned;
 
+/// The demo estate's windows.
+pub const DEMO: &str = include_str!("../../assets/demo/maintenance.toml");
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Window {
     pub id: String,
@@ -294,6 +297,11 @@ matchers = ['severity!="page"']
         );
         let again = parse(Path::new("m.toml"), &ws.iter().map(to_toml).collect::<Vec<_>>().join("\n")).unwrap();
         assert_eq!(again, ws);
+    }
+
+    #[test]
+    fn the_demo_windows_parse() {
+        assert_eq!(parse(Path::new("demo.toml"), DEMO).unwrap().len(), 3);
     }
 
     #[test]

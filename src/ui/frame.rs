@@ -1,7 +1,7 @@
 //! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
 use super::{
-    alerts, audit, detail, drills, explorer, first_run, help, incidents, kpis, logs, overview, rollback, runbooks,
-    silences, traces,
+    alerts, audit, changes, detail, drills, explorer, first_run, help, incidents, kpis, logs, overview, rollback,
+    runbooks, silences, traces,
 };
 use crate::app::keymap::Context;
 use crate::app::{App, Screen};
@@ -65,6 +65,7 @@ pub fn draw(app: &App, f: &mut Frame) {
             Screen::Runbooks => runbooks::draw_list(app, f, body),
             Screen::Run => runbooks::draw_run(app, f, body),
             Screen::Rollback => rollback::draw(app, f, body),
+            Screen::Changes => changes::draw(app, f, body),
         }
         if app.alerts.editor.is_some() {
             silences::draw_editor(app, f, body);

@@ -1,6 +1,7 @@
 //! Drawing: `draw(&App, &mut Frame)` is a function of state and nothing else. One file per screen.
 pub mod alerts;
 pub mod audit;
+pub mod changes;
 pub mod chart;
 pub mod detail;
 pub mod drills;

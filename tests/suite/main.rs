@@ -6,6 +6,7 @@ mod support;
 mod alert_screens;
 mod alertmanager_live;
 mod audit;
+mod changes_screen;
 mod cli_query;
 mod config_files;
 mod demo;

@@ -1,0 +1,113 @@
+//! The Changes screen: the change success rate against its objective, the timeline (newest first,
+//! for one service or the estate), and the coming week — each window's and freeze's days on a
+//! seven-day strip, and the conflicts between them.
+use crate::app::App;
+use crate::app::changes::{Kind, SUCCESS_TARGET};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+pub fn draw(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let clean = |s: &str| crate::text::sanitize(s).into_owned();
+    let upcoming = app.upcoming();
+    let conflicts = app.conflicts();
+    let cal_height = (upcoming.len() + conflicts.len() + 4).min(usize::from(area.height / 2)) as u16;
+    let [kpi, timeline, calendar] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(cal_height)]).areas(area);
+
+    let (ok, all) = app.change_success();
+    let kpi_line = if all == 0 {
+        Line::from(Span::styled(
+            " change success: no deploys in the last 30 days (or no provider answered yet)",
+            t.dim(),
+        ))
+    } else {
+        let rate = ok as f64 / all as f64;
+        let style = if rate >= SUCCESS_TARGET { t.good() } else { t.bad() };
+        Line::from(vec![
+            Span::styled(" change success (30d) ", t.dim()),
+            Span::styled(format!("{:.1}%", rate * 100.0), style),
+            Span::styled(
+                format!(" of {all} deploys not rolled back · objective {:.0}%", SUCCESS_TARGET * 100.0),
+                t.dim(),
+            ),
+        ])
+    };
+    f.render_widget(Paragraph::new(kpi_line), kpi);
+
+    let rows = app.change_rows();
+    let scope = app.changes.service.as_deref().map_or("the estate".to_string(), clean);
+    let failed: Vec<String> = app
+        .changes
+        .histories
+        .iter()
+        .filter_map(|(s, h)| h.as_ref().err().map(|e| format!("{s}: {}", clean(e))))
+        .collect();
+    let h = usize::from(timeline.height.saturating_sub(2));
+    let first = app.changes.selected.saturating_sub(h.saturating_sub(1));
+    let mut lines: Vec<Line> = failed.iter().map(|e| Line::from(Span::styled(format!("✖ {e}"), t.bad()))).collect();
+    for (i, r) in rows.iter().enumerate().skip(first).take(h.saturating_sub(lines.len())) {
+        let style = match r.kind {
+            Kind::Rollback => t.warn(),
+            Kind::Maintenance => t.dim(),
+            _ => t.base(),
+        };
+        let line = Line::from(vec![
+            Span::styled(format!(" {} ", r.at.format("%m-%d %H:%M")), t.dim()),
+            Span::styled(format!("{:<9}", r.kind.label()), style),
+            Span::styled(format!("{:<11}", clean(&r.service)), t.title()),
+            Span::raw(clean(&r.text)),
+        ]);
+        lines.push(if i == app.changes.selected { line.patch_style(t.selected()) } else { line });
+    }
+    if rows.is_empty() && failed.is_empty() {
+        lines.push(Line::from(Span::styled(" nothing has changed that watchpost can see", t.dim())));
+    }
+    let title = format!(" Changes — {scope} (s: service ↔ estate) ");
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
+    f.render_widget(Paragraph::new(lines).block(block), timeline);
+
+    // The coming week: a cell per day, marked where an occurrence touches it.
+    let day0 = app.now.date_naive();
+    let mut header = vec![Span::styled(format!(" {:<22}", "next 7 days"), t.dim())];
+    for d in 0..7 {
+        let day = day0 + chrono::Days::new(d);
+        header.push(Span::styled(format!("{:<4}", day.format("%a")), t.dim()));
+    }
+    let mut lines = vec![Line::from(header)];
+    for u in &upcoming {
+        let mut spans = vec![Span::styled(
+            format!(" {:<22}", format!("{}{}", if u.freeze { "❄ " } else { "" }, clean(&u.name))),
+            if u.freeze { t.warn() } else { t.base() },
+        )];
+        for d in 0..7 {
+            let day = day0 + chrono::Days::new(d);
+            let on = u.occurrences.iter().any(|o| o.start.date_naive() <= day && day <= o.end.date_naive());
+            spans.push(Span::styled(if on { "██  " } else { "·   " }, if u.freeze { t.warn() } else { t.good() }));
+        }
+        let next = u
+            .occurrences
+            .first()
+            .map(|o| format!(" {} – {}", o.start.format("%a %H:%M"), o.end.format("%a %H:%M UTC")));
+        spans.push(Span::styled(next.unwrap_or_default(), t.dim()));
+        spans.push(Span::styled(format!("  {}", clean(&u.scope)), t.dim()));
+        lines.push(Line::from(spans));
+    }
+    for c in &conflicts {
+        lines.push(Line::from(Span::styled(format!(" ⚠ {} {}", c.at.format("%a %H:%M"), clean(&c.text)), t.bad())));
+    }
+    if let Some(e) = &app.changes.windows_error {
+        lines.push(Line::from(Span::styled(format!(" ✖ {}", clean(e)), t.bad())));
+    }
+    if let Some((at, what)) = &app.changes.reconciled {
+        lines.push(Line::from(Span::styled(
+            format!(" silences reconciled {}: {}", at.format("%H:%M:%S"), clean(what)),
+            t.dim(),
+        )));
+    }
+    let block =
+        Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Calendar ", t.title()));
+    f.render_widget(Paragraph::new(lines).block(block), calendar);
+}
