@@ -59,8 +59,30 @@ pub struct Upcoming {
     pub occurrences: Vec<crate::schedule::Occurrence>,
 }
 
+/// The fields of a new window, in order.
+pub const FORM_FIELDS: [(&str, &str); 8] = [
+    ("id", "lower-case letters, digits and -"),
+    ("services", "comma-separated, e.g. db, cache"),
+    ("start", "local time, e.g. 2026-12-01T02:00"),
+    ("timezone", "UTC, or an IANA name such as Europe/Berlin"),
+    ("duration", "e.g. 2h"),
+    ("rrule", "empty for once, or e.g. FREQ=WEEKLY;BYDAY=TU"),
+    ("reason", "why (shown in the silences)"),
+    ("freeze override", "only in a change freeze: why it must happen anyway"),
+];
+
+/// A window being written in the console.
+#[derive(Debug)]
+pub struct WindowForm {
+    pub fields: Vec<ratatui_textarea::TextArea<'static>>,
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct ChangesView {
+    pub form: Option<WindowForm>,
+    pub(crate) adds: Vec<crate::maintenance::console::Add>,
     /// Each service's versions, as its provider last said.
     pub histories: BTreeMap<String, Result<Vec<Version>, String>>,
     pub windows: Vec<Window>,
@@ -90,6 +112,90 @@ impl App {
         }
         self.audit.wanted = true;
         self.go(super::Screen::Changes, true);
+    }
+
+    /// `n` on the Changes screen: a new window's form.
+    pub(crate) fn new_window_form(&mut self) {
+        let fields = FORM_FIELDS
+            .iter()
+            .map(|(name, hint)| {
+                let mut t = ratatui_textarea::TextArea::new(vec![match *name {
+                    "timezone" => "UTC".to_string(),
+                    "duration" => "1h".to_string(),
+                    "services" => self.changes.service.clone().unwrap_or_default(),
+                    _ => String::new(),
+                }]);
+                t.set_placeholder_text(*hint);
+                t.move_cursor(ratatui_textarea::CursorMove::End);
+                t
+            })
+            .collect();
+        self.changes.form = Some(WindowForm { fields, focus: 0, error: None });
+    }
+
+    /// Enter in the form: the window is checked as the file would read it, against the freezes, and
+    /// handed to the loop to be recorded and written.
+    pub(crate) fn submit_window_form(&mut self) {
+        let Some(form) = self.changes.form.as_mut() else { return };
+        let v: Vec<String> = form.fields.iter().map(|t| t.lines().join("").trim().to_string()).collect();
+        let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let services: Vec<String> = v[1].split(',').map(str::trim).filter(|s| !s.is_empty()).map(&q).collect();
+        let who = crate::ops::who::Who::current();
+        let mut text = format!(
+            "[[window]]\nid = {}\nowner = {}\nreason = {}\nstart = {}\ntimezone = {}\nduration = {}\nservices = [{}]\n",
+            q(&v[0]),
+            q(&who.user),
+            q(&v[6]),
+            q(&v[2]),
+            q(&v[3]),
+            q(&v[4]),
+            services.join(", ")
+        );
+        if !v[5].is_empty() {
+            text.push_str(&format!("rrule = {}\n", q(&v[5])));
+        }
+        let window = match crate::maintenance::window::parse(std::path::Path::new("new window"), &text) {
+            Ok(mut w) if w.len() == 1 => w.remove(0),
+            Ok(_) => return,
+            Err(e) => {
+                // The form's fields are its lines: say which field, not which line.
+                let msg = e.to_string();
+                let msg = msg.lines().next().unwrap_or("").split_once(": ").map_or(msg.clone(), |(_, m)| m.to_string());
+                form.error = Some(msg);
+                return;
+            }
+        };
+        if self.changes.windows.iter().any(|w| w.id == window.id) {
+            form.error = Some(format!("id `{}` is taken by another window", window.id));
+            return;
+        }
+        let first = window.schedule.next(self.now);
+        let frozen = first.and_then(|o| {
+            self.freezes
+                .iter()
+                .filter(|f| window.services.is_empty() || window.services.iter().any(|s| f.covers(s)))
+                .find(|f| f.schedule.between(o.start, o.end).iter().any(|fo| fo.start < o.end && o.start < fo.end))
+        });
+        let override_reason = (!v[7].is_empty()).then(|| v[7].clone());
+        if let (Some(f), None) = (frozen, &override_reason) {
+            form.error = Some(format!("it falls in the change freeze `{}`: give a freeze override reason", f.name));
+            return;
+        }
+        self.changes.adds.push(crate::maintenance::console::Add { window, override_reason, who });
+        self.changes.form = None;
+        self.notice = Some("Recording and writing the window…".into());
+    }
+
+    pub fn take_window_adds(&mut self) -> Vec<crate::maintenance::console::Add> {
+        std::mem::take(&mut self.changes.adds)
+    }
+
+    pub fn on_window_added(&mut self, r: Result<String, String>) {
+        self.dirty = true;
+        self.notice = Some(match r {
+            Ok(m) => format!("{m}; its silences follow."),
+            Err(e) => format!("Not added: {e}"),
+        });
     }
 
     /// A pass of the windows' reconciler: the windows as the file says, and what it did.

@@ -36,6 +36,7 @@ impl App {
             Screen::Run => Context::Run,
             Screen::Rollback if self.rollback.as_ref().is_some_and(|r| r.input.is_some()) => Context::Form,
             Screen::Rollback => Context::Rollback,
+            Screen::Changes if self.changes.form.is_some() => Context::Form,
             Screen::Changes => Context::Changes,
         }
     }
@@ -86,6 +87,11 @@ impl App {
                 let rollback_input = self.rollback.as_mut().filter(|_| self.screen == Screen::Rollback);
                 if let Some(t) = rollback_input.and_then(|r| r.input.as_mut()) {
                     t.input(key);
+                } else if let Some(form) = self.changes.form.as_mut().filter(|_| self.screen == Screen::Changes) {
+                    let f = form.focus;
+                    if form.fields[f].input(key) {
+                        form.error = None;
+                    }
                 } else if let Some(form) = &mut self.runbooks.form {
                     let f = form.focus;
                     if let Some((_, t)) = form.fields.get_mut(f) {
@@ -334,7 +340,9 @@ impl App {
             Action::ExpireSilence => self.expire_selected_silence(),
             Action::Submit => {
                 let run_prompt = self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.prompt.is_some());
-                if self.screen == Screen::Rollback && self.rollback.as_ref().is_some_and(|r| r.input.is_some()) {
+                if self.screen == Screen::Changes && self.changes.form.is_some() {
+                    self.submit_window_form();
+                } else if self.screen == Screen::Rollback && self.rollback.as_ref().is_some_and(|r| r.input.is_some()) {
                     self.submit_rollback_input();
                 } else if self.runbooks.form.is_some() {
                     self.submit_runbook_form();
@@ -360,6 +368,7 @@ impl App {
                     self.audit.filter_text.clear();
                 }
                 self.runbooks.form = None;
+                self.changes.form = None;
                 if let Some(r) = self.rollback.as_mut() {
                     r.input = None;
                 }
@@ -432,6 +441,7 @@ impl App {
             Action::TickItem => self.tick_item(),
             Action::OpenRollback => self.open_rollback(),
             Action::Changes => self.open_changes(),
+            Action::NewWindow => self.new_window_form(),
             Action::ChangesScope => {
                 let selected = self.services.get(self.selected).map(|v| v.service.name.clone());
                 self.changes.service = match &self.changes.service {
@@ -454,6 +464,13 @@ impl App {
                 if self.logs.prompt.as_ref().is_some_and(|(k, _)| *k == super::logs::LogPrompt::Query) =>
             {
                 self.complete_log_query()
+            }
+            Action::NextField | Action::PrevField if self.changes.form.is_some() => {
+                if let Some(form) = &mut self.changes.form {
+                    let n = form.fields.len();
+                    form.focus =
+                        if action == Action::NextField { (form.focus + 1) % n } else { (form.focus + n - 1) % n };
+                }
             }
             Action::NextField | Action::PrevField if self.runbooks.form.is_some() => {
                 if let Some(form) = &mut self.runbooks.form {

@@ -174,6 +174,7 @@ actions! {
     AbortRollback => "abort_rollback", "abort the rollback (the running command is killed)";
     Changes => "changes", "what changed (deploys, rollbacks, runbooks, silences, windows) and what is coming";
     ChangesScope => "changes_scope", "the selected service's changes ↔ the whole estate's";
+    NewWindow => "new_window", "schedule a maintenance window (written to the team's file, audited)";
     ToggleDryRun => "toggle_dry_run", "dry run ↔ real run";
 }
 
@@ -231,6 +232,7 @@ impl Action {
             AbortRollback => "abort",
             Changes => "changes",
             ChangesScope => "service/estate",
+            NewWindow => "new window",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -342,6 +344,7 @@ impl Default for KeyMap {
             (Context::Changes, c('k'), Up),
             (Context::Changes, k(KeyCode::Up), Up),
             (Context::Changes, c('s'), ChangesScope),
+            (Context::Changes, c('n'), NewWindow),
             (Context::Changes, k(KeyCode::Esc), Back),
             (RUN, k(KeyCode::Esc), Back),
             (Form, KeySpec::ctrl('d'), ToggleDryRun),

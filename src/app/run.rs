@@ -210,17 +210,24 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let (rollback_cmd_tx, rollback_cmd_rx) = mpsc::channel::<crate::ops::rollbacks::RollbackCommand>(8);
     tokio::spawn(crate::ops::rollbacks::run(rollback_cmd_rx, rollback_tx, run_prom.clone()));
 
-    // Maintenance windows: their silences kept in line at start and every five minutes.
+    // Maintenance windows: their silences kept in line at start, every five minutes and after a window
+    // is added from the console (which writes the team's file, audited first).
     let (window_tx, mut window_passes) = mpsc::channel::<crate::maintenance::reconcile::Pass>(4);
+    let (add_tx, add_rx) = mpsc::channel::<crate::maintenance::console::Add>(4);
+    let (added_tx, mut added) = mpsc::channel::<Result<String, String>>(4);
     if let Some(m) = &config.changes.maintenance {
         let servers: Vec<Alertmanager> =
             config.alertmanagers.iter().filter_map(|s| Alertmanager::new(s).ok()).collect();
         let every = Duration::from_secs(300);
+        let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+        let (file, audit_path) = (m.file.clone(), config.audit_path.clone());
+        tokio::spawn(crate::maintenance::console::run(add_rx, file, audit_path, wake.clone(), added_tx));
         tokio::spawn(crate::maintenance::reconcile::keep_in_line(
             m.file.clone(),
             m.ahead,
             servers,
             every,
+            wake,
             window_tx.clone(),
         ));
     }
@@ -264,6 +271,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             Some(u) = run_updates.recv() => app.on_run_update(u),
             Some(u) = rollback_updates.recv() => app.on_rollback_update(u),
             Some(p) = window_passes.recv() => app.on_window_pass(p),
+            Some(r) = added.recv() => app.on_window_added(r),
             c = next_change(&mut estate_changes) => app.on_estate_change(c),
             n = log_updates.recv_many(&mut log_batch, 64) => {
                 for u in log_batch.drain(..n) { app.on_log_update(u); }
@@ -310,6 +318,11 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                     step: None,
                     error: "the run's task is busy or gone".into(),
                 });
+            }
+        }
+        for a in app.take_window_adds() {
+            if add_tx.try_send(a).is_err() {
+                app.notice = Some("No [maintenance] file configured, or it is busy: the window was not added.".into());
             }
         }
         for c in app.take_rollback_commands() {

@@ -177,15 +177,17 @@ pub struct Pass {
     pub summary: String,
 }
 
-/// The console's reconciler: at start and every `every`, read the windows file and make each
-/// Alertmanager's silences match it; each pass is reported.
+/// The console's reconciler: at start, every `every` and whenever `now` is notified (a window was
+/// added), read the windows file and make each Alertmanager's silences match it; each pass is reported.
 pub async fn keep_in_line(
     file: std::path::PathBuf,
     ahead: Duration,
     servers: Vec<Alertmanager>,
     every: std::time::Duration,
+    now: std::sync::Arc<tokio::sync::Notify>,
     tx: tokio::sync::mpsc::Sender<Pass>,
 ) {
+    let wake = now;
     loop {
         let now = Utc::now();
         let path = file.clone();
@@ -212,6 +214,9 @@ pub async fn keep_in_line(
         if tx.send(Pass { at: now, windows, summary }).await.is_err() {
             return;
         }
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = wake.notified() => {}
+        }
     }
 }

@@ -92,3 +92,70 @@ services = ["checkout"]
     app.changes.service = Some("payments".into());
     assert!(app.change_rows().iter().all(|r| r.service == "payments"));
 }
+
+/// A window written in the console: checked as the file would read it, refused in a freeze without an
+/// override's reason, recorded in the audit trail, appended to the team's file (its text kept), and
+/// the reconciler woken.
+#[tokio::test]
+async fn a_window_from_the_console_is_audited_and_written() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("maintenance.toml");
+    std::fs::write(&file, "# the team's windows\n").unwrap();
+    let audit = dir.path().join("audit.db");
+    let mut app = fixtures::app(5);
+    app.now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap().naive_utc();
+    let schedule =
+        watchpost::schedule::Schedule::new(start, chrono_tz::UTC, Duration::days(1), watchpost::schedule::Rule::Once)
+            .unwrap();
+    app.freezes = vec![watchpost::config::changes::Freeze {
+        name: "deploy-stop".into(),
+        reason: String::new(),
+        schedule,
+        services: vec![],
+    }];
+    app.screen = watchpost::app::Screen::Changes;
+    let key = |app: &mut watchpost::app::App, c: KeyCode| app.on_key(KeyEvent::new(c, KeyModifiers::NONE));
+    let typed = |app: &mut watchpost::app::App, s: &str| {
+        for c in s.chars() {
+            app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    };
+    typed(&mut app, "n");
+    typed(&mut app, "edge-work");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "gateway");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "2026-12-01T02:00");
+    key(&mut app, KeyCode::Enter);
+    let err = app.changes.form.as_ref().unwrap().error.clone().unwrap();
+    assert!(err.contains("change freeze `deploy-stop`"), "{err}");
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab);
+    }
+    typed(&mut app, "customer-agreed slot");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.changes.form.is_none());
+    let adds = app.take_window_adds();
+    assert_eq!(adds.len(), 1);
+
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let (done_tx, mut done) = tokio::sync::mpsc::channel(1);
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    tokio::spawn(watchpost::maintenance::console::run(rx, file.clone(), audit.clone(), wake.clone(), done_tx));
+    for a in adds {
+        tx.send(a).await.unwrap();
+    }
+    let r = done.recv().await.unwrap();
+    assert!(r.unwrap().contains("window edge-work added"));
+    tokio::time::timeout(std::time::Duration::from_secs(1), wake.notified()).await.expect("the reconciler is woken");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("# the team's windows\n"), "the file's own text is kept: {text}");
+    let ws = watchpost::maintenance::window::parse(&file, &text).unwrap();
+    assert_eq!((ws[0].id.as_str(), ws[0].services.as_slice()), ("edge-work", ["gateway".to_string()].as_slice()));
+    let entries = watchpost::ops::audit::Audit::open(&audit).unwrap().entries().unwrap();
+    let what: Vec<String> = entries.iter().map(|e| format!("{} {} {}", e.action, e.target, e.result)).collect();
+    assert_eq!(what, ["maintenance.create edge-work intent", "maintenance.create.result edge-work ok"]);
+    assert!(entries[0].values.contains("customer-agreed slot"), "the override's reason is recorded");
+}
