@@ -43,6 +43,7 @@ fn app(n: usize) -> App {
         let sparks = Sparks {
             at: t0(),
             availability: Some(0.9995),
+            excluded: None,
             up: wave(60, 3.0),
             rate: wave(60, 100.0),
             error_ratio: wave(60, 0.001),

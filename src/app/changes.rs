@@ -209,6 +209,28 @@ impl App {
             Err(e) => self.changes.windows_error = Some(e),
         }
         self.changes.reconciled = Some((p.at, p.summary));
+        self.send_maintenance_exclusions();
+    }
+
+    /// Each service's past maintenance (windows marked `exclude_from_slo`) over its SLO window, for the
+    /// source to leave out of availability where the SLO allows it.
+    fn send_maintenance_exclusions(&mut self) {
+        let mut map = BTreeMap::new();
+        for v in self.services.iter().filter(|v| v.service.targets.exclude_maintenance) {
+            let from = self.now - Duration::from_std(v.service.targets.window).unwrap_or_default();
+            let spans: Vec<_> = self
+                .changes
+                .windows
+                .iter()
+                .filter(|w| w.exclude_from_slo && w.services.contains(&v.service.name))
+                .flat_map(|w| w.schedule.between(from, self.now))
+                .map(|o| (o.start, o.end))
+                .collect();
+            if !spans.is_empty() {
+                map.insert(v.service.name.clone(), spans);
+            }
+        }
+        self.commands.push(crate::sources::prometheus::Command::Maintenance(map));
     }
 
     /// The timeline, newest first, for the chosen service or the whole estate.

@@ -222,7 +222,9 @@ impl Config {
         c.services = crate::estate::TOPOLOGY
             .iter()
             .map(|s| {
-                let mut svc = Service::conventional(s.name, Targets::default());
+                // Windows marked `exclude_from_slo` (the demo's database patching) leave its SLO.
+                let mut svc =
+                    Service::conventional(s.name, Targets { exclude_maintenance: true, ..Targets::default() });
                 svc.queries.availability = Some(Queries::recorded_availability(
                     s.name,
                     "job:slo_requests:increase10m",
@@ -535,6 +537,9 @@ fn targets(p: &mut Problems<'_>, mut t: Targets, raw: Option<&Spanned<RawSlo>>) 
     }
     if let Some(l) = r.latency_p95 {
         t.latency_p95 = l.0;
+    }
+    if let Some(x) = r.exclude_maintenance {
+        t.exclude_maintenance = x;
     }
     if let Some(w) = r.window {
         if w.0 < Duration::from_secs(3600) {

@@ -201,6 +201,8 @@ pub struct RawSlo {
     /// Percent, e.g. 0.1.
     pub error_rate: Option<Spanned<f64>>,
     pub window: Option<Dur>,
+    /// Leave maintenance windows marked `exclude_from_slo` out of availability and the budget.
+    pub exclude_maintenance: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

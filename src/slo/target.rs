@@ -12,6 +12,8 @@ pub struct Targets {
     pub error_rate: f64,
     /// The SLO window, e.g. 30 days.
     pub window: Duration,
+    /// Maintenance windows marked `exclude_from_slo` are left out of availability and the budget.
+    pub exclude_maintenance: bool,
 }
 
 impl Default for Targets {
@@ -21,6 +23,7 @@ impl Default for Targets {
             latency_p95: Duration::from_millis(200),
             error_rate: 0.001,
             window: Duration::from_secs(30 * 86_400),
+            exclude_maintenance: false,
         }
     }
 }

@@ -93,6 +93,9 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
         ),
         Span::styled(slo_age.map_or(" · waiting".into(), |a| format!(" · as of {a} ago")), t.dim()),
     ])];
+    if let Some(s) = excluded(app, v) {
+        out[0].spans.push(s);
+    }
     out.push(budget_line(app, v));
     let burn = v.burn();
     let (fast, slow) = BurnRates::thresholds(tg.window);
@@ -140,6 +143,9 @@ fn compact_lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
             ));
         }
     }
+    if excluded(app, v).is_some() {
+        first.push(Span::styled(" · excl. maintenance", t.warn()));
+    }
     let burn = v.burn();
     let (fast, slow) = BurnRates::thresholds(tg.window);
     let alert = burn.alert(tg.window);
@@ -184,6 +190,12 @@ fn now_lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
         out.push(Line::from(Span::styled(format!(" ⚠ {p}"), t.warn())));
     }
     out
+}
+
+/// Maintenance left out of the availability (and so the budget), said where the figure is.
+fn excluded(app: &App, v: &ServiceView) -> Option<Span<'static>> {
+    let (n, d) = v.sparks.as_ref().and_then(|s| s.excluded)?;
+    Some(Span::styled(format!(" · excl. {n} maintenance window(s), {}", crate::time::short(d)), app.theme.warn()))
 }
 
 /// The budget as text, for panels too short for the gauge.

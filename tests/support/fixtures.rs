@@ -79,6 +79,7 @@ pub fn app(n: usize) -> App {
         let sparks = Sparks {
             at: t0() - CDuration::seconds(20),
             availability: opt(s.avail),
+            excluded: None,
             up: wave(60, s.up.0 as f64, 0.0, at),
             rate: wave(60, s.rate, s.rate / 4.0, at),
             error_ratio: wave(60, s.err.max(0.0), s.err / 2.0, at),

@@ -41,6 +41,8 @@ pub struct ServiceFigures {
 pub struct Sparks {
     pub at: DateTime<Utc>,
     pub availability: Option<f64>,
+    /// Maintenance windows left out of the availability (and so the budget): how many, how long.
+    pub excluded: Option<(usize, std::time::Duration)>,
     /// Targets up, per minute.
     pub up: Vec<(f64, f64)>,
     pub rate: Vec<(f64, f64)>,
@@ -145,6 +147,46 @@ pub async fn poll_figures(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> R
     Ok(ServiceFigures { at, up, rate, error_ratio, p95, saturation, window_ratios, problems })
 }
 
+/// The availability over the SLO window without the maintenance windows in it (each `(start, end)`,
+/// clipped to the window): requests and errors over the window, minus each window's own (read with
+/// `@` at its end), from the service's `requests` and `errors` queries. `None` when nothing is
+/// excluded (or the SLO does not allow it).
+pub fn availability_excluding(
+    svc: &Service,
+    windows: &[(DateTime<Utc>, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> Option<(String, usize, std::time::Duration)> {
+    let w = svc.targets.window;
+    let from = now - chrono::Duration::from_std(w).ok()?;
+    let clipped: Vec<(DateTime<Utc>, DateTime<Utc>)> = windows
+        .iter()
+        .map(|(s, e)| ((*s).max(from), (*e).min(now)))
+        .filter(|(s, e)| (*e - *s).num_seconds() >= 60)
+        .collect();
+    if !svc.targets.exclude_maintenance || clipped.is_empty() {
+        return None;
+    }
+    let q = &svc.queries;
+    // rate × seconds = the increase; a counter with no series counts 0.
+    let over = |query: &str, secs: i64, at: Option<i64>| {
+        let range = match at {
+            Some(t) => format!("[{secs}s] @ {t}"),
+            None => format!("[{secs}s]"),
+        };
+        format!("(({}) or vector(0)) * {secs}", query.replace(&format!("[{}]", crate::config::queries::WINDOW), &range))
+    };
+    let total = w.as_secs() as i64;
+    let (mut errors, mut requests) = (over(&q.errors, total, None), over(&q.requests, total, None));
+    let mut excluded = std::time::Duration::ZERO;
+    for (s, e) in &clipped {
+        let secs = (*e - *s).num_seconds();
+        excluded += std::time::Duration::from_secs(secs as u64);
+        errors.push_str(&format!(" - {}", over(&q.errors, secs, Some(e.timestamp()))));
+        requests.push_str(&format!(" - {}", over(&q.requests, secs, Some(e.timestamp()))));
+    }
+    Some((format!("1 - ({errors}) / ({requests})"), clipped.len(), excluded))
+}
+
 /// The availability query over the SLO window.
 pub fn availability_query(svc: &Service) -> String {
     match &svc.queries.availability {
@@ -157,12 +199,18 @@ fn points(r: Result<QueryOutcome, FetchError>) -> Vec<(f64, f64)> {
     r.ok().and_then(|o| o.result.series().first().map(|s| s.points.clone())).unwrap_or_default()
 }
 
-pub async fn poll_sparks(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> Result<Sparks, FetchError> {
+pub async fn poll_sparks(
+    p: &Prometheus,
+    svc: &Service,
+    at: DateTime<Utc>,
+    maintenance: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> Result<Sparks, FetchError> {
     let start = at - chrono::Duration::from_std(SPARK_RANGE).unwrap_or_default();
     let w = chart_window(MIN);
     let q = &svc.queries;
+    let excluding = availability_excluding(svc, maintenance, at);
     let (aq, uq, rq, eq, pq) = (
-        availability_query(svc),
+        excluding.as_ref().map_or_else(|| availability_query(svc), |(q, ..)| q.clone()),
         format!("sum({})", q.up),
         Queries::at(&q.requests, w),
         q.error_ratio(w),
@@ -183,6 +231,7 @@ pub async fn poll_sparks(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> Re
     Ok(Sparks {
         at,
         availability: avail.ok().and_then(|o| o.result.single()),
+        excluded: excluding.map(|(_, n, d)| (n, d)),
         up: points(up),
         rate: points(rate),
         error_ratio: points(err),
@@ -252,4 +301,24 @@ pub async fn poll_incidents(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod maintenance_tests {
+    use super::*;
+    #[test]
+    fn windows_are_taken_out_of_the_availability() {
+        let mut svc =
+            Service::conventional("db", crate::slo::Targets { exclude_maintenance: true, ..Default::default() });
+        let now = DateTime::parse_from_rfc3339("2026-11-29T12:00:00Z").unwrap().with_timezone(&Utc);
+        let w = |d: i64, h: i64| {
+            (now - chrono::Duration::days(d), now - chrono::Duration::days(d) + chrono::Duration::hours(h))
+        };
+        let (q, n, d) = availability_excluding(&svc, &[w(3, 2), w(40, 2)], now).unwrap();
+        assert_eq!((n, d), (1, std::time::Duration::from_secs(7200)), "one inside the window");
+        assert!(q.contains("[7200s] @ 1795701600"), "{q}");
+        assert!(promql_parser::parser::parse(&q).is_ok(), "{q}");
+        svc.targets.exclude_maintenance = false;
+        assert!(availability_excluding(&svc, &[w(3, 2)], now).is_none());
+    }
 }

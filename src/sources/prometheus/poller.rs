@@ -18,6 +18,9 @@ use tokio::time::MissedTickBehavior;
 /// How often the slow lane (SLO-window availability, sparklines) is refreshed at most.
 pub const SLOW_LANE: Duration = Duration::from_secs(30);
 
+/// Each service's past maintenance windows, `(start, end)`.
+pub type Maintenance = std::collections::BTreeMap<String, Vec<(DateTime<Utc>, DateTime<Utc>)>>;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     RefreshNow,
@@ -40,6 +43,8 @@ pub enum Command {
     LabelValues {
         label: String,
     },
+    /// Maintenance windows to leave out of each service's availability (for SLOs that allow it).
+    Maintenance(Maintenance),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -103,6 +108,8 @@ pub struct Poller {
     slow_lane_at: Option<Instant>,
     /// Set by a slow-lane fetch that failed, so the next round tries again instead of in 30 s.
     slow_lane_failed: Arc<std::sync::atomic::AtomicBool>,
+    /// Each service's maintenance windows to leave out of its availability.
+    maintenance: Arc<Maintenance>,
 }
 
 impl Poller {
@@ -126,6 +133,7 @@ impl Poller {
             in_flight: Arc::default(),
             slow_lane_at: None,
             slow_lane_failed: Arc::default(),
+            maintenance: Arc::default(),
         }
     }
 
@@ -158,6 +166,13 @@ impl Poller {
                 cmd = commands.recv() => match cmd {
                     None => break,
                     Some(Command::RefreshNow) => { self.round(true).await; tick.reset(); }
+                    Some(Command::Maintenance(m)) => {
+                        tracing::info!(services = m.len(), "maintenance windows to leave out of availability");
+                        if *self.maintenance != m {
+                            self.maintenance = Arc::new(m);
+                            self.slow_lane_at = None;
+                        }
+                    }
                     Some(cmd) => self.spawn_command(cmd),
                 },
             }
@@ -216,8 +231,9 @@ impl Poller {
                 self.spawn_once((i, true), {
                     let (p, s, tx) = (self.active(), svc.clone(), self.tx.clone());
                     let failed = self.slow_lane_failed.clone();
+                    let maintenance = self.maintenance.get(&svc.name).cloned().unwrap_or_default();
                     async move {
-                        match figures::poll_sparks(&p, &s, now).await {
+                        match figures::poll_sparks(&p, &s, now, &maintenance).await {
                             Ok(sparks) => {
                                 // Nothing at all yet (a server just started): ask again next round.
                                 if sparks.availability.is_none() && sparks.rate.is_empty() {
@@ -265,7 +281,7 @@ impl Poller {
         let (p, tx, services) = (self.active(), self.tx.clone(), self.services.clone());
         tokio::spawn(async move {
             let update = match cmd {
-                Command::RefreshNow => return,
+                Command::RefreshNow | Command::Maintenance(_) => return,
                 Command::Detail { service, range } => {
                     let Some(svc) = services.iter().find(|s| s.name == service) else { return };
                     let now = Utc::now();
