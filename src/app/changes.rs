@@ -235,8 +235,13 @@ impl App {
 
     /// The timeline, newest first, for the chosen service or the whole estate.
     pub fn change_rows(&self) -> Vec<Row> {
+        self.change_rows_for(self.changes.service.as_deref())
+    }
+
+    /// The timeline for one service (or, with `None`, the estate).
+    pub fn change_rows_for(&self, scope: Option<&str>) -> Vec<Row> {
         let mut rows = Vec::new();
-        let keep = |s: &str| self.changes.service.as_deref().is_none_or(|x| x == s);
+        let keep = |s: &str| scope.is_none_or(|x| x == s);
         for (service, h) in &self.changes.histories {
             let Ok(h) = h else { continue };
             for (i, v) in h.iter().enumerate().filter(|_| keep(service)) {
@@ -266,7 +271,7 @@ impl App {
                 a if a.starts_with("silence") => (Kind::Silence, String::new()),
                 _ => continue,
             };
-            if !keep(&service) && !service.is_empty() || (self.changes.service.is_some() && service.is_empty()) {
+            if !keep(&service) && !service.is_empty() || (scope.is_some() && service.is_empty()) {
                 continue;
             }
             rows.push(Row {
@@ -288,7 +293,7 @@ impl App {
         }
         let week = Duration::days(7);
         for w in &self.changes.windows {
-            if self.changes.service.as_ref().is_some_and(|s| !w.services.contains(s)) {
+            if scope.is_some_and(|s| !w.services.iter().any(|x| x == s)) {
                 continue;
             }
             for o in w.schedule.between(self.now - week, self.now) {

@@ -449,6 +449,10 @@ impl App {
                     None => selected,
                 };
                 self.changes.selected = 0;
+                // Its error and latency charts, over the range, with the changes marked on them.
+                if self.changes.service.is_some() {
+                    self.request_detail();
+                }
             }
             Action::RollbackNext => self.rollback_enter(),
             Action::AbortRollback => self.abort_rollback(),

@@ -14,8 +14,18 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let upcoming = app.upcoming();
     let conflicts = app.conflicts();
     let cal_height = (upcoming.len() + conflicts.len() + 4).min(usize::from(area.height / 2)) as u16;
-    let [kpi, timeline, calendar] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(cal_height)]).areas(area);
+    let charted = app.changes.service.as_ref().and_then(|s| app.services.iter().find(|v| &v.service.name == s));
+    let chart_height = if charted.is_some() && area.height >= 30 { area.height / 4 } else { 0 };
+    let [kpi, charts, timeline, calendar] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(chart_height),
+        Constraint::Fill(1),
+        Constraint::Length(cal_height),
+    ])
+    .areas(area);
+    if let (Some(v), true) = (charted, chart_height > 0) {
+        draw_charts(app, v, f, charts);
+    }
 
     let (ok, all) = app.change_success();
     let kpi_line = if all == 0 {
@@ -110,4 +120,44 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let block =
         Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Calendar ", t.title()));
     f.render_widget(Paragraph::new(lines).block(block), calendar);
+}
+
+/// The service's error ratio and p95 over the range, each change a vertical mark: what changed just
+/// before the errors rose is there to see.
+fn draw_charts(app: &App, v: &crate::app::ServiceView, f: &mut Frame, area: Rect) {
+    use super::chart::{self, ChartSpec};
+    use super::format;
+    let t = &app.theme;
+    let markers: Vec<f64> =
+        app.change_rows_for(Some(&v.service.name)).iter().map(|r| r.at.timestamp() as f64).collect();
+    let d = &v.detail;
+    let charts = d.charts.clone().unwrap_or_default();
+    let (start, end) = d.charts.as_ref().map_or((0.0, 1.0), |c| {
+        let end = c.at.timestamp() as f64;
+        (end - c.range.as_secs_f64(), end)
+    });
+    let empty = if d.charts.is_some() { "no data in this range" } else { "loading…" };
+    let tg = &v.service.targets;
+    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(area);
+    let percent = (|x| format::percent(Some(x))) as fn(f64) -> String;
+    let latency = (|x| format::latency(Some(x))) as fn(f64) -> String;
+    for (area, title, series, color, target, fmt) in [
+        (left, "Error ratio · changes ┃", &charts.error_ratio, t.chart_errors, tg.error_rate, percent),
+        (right, "p95 latency · changes ┃", &charts.p95, t.chart_latency, tg.latency_p95.as_secs_f64(), latency),
+    ] {
+        let spec = ChartSpec {
+            title: title.into(),
+            series,
+            start,
+            end,
+            color,
+            target: Some(target),
+            fmt,
+            empty,
+            problem: None,
+            legend: false,
+            markers: &markers,
+        };
+        chart::draw(t, f, area, spec);
+    }
 }

@@ -22,6 +22,8 @@ pub struct ChartSpec<'a> {
     pub problem: Option<&'a str>,
     /// Name each series in a legend (the explorer, where series differ by labels).
     pub legend: bool,
+    /// Times (unix seconds) marked with a vertical line: changes (deploys, rollbacks, windows).
+    pub markers: &'a [f64],
 }
 
 const MAX_SERIES: usize = 6;
@@ -77,6 +79,11 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
             if spec.legend { d.name(spec.series[i].display_name().chars().take(40).collect::<String>()) } else { d }
         })
         .collect();
+    let marks: Vec<[(f64, f64); 2]> =
+        spec.markers.iter().filter(|m| (spec.start..=spec.end).contains(*m)).map(|m| [(*m, 0.0), (*m, max)]).collect();
+    for m in &marks {
+        datasets.push(Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.warn()).data(m));
+    }
     if !target_line.is_empty() {
         datasets.push(
             Dataset::default().marker(Marker::Dot).graph_type(GraphType::Line).style(t.warn()).data(&target_line),

@@ -70,12 +70,27 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         }),
         (c4, "Saturation", &charts.saturation, t.chart_saturation, None, format::number),
     ];
+    // What changed on this service (when the Changes screen has read it), marked on every chart.
+    let markers: Vec<f64> =
+        app.change_rows_for(Some(&v.service.name)).iter().map(|r| r.at.timestamp() as f64).collect();
     for ((area, title, series, color, target, fmt), key) in
         specs.into_iter().zip(["rate", "errors", "p95", "saturation"])
     {
         let problem = problem(key);
-        let spec =
-            ChartSpec { title: title.into(), series, start, end, color, target, fmt, empty, problem, legend: false };
+        let markers = &markers;
+        let spec = ChartSpec {
+            title: title.into(),
+            series,
+            start,
+            end,
+            color,
+            target,
+            fmt,
+            empty,
+            problem,
+            legend: false,
+            markers,
+        };
         chart::draw(t, f, area, spec);
     }
 

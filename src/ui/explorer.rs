@@ -100,6 +100,7 @@ fn draw_result(app: &App, f: &mut Frame, area: Rect) {
                 empty: "no data",
                 problem: None,
                 legend: true,
+                markers: &[],
             };
             chart::draw(t, f, body, spec);
         }
