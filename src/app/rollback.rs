@@ -128,12 +128,12 @@ impl App {
                 r.override_reason = None;
                 r.input = None;
             }
-            Phase::Confirm if r.blockers.iter().any(|b| !matches!(b, Blocker::Freeze { .. })) => {}
+            Phase::Confirm if r.blockers.iter().any(|b| !b.overridable()) => {}
             Phase::Confirm if r.input.is_none() => {
-                let freeze = r.blockers.iter().any(|b| matches!(b, Blocker::Freeze { .. }));
+                let freeze = !r.blockers.is_empty();
                 let mut t = TextArea::new(vec![String::new()]);
                 t.set_placeholder_text(if freeze && r.override_reason.is_none() {
-                    "the reason to override the freeze (recorded)"
+                    "the reason to go ahead anyway (recorded)"
                 } else {
                     "the service's name"
                 });
@@ -148,7 +148,7 @@ impl App {
         let Some(r) = self.rollback.as_mut() else { return };
         let Some(t) = r.input.take() else { return };
         let text = t.lines().join("").trim().to_string();
-        let freeze = r.blockers.iter().any(|b| matches!(b, Blocker::Freeze { .. }));
+        let freeze = !r.blockers.is_empty();
         if freeze && r.override_reason.is_none() {
             if text.is_empty() {
                 r.error = Some("An override needs a reason.".into());

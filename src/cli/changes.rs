@@ -1,7 +1,7 @@
 //! `watchpost deploy history`, `watchpost rollback` and `watchpost maintenance list|reconcile`.
 use crate::config::Config;
 use crate::deploy::Version;
-use crate::ops::rollback::{Blocker, Lock, Rollback, gates, precheck};
+use crate::ops::rollback::{Lock, Rollback, gates, precheck};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -92,7 +92,7 @@ async fn rollback_inner(service: String, args: RollbackArgs, config: Option<Path
     let mut override_reason = None;
     for b in precheck(&service, &history, &to, &config.changes.freezes, now)? {
         match (&b, &args.override_freeze) {
-            (Blocker::Freeze { .. }, Some(reason)) if !reason.trim().is_empty() => {
+            (b, Some(reason)) if b.overridable() && !reason.trim().is_empty() => {
                 eprintln!("warning: {b}; overridden: {reason}");
                 override_reason = Some(reason.clone());
             }

@@ -71,8 +71,9 @@ pub enum Cmd {
         /// The service's name, typed ahead.
         #[arg(long)]
         confirm: Option<String>,
-        /// Go ahead during a change freeze, with this reason (recorded).
-        #[arg(long, value_name = "REASON")]
+        /// Go ahead during a change freeze, or to a version that was rolled back before, with this
+        /// reason (recorded).
+        #[arg(long = "override", alias = "override-freeze", value_name = "REASON")]
         override_freeze: Option<String>,
     },
     /// Maintenance windows: list them, and keep Alertmanager's silences in line with them.

@@ -38,6 +38,16 @@ impl std::fmt::Display for Action {
     }
 }
 
+/// Whether the version at `i` of a history (oldest first) was taken back by the next one: its cause
+/// says so, or it returns to an earlier version.
+pub fn was_rolled_back(history: &[Version], i: usize) -> bool {
+    let Some(next) = history.get(i + 1) else { return false };
+    let cause = next.cause.as_deref().unwrap_or("").to_lowercase();
+    cause.contains("rollback")
+        || cause.contains("rolled back")
+        || history[..i].iter().any(|v| v.version == next.version)
+}
+
 /// An argument as a POSIX shell would need it to read it back as one word: for showing, never for
 /// running (arguments go to the program as they are).
 pub fn quote(a: &str) -> String {

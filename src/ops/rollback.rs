@@ -51,12 +51,23 @@ pub enum Blocker {
     Running(String),
     /// A change freeze is in effect: an override with a reason lets it through (and is recorded).
     Freeze { name: String, until: DateTime<Utc>, reason: String },
+    /// The target is not known good: it was itself rolled back once. An override with a reason lets
+    /// it through.
+    NotKnownGood(String),
+}
+
+impl Blocker {
+    /// A freeze or a target not known good: an operator's reason lets the rollback through.
+    pub fn overridable(&self) -> bool {
+        matches!(self, Blocker::Freeze { .. } | Blocker::NotKnownGood(_))
+    }
 }
 
 impl std::fmt::Display for Blocker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Blocker::Target(s) | Blocker::Running(s) => write!(f, "{s}"),
+            Blocker::NotKnownGood(s) => write!(f, "{s}: an override with a reason is needed"),
             Blocker::Freeze { name, until, reason } => {
                 let why = if reason.is_empty() { String::new() } else { format!(" ({reason})") };
                 write!(
@@ -74,7 +85,8 @@ pub fn freeze_at<'a>(freezes: &'a [Freeze], service: &str, now: DateTime<Utc>) -
     freezes.iter().filter(|f| f.covers(service)).find_map(|f| f.schedule.at(now).map(|o| (f, o.end)))
 }
 
-/// Checks before a rollback to `to`: the target, a freeze (overridable).
+/// Checks before a rollback to `to`: the target (a version the provider has, not the one running,
+/// not one rolled back before — that one is overridable), a freeze (overridable).
 pub fn precheck(
     service: &str,
     history: &[Version],
@@ -91,7 +103,13 @@ pub fn precheck(
         Some(v) if v.current => {
             out.push(Blocker::Target(format!("{service} already runs revision {to} ({})", v.version)))
         }
-        Some(_) => {}
+        Some(v) => {
+            let i = history.iter().position(|x| x.revision == to).unwrap_or(0);
+            if crate::deploy::model::was_rolled_back(history, i) {
+                let why = format!("revision {to} ({}) is not known good: it was rolled back before", v.version);
+                out.push(Blocker::NotKnownGood(why));
+            }
+        }
     }
     if let Some((f, until)) = freeze_at(freezes, service, now) {
         out.push(Blocker::Freeze { name: f.name.clone(), until, reason: f.reason.clone() });

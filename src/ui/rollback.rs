@@ -59,7 +59,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         }
         Phase::Confirm | Phase::Running | Phase::Done => {
             for b in &r.blockers {
-                let style = if matches!(b, Blocker::Freeze { .. }) { t.warn() } else { t.bad() };
+                let style = if b.overridable() { t.warn() } else { t.bad() };
                 lines.push(Line::from(Span::styled(format!("✖ {}", clean(&b.to_string())), style)));
             }
             lines.push(Line::from(Span::styled("runs:", t.dim())));
@@ -88,7 +88,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 lines.push(Line::from(format!("  all held for {}", crate::time::short(r.held))));
             }
             if let Some(reason) = &r.override_reason {
-                lines.push(Line::from(Span::styled(format!("freeze overridden: {}", clean(reason)), t.warn())));
+                lines.push(Line::from(Span::styled(format!("overridden: {}", clean(reason)), t.warn())));
             }
             for l in r.lines.iter().rev().take(usize::from(detail.height / 2)).rev() {
                 lines.push(Line::from(l.clone()));
@@ -104,9 +104,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 None => {}
             }
             if let Some(input) = &r.input {
-                let freeze = r.blockers.iter().any(|b| matches!(b, Blocker::Freeze { .. }));
+                let freeze = !r.blockers.is_empty();
                 let label = if freeze && r.override_reason.is_none() {
-                    " why override the freeze (recorded): "
+                    " why go ahead anyway (recorded): "
                 } else {
                     " type the service's name to roll it back: "
                 };
@@ -115,7 +115,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                     Span::raw(clean(&input.lines().join(""))),
                     Span::styled("▏", t.dim()),
                 ]));
-            } else if r.phase == Phase::Confirm && r.blockers.iter().all(|b| matches!(b, Blocker::Freeze { .. })) {
+            } else if r.phase == Phase::Confirm && r.blockers.iter().all(Blocker::overridable) {
                 lines.push(Line::from(Span::styled("enter: confirm · esc: back", t.dim())));
             }
         }

@@ -115,6 +115,16 @@ async fn a_bad_deploy_rolled_back_and_watched_until_it_recovers() {
     let current = out.lines().find(|l| l.starts_with('▶')).unwrap();
     assert!(current.contains("5.2.0"), "{out}");
 
+    // The bad version is not known good any more: going back to it needs a reason.
+    let (ok, out) = watchpost(dir.path(), &cfg, &["rollback", "checkout", "--to", "6", "--dry-run"]);
+    assert!(!ok && out.contains("revision 6 (5.3.0) is not known good"), "{out}");
+    let (ok, out) = watchpost(
+        dir.path(),
+        &cfg,
+        &["rollback", "checkout", "--to", "6", "--dry-run", "--override", "re-test the fix"],
+    );
+    assert!(ok && out.contains("overridden: re-test the fix"), "{out}");
+
     // A freeze on payments: refused, unless overridden with a reason.
     let (ok, out) = watchpost(dir.path(), &cfg, &["rollback", "payments", "--dry-run"]);
     assert!(!ok && out.contains("change freeze `payments-audit` (quarter-end audit)"), "{out}");
