@@ -174,12 +174,8 @@ async fn rollback_inner(service: String, args: RollbackArgs, config: Option<Path
 
 /// `watchpost maintenance list`.
 pub fn maintenance_list(config: Option<PathBuf>) -> ExitCode {
-    let (config, settings) = match maintenance_settings(config) {
+    let (config, settings, windows) = match maintenance(config) {
         Ok(x) => x,
-        Err(e) => return fail(e),
-    };
-    let windows = match crate::maintenance::window::load(&settings.file) {
-        Ok(w) => w,
         Err(e) => return fail(e),
     };
     let now = chrono::Utc::now();
@@ -204,6 +200,15 @@ pub fn maintenance_list(config: Option<PathBuf>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+type Windows = (Config, crate::config::changes::MaintenanceSettings, Vec<crate::maintenance::Window>);
+
+/// The config, its `[maintenance]` settings, and the windows file read.
+fn maintenance(config: Option<PathBuf>) -> Result<Windows, String> {
+    let (config, settings) = maintenance_settings(config)?;
+    let windows = crate::maintenance::window::load(&settings.file).map_err(|e| e.to_string())?;
+    Ok((config, settings, windows))
+}
+
 fn maintenance_settings(
     config: Option<PathBuf>,
 ) -> Result<(Config, crate::config::changes::MaintenanceSettings), String> {
@@ -219,12 +224,8 @@ fn maintenance_settings(
 /// `watchpost maintenance reconcile [--dry-run]`: every configured Alertmanager's silences made to
 /// match the windows.
 pub async fn maintenance_reconcile(dry_run: bool, config: Option<PathBuf>) -> ExitCode {
-    let (config, settings) = match maintenance_settings(config) {
+    let (config, settings, windows) = match maintenance(config) {
         Ok(x) => x,
-        Err(e) => return fail(e),
-    };
-    let windows = match crate::maintenance::window::load(&settings.file) {
-        Ok(w) => w,
         Err(e) => return fail(e),
     };
     if config.alertmanagers.is_empty() {

@@ -135,3 +135,43 @@ async fn two_reconcilers_at_once_leave_one_silence_per_occurrence() {
     let (changes, _) = reconcile(&am, &ws, now, AHEAD, false).await.unwrap();
     assert!(changes.is_empty(), "{changes:?}");
 }
+
+#[test]
+fn the_command_line_lists_and_reconciles() {
+    let real = RealAm::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("maintenance.toml"), windows("2h")).unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[alertmanager]]\nurl = \"{}\"\n\n[maintenance]\nfile = \"maintenance.toml\"\nahead = \"3d\"\n",
+            real.url()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_watchpost"))
+            .arg("--config")
+            .arg(&cfg)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let (ok, out) = run(&["maintenance", "list"]);
+    assert!(
+        ok && out.contains("db-patching") && out.contains("next ") && out.contains(r#"job=~"gateway|auth""#),
+        "{out}"
+    );
+    let (ok, out) = run(&["maintenance", "reconcile", "--dry-run"]);
+    assert!(ok && out.contains("would create") && out.contains("(dry run)"), "{out}");
+    // Three days ahead: the daily window's first three occurrences, and the one-off.
+    let (ok, out) = run(&["maintenance", "reconcile"]);
+    assert!(ok && out.contains("4 created, 0 updated, 0 expired"), "{out}");
+    let (ok, out) = run(&["maintenance", "reconcile"]);
+    assert!(ok && out.contains("0 created, 0 updated, 0 expired"), "{out}");
+}

@@ -3,22 +3,14 @@
 //! will run, a freeze asks for an override's reason, the service's name must be typed, then the plan
 //! runs, the watch reports its gates and the outcome, and the audit trail has it all.
 use chrono::Utc;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use watchpost::app::rollback::Phase;
 use watchpost::app::{App, Screen};
 use watchpost::ops::rollbacks::{RollbackUpdate, run};
 
-fn key(app: &mut App, c: KeyCode) {
-    app.on_key(KeyEvent::new(c, KeyModifiers::NONE));
-}
-
-fn typed(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
+use crate::support::{key, typed};
 
 async fn pump(
     app: &mut App,

@@ -3,7 +3,7 @@
 //! run one at a time, a destructive step runs only after the service name is typed, a skip needs a
 //! reason, two runs go on at once, and the journal and audit trail get every step.
 use chrono::Utc;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use watchpost::app::runbooks::StepState;
@@ -35,15 +35,7 @@ echo "restart $service" >> "$out/log"
 ```
 "#;
 
-fn key(app: &mut App, c: KeyCode) {
-    app.on_key(KeyEvent::new(c, KeyModifiers::NONE));
-}
-
-fn typed(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
+use crate::support::{key, typed};
 
 /// Send what the app asked for to the run tasks, and feed their answers back until `done` holds.
 async fn pump(

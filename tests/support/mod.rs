@@ -230,3 +230,15 @@ impl Alertmanager {
         assert!(out.status.success(), "Alertmanager refused the alerts: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// A key press as the console gets it.
+pub fn key(app: &mut watchpost::app::App, c: crossterm::event::KeyCode) {
+    app.on_key(crossterm::event::KeyEvent::new(c, crossterm::event::KeyModifiers::NONE));
+}
+
+/// Text typed one key at a time.
+pub fn typed(app: &mut watchpost::app::App, s: &str) {
+    for c in s.chars() {
+        key(app, crossterm::event::KeyCode::Char(c));
+    }
+}
