@@ -50,6 +50,8 @@ impl App {
             self.notice = Some(format!("No deploy provider for {service}: add [deploy.{service}] to the config."));
             return;
         };
+        // In a drill, going to roll the service back is looking at the problem.
+        self.drill_saw(&service);
         self.rollback = Some(RollbackView {
             service,
             phase: Phase::Loading,
@@ -78,6 +80,7 @@ impl App {
         let Some(r) = self.rollback.as_mut() else { return };
         match u {
             RollbackUpdate::History { service, result } if service == r.service => match result {
+                Ok(h) if r.phase == Phase::Done => r.history = h,
                 Ok(h) => {
                     r.selected = h.iter().position(|v| v.current).unwrap_or(0).saturating_sub(1);
                     r.history = h;
@@ -86,7 +89,9 @@ impl App {
                 }
                 Err(e) => {
                     r.error = Some(crate::text::sanitize(&e).into_owned());
-                    r.phase = Phase::Choose;
+                    if r.phase == Phase::Loading {
+                        r.phase = Phase::Choose;
+                    }
                 }
             },
             RollbackUpdate::History { .. } => {}
@@ -98,6 +103,10 @@ impl App {
             RollbackUpdate::Done(result) => {
                 r.phase = Phase::Done;
                 r.outcome = Some(result);
+                // The versions as they are now (the rollback made a new one).
+                if let Some(p) = self.deploy.get(&r.service) {
+                    self.rollback_commands.push(RollbackCommand::History(Box::new(p.clone())));
+                }
             }
             RollbackUpdate::Aborted => {
                 r.phase = Phase::Done;

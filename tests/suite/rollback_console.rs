@@ -100,7 +100,18 @@ async fn a_rollback_from_the_console() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.rollback.as_ref().unwrap().phase, Phase::Running);
     pump(&mut app, &tx, &mut rx, |a| a.rollback.as_ref().unwrap().phase == Phase::Done).await;
+    // The versions are read again: the rollback made a new one, now current.
+    let (before, target) = {
+        let r = app.rollback.as_ref().unwrap();
+        (r.history.len(), r.history[r.selected].version.clone())
+    };
+    pump(&mut app, &tx, &mut rx, |a| {
+        let h = &a.rollback.as_ref().unwrap().history;
+        h.len() == before + 1 && h.last().is_some_and(|v| v.version == target && v.current)
+    })
+    .await;
     let r = app.rollback.as_ref().unwrap();
+    assert_eq!(r.phase, Phase::Done);
     assert!(r.lines.iter().any(|l| l.contains("\"mitigated\"")), "{:?}", r.lines);
     assert!(matches!(&r.outcome, Some(Ok(watchpost::ops::rollback::Outcome::GateFailed(_)))), "{:?}", r.outcome);
 
