@@ -228,6 +228,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             servers,
             every,
             wake,
+            config.audit_path.clone(),
             window_tx.clone(),
         ));
     }

@@ -231,14 +231,20 @@ pub async fn maintenance_reconcile(dry_run: bool, config: Option<PathBuf>) -> Ex
     if config.alertmanagers.is_empty() {
         return fail("no [[alertmanager]] in the config to put the windows' silences in");
     }
+    let who = crate::ops::who::Who::current();
+    let mut audit = match crate::ops::audit::Audit::open(&config.audit_path) {
+        Ok(a) => a,
+        Err(e) => return fail(format!("not run: the audit trail cannot be opened: {e}")),
+    };
     let mut code = ExitCode::SUCCESS;
     for src in &config.alertmanagers {
         let am = match crate::sources::alertmanager::Alertmanager::new(src) {
             Ok(a) => a,
             Err(e) => return fail(e),
         };
-        match crate::maintenance::reconcile::reconcile(&am, &windows, chrono::Utc::now(), settings.ahead, dry_run).await
-        {
+        let trail = crate::maintenance::reconcile::Trail { audit: &mut audit, who: &who };
+        let now = chrono::Utc::now();
+        match crate::maintenance::reconcile::reconcile(&am, &windows, now, settings.ahead, dry_run, Some(trail)).await {
             Ok((changes, report)) => {
                 for c in &changes {
                     let what = match c {

@@ -110,6 +110,32 @@ pub fn plan(windows: &[Window], silences: &[Silence], now: DateTime<Utc>, ahead:
     out
 }
 
+/// Where the reconciler's silences are recorded, and as whom.
+pub struct Trail<'a> {
+    pub audit: &'a mut crate::ops::audit::Audit,
+    pub who: &'a crate::ops::who::Who,
+}
+
+impl Trail<'_> {
+    fn record(&mut self, c: &Change, result: &str) -> Result<(), String> {
+        let (action, target, values) = match c {
+            Change::Create(s) => (
+                "silence.create",
+                "maintenance",
+                serde_json::json!({"comment": s.comment, "matchers": crate::alerts::matcher::to_text(&s.matchers), "ends": s.ends_at.to_rfc3339()}),
+            ),
+            Change::Update { id, silence } => (
+                "silence.update",
+                id.as_str(),
+                serde_json::json!({"comment": silence.comment, "ends": silence.ends_at.to_rfc3339()}),
+            ),
+            Change::Expire { id, why } => ("silence.expire", id.as_str(), serde_json::json!({"why": why})),
+        };
+        let action = if result == "intent" { action.to_string() } else { format!("{action}.result") };
+        self.audit.record(self.who, Utc::now(), &action, target, &values, result).map(|_| ())
+    }
+}
+
 /// What a reconcile did.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
@@ -127,6 +153,7 @@ pub async fn reconcile(
     now: DateTime<Utc>,
     ahead: Duration,
     dry_run: bool,
+    mut trail: Option<Trail<'_>>,
 ) -> Result<(Vec<Change>, Report), String> {
     let silences = am.silences().await.map_err(|e| format!("listing silences: {e}"))?;
     let changes = plan(windows, &silences, now, ahead);
@@ -135,11 +162,24 @@ pub async fn reconcile(
         return Ok((changes, report));
     }
     for c in &changes {
+        // Each change is recorded before it is sent; one that cannot be recorded is not sent.
+        let recorded = trail.as_mut().map_or(Ok(()), |t| t.record(c, "intent"));
+        if let Err(e) = recorded {
+            report.errors.push(format!("not sent: the audit trail refused it: {e}"));
+            continue;
+        }
         let result = match c {
             Change::Create(s) => am.post_silence(s).await.map(|_| report.created += 1),
             Change::Update { silence, .. } => am.post_silence(silence).await.map(|_| report.updated += 1),
             Change::Expire { id, .. } => am.expire(id).await.map(|_| report.expired += 1),
         };
+        let outcome = match &result {
+            Ok(()) => "ok".to_string(),
+            Err(e) => format!("failed: {e}"),
+        };
+        if let Some(t) = trail.as_mut() {
+            let _ = t.record(c, &outcome);
+        }
         if let Err(e) = result {
             report.errors.push(e.to_string());
         }
@@ -185,8 +225,10 @@ pub async fn keep_in_line(
     servers: Vec<Alertmanager>,
     every: std::time::Duration,
     now: std::sync::Arc<tokio::sync::Notify>,
+    audit_path: std::path::PathBuf,
     tx: tokio::sync::mpsc::Sender<Pass>,
 ) {
+    let who = crate::ops::who::Who::current();
     let wake = now;
     loop {
         let now = Utc::now();
@@ -196,8 +238,17 @@ pub async fn keep_in_line(
             .unwrap_or_else(|e| Err(e.to_string()));
         let mut parts = Vec::new();
         if let Ok(ws) = &windows {
+            let mut audit = match crate::ops::audit::Audit::open(&audit_path) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    parts.push(format!("not run: the audit trail cannot be opened: {e}"));
+                    None
+                }
+            };
             for am in &servers {
-                match reconcile(am, ws, now, ahead, false).await {
+                let Some(audit) = audit.as_mut() else { break };
+                let trail = Some(Trail { audit, who: &who });
+                match reconcile(am, ws, now, ahead, false, trail).await {
                     Ok((_, r)) if r.errors.is_empty() => {
                         parts.push(format!("{} created, {} updated, {} expired", r.created, r.updated, r.expired))
                     }

@@ -77,7 +77,7 @@ async fn windows_become_silences_and_stay_in_line() {
     let theirs_id = am.post_silence(&theirs).await.unwrap();
 
     let ws = load(&windows("2h"));
-    let (changes, report) = reconcile(&am, &ws, now, AHEAD, false).await.unwrap();
+    let (changes, report) = reconcile(&am, &ws, now, AHEAD, false, None).await.unwrap();
     // Seven daily occurrences start within the week ahead (the first tomorrow), and the one-off.
     assert_eq!((report.created, report.errors.len()), (8, 0), "{changes:?} {report:?}");
     assert_eq!(changes.len(), 8);
@@ -86,12 +86,12 @@ async fn windows_become_silences_and_stay_in_line() {
     let edge = got.iter().find(|s| s.comment.as_str().contains("window edge")).unwrap();
     assert_eq!(watchpost::alerts::matcher::to_text(&edge.matchers), r#"job=~"gateway|auth", severity!="page""#);
     assert!(edge.comment.as_str().contains("router swap (owner bo)"));
-    let (again, _) = reconcile(&am, &ws, now, AHEAD, true).await.unwrap();
+    let (again, _) = reconcile(&am, &ws, now, AHEAD, true, None).await.unwrap();
     assert!(again.is_empty(), "nothing to do twice: {again:?}");
 
     // The daily window grows to 3h: its silences are updated, the other's left alone.
     let longer = load(&windows("3h"));
-    let (_, report) = reconcile(&am, &longer, now, AHEAD, false).await.unwrap();
+    let (_, report) = reconcile(&am, &longer, now, AHEAD, false, None).await.unwrap();
     assert_eq!((report.updated, report.created, report.expired), (7, 0, 0), "{report:?}");
     let got = ours(&am).await;
     assert_eq!(got.len(), 8, "an update does not leave the old silence behind");
@@ -103,7 +103,7 @@ async fn windows_become_silences_and_stay_in_line() {
 
     // The one-off is cancelled (removed from the file): its silence is expired.
     let only_daily: Vec<_> = longer.into_iter().filter(|w| w.id != "edge").collect();
-    let (_, report) = reconcile(&am, &only_daily, now, AHEAD, false).await.unwrap();
+    let (_, report) = reconcile(&am, &only_daily, now, AHEAD, false, None).await.unwrap();
     assert_eq!(report.expired, 1, "{report:?}");
     assert_eq!(ours(&am).await.len(), 7);
     let all = am.silences().await.unwrap();
@@ -119,8 +119,8 @@ async fn two_reconcilers_at_once_leave_one_silence_per_occurrence() {
     let now = Utc::now();
     let (a, b) = (client(&url), client(&url));
     let (wa, wb) = (ws.clone(), ws.clone());
-    let (ra, rb) = tokio::join!(async move { reconcile(&a, &wa, now, AHEAD, false).await }, async move {
-        reconcile(&b, &wb, now, AHEAD, false).await
+    let (ra, rb) = tokio::join!(async move { reconcile(&a, &wa, now, AHEAD, false, None).await }, async move {
+        reconcile(&b, &wb, now, AHEAD, false, None).await
     },);
     let (ra, rb) = (ra.unwrap().1, rb.unwrap().1);
     assert!(ra.errors.is_empty() && rb.errors.is_empty(), "{ra:?} {rb:?}");
@@ -132,7 +132,7 @@ async fn two_reconcilers_at_once_leave_one_silence_per_occurrence() {
     // And they agree from then on: no flapping.
     let silences = am.silences().await.unwrap();
     assert!(plan(&ws, &silences, now, AHEAD).is_empty());
-    let (changes, _) = reconcile(&am, &ws, now, AHEAD, false).await.unwrap();
+    let (changes, _) = reconcile(&am, &ws, now, AHEAD, false, None).await.unwrap();
     assert!(changes.is_empty(), "{changes:?}");
 }
 
@@ -145,7 +145,7 @@ fn the_command_line_lists_and_reconciles() {
     std::fs::write(
         &cfg,
         format!(
-            "[[alertmanager]]\nurl = \"{}\"\n\n[maintenance]\nfile = \"maintenance.toml\"\nahead = \"3d\"\n",
+            "[[alertmanager]]\nurl = \"{}\"\n\n[audit]\npath = \"audit.db\"\n\n[maintenance]\nfile = \"maintenance.toml\"\nahead = \"3d\"\n",
             real.url()
         ),
     )
@@ -155,6 +155,8 @@ fn the_command_line_lists_and_reconciles() {
             .arg("--config")
             .arg(&cfg)
             .args(args)
+            .env("XDG_DATA_HOME", dir.path())
+            .env("XDG_STATE_HOME", dir.path())
             .output()
             .unwrap();
         (
@@ -174,4 +176,9 @@ fn the_command_line_lists_and_reconciles() {
     assert!(ok && out.contains("4 created, 0 updated, 0 expired"), "{out}");
     let (ok, out) = run(&["maintenance", "reconcile"]);
     assert!(ok && out.contains("0 created, 0 updated, 0 expired"), "{out}");
+    // Each silence was recorded before it was sent, and its outcome after.
+    let entries = watchpost::ops::audit::Audit::open(&dir.path().join("audit.db")).unwrap().entries().unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["silence.create", "silence.create.result"].repeat(4), "{actions:?}");
+    assert!(entries[0].values.contains("[watchpost window"), "{}", entries[0].values);
 }
