@@ -257,7 +257,17 @@ impl App {
                 });
             }
         }
+        // An action and its outcome are one row: the outcome's (an intent stays only while it has none).
+        let outcomes: std::collections::HashSet<(&str, &str)> = self
+            .audit
+            .entries
+            .iter()
+            .filter_map(|e| e.action.strip_suffix(".result").map(|a| (a, e.target.as_str())))
+            .collect();
         for e in &self.audit.entries {
+            if e.result == "intent" && outcomes.contains(&(e.action.as_str(), e.target.as_str())) {
+                continue;
+            }
             let Ok(at) = DateTime::parse_from_rfc3339(&e.at) else { continue };
             let (kind, service) = match e.action.as_str() {
                 "rollback" | "rollback.result" => (Kind::Rollback, e.target.clone()),
@@ -274,12 +284,15 @@ impl App {
             if !keep(&service) && !service.is_empty() || (scope.is_some() && service.is_empty()) {
                 continue;
             }
-            rows.push(Row {
-                at: at.with_timezone(&Utc),
-                service,
-                kind,
-                text: format!("{} {} by {}: {}", e.action, e.target, e.user, e.result),
-            });
+            // A silence says what it is for (a window's tag, or the operator's comment).
+            let about = serde_json::from_str::<serde_json::Value>(&e.values)
+                .ok()
+                .and_then(|v| v.get("comment").and_then(|c| c.as_str()).map(|c| c.chars().take(60).collect::<String>()))
+                .map(|c| format!(" — {c}"))
+                .unwrap_or_default();
+            let action = e.action.trim_end_matches(".result");
+            let text = format!("{action} {} by {}: {}{about}", e.target, e.user, e.result);
+            rows.push(Row { at: at.with_timezone(&Utc), service, kind, text });
         }
         for c in self.estate_changes.iter().filter(|c| keep(&c.service)) {
             let Some(at) = DateTime::from_timestamp_millis((c.at * 1000.0) as i64) else { continue };

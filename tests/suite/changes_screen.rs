@@ -35,6 +35,25 @@ fn the_timeline_the_success_rate_and_the_calendar() {
         ]),
     );
     app.changes.histories.insert("payments".into(), Err("kubectl: connection refused".into()));
+    // A silence's intent and outcome are one row, saying what it is for.
+    let entry = |action: &str, result: &str| watchpost::ops::audit::Entry {
+        seq: 0,
+        at: "2026-11-29T11:00:00Z".into(),
+        user: "ann".into(),
+        host: "h".into(),
+        ssh_client: None,
+        action: action.into(),
+        target: "maintenance".into(),
+        values: r#"{"comment": "[watchpost window db-patching @ 2026-12-01T02:00:00Z] upgrade"}"#.into(),
+        result: result.into(),
+        prev: String::new(),
+        hash: String::new(),
+    };
+    app.audit.entries = vec![entry("silence.create", "intent"), entry("silence.create.result", "ok")];
+    let silences: Vec<_> = app.change_rows().into_iter().filter(|r| r.kind == Kind::Silence).collect();
+    assert_eq!(silences.len(), 1, "{silences:?}");
+    assert!(silences[0].text.starts_with("silence.create maintenance by ann: ok — [watchpost window db-patching"));
+    app.audit.entries.clear();
     let (ok, all) = app.change_success();
     assert_eq!((ok, all), (2, 3), "three deploys, one rolled back; the rollback itself is not a deploy");
     let rows = app.change_rows();
