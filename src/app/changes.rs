@@ -82,7 +82,9 @@ pub struct WindowForm {
 #[derive(Debug, Default)]
 pub struct ChangesView {
     pub form: Option<WindowForm>,
-    pub(crate) adds: Vec<crate::maintenance::console::Add>,
+    /// Typing the id of a window to cancel.
+    pub cancel: Option<ratatui_textarea::TextArea<'static>>,
+    pub(crate) adds: Vec<crate::maintenance::console::Edit>,
     /// Each service's versions, as its provider last said.
     pub histories: BTreeMap<String, Result<Vec<Version>, String>>,
     pub windows: Vec<Window>,
@@ -181,19 +183,40 @@ impl App {
             form.error = Some(format!("it falls in the change freeze `{}`: give a freeze override reason", f.name));
             return;
         }
-        self.changes.adds.push(crate::maintenance::console::Add { window, override_reason, who });
+        let add = crate::maintenance::console::Add { window, override_reason, who };
+        self.changes.adds.push(crate::maintenance::console::Edit::Add(Box::new(add)));
         self.changes.form = None;
         self.notice = Some("Recording and writing the window…".into());
     }
 
-    pub fn take_window_adds(&mut self) -> Vec<crate::maintenance::console::Add> {
+    /// `x` on the Changes screen: the id of the window to cancel.
+    pub(crate) fn cancel_window_prompt(&mut self) {
+        let mut t = ratatui_textarea::TextArea::new(vec![String::new()]);
+        t.set_placeholder_text("the id of the window to cancel (its silences are expired)");
+        self.changes.cancel = Some(t);
+    }
+
+    pub(crate) fn submit_cancel_window(&mut self) {
+        let Some(t) = self.changes.cancel.take() else { return };
+        let id = t.lines().join("").trim().to_string();
+        if !self.changes.windows.iter().any(|w| w.id == id) {
+            let known: Vec<&str> = self.changes.windows.iter().map(|w| w.id.as_str()).collect();
+            self.notice = Some(format!("No window `{id}`: the file has {}", known.join(", ")));
+            return;
+        }
+        let who = crate::ops::who::Who::current();
+        self.changes.adds.push(crate::maintenance::console::Edit::Cancel { id, who });
+        self.notice = Some("Recording and cancelling the window…".into());
+    }
+
+    pub fn take_window_adds(&mut self) -> Vec<crate::maintenance::console::Edit> {
         std::mem::take(&mut self.changes.adds)
     }
 
     pub fn on_window_added(&mut self, r: Result<String, String>) {
         self.dirty = true;
         self.notice = Some(match r {
-            Ok(m) => format!("{m}; its silences follow."),
+            Ok(m) => format!("{m}; the silences follow."),
             Err(e) => format!("Not added: {e}"),
         });
     }

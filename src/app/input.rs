@@ -36,7 +36,7 @@ impl App {
             Screen::Run => Context::Run,
             Screen::Rollback if self.rollback.as_ref().is_some_and(|r| r.input.is_some()) => Context::Form,
             Screen::Rollback => Context::Rollback,
-            Screen::Changes if self.changes.form.is_some() => Context::Form,
+            Screen::Changes if self.changes.form.is_some() || self.changes.cancel.is_some() => Context::Form,
             Screen::Changes => Context::Changes,
         }
     }
@@ -86,6 +86,8 @@ impl App {
                 let current = self.runbooks.current;
                 let rollback_input = self.rollback.as_mut().filter(|_| self.screen == Screen::Rollback);
                 if let Some(t) = rollback_input.and_then(|r| r.input.as_mut()) {
+                    t.input(key);
+                } else if let Some(t) = self.changes.cancel.as_mut().filter(|_| self.screen == Screen::Changes) {
                     t.input(key);
                 } else if let Some(form) = self.changes.form.as_mut().filter(|_| self.screen == Screen::Changes) {
                     let f = form.focus;
@@ -340,7 +342,9 @@ impl App {
             Action::ExpireSilence => self.expire_selected_silence(),
             Action::Submit => {
                 let run_prompt = self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.prompt.is_some());
-                if self.screen == Screen::Changes && self.changes.form.is_some() {
+                if self.screen == Screen::Changes && self.changes.cancel.is_some() {
+                    self.submit_cancel_window();
+                } else if self.screen == Screen::Changes && self.changes.form.is_some() {
                     self.submit_window_form();
                 } else if self.screen == Screen::Rollback && self.rollback.as_ref().is_some_and(|r| r.input.is_some()) {
                     self.submit_rollback_input();
@@ -369,6 +373,7 @@ impl App {
                 }
                 self.runbooks.form = None;
                 self.changes.form = None;
+                self.changes.cancel = None;
                 if let Some(r) = self.rollback.as_mut() {
                     r.input = None;
                 }
@@ -442,6 +447,7 @@ impl App {
             Action::OpenRollback => self.open_rollback(),
             Action::Changes => self.open_changes(),
             Action::NewWindow => self.new_window_form(),
+            Action::CancelWindow => self.cancel_window_prompt(),
             Action::ChangesScope => {
                 let selected = self.services.get(self.selected).map(|v| v.service.name.clone());
                 self.changes.service = match &self.changes.service {

@@ -175,6 +175,7 @@ actions! {
     Changes => "changes", "what changed (deploys, rollbacks, runbooks, silences, windows) and what is coming";
     ChangesScope => "changes_scope", "the selected service's changes ↔ the whole estate's";
     NewWindow => "new_window", "schedule a maintenance window (written to the team's file, audited)";
+    CancelWindow => "cancel_window", "cancel a maintenance window by its id (its silences are expired)";
     ToggleDryRun => "toggle_dry_run", "dry run ↔ real run";
 }
 
@@ -233,6 +234,7 @@ impl Action {
             Changes => "changes",
             ChangesScope => "service/estate",
             NewWindow => "new window",
+            CancelWindow => "cancel window",
             SilenceAlert => "silence",
             Runbook => "runbook",
             Acknowledge => "ack",
@@ -343,6 +345,7 @@ impl Default for KeyMap {
             (Context::Changes, k(KeyCode::Up), Up),
             (Context::Changes, c('s'), ChangesScope),
             (Context::Changes, c('n'), NewWindow),
+            (Context::Changes, c('x'), CancelWindow),
             (Context::Changes, k(KeyCode::Esc), Back),
             (RUN, k(KeyCode::Esc), Back),
             (Form, KeySpec::ctrl('d'), ToggleDryRun),

@@ -213,7 +213,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     // Maintenance windows: their silences kept in line at start, every five minutes and after a window
     // is added from the console (which writes the team's file, audited first).
     let (window_tx, mut window_passes) = mpsc::channel::<crate::maintenance::reconcile::Pass>(4);
-    let (add_tx, add_rx) = mpsc::channel::<crate::maintenance::console::Add>(4);
+    let (add_tx, add_rx) = mpsc::channel::<crate::maintenance::console::Edit>(4);
     let (added_tx, mut added) = mpsc::channel::<Result<String, String>>(4);
     if let Some(m) = &config.changes.maintenance {
         let servers: Vec<Alertmanager> =

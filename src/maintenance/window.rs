@@ -261,6 +261,35 @@ pub fn append(path: &Path, w: &Window) -> Result<(), String> {
     std::fs::rename(&tmp, path).map_err(fail)
 }
 
+/// Take window `id` out of the file: its `[[window]]` block goes, the rest of the text stays as it
+/// is; written to a new file, synced and renamed into place.
+pub fn remove(path: &Path, id: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Blocks start at `[[window]]` lines; the text before the first is kept whole.
+    let mut starts: Vec<usize> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim() == "[[window]]" {
+            starts.push(at);
+        }
+        at += line.len();
+    }
+    starts.push(text.len());
+    let block = starts
+        .windows(2)
+        .find(|b| parse(path, &text[b[0]..b[1]]).is_ok_and(|ws| ws.first().is_some_and(|w| w.id == id)));
+    let Some(b) = block else { return Err(format!("no window `{id}` in {}", path.display())) };
+    let kept = format!("{}{}", &text[..b[0]], &text[b[1]..]);
+    parse(path, &kept).map_err(|e| e.to_string())?;
+    let tmp = path.with_extension("toml.tmp");
+    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut f = std::fs::File::create(&tmp).map_err(fail)?;
+    use std::io::Write;
+    f.write_all(kept.as_bytes()).map_err(fail)?;
+    f.sync_all().map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +326,22 @@ matchers = ['severity!="page"']
         );
         let again = parse(Path::new("m.toml"), &ws.iter().map(to_toml).collect::<Vec<_>>().join("\n")).unwrap();
         assert_eq!(again, ws);
+    }
+
+    #[test]
+    fn a_window_is_removed_and_the_rest_kept() {
+        let dir = std::env::temp_dir().join(format!("wp-windows-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.toml");
+        std::fs::write(&path, format!("# ours\n{FILE}")).unwrap();
+        remove(&path, "db-patching").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# ours\n") && !text.contains("db-patching") && text.contains("router swap"),
+            "{text}"
+        );
+        assert!(remove(&path, "db-patching").unwrap_err().contains("no window"));
+        std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]

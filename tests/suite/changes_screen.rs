@@ -177,4 +177,22 @@ async fn a_window_from_the_console_is_audited_and_written() {
     let what: Vec<String> = entries.iter().map(|e| format!("{} {} {}", e.action, e.target, e.result)).collect();
     assert_eq!(what, ["maintenance.create edge-work intent", "maintenance.create.result edge-work ok"]);
     assert!(entries[0].values.contains("customer-agreed slot"), "the override's reason is recorded");
+
+    // Cancelled by its id: the block leaves the file, recorded first.
+    app.changes.windows = ws;
+    typed(&mut app, "x");
+    typed(&mut app, "nope");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.notice.as_deref().unwrap().contains("No window `nope`"));
+    typed(&mut app, "x");
+    typed(&mut app, "edge-work");
+    key(&mut app, KeyCode::Enter);
+    for e in app.take_window_adds() {
+        tx.send(e).await.unwrap();
+    }
+    assert!(done.recv().await.unwrap().unwrap().contains("window edge-work cancelled"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.trim_end(), "# the team's windows", "only the window's block went");
+    let entries = watchpost::ops::audit::Audit::open(&audit).unwrap().entries().unwrap();
+    assert_eq!(entries[2].action, "maintenance.cancel");
 }
