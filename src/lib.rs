@@ -12,6 +12,7 @@ pub mod drills;
 pub mod embedded;
 pub mod engine;
 pub mod estate;
+pub mod files;
 pub mod incidents;
 pub mod logging;
 pub mod logs;

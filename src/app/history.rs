@@ -26,9 +26,7 @@ pub fn save(path: &Path, history: &[String]) -> std::io::Result<()> {
         text.push_str(&serde_json::to_string(q).unwrap_or_default());
         text.push('\n');
     }
-    let tmp = path.with_extension("jsonl.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(tmp, path)
+    crate::files::write_atomic(path, text.as_bytes()).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]

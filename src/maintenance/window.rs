@@ -241,7 +241,6 @@ pub fn to_toml(w: &Window) -> String {
 /// Add a window to the file (its text kept as it is, comments and all), refusing a duplicate id or a
 /// window the file would not read back; written to a new file, synced and renamed into place.
 pub fn append(path: &Path, w: &Window) -> Result<(), String> {
-    use std::io::Write;
     let old = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -253,12 +252,7 @@ pub fn append(path: &Path, w: &Window) -> Result<(), String> {
     }
     text.push_str(&to_toml(w));
     parse(path, &text).map_err(|e| e.to_string())?;
-    let tmp = path.with_extension("toml.tmp");
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
-    let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-    f.write_all(text.as_bytes()).map_err(fail)?;
-    f.sync_all().map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    crate::files::write_atomic(path, text.as_bytes())
 }
 
 /// Take window `id` out of the file: its `[[window]]` block goes, the rest of the text stays as it
@@ -281,13 +275,7 @@ pub fn remove(path: &Path, id: &str) -> Result<(), String> {
     let Some(b) = block else { return Err(format!("no window `{id}` in {}", path.display())) };
     let kept = format!("{}{}", &text[..b[0]], &text[b[1]..]);
     parse(path, &kept).map_err(|e| e.to_string())?;
-    let tmp = path.with_extension("toml.tmp");
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
-    let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-    use std::io::Write;
-    f.write_all(kept.as_bytes()).map_err(fail)?;
-    f.sync_all().map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    crate::files::write_atomic(path, kept.as_bytes())
 }
 
 #[cfg(test)]

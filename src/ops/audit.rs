@@ -91,18 +91,8 @@ pub fn head_path(db: &Path) -> PathBuf {
 
 /// Write the head: a new file, synced, renamed over the old one, the directory synced.
 fn write_head(db: &Path, head: &Head) -> Result<(), String> {
-    use std::io::Write;
-    let path = head_path(db);
-    let tmp = path.with_extension("head.tmp");
-    let fail = |e: std::io::Error| format!("audit head {}: {e}", path.display());
-    let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-    f.write_all(serde_json::to_string(head).unwrap_or_default().as_bytes()).map_err(fail)?;
-    f.sync_all().map_err(fail)?;
-    std::fs::rename(&tmp, &path).map_err(fail)?;
-    if let Some(dir) = path.parent().and_then(|d| std::fs::File::open(d).ok()) {
-        dir.sync_all().map_err(fail)?;
-    }
-    Ok(())
+    let text = serde_json::to_string(head).unwrap_or_default();
+    crate::files::write_atomic(&head_path(db), text.as_bytes()).map_err(|e| format!("audit head {e}"))
 }
 
 /// The recorded head, if there is one (a trail written before heads were kept has none).
