@@ -6,7 +6,7 @@ use crate::app::changes::{Kind, SUCCESS_TARGET};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -120,6 +120,62 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let block =
         Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Calendar ", t.title()));
     f.render_widget(Paragraph::new(lines).block(block), calendar);
+    if let Some(form) = &app.changes.form {
+        draw_form(app, form, f, area);
+    }
+    if let Some(input) = &app.changes.cancel {
+        draw_cancel(app, input, f, area);
+    }
+}
+
+/// A field's text as typed, or its hint in grey while it is empty.
+fn field_line(app: &App, input: &ratatui_textarea::TextArea<'_>, focused: bool) -> Line<'static> {
+    let t = &app.theme;
+    let value = input.lines().join("");
+    let mut spans = if value.is_empty() {
+        vec![Span::styled(format!("  {}", input.placeholder_text()), t.dim())]
+    } else {
+        vec![Span::raw(format!("  {}", crate::text::sanitize(&value)))]
+    };
+    if focused {
+        spans.push(Span::styled("▏", t.dim()));
+    }
+    Line::from(spans)
+}
+
+/// The new window's form, over the screen.
+fn draw_form(app: &App, form: &crate::app::changes::WindowForm, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let fields = crate::app::changes::FORM_FIELDS;
+    let h = (fields.len() as u16 * 2 + 3).min(area.height);
+    let r = area.centered(Constraint::Length(area.width.min(80)), Constraint::Length(h));
+    f.render_widget(Clear, r);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(t.title())
+        .title(Span::styled(" New maintenance window — tab: next field · enter: add · esc: cancel ", t.title()));
+    let mut lines = Vec::new();
+    for (i, ((name, _), input)) in fields.iter().zip(&form.fields).enumerate() {
+        let style = if i == form.focus { t.accent_style() } else { t.dim() };
+        lines.push(Line::from(Span::styled(*name, style)));
+        lines.push(field_line(app, input, i == form.focus));
+    }
+    if let Some(e) = &form.error {
+        lines.push(Line::from(Span::styled(format!("✖ {}", crate::text::sanitize(e)), t.bad())));
+    }
+    f.render_widget(Paragraph::new(lines).block(block), r);
+}
+
+/// The id of the window to cancel, over the screen.
+fn draw_cancel(app: &App, input: &ratatui_textarea::TextArea<'_>, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let r = area.centered(Constraint::Length(area.width.min(80)), Constraint::Length(3));
+    f.render_widget(Clear, r);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(t.warn())
+        .title(Span::styled(" Cancel a window — its id, enter · esc: keep it ", t.warn()));
+    f.render_widget(Paragraph::new(field_line(app, input, true)).block(block), r);
 }
 
 /// The service's error ratio and p95 over the range, each change a vertical mark: what changed just

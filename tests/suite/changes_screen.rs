@@ -150,6 +150,14 @@ async fn a_window_from_the_console_is_audited_and_written() {
     key(&mut app, KeyCode::Enter);
     let err = app.changes.form.as_ref().unwrap().error.clone().unwrap();
     assert!(err.contains("change freeze `deploy-stop`"), "{err}");
+    let draw = |app: &watchpost::app::App| {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 34)).unwrap();
+        term.draw(|f| watchpost::ui::draw(app, f)).unwrap();
+        term.backend().to_string()
+    };
+    let screen = draw(&app);
+    assert!(screen.contains("New maintenance window") && screen.contains("edge-work"), "{screen}");
+    assert!(screen.contains("change freeze `deploy-stop`"), "the form shows why: {screen}");
     for _ in 0..5 {
         key(&mut app, KeyCode::Tab);
     }
@@ -185,6 +193,7 @@ async fn a_window_from_the_console_is_audited_and_written() {
     key(&mut app, KeyCode::Enter);
     assert!(app.notice.as_deref().unwrap().contains("No window `nope`"));
     typed(&mut app, "x");
+    assert!(draw(&app).contains("Cancel a window"));
     typed(&mut app, "edge-work");
     key(&mut app, KeyCode::Enter);
     for e in app.take_window_adds() {
