@@ -32,7 +32,7 @@
 use super::load::Problems;
 use super::raw::Dur;
 use crate::deploy::{Kind, Provider};
-use crate::schedule::{Rule, Schedule};
+use crate::schedule::Schedule;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -138,60 +138,21 @@ pub struct ChangeConfig {
     pub maintenance: Option<MaintenanceSettings>,
 }
 
-fn local(p: &mut Problems<'_>, s: &Spanned<String>) -> Option<chrono::NaiveDateTime> {
-    let t = s.get_ref();
-    let parsed = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"));
-    if parsed.is_err() {
-        p.at(s.span(), format!("`{t}`: expected a local time such as 2026-12-20T00:00"));
-    }
-    parsed.ok()
-}
-
 fn freeze(p: &mut Problems<'_>, r: &RawFreeze) -> Option<Freeze> {
-    let tz: chrono_tz::Tz = match &r.timezone {
-        None => chrono_tz::UTC,
-        Some(t) => match t.get_ref().parse() {
-            Ok(tz) => tz,
-            Err(_) => {
-                p.at(t.span(), format!("timezone `{}`: expected an IANA name such as Europe/Berlin", t.get_ref()));
-                return None;
-            }
-        },
+    let fields = crate::schedule::fields::Fields {
+        start: &r.start,
+        timezone: r.timezone.as_ref(),
+        duration: r.duration.as_ref(),
+        end: r.end.as_ref(),
+        rrule: r.rrule.as_ref(),
+        cron: r.cron.as_ref(),
     };
-    let start = local(p, &r.start)?;
-    let length = match (&r.end, &r.duration) {
-        (Some(e), None) => {
-            let end = local(p, e)?;
-            crate::schedule::recurrence::place(tz, end) - crate::schedule::recurrence::place(tz, start)
-        }
-        (None, Some(d)) => match crate::time::parse_duration(d.get_ref()) {
-            Ok(d) => chrono::Duration::from_std(d).unwrap_or_default(),
-            Err(e) => {
-                p.at(d.span(), format!("duration: {e}"));
-                return None;
-            }
-        },
-        _ => {
-            p.at(r.start.span(), format!("freeze `{}`: give either `end` or `duration`", r.name));
-            return None;
-        }
-    };
-    let (rule, span) = match (&r.rrule, &r.cron) {
-        (Some(x), None) => (Rule::RRule(x.get_ref().clone()), x.span()),
-        (None, Some(x)) => (Rule::Cron(x.get_ref().clone()), x.span()),
-        (None, None) => (Rule::Once, r.end.as_ref().or(r.duration.as_ref()).map_or(r.start.span(), |s| s.span())),
-        (Some(x), Some(_)) => {
-            p.at(x.span(), format!("freeze `{}`: give `rrule` or `cron`, not both", r.name));
-            return None;
-        }
-    };
-    match Schedule::new(start, tz, length, rule) {
+    match crate::schedule::fields::read(&fields, &format!("freeze `{}`", r.name), r.start.span()) {
         Ok(schedule) => {
             Some(Freeze { name: r.name.clone(), reason: r.reason.clone(), schedule, services: r.services.clone() })
         }
-        Err(e) => {
-            p.at(span, format!("freeze `{}`: {e}", r.name));
+        Err((at, msg)) => {
+            p.at(at, msg);
             None
         }
     }

@@ -86,12 +86,6 @@ struct RawWindow {
     exclude_from_slo: bool,
 }
 
-fn local_time(s: &str) -> Result<chrono::NaiveDateTime, String> {
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| format!("`{s}`: expected a local time such as 2026-12-01T02:00"))
-}
-
 /// Read a windows file; every problem is located (file:line:col).
 pub fn parse(path: &Path, text: &str) -> Result<Vec<Window>, ConfigError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| {
@@ -113,63 +107,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Window>, ConfigError> {
             bad(w.id.span(), format!("id `{id}` is used by another window"));
             continue;
         }
-        let tz: chrono_tz::Tz = match &w.timezone {
-            None => chrono_tz::UTC,
-            Some(t) => match t.get_ref().parse() {
-                Ok(tz) => tz,
-                Err(_) => {
-                    bad(t.span(), format!("timezone `{}`: expected an IANA name such as Europe/Berlin", t.get_ref()));
-                    continue;
-                }
-            },
+        let fields = crate::schedule::fields::Fields {
+            start: &w.start,
+            timezone: w.timezone.as_ref(),
+            duration: w.duration.as_ref(),
+            end: w.end.as_ref(),
+            rrule: w.rrule.as_ref(),
+            cron: w.cron.as_ref(),
         };
-        let start = match local_time(w.start.get_ref()) {
+        let schedule = match crate::schedule::fields::read(&fields, &format!("window `{id}`"), span.clone()) {
             Ok(s) => s,
-            Err(e) => {
-                bad(w.start.span(), e);
-                continue;
-            }
-        };
-        let length = match (&w.duration, &w.end) {
-            (Some(d), None) => match crate::time::parse_duration(d.get_ref()) {
-                Ok(d) => chrono::Duration::from_std(d).unwrap_or_default(),
-                Err(e) => {
-                    bad(d.span(), format!("duration: {e}"));
-                    continue;
-                }
-            },
-            (None, Some(e)) => match local_time(e.get_ref()) {
-                // Elapsed time between the two local times, each placed in the zone.
-                Ok(end) => crate::schedule::recurrence::place(tz, end) - crate::schedule::recurrence::place(tz, start),
-                Err(msg) => {
-                    bad(e.span(), msg);
-                    continue;
-                }
-            },
-            _ => {
-                bad(span.clone(), format!("window `{id}`: give either `duration` or `end`"));
-                continue;
-            }
-        };
-        let (rule, rule_span) = match (&w.rrule, &w.cron) {
-            (Some(r), None) => (Rule::RRule(r.get_ref().clone()), r.span()),
-            (None, Some(c)) => (Rule::Cron(c.get_ref().clone()), c.span()),
-            (None, None) => (Rule::Once, w.start.span()),
-            (Some(r), Some(_)) => {
-                bad(r.span(), format!("window `{id}`: give `rrule` or `cron`, not both"));
-                continue;
-            }
-        };
-        let schedule = match Schedule::new(start, tz, length, rule) {
-            Ok(s) => s,
-            Err(e) => {
-                let at = match (&w.end, &w.duration) {
-                    _ if e.contains("ends before") => {
-                        w.end.as_ref().or(w.duration.as_ref()).map_or(rule_span, |s| s.span())
-                    }
-                    _ => rule_span,
-                };
-                bad(at, format!("window `{id}`: {e}"));
+            Err((at, msg)) => {
+                bad(at, msg);
                 continue;
             }
         };
