@@ -276,7 +276,7 @@ pub async fn watch(
         let mut holding = Vec::new();
         for g in gates {
             let ok = match prom.query(&g.query, Utc::now()).await {
-                Ok(o) => !o.result.series().is_empty() || o.result.single().is_some_and(|v| v != 0.0),
+                Ok(o) => o.result.holds(),
                 Err(e) => {
                     progress(Progress::Line(format!("{}: {e}", g.name)));
                     false

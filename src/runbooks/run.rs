@@ -403,7 +403,7 @@ async fn check(
     let mut since: Option<tokio::time::Instant> = None;
     loop {
         let holds = match prom.query(query, chrono::Utc::now()).await {
-            Ok(o) => !o.result.series().is_empty() || o.result.single().is_some_and(|v| v != 0.0),
+            Ok(o) => o.result.holds(),
             Err(e) => {
                 op.say(&format!("  query failed: {e}"));
                 false

@@ -97,6 +97,11 @@ impl QueryResult {
             _ => &[],
         }
     }
+    /// A condition's answer, as alerting rules read it: it holds when the query returns any series (or
+    /// a scalar other than 0).
+    pub fn holds(&self) -> bool {
+        !self.series().is_empty() || self.single().is_some_and(|v| v != 0.0)
+    }
     /// The single value of a one-element vector or a scalar (what the service figures use).
     pub fn single(&self) -> Option<f64> {
         let v = match self {
