@@ -25,7 +25,8 @@ pub struct RollbackView {
     pub selected: usize,
     pub error: Option<String>,
     pub blockers: Vec<Blocker>,
-    pub plan: Vec<String>,
+    /// What will run, planned once when the version is chosen (and run exactly as shown).
+    pub plan: Vec<crate::deploy::Action>,
     pub gates: Vec<Gate>,
     /// Typing the service's name (and, in a freeze, the override's reason first).
     pub input: Option<TextArea<'static>>,
@@ -128,7 +129,7 @@ impl App {
                 let from = r.history.iter().find(|v| v.current).map_or("?".into(), |v| v.revision.clone());
                 let cause = format!("rollback by {} from {from} to {}", who.user, to.revision);
                 match p.plan(&to, &who.user, &cause) {
-                    Ok(plan) => r.plan = plan.iter().map(ToString::to_string).collect(),
+                    Ok(plan) => r.plan = plan,
                     Err(e) => r.blockers.push(Blocker::Target(e)),
                 }
                 let svc = self.services.iter().find(|v| v.service.name == r.service).map(|v| v.service.clone());
@@ -180,9 +181,10 @@ impl App {
         ) else {
             return;
         };
+        if r.plan.is_empty() {
+            return;
+        }
         let who = crate::ops::who::Who::current();
-        let cause = format!("rollback by {} from {} to {}", who.user, from.revision, to.revision);
-        let Ok(plan) = provider.plan(&to, &who.user, &cause) else { return };
         r.error = None;
         r.phase = Phase::Running;
         r.lines.clear();
@@ -190,7 +192,7 @@ impl App {
             provider,
             from,
             to,
-            plan,
+            plan: r.plan.clone(),
             gates: r.gates.clone(),
             settings: self.rollback_settings,
             override_reason: r.override_reason.clone(),

@@ -64,7 +64,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             }
             lines.push(Line::from(Span::styled("runs:", t.dim())));
             for p in &r.plan {
-                lines.push(Line::from(format!("  {}", clean(p))));
+                lines.push(Line::from(format!("  {}", clean(&p.to_string()))));
             }
             let s = app.rollback_settings;
             lines.push(Line::from(Span::styled(

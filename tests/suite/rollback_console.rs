@@ -75,7 +75,8 @@ async fn a_rollback_from_the_console() {
     key(&mut app, KeyCode::Enter);
     let r = app.rollback.as_ref().unwrap();
     assert_eq!(r.phase, Phase::Confirm);
-    assert!(r.plan[0].starts_with("POST http://") && r.plan[0].contains("/estate/v1/services/checkout/rollback"));
+    let first = r.plan[0].to_string();
+    assert!(first.starts_with("POST http://") && first.contains("/estate/v1/services/checkout/rollback"));
     assert_eq!(r.gates.len(), 2);
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(110, 30)).unwrap();
     term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();
