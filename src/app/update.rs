@@ -1,8 +1,8 @@
 //! Source updates applied to state.
 use super::service_view::ServiceView;
 use super::state::App;
-use crate::sources::prometheus::Update;
 use crate::sources::prometheus::poller::Command;
+use crate::sources::prometheus::{Sparks, Update};
 
 impl App {
     pub fn on_update(&mut self, update: Update) {
@@ -54,6 +54,37 @@ impl App {
                     v.sparks = Some(sparks);
                 }
             }
+            Update::Round(rows) => {
+                let index = self.service_index();
+                for (name, figures) in rows {
+                    self.last_update = Some(figures.at.max(self.last_update.unwrap_or(figures.at)));
+                    if let Some(&i) = index.get(name.as_str()) {
+                        self.services[i].figures = Some(figures);
+                    }
+                }
+            }
+            Update::SparksRound(rows) => {
+                let index = self.service_index();
+                for (name, sparks) in rows {
+                    if let Some(&i) = index.get(name.as_str()) {
+                        let v = &mut self.services[i];
+                        // The availability comes on its own lane: keep it.
+                        let (availability, excluded) =
+                            v.sparks.as_ref().map_or((None, None), |s| (s.availability, s.excluded));
+                        v.sparks = Some(Sparks { availability, excluded, ..sparks });
+                    }
+                }
+            }
+            Update::Availability(rows) => {
+                let index = self.service_index();
+                for (name, availability, excluded) in rows {
+                    if let Some(&i) = index.get(name.as_str()) {
+                        let s = self.services[i].sparks.get_or_insert_with(Sparks::default);
+                        s.availability = availability;
+                        s.excluded = excluded;
+                    }
+                }
+            }
             Update::Detail { service, charts, targets } => {
                 if let Some(v) = self.service_mut(&service) {
                     let d = &mut v.detail;
@@ -95,6 +126,11 @@ impl App {
             v.detail.requested_at = Some(now);
             self.commands.push(Command::Detail { service: v.service.name.clone(), range });
         }
+    }
+
+    /// Each service's position by name, for applying a whole round at once.
+    fn service_index(&self) -> std::collections::HashMap<String, usize> {
+        self.services.iter().enumerate().map(|(i, v)| (v.service.name.clone(), i)).collect()
     }
 
     fn service_mut(&mut self, name: &str) -> Option<&mut ServiceView> {

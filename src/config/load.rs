@@ -17,6 +17,8 @@ use url::Url;
 pub const DEFAULT_REFRESH: Duration = Duration::from_secs(5);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_SLOW: Duration = Duration::from_secs(1);
+/// Requests in flight to one source at once, by default: many consoles share one Prometheus.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 4;
 pub const DEFAULT_MAX_RESPONSE: u64 = 16 * 1024 * 1024;
 
 /// A validated configuration, ready to run.
@@ -115,6 +117,8 @@ pub struct HttpSource {
     pub timeout: Duration,
     pub slow_after: Duration,
     pub max_response_bytes: u64,
+    /// At most this many requests in flight to the source at once; the connection pool is as large.
+    pub max_in_flight: usize,
     pub ca_pem: Option<Vec<u8>>,
     pub headers: Vec<(String, String)>,
     pub auth: Auth,
@@ -128,6 +132,7 @@ impl HttpSource {
             timeout: DEFAULT_TIMEOUT,
             slow_after: DEFAULT_SLOW,
             max_response_bytes: DEFAULT_MAX_RESPONSE,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             ca_pem: None,
             headers: Vec::new(),
             auth: Auth::None,
@@ -225,11 +230,9 @@ impl Config {
                 // Windows marked `exclude_from_slo` (the demo's database patching) leave its SLO.
                 let mut svc =
                     Service::conventional(s.name, Targets { exclude_maintenance: true, ..Targets::default() });
-                svc.queries.availability = Some(Queries::recorded_availability(
-                    s.name,
-                    "job:slo_requests:increase10m",
-                    "job:slo_errors:increase10m",
-                ));
+                svc.queries = svc
+                    .queries
+                    .with_recorded_availability("job:slo_requests:increase10m", "job:slo_errors:increase10m");
                 svc
             })
             .collect();
@@ -568,6 +571,12 @@ pub(super) fn http_source(p: &mut Problems<'_>, r: &RawPrometheus, base: &Path) 
     }
     if let Some(m) = r.max_response_bytes {
         src.max_response_bytes = m;
+    }
+    if let Some(n) = r.max_in_flight {
+        if n == 0 {
+            p.at(r.url.span(), "max_in_flight must be at least 1");
+        }
+        src.max_in_flight = n.max(1);
     }
     if let Some(ca) = &r.ca_file {
         let path = base.join(ca.get_ref());

@@ -17,6 +17,19 @@ pub struct Queries {
     /// The availability over the SLO window (`$window`), as a ratio; by default one minus the error
     /// ratio over the window. Set it to read recording rules (an SLO generator's, say) instead.
     pub availability: Option<String>,
+    /// What the conventional queries were made from, so the services that still use them can be asked
+    /// together (one query per figure for all of them). A figure whose query was overridden no longer
+    /// equals the convention's and is asked on its own.
+    pub convention: Option<Convention>,
+}
+
+/// The parameters of the conventional queries.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Convention {
+    pub job: String,
+    pub status_label: String,
+    /// The recording rules the availability is read from (requests, errors), when it is.
+    pub recorded: Option<(String, String)>,
 }
 
 /// The placeholder replaced by a PromQL duration.
@@ -41,6 +54,7 @@ impl Queries {
             ),
             saturation: format!("sum(rate(process_cpu_seconds_total{{job=\"{j}\"}}[$window]))"),
             availability: None,
+            convention: Some(Convention { job: job.to_string(), status_label: s.to_string(), recorded: None }),
         }
     }
 
@@ -51,6 +65,15 @@ impl Queries {
         format!(
             "1 - ((sum(sum_over_time({errors}{{job=\"{j}\"}}[$window])) or vector(0)) / sum(sum_over_time({requests}{{job=\"{j}\"}}[$window])))"
         )
+    }
+
+    /// Read the availability from per-job recording rules (see [`Queries::recorded_availability`]).
+    pub fn with_recorded_availability(mut self, requests: &str, errors: &str) -> Self {
+        if let Some(c) = &mut self.convention {
+            self.availability = Some(Self::recorded_availability(&c.job, requests, errors));
+            c.recorded = Some((requests.to_string(), errors.to_string()));
+        }
+        self
     }
 
     pub fn at(query: &str, window: Duration) -> String {

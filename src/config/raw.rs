@@ -76,6 +76,8 @@ pub struct RawPrometheus {
     pub max_response_bytes: Option<u64>,
     /// A response slower than this marks the source "slow".
     pub slow_after: Option<Dur>,
+    /// At most this many requests to the source at once (and as many pooled connections).
+    pub max_in_flight: Option<usize>,
     /// PEM file with extra CA certificates.
     pub ca_file: Option<Spanned<PathBuf>>,
     /// Extra headers, e.g. `X-Scope-OrgID` for Mimir, Cortex or Loki-style tenancy.

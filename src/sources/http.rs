@@ -1,15 +1,23 @@
 //! One HTTP client per source: every request has a timeout, a response size cap (bytes are counted as
 //! they arrive: reqwest has no cap of its own), retries with exponential backoff and jitter for transient
 //! failures, and the source's circuit breaker. Outcomes feed the source's health.
+//!
+//! The client is bounded so that many consoles can share one server: at most `max_in_flight` requests
+//! are out at once (the rest wait their turn; dropping a waiting request's future takes it out of the
+//! queue), the connection pool keeps no more idle connections than that, and a GET identical to one
+//! still in flight is not sent again: it shares the answer of the first.
 use super::circuit::{Breaker, BreakerState};
 use super::health::{SourceHealth, SourceState};
 use crate::config::{Auth, HttpSource};
 use crate::text::Clean;
 use backon::{ExponentialBuilder, Retryable};
 use chrono::Utc;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use url::Url;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -95,7 +103,17 @@ pub struct HttpClient {
     health: Arc<watch::Sender<SourceHealth>>,
     retry: ExponentialBuilder,
     auth: Arc<Auth>,
+    /// One permit per request in flight.
+    permits: Arc<Semaphore>,
+    /// GETs in flight by their URL and parameters, so an identical one shares the answer.
+    flights: Arc<Mutex<HashMap<String, Flight>>>,
 }
+
+type Flight = Shared<BoxFuture<'static, Result<Vec<u8>, FetchError>>>;
+
+/// Queries longer than this go as a form-encoded POST (Prometheus takes both), not in the URL: a regex of
+/// a thousand job names would pass the URL limits of proxies on the way.
+const MAX_GET_QUERY: usize = 6 * 1024;
 
 impl HttpClient {
     pub fn new(name: &str, src: &HttpSource) -> Result<Self, String> {
@@ -108,6 +126,7 @@ impl HttpClient {
             .timeout(src.timeout)
             .connect_timeout(src.timeout.min(Duration::from_secs(3)))
             .user_agent(concat!("watchpost/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(src.max_in_flight)
             .default_headers(headers);
         if let Some(pem) = &src.ca_pem {
             for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| e.to_string())? {
@@ -134,6 +153,8 @@ impl HttpClient {
                 .with_jitter(),
             // Applied per request, so the secret never sits in the client's default headers.
             auth: Arc::new(src.auth.clone()),
+            permits: Arc::new(Semaphore::new(src.max_in_flight.max(1))),
+            flights: Arc::default(),
         })
     }
 
@@ -153,8 +174,36 @@ impl HttpClient {
     }
 
     /// GET `path` (relative to the source URL) with query parameters; the body, size-capped.
+    /// An identical GET still in flight is not sent again: this one waits for its answer.
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<u8>, FetchError> {
-        self.request(reqwest::Method::GET, path, query, None, true).await
+        let key = flight_key(path, query);
+        // Declared before the flight, so dropped after it when this caller gives up.
+        let guard = FlightGuard { flights: &self.flights, key: &key };
+        let flight = {
+            let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+            match flights.get(&key) {
+                Some(f) => {
+                    tracing::debug!(path, "identical request in flight; sharing its answer");
+                    f.clone()
+                }
+                None => {
+                    let (me, path, query, k) = (self.clone(), path.to_string(), owned(query), key.clone());
+                    let f = async move {
+                        let q: Vec<(&str, String)> = query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                        let r = me.request(reqwest::Method::GET, &path, &q, None, true).await;
+                        me.flights.lock().unwrap_or_else(|p| p.into_inner()).remove(&k);
+                        r
+                    }
+                    .boxed()
+                    .shared();
+                    flights.insert(key.clone(), f.clone());
+                    f
+                }
+            }
+        };
+        let r = flight.await;
+        std::mem::forget(guard);
+        r
     }
 
     /// DELETE `path`: idempotent, so retried like a GET.
@@ -220,7 +269,14 @@ impl HttpClient {
         body: Option<Vec<u8>>,
     ) -> Result<Vec<u8>, FetchError> {
         let url = self.base.join(path.trim_start_matches('/')).map_err(|e| FetchError::Decode(e.to_string().into()))?;
-        let mut req = self.authorize(self.inner.request(method, url).query(query));
+        // Waiting here is queueing: a caller that gives up (a newer round, a closed screen) leaves the queue.
+        let _permit = self.permits.acquire().await.map_err(|_| FetchError::Connect("client closed".into()))?;
+        let long = query.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() > MAX_GET_QUERY;
+        let mut req = if method == reqwest::Method::GET && long && body.is_none() {
+            self.authorize(self.inner.request(reqwest::Method::POST, url).form(query))
+        } else {
+            self.authorize(self.inner.request(method, url).query(query))
+        };
         if let Some(b) = body {
             req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b);
         }
@@ -322,6 +378,38 @@ impl HttpClient {
                 || before.last_ok.is_none()
                 || moved
         });
+    }
+}
+
+fn flight_key(path: &str, query: &[(&str, String)]) -> String {
+    let mut k = path.to_string();
+    for (n, v) in query {
+        k.push('\0');
+        k.push_str(n);
+        k.push('=');
+        k.push_str(v);
+    }
+    k
+}
+
+fn owned(query: &[(&str, String)]) -> Vec<(String, String)> {
+    query.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+/// Takes a flight out of the map when the last caller waiting on it gives up before it ends, so the
+/// next identical request is sent afresh instead of joining one that nobody drives.
+struct FlightGuard<'a> {
+    flights: &'a Mutex<HashMap<String, Flight>>,
+    key: &'a str,
+}
+
+impl Drop for FlightGuard<'_> {
+    fn drop(&mut self) {
+        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+        // Only the map's own handle left: nobody waits for it any more.
+        if flights.get(self.key).is_some_and(|f| f.strong_count() == Some(1)) {
+            flights.remove(self.key);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! What watchpost asks Prometheus about a service, and the owned results it sends to the UI.
 use super::api::{QueryOutcome, Series};
+use super::batch;
 use super::client::Prometheus;
 use crate::config::{Queries, Service};
 use crate::sources::http::FetchError;
@@ -321,4 +322,201 @@ mod maintenance_tests {
         svc.targets.exclude_maintenance = false;
         assert!(availability_excluding(&svc, &[w(3, 2)], now).is_none());
     }
+}
+
+/// The end of a range query aligned down to its step, and its start a `range` before: repeated refreshes
+/// and other consoles ask the same, cacheable request (as Grafana aligns its range queries).
+pub fn aligned(at: DateTime<Utc>, range: Duration, step: Duration) -> (DateTime<Utc>, DateTime<Utc>) {
+    let step_ms = (step.as_millis() as i64).max(1);
+    let end_ms = at.timestamp_millis().div_euclid(step_ms) * step_ms;
+    let end = DateTime::from_timestamp_millis(end_ms).unwrap_or(at);
+    (end - chrono::Duration::from_std(range).unwrap_or_default(), end)
+}
+
+/// Every answer was a failure of the server, not of a query: the source is down.
+fn all_failed(results: &[Result<QueryOutcome, FetchError>]) -> Option<FetchError> {
+    all_down(results)
+}
+
+/// Fill `out[i]` from each ask's answer, and name each failed ask's problem for the services it covers.
+fn scatter(
+    asks: &[batch::Ask],
+    results: Vec<Result<QueryOutcome, FetchError>>,
+    range: bool,
+    mut put: impl FnMut(usize, batch::Slot, batch::Value),
+    mut problem: impl FnMut(usize, Clean),
+) {
+    for (ask, r) in asks.iter().zip(results) {
+        match r {
+            Ok(o) => {
+                for (i, v) in batch::split(ask, &o, range) {
+                    put(i, ask.slot, v);
+                }
+            }
+            Err(e) => {
+                let p = Clean::new(&format!("{}: {e}", ask.slot.what()));
+                for i in ask.whom.services() {
+                    problem(i, p.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The asks behind every service's instant figures: one query per figure for all conventional services.
+pub fn estate_instant_asks(services: &[Service]) -> Vec<batch::Ask> {
+    use batch::Slot;
+    batch::plan(services, |s| {
+        let w = s.rate_window;
+        let mut v = batch::up(s);
+        v.push((Slot::Rate, batch::rate(s, w)));
+        v.push((Slot::ErrorRatio, batch::error_ratio(s, w)));
+        v.push((Slot::P95, batch::p95(s, w)));
+        v.push((Slot::Saturation, batch::saturation(s, w)));
+        v.extend(
+            BURN_WINDOWS
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b != w)
+                .map(|(i, b)| (Slot::Burn(i), batch::error_ratio(s, *b))),
+        );
+        v
+    })
+}
+
+/// The instant figures of every service at `at`, in the order of `services`.
+pub async fn poll_estate(
+    p: &Prometheus,
+    services: &[Service],
+    at: DateTime<Utc>,
+) -> Result<Vec<ServiceFigures>, FetchError> {
+    use batch::{Slot, Value};
+    let asks = estate_instant_asks(services);
+    let results = batch::ask_all(p, &asks, batch::Eval::Instant(at)).await;
+    if let Some(e) = all_failed(&results) {
+        return Err(e);
+    }
+    let mut out: Vec<ServiceFigures> = services.iter().map(|_| ServiceFigures { at, ..Default::default() }).collect();
+    let mut counts: Vec<(Option<f64>, Option<f64>)> = vec![(None, None); services.len()];
+    let mut problems: Vec<Vec<Clean>> = vec![Vec::new(); services.len()];
+    scatter(
+        &asks,
+        results,
+        false,
+        |i, slot, v| {
+            let f = &mut out[i];
+            match (slot, v) {
+                (Slot::UpSeries, Value::Up(up, total)) => f.up = Some((up, total)),
+                (Slot::UpCount, Value::Instant(x)) => counts[i].0 = x,
+                (Slot::UpTotal, Value::Instant(x)) => counts[i].1 = x,
+                (Slot::Rate, Value::Instant(x)) => f.rate = x,
+                (Slot::ErrorRatio, Value::Instant(x)) => f.error_ratio = x,
+                (Slot::P95, Value::Instant(x)) => f.p95 = x,
+                (Slot::Saturation, Value::Instant(x)) => f.saturation = x,
+                (Slot::Burn(b), Value::Instant(x)) => f.window_ratios[b] = x,
+                _ => {}
+            }
+        },
+        |i, p| problems[i].push(p),
+    );
+    for (((f, svc), (up, total)), problems) in out.iter_mut().zip(services).zip(counts).zip(problems) {
+        f.problems = problems;
+        if f.up.is_none()
+            && f.problems.iter().all(|p| !p.as_str().starts_with("up:"))
+            && svc.queries.convention.is_some()
+        {
+            // A job with no `up` series at all has no targets: 0 of 0, as its own query would say.
+            f.up = Some((up.unwrap_or(0.0) as u32, total.unwrap_or(0.0) as u32));
+        }
+        if let Some(slot) = BURN_WINDOWS.iter().position(|b| *b == svc.rate_window) {
+            f.window_ratios[slot] = f.error_ratio;
+        }
+    }
+    Ok(out)
+}
+
+/// The last hour's sparklines of every service, one point a minute, aligned to the minute.
+pub async fn poll_estate_sparks(
+    p: &Prometheus,
+    services: &[Service],
+    at: DateTime<Utc>,
+) -> Result<Vec<Sparks>, FetchError> {
+    use batch::{Form, Slot, Value};
+    let w = chart_window(MIN);
+    let asks = batch::plan(services, |s| {
+        let up = match batch::up(s).first() {
+            Some((Slot::UpCount, f)) => f.clone(),
+            _ => Form::One(format!("sum({})", s.queries.up)),
+        };
+        vec![
+            (Slot::UpCount, up),
+            (Slot::Rate, batch::rate(s, w)),
+            (Slot::ErrorRatio, batch::error_ratio(s, w)),
+            (Slot::P95, batch::p95(s, w)),
+        ]
+    });
+    let (start, end) = aligned(at, SPARK_RANGE, MIN);
+    let results = batch::ask_all(p, &asks, batch::Eval::Range { start, end, step: MIN }).await;
+    if let Some(e) = all_failed(&results) {
+        return Err(e);
+    }
+    let mut out: Vec<Sparks> = services.iter().map(|_| Sparks { at, ..Default::default() }).collect();
+    scatter(
+        &asks,
+        results,
+        true,
+        |i, slot, v| {
+            let (s, Value::Points(pts)) = (&mut out[i], v) else { return };
+            match slot {
+                Slot::UpCount => s.up = pts,
+                Slot::Rate => s.rate = pts,
+                Slot::ErrorRatio => s.error_ratio = pts,
+                Slot::P95 => s.p95 = pts,
+                _ => {}
+            }
+        },
+        |_, _| {},
+    );
+    Ok(out)
+}
+
+/// Each service's availability over its SLO window (and the maintenance left out of it), in the order
+/// of `services`. Services with maintenance to leave out are asked on their own.
+pub async fn poll_estate_availability(
+    p: &Prometheus,
+    services: &[Service],
+    at: DateTime<Utc>,
+    maintenance: &super::poller::Maintenance,
+) -> Result<Vec<(Option<f64>, Option<(usize, Duration)>)>, FetchError> {
+    use batch::{Form, Slot, Value};
+    let excluding: Vec<Option<(String, usize, Duration)>> = services
+        .iter()
+        .map(|s| availability_excluding(s, maintenance.get(&s.name).map_or(&[][..], Vec::as_slice), at))
+        .collect();
+    let asks = batch::plan(services, |s| {
+        let i = services.iter().position(|o| std::ptr::eq(o, s)).unwrap_or(0);
+        let form = match &excluding[i] {
+            Some((q, ..)) => Form::One(q.clone()),
+            None => batch::availability(s),
+        };
+        vec![(Slot::Availability, form)]
+    });
+    let results = batch::ask_all(p, &asks, batch::Eval::Instant(at)).await;
+    if let Some(e) = all_failed(&results) {
+        return Err(e);
+    }
+    let mut out: Vec<(Option<f64>, Option<(usize, Duration)>)> =
+        excluding.iter().map(|e| (None, e.as_ref().map(|(_, n, d)| (*n, *d)))).collect();
+    scatter(
+        &asks,
+        results,
+        false,
+        |i, _, v| {
+            if let Value::Instant(x) = v {
+                out[i].0 = x;
+            }
+        },
+        |_, _| {},
+    );
+    Ok(out)
 }

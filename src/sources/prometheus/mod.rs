@@ -1,5 +1,6 @@
 //! Prometheus HTTP API (also spoken by Thanos, Mimir, Cortex and VictoriaMetrics).
 pub mod api;
+pub mod batch;
 pub mod client;
 pub mod figures;
 pub mod poller;

@@ -15,8 +15,14 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
-/// How often the slow lane (SLO-window availability, sparklines) is refreshed at most.
+/// How often the sparklines are refreshed at most.
 pub const SLOW_LANE: Duration = Duration::from_secs(30);
+/// How often the SLO-window availability is asked again once every service has an answer: over 30 days
+/// it moves slowly, and it is the dearest query there is.
+pub const AVAILABILITY_LANE: Duration = Duration::from_secs(300);
+/// The first wait before a lane that failed, or found a service with no data yet, is asked again; it
+/// doubles (with jitter) up to the lane's own period.
+const LANE_RETRY: Duration = Duration::from_secs(5);
 
 /// Each service's past maintenance windows, `(start, end)`.
 pub type Maintenance = std::collections::BTreeMap<String, Vec<(DateTime<Utc>, DateTime<Utc>)>>;
@@ -73,6 +79,12 @@ pub enum Update {
         service: String,
         sparks: Sparks,
     },
+    /// Every service's figures from one round (one query per figure for the estate).
+    Round(Vec<(String, ServiceFigures)>),
+    /// Every service's sparklines (their availability is left as it was).
+    SparksRound(Vec<(String, Sparks)>),
+    /// Every service's availability over its SLO window, and the maintenance left out of it.
+    Availability(Vec<(String, Option<f64>, Option<(usize, Duration)>)>),
     Detail {
         service: String,
         charts: Result<DetailCharts, Clean>,
@@ -104,10 +116,13 @@ pub struct Poller {
     defaults: Targets,
     refresh: Duration,
     tx: mpsc::Sender<Update>,
-    in_flight: Arc<Mutex<HashSet<(usize, bool)>>>,
-    slow_lane_at: Option<Instant>,
-    /// Set by a slow-lane fetch that failed, so the next round tries again instead of in 30 s.
-    slow_lane_failed: Arc<std::sync::atomic::AtomicBool>,
+    /// The lanes whose fetch is still running: a round that finds its lane busy sends nothing.
+    in_flight: Arc<Mutex<HashSet<&'static str>>>,
+    sparks: Lane,
+    availability: Lane,
+    /// The detail or explorer query in flight: a newer one supersedes it (it leaves the client's queue).
+    detail: Option<tokio::task::JoinHandle<()>>,
+    query: Option<tokio::task::JoinHandle<()>>,
     /// Each service's maintenance windows to leave out of its availability.
     maintenance: Arc<Maintenance>,
 }
@@ -131,8 +146,10 @@ impl Poller {
             refresh,
             tx,
             in_flight: Arc::default(),
-            slow_lane_at: None,
-            slow_lane_failed: Arc::default(),
+            sparks: Lane::new(SLOW_LANE.max(refresh)),
+            availability: Lane::new(AVAILABILITY_LANE.max(refresh)),
+            detail: None,
+            query: None,
             maintenance: Arc::default(),
         }
     }
@@ -170,7 +187,7 @@ impl Poller {
                         tracing::info!(services = m.len(), "maintenance windows to leave out of availability");
                         if *self.maintenance != m {
                             self.maintenance = Arc::new(m);
-                            self.slow_lane_at = None;
+                            self.availability.now();
                         }
                     }
                     Some(cmd) => self.spawn_command(cmd),
@@ -196,12 +213,13 @@ impl Poller {
                 if down { "the direct scrape" } else { "Prometheus" }
             );
             let _ = self.tx.send(Update::Direct(since)).await;
-            // Fresh figures from the new source now, and the slow lane too.
-            self.slow_lane_at = None;
+            // Fresh figures from the new source now, and the slow lanes too.
+            self.sparks.now();
+            self.availability.now();
         }
         if self.direct {
             let p = self.prom.clone();
-            self.spawn_once((usize::MAX, false), async move {
+            self.spawn_once("probe", async move {
                 let _ = p.query("vector(1)", Utc::now()).await;
             });
         }
@@ -212,45 +230,51 @@ impl Poller {
         if self.discover {
             self.discover_services().await;
         }
-        let now = Utc::now();
-        let retry = self.slow_lane_failed.swap(false, std::sync::atomic::Ordering::SeqCst);
-        let slow = forced || retry || self.slow_lane_at.is_none_or(|t| t.elapsed() >= SLOW_LANE.max(self.refresh));
-        if slow {
-            self.slow_lane_at = Some(Instant::now());
+        if forced {
+            self.sparks.now();
+            self.availability.now();
         }
-        for (i, svc) in self.services.iter().enumerate() {
-            self.spawn_once((i, false), {
-                let (p, s, tx) = (self.active(), svc.clone(), self.tx.clone());
-                async move {
-                    if let Ok(figures) = figures::poll_figures(&p, &s, now).await {
-                        let _ = tx.send(Update::Figures { service: s.name.clone(), figures }).await;
-                    }
+        let now = Utc::now();
+        let names = || self.services.iter().map(|s| s.name.clone());
+        self.spawn_once("figures", {
+            let (p, services, tx) = (self.active(), self.services.clone(), self.tx.clone());
+            let names: Vec<String> = names().collect();
+            async move {
+                if let Ok(figures) = figures::poll_estate(&p, &services, now).await {
+                    let _ = tx.send(Update::Round(names.into_iter().zip(figures).collect())).await;
+                }
+            }
+        });
+        if self.sparks.due() {
+            let (p, services, tx, lane) = (self.active(), self.services.clone(), self.tx.clone(), self.sparks.clone());
+            let names: Vec<String> = names().collect();
+            self.spawn_once("sparks", async move {
+                let r = figures::poll_estate_sparks(&p, &services, now).await;
+                // A service with nothing yet (a server just started) is asked again soon, with backoff.
+                lane.done(r.as_ref().is_ok_and(|v| v.iter().all(|s| !s.rate.is_empty() || !s.up.is_empty())));
+                if let Ok(sparks) = r {
+                    let _ = tx.send(Update::SparksRound(names.into_iter().zip(sparks).collect())).await;
                 }
             });
-            if slow {
-                self.spawn_once((i, true), {
-                    let (p, s, tx) = (self.active(), svc.clone(), self.tx.clone());
-                    let failed = self.slow_lane_failed.clone();
-                    let maintenance = self.maintenance.get(&svc.name).cloned().unwrap_or_default();
-                    async move {
-                        match figures::poll_sparks(&p, &s, now, &maintenance).await {
-                            Ok(sparks) => {
-                                // Nothing at all yet (a server just started): ask again next round.
-                                if sparks.availability.is_none() && sparks.rate.is_empty() {
-                                    failed.store(true, std::sync::atomic::Ordering::SeqCst);
-                                }
-                                let _ = tx.send(Update::Sparks { service: s.name.clone(), sparks }).await;
-                            }
-                            Err(_) => failed.store(true, std::sync::atomic::Ordering::SeqCst),
-                        }
-                    }
-                });
-            }
+        }
+        if self.availability.due() {
+            let (p, services, tx, lane) =
+                (self.active(), self.services.clone(), self.tx.clone(), self.availability.clone());
+            let maintenance = self.maintenance.clone();
+            let names: Vec<String> = names().collect();
+            self.spawn_once("availability", async move {
+                let r = figures::poll_estate_availability(&p, &services, now, &maintenance).await;
+                lane.done(r.as_ref().is_ok_and(|v| v.iter().all(|(a, _)| a.is_some())));
+                if let Ok(values) = r {
+                    let rows = names.into_iter().zip(values).map(|(n, (a, e))| (n, a, e)).collect();
+                    let _ = tx.send(Update::Availability(rows)).await;
+                }
+            });
         }
     }
 
     /// Start `fut` unless the previous fetch for the same key is still running.
-    fn spawn_once(&self, key: (usize, bool), fut: impl Future<Output = ()> + Send + 'static) {
+    fn spawn_once(&self, key: &'static str, fut: impl Future<Output = ()> + Send + 'static) {
         {
             let mut set = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
             if !set.insert(key) {
@@ -277,14 +301,28 @@ impl Poller {
         }
     }
 
-    fn spawn_command(&self, cmd: Command) {
+    /// A newer detail or explorer query supersedes the one before: its requests leave the queue.
+    fn spawn_command(&mut self, cmd: Command) {
+        let detail = matches!(cmd, Command::Detail { .. });
+        let superseding = detail || matches!(cmd, Command::Query { .. });
+        let handle = self.spawn_fetch(cmd);
+        if superseding {
+            let slot = if detail { &mut self.detail } else { &mut self.query };
+            if let Some(old) = slot.replace(handle) {
+                old.abort();
+            }
+        }
+    }
+
+    fn spawn_fetch(&self, cmd: Command) -> tokio::task::JoinHandle<()> {
         let (p, tx, services) = (self.active(), self.tx.clone(), self.services.clone());
         tokio::spawn(async move {
             let update = match cmd {
                 Command::RefreshNow | Command::Maintenance(_) => return,
                 Command::Detail { service, range } => {
                     let Some(svc) = services.iter().find(|s| s.name == service) else { return };
-                    let now = Utc::now();
+                    // Aligned to the step, so every console asks the same, cacheable range.
+                    let now = figures::aligned(Utc::now(), range, figures::step_for(range)).1;
                     let (charts, targets) = tokio::join!(figures::poll_detail(&p, svc, range, now), p.targets());
                     let job = svc.job.clone();
                     Update::Detail {
@@ -300,8 +338,8 @@ impl Poller {
                     let outcome = match range {
                         None => p.query(&expr, at).await,
                         Some(r) => {
-                            let start = at - chrono::Duration::from_std(r).unwrap_or_default();
-                            p.query_range(&expr, start, at, figures::step_for(r)).await
+                            let (start, end) = figures::aligned(at, r, figures::step_for(r));
+                            p.query_range(&expr, start, end, figures::step_for(r)).await
                         }
                     };
                     Update::Query { id, at, outcome: outcome.map_err(|e| Clean::new(&e.to_string())) }
@@ -325,6 +363,48 @@ impl Poller {
                 }
             };
             let _ = tx.send(update).await;
-        });
+        })
+    }
+}
+
+/// When a slow lane is next due: its period after an answer that covered every service, sooner (from
+/// [`LANE_RETRY`], doubling, with jitter) after one that failed or left a service without data.
+#[derive(Clone)]
+struct Lane {
+    period: Duration,
+    state: Arc<Mutex<(Option<Instant>, u32)>>,
+}
+
+impl Lane {
+    fn new(period: Duration) -> Self {
+        Lane { period, state: Arc::new(Mutex::new((None, 0))) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<Instant>, u32)> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Due now: asked in this round.
+    fn due(&self) -> bool {
+        self.lock().0.is_none_or(|at| Instant::now() >= at)
+    }
+
+    /// Ask in the next round whatever the schedule says.
+    fn now(&self) {
+        let mut s = self.lock();
+        *s = (None, 0);
+    }
+
+    fn done(&self, complete: bool) {
+        let mut s = self.lock();
+        let wait = if complete {
+            s.1 = 0;
+            self.period
+        } else {
+            s.1 = (s.1 + 1).min(16);
+            let backoff = LANE_RETRY.saturating_mul(1 << (s.1 - 1).min(10)).min(self.period);
+            backoff.mul_f64(rand::Rng::random_range(&mut rand::rng(), 0.8..1.2))
+        };
+        s.0 = Some(Instant::now() + wait);
     }
 }
