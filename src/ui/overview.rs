@@ -205,10 +205,23 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
     ])
 }
 
+/// Over which windows the columns are computed: the rate window of the current figures, and the SLO
+/// window of availability and budget (each named once when every service shares it).
+fn windows(app: &App) -> String {
+    let one = |w: Vec<std::time::Duration>| match w.first() {
+        Some(first) if w.iter().all(|x| x == first) => crate::time::promql(*first),
+        Some(_) => "each service's window".to_string(),
+        None => "—".to_string(),
+    };
+    let rate = one(app.services.iter().map(|v| v.service.rate_window).collect());
+    let slo = one(app.services.iter().map(|v| v.service.targets.window).collect());
+    format!("req/s, errors, p95 over {rate} · avail, budget over {slo}")
+}
+
 fn draw_table(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let wide = area.width >= WIDE;
-    let title = format!(" Services ({}) ", app.services.len());
+    let title = format!(" Services ({}) · {} ", app.services.len(), windows(app));
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     if app.services.is_empty() {
         let msg = if app.source.last_ok.is_some() {
@@ -237,13 +250,16 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
         ["SERVICE", "   UP", "  REQ/S", " ERRORS", "    P95", "AVAIL", "BUDG", "BURN 1h/6h", "AGE"]
     };
     let header = Row::new(head.iter().map(|h| Cell::from(*h))).style(t.dim());
-    let rows: Vec<Row> = app.services.iter().map(|v| row(app, v, wide)).collect();
+    // Only the rows that fit are built: at a thousand services a frame costs what a screenful does.
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let top = (app.selected + 1).saturating_sub(height);
+    let rows: Vec<Row> = app.services.iter().skip(top).take(height).map(|v| row(app, v, wide)).collect();
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
         .column_spacing(1)
         .row_highlight_style(t.selected())
         .highlight_symbol("▶");
-    let mut state = TableState::default().with_selected(Some(app.selected));
+    let mut state = TableState::default().with_selected(Some(app.selected - top));
     f.render_stateful_widget(table, area, &mut state);
 }
