@@ -216,3 +216,51 @@ async fn a_slow_answer_marks_the_source_slow_and_a_fast_one_clears_it() {
     p.query("x", Utc::now()).await.unwrap();
     assert_eq!(p.http.health().borrow().state, SourceState::Ok);
 }
+
+/// Many consoles share one Prometheus: a source has at most `max_in_flight` requests out at once, an
+/// identical GET still in flight is not sent again, and a long query goes as a POST form.
+#[tokio::test]
+async fn requests_in_flight_are_bounded_and_identical_ones_shared() {
+    let (now, peak, total) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (n2, p2, t2) = (now.clone(), peak.clone(), total.clone());
+    let handler = move || {
+        let (n, p, t) = (n2.clone(), p2.clone(), t2.clone());
+        async move {
+            t.fetch_add(1, Ordering::SeqCst);
+            let c = n.fetch_add(1, Ordering::SeqCst) + 1;
+            p.fetch_max(c, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            n.fetch_sub(1, Ordering::SeqCst);
+            OK
+        }
+    };
+    let posted = Arc::new(std::sync::Mutex::new(String::new()));
+    let p3 = posted.clone();
+    let post = move |body: String| async move {
+        *p3.lock().unwrap() = body;
+        OK
+    };
+    let app = Router::new().route("/api/v1/query", get(handler).post(post));
+    let url = serve(app).await;
+    let mut src = source(&url);
+    src.timeout = Duration::from_secs(5);
+    assert_eq!(src.max_in_flight, 4, "the default");
+    let p = Prometheus::new(&src).unwrap();
+    let at = Utc::now();
+    let distinct: Vec<String> = (0..12).map(|i| format!("vector({i})")).collect();
+    let answers = futures::future::join_all(distinct.iter().map(|q| p.query(q, at))).await;
+    assert!(answers.iter().all(Result::is_ok));
+    assert_eq!(total.load(Ordering::SeqCst), 12);
+    assert_eq!(peak.load(Ordering::SeqCst), 4, "never more than four at once");
+
+    total.store(0, Ordering::SeqCst);
+    let same = futures::future::join_all((0..8).map(|_| p.query("up", at))).await;
+    assert!(same.iter().all(|r| r.as_ref().unwrap().result.single() == Some(42.0)));
+    assert_eq!(total.load(Ordering::SeqCst), 1, "eight identical queries, one request");
+
+    // A regex of a thousand job names does not go in the URL.
+    let long = format!("up{{job=~\"{}\"}}", (0..1000).map(|i| format!("svc-{i}")).collect::<Vec<_>>().join("|"));
+    assert!(p.query(&long, at).await.is_ok());
+    let body = posted.lock().unwrap().clone();
+    assert!(body.starts_with("query=up%7Bjob%3D%7E%22svc-0%7Csvc-1%7C") && body.contains("&time="), "{}", &body[..80.min(body.len())]);
+}

@@ -196,50 +196,6 @@ pub fn availability_query(svc: &Service) -> String {
     }
 }
 
-fn points(r: Result<QueryOutcome, FetchError>) -> Vec<(f64, f64)> {
-    r.ok().and_then(|o| o.result.series().first().map(|s| s.points.clone())).unwrap_or_default()
-}
-
-pub async fn poll_sparks(
-    p: &Prometheus,
-    svc: &Service,
-    at: DateTime<Utc>,
-    maintenance: &[(DateTime<Utc>, DateTime<Utc>)],
-) -> Result<Sparks, FetchError> {
-    let start = at - chrono::Duration::from_std(SPARK_RANGE).unwrap_or_default();
-    let w = chart_window(MIN);
-    let q = &svc.queries;
-    let excluding = availability_excluding(svc, maintenance, at);
-    let (aq, uq, rq, eq, pq) = (
-        excluding.as_ref().map_or_else(|| availability_query(svc), |(q, ..)| q.clone()),
-        format!("sum({})", q.up),
-        Queries::at(&q.requests, w),
-        q.error_ratio(w),
-        Queries::at(&q.latency_p95, w),
-    );
-    let (avail, up, rate, err, p95) = tokio::join!(
-        p.query(&aq, at),
-        p.query_range(&uq, start, at, MIN),
-        p.query_range(&rq, start, at, MIN),
-        p.query_range(&eq, start, at, MIN),
-        p.query_range(&pq, start, at, MIN),
-    );
-    if let Err(e) = &avail
-        && !matches!(e, FetchError::Api { .. })
-    {
-        return Err(e.clone());
-    }
-    Ok(Sparks {
-        at,
-        availability: avail.ok().and_then(|o| o.result.single()),
-        excluded: excluding.map(|(_, n, d)| (n, d)),
-        up: points(up),
-        rate: points(rate),
-        error_ratio: points(err),
-        p95: points(p95),
-    })
-}
-
 pub async fn poll_detail(
     p: &Prometheus,
     svc: &Service,
@@ -333,11 +289,6 @@ pub fn aligned(at: DateTime<Utc>, range: Duration, step: Duration) -> (DateTime<
     (end - chrono::Duration::from_std(range).unwrap_or_default(), end)
 }
 
-/// Every answer was a failure of the server, not of a query: the source is down.
-fn all_failed(results: &[Result<QueryOutcome, FetchError>]) -> Option<FetchError> {
-    all_down(results)
-}
-
 /// Fill `out[i]` from each ask's answer, and name each failed ask's problem for the services it covers.
 fn scatter(
     asks: &[batch::Ask],
@@ -393,7 +344,7 @@ pub async fn poll_estate(
     use batch::{Slot, Value};
     let asks = estate_instant_asks(services);
     let results = batch::ask_all(p, &asks, batch::Eval::Instant(at)).await;
-    if let Some(e) = all_failed(&results) {
+    if let Some(e) = all_down(&results) {
         return Err(e);
     }
     let mut out: Vec<ServiceFigures> = services.iter().map(|_| ServiceFigures { at, ..Default::default() }).collect();
@@ -457,7 +408,7 @@ pub async fn poll_estate_sparks(
     });
     let (start, end) = aligned(at, SPARK_RANGE, MIN);
     let results = batch::ask_all(p, &asks, batch::Eval::Range { start, end, step: MIN }).await;
-    if let Some(e) = all_failed(&results) {
+    if let Some(e) = all_down(&results) {
         return Err(e);
     }
     let mut out: Vec<Sparks> = services.iter().map(|_| Sparks { at, ..Default::default() }).collect();
@@ -502,7 +453,7 @@ pub async fn poll_estate_availability(
         vec![(Slot::Availability, form)]
     });
     let results = batch::ask_all(p, &asks, batch::Eval::Instant(at)).await;
-    if let Some(e) = all_failed(&results) {
+    if let Some(e) = all_down(&results) {
         return Err(e);
     }
     let mut out: Vec<(Option<f64>, Option<(usize, Duration)>)> =
