@@ -221,7 +221,8 @@ async fn a_slow_answer_marks_the_source_slow_and_a_fast_one_clears_it() {
 /// identical GET still in flight is not sent again, and a long query goes as a POST form.
 #[tokio::test]
 async fn requests_in_flight_are_bounded_and_identical_ones_shared() {
-    let (now, peak, total) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (now, peak, total) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (n2, p2, t2) = (now.clone(), peak.clone(), total.clone());
     let handler = move || {
         let (n, p, t) = (n2.clone(), p2.clone(), t2.clone());
@@ -262,5 +263,82 @@ async fn requests_in_flight_are_bounded_and_identical_ones_shared() {
     let long = format!("up{{job=~\"{}\"}}", (0..1000).map(|i| format!("svc-{i}")).collect::<Vec<_>>().join("|"));
     assert!(p.query(&long, at).await.is_ok());
     let body = posted.lock().unwrap().clone();
-    assert!(body.starts_with("query=up%7Bjob%3D%7E%22svc-0%7Csvc-1%7C") && body.contains("&time="), "{}", &body[..80.min(body.len())]);
+    assert!(
+        body.starts_with("query=up%7Bjob%3D%7E%22svc-0%7Csvc-1%7C") && body.contains("&time="),
+        "{}",
+        &body[..80.min(body.len())]
+    );
+}
+
+/// A round of the poller costs the same number of queries at ten services as at a thousand: one per
+/// figure (and window) for all conventional services, and one more for a service with its own query.
+#[tokio::test]
+async fn a_round_costs_the_same_at_ten_and_a_thousand_services() {
+    use watchpost::config::Service;
+    use watchpost::slo::Targets;
+    use watchpost::sources::prometheus::Update;
+    use watchpost::sources::prometheus::poller::Poller;
+    const EMPTY: &str = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+    const EMPTY_RANGE: &str = r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+    async fn round(n: usize, overridden: bool) -> (usize, usize) {
+        let (instant, range) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (i2, r2) = (instant.clone(), range.clone());
+        let app = Router::new()
+            .route(
+                "/api/v1/query",
+                get({
+                    let i = i2.clone();
+                    move || async move {
+                        i.fetch_add(1, Ordering::SeqCst);
+                        EMPTY
+                    }
+                })
+                .post(move |_form: String| async move {
+                    i2.fetch_add(1, Ordering::SeqCst);
+                    EMPTY
+                }),
+            )
+            .route(
+                "/api/v1/query_range",
+                get({
+                    let r = r2.clone();
+                    move || async move {
+                        r.fetch_add(1, Ordering::SeqCst);
+                        EMPTY_RANGE
+                    }
+                })
+                .post(move |_form: String| async move {
+                    r2.fetch_add(1, Ordering::SeqCst);
+                    EMPTY_RANGE
+                }),
+            );
+        let url = serve(app).await;
+        let p = Prometheus::new(&source(&url)).unwrap();
+        let mut services: Vec<Service> =
+            (0..n).map(|i| Service::conventional(&format!("svc-{i}"), Targets::default())).collect();
+        if overridden {
+            services[0].queries.requests = "sum(rate(my_requests_total[$window]))".into();
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let (_cmd, cmd_rx) = tokio::sync::mpsc::channel(4);
+        let poller = Poller::new(p, services, false, Targets::default(), Duration::from_secs(3600), tx);
+        tokio::spawn(poller.run(cmd_rx));
+        let mut seen = (false, false, false);
+        while seen != (true, true, true) {
+            match tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("a round").unwrap() {
+                Update::Round(r) => seen.0 = r.len() == n,
+                Update::SparksRound(r) => seen.1 = r.len() == n,
+                Update::Availability(r) => seen.2 = r.len() == n,
+                _ => {}
+            }
+        }
+        (instant.load(Ordering::SeqCst), range.load(Ordering::SeqCst))
+    }
+    // up (targets up, targets in all), rate, error ratio, p95, saturation, three more burn windows, and
+    // the availability; the four sparklines.
+    assert_eq!(round(10, false).await, (10, 4));
+    assert_eq!(round(1000, false).await, (10, 4), "flat with the estate's size");
+    // A service with its own request rate is asked on its own for every figure built on it: the rate,
+    // the error ratio over each of the four windows and the availability; and two sparklines.
+    assert_eq!(round(1000, true).await, (16, 6));
 }
