@@ -77,7 +77,7 @@ impl App {
             }
             Update::Availability(rows) => {
                 let index = self.service_index();
-                for (name, availability, excluded) in rows {
+                for (name, (availability, excluded)) in rows {
                     if let Some(&i) = index.get(name.as_str()) {
                         let s = self.services[i].sparks.get_or_insert_with(Sparks::default);
                         s.availability = availability;

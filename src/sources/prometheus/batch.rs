@@ -176,7 +176,7 @@ pub async fn ask_all(p: &Prometheus, asks: &[Ask], eval: Eval) -> Vec<Result<Que
 }
 
 /// The convention's queries, when this service's `pick` of them is still the convention's own.
-fn conventional<'a>(svc: &'a Service, same: impl Fn(&Queries, &Queries) -> bool) -> Option<&'a Convention> {
+fn conventional(svc: &Service, same: impl Fn(&Queries, &Queries) -> bool) -> Option<&Convention> {
     let c = svc.queries.convention.as_ref()?;
     let made = Queries::conventional(&c.job, &c.status_label);
     (c.job == svc.job && same(&svc.queries, &made)).then_some(c)

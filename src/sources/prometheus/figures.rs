@@ -260,26 +260,6 @@ pub async fn poll_incidents(
     Ok(out)
 }
 
-#[cfg(test)]
-mod maintenance_tests {
-    use super::*;
-    #[test]
-    fn windows_are_taken_out_of_the_availability() {
-        let mut svc =
-            Service::conventional("db", crate::slo::Targets { exclude_maintenance: true, ..Default::default() });
-        let now = DateTime::parse_from_rfc3339("2026-11-29T12:00:00Z").unwrap().with_timezone(&Utc);
-        let w = |d: i64, h: i64| {
-            (now - chrono::Duration::days(d), now - chrono::Duration::days(d) + chrono::Duration::hours(h))
-        };
-        let (q, n, d) = availability_excluding(&svc, &[w(3, 2), w(40, 2)], now).unwrap();
-        assert_eq!((n, d), (1, std::time::Duration::from_secs(7200)), "one inside the window");
-        assert!(q.contains("[7200s] @ 1795701600"), "{q}");
-        assert!(promql_parser::parser::parse(&q).is_ok(), "{q}");
-        svc.targets.exclude_maintenance = false;
-        assert!(availability_excluding(&svc, &[w(3, 2)], now).is_none());
-    }
-}
-
 /// The end of a range query aligned down to its step, and its start a `range` before: repeated refreshes
 /// and other consoles ask the same, cacheable request (as Grafana aligns its range queries).
 pub fn aligned(at: DateTime<Utc>, range: Duration, step: Duration) -> (DateTime<Utc>, DateTime<Utc>) {
@@ -431,6 +411,10 @@ pub async fn poll_estate_sparks(
     Ok(out)
 }
 
+/// A service's availability over its SLO window, and the maintenance windows left out of it (how many,
+/// how long).
+pub type Availability = (Option<f64>, Option<(usize, Duration)>);
+
 /// Each service's availability over its SLO window (and the maintenance left out of it), in the order
 /// of `services`. Services with maintenance to leave out are asked on their own.
 pub async fn poll_estate_availability(
@@ -438,7 +422,7 @@ pub async fn poll_estate_availability(
     services: &[Service],
     at: DateTime<Utc>,
     maintenance: &super::poller::Maintenance,
-) -> Result<Vec<(Option<f64>, Option<(usize, Duration)>)>, FetchError> {
+) -> Result<Vec<Availability>, FetchError> {
     use batch::{Form, Slot, Value};
     let excluding: Vec<Option<(String, usize, Duration)>> = services
         .iter()
@@ -456,8 +440,7 @@ pub async fn poll_estate_availability(
     if let Some(e) = all_down(&results) {
         return Err(e);
     }
-    let mut out: Vec<(Option<f64>, Option<(usize, Duration)>)> =
-        excluding.iter().map(|e| (None, e.as_ref().map(|(_, n, d)| (*n, *d)))).collect();
+    let mut out: Vec<Availability> = excluding.iter().map(|e| (None, e.as_ref().map(|(_, n, d)| (*n, *d)))).collect();
     scatter(
         &asks,
         results,
@@ -470,4 +453,24 @@ pub async fn poll_estate_availability(
         |_, _| {},
     );
     Ok(out)
+}
+
+#[cfg(test)]
+mod maintenance_tests {
+    use super::*;
+    #[test]
+    fn windows_are_taken_out_of_the_availability() {
+        let mut svc =
+            Service::conventional("db", crate::slo::Targets { exclude_maintenance: true, ..Default::default() });
+        let now = DateTime::parse_from_rfc3339("2026-11-29T12:00:00Z").unwrap().with_timezone(&Utc);
+        let w = |d: i64, h: i64| {
+            (now - chrono::Duration::days(d), now - chrono::Duration::days(d) + chrono::Duration::hours(h))
+        };
+        let (q, n, d) = availability_excluding(&svc, &[w(3, 2), w(40, 2)], now).unwrap();
+        assert_eq!((n, d), (1, std::time::Duration::from_secs(7200)), "one inside the window");
+        assert!(q.contains("[7200s] @ 1795701600"), "{q}");
+        assert!(promql_parser::parser::parse(&q).is_ok(), "{q}");
+        svc.targets.exclude_maintenance = false;
+        assert!(availability_excluding(&svc, &[w(3, 2)], now).is_none());
+    }
 }

@@ -84,7 +84,7 @@ pub enum Update {
     /// Every service's sparklines (their availability is left as it was).
     SparksRound(Vec<(String, Sparks)>),
     /// Every service's availability over its SLO window, and the maintenance left out of it.
-    Availability(Vec<(String, Option<f64>, Option<(usize, Duration)>)>),
+    Availability(Vec<(String, figures::Availability)>),
     Detail {
         service: String,
         charts: Result<DetailCharts, Clean>,
@@ -266,8 +266,7 @@ impl Poller {
                 let r = figures::poll_estate_availability(&p, &services, now, &maintenance).await;
                 lane.done(r.as_ref().is_ok_and(|v| v.iter().all(|(a, _)| a.is_some())));
                 if let Ok(values) = r {
-                    let rows = names.into_iter().zip(values).map(|(n, (a, e))| (n, a, e)).collect();
-                    let _ = tx.send(Update::Availability(rows)).await;
+                    let _ = tx.send(Update::Availability(names.into_iter().zip(values).collect())).await;
                 }
             });
         }
