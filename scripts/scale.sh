@@ -23,10 +23,9 @@ bin=$PWD/target/release/watchpost
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
-served() { # queries Prometheus has answered (instant and range)
-  curl -sf "http://127.0.0.1:$1/api/v1/query" --data-urlencode \
-    'query=sum(prometheus_http_requests_total{handler=~"/api/v1/query|/api/v1/query_range"})' |
-    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(int(float(r[0]["value"][1])) if r else 0)'
+served() { # queries Prometheus has answered (instant and range), from its own /metrics
+  curl -sf "http://127.0.0.1:$1/metrics" |
+    awk '/^prometheus_http_requests_total\{/ && /handler="\/api\/v1\/query(_range)?"/ { n += $NF } END { print n + 0 }'
 }
 
 printf '%-6s %10s %10s %9s %9s %9s %10s %10s\n' N "q/refresh" "peak conn" "cpu con" "cpu prom" "rss MiB" "rows full" "ready>1s"
@@ -82,7 +81,7 @@ PY
   peak=0 full="" notready=0 next_ready=0
   end=$(($(date +%s) + DURATION))
   while [ "$(date +%s)" -lt "$end" ]; do
-    c=$(ss -tn state established "( dport = :$pp )" 2>/dev/null | tail -n +2 | wc -l)
+    c=$(ss -tnp state established "( dport = :$pp )" 2>/dev/null | grep -c "pid=$con," || true)
     [ "$c" -gt "$peak" ] && peak=$c
     if [ -z "$full" ]; then
       # Every service row on screen has its rate and availability (no "—" left in a row of svc-*).
@@ -100,12 +99,11 @@ PY
   q1=$(served "$pp"); c1=$(cpu "$con"); p1=$(cpu "$prom"); t1=$(date +%s.%N)
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$con/status")
   tmux send-keys -t "$session" q
-  # The queries the scale script itself sent (two) are taken out.
   awk -v n="$n" -v q0="$q0" -v q1="$q1" -v c0="$c0" -v c1="$c1" -v p0="$p0" -v p1="$p1" -v hz="$hz" \
       -v t0="$t0" -v t1="$t1" -v r="$REFRESH" -v peak="$peak" -v rss="$rss" -v full="${full:-never}" \
       -v nr="$notready" 'BEGIN {
     el = t1 - t0
-    printf "%-6d %10.1f %10d %8.2f%% %8.2f%% %9.1f %10s %10d\n", n, (q1 - q0 - 1) / (el / r), peak,
+    printf "%-6d %10.1f %10d %8.2f%% %8.2f%% %9.1f %10s %10d\n", n, (q1 - q0) / (el / r), peak,
       (c1 - c0) / hz / el * 100, (p1 - p0) / hz / el * 100, rss / 1024, full, nr
   }'
   cleanup
