@@ -84,11 +84,12 @@ impl Whom {
 }
 
 /// Group the services' forms into asks: every service with the same template shares one query.
-pub fn plan(services: &[Service], forms: impl Fn(&Service) -> Vec<(Slot, Form)>) -> Vec<Ask> {
+/// `forms` is given each service with its index in `services`.
+pub fn plan(services: &[Service], forms: impl Fn(usize, &Service) -> Vec<(Slot, Form)>) -> Vec<Ask> {
     let mut asks = Vec::new();
     let mut groups: BTreeMap<(Slot, String), BTreeMap<String, Vec<usize>>> = BTreeMap::new();
     for (i, svc) in services.iter().enumerate() {
-        for (slot, form) in forms(svc) {
+        for (slot, form) in forms(i, svc) {
             match form {
                 Form::One(query) => asks.push(Ask { slot, query, whom: Whom::One(i) }),
                 Form::Many(t) => groups.entry((slot, t)).or_default().entry(svc.job.clone()).or_default().push(i),
@@ -269,7 +270,7 @@ mod tests {
 
     #[test]
     fn conventional_services_share_one_query_per_figure() {
-        let forms = |s: &Service| {
+        let forms = |_: usize, s: &Service| {
             let mut v = up(s);
             v.push((Slot::Rate, rate(s, Duration::from_secs(300))));
             v.push((Slot::Availability, availability(s)));
@@ -290,7 +291,7 @@ mod tests {
         let mut s = services(3);
         s[1].queries.requests = "sum(rate(my_requests[$window]))".into();
         s[2] = Service::conventional("pay.v2|x\"", Targets::default());
-        let asks = plan(&s, |s| vec![(Slot::Rate, rate(s, Duration::from_secs(60)))]);
+        let asks = plan(&s, |_, s| vec![(Slot::Rate, rate(s, Duration::from_secs(60)))]);
         assert_eq!(asks.len(), 2);
         assert_eq!(asks[0].query, "sum(rate(my_requests[1m]))");
         assert!(asks[1].query.contains(r#"job=~"pay\\.v2\\|x\"|svc-0""#), "{}", asks[1].query);
@@ -303,7 +304,7 @@ mod tests {
         for svc in &mut s {
             svc.queries = svc.queries.clone().with_recorded_availability("req:rec", "err:rec");
         }
-        let asks = plan(&s, |s| vec![(Slot::Availability, availability(s))]);
+        let asks = plan(&s, |_, s| vec![(Slot::Availability, availability(s))]);
         assert_eq!(asks.len(), 1);
         assert!(asks[0].query.contains("sum_over_time(err:rec{job=~\"svc-0|svc-1\"}[30d])"), "{}", asks[0].query);
     }

@@ -297,7 +297,7 @@ fn scatter(
 /// The asks behind every service's instant figures: one query per figure for all conventional services.
 pub fn estate_instant_asks(services: &[Service]) -> Vec<batch::Ask> {
     use batch::Slot;
-    batch::plan(services, |s| {
+    batch::plan(services, |_, s| {
         let w = s.rate_window;
         let mut v = batch::up(s);
         v.push((Slot::Rate, batch::rate(s, w)));
@@ -374,7 +374,7 @@ pub async fn poll_estate_sparks(
 ) -> Result<Vec<Sparks>, FetchError> {
     use batch::{Form, Slot, Value};
     let w = chart_window(MIN);
-    let asks = batch::plan(services, |s| {
+    let asks = batch::plan(services, |_, s| {
         let up = match batch::up(s).first() {
             Some((Slot::UpCount, f)) => f.clone(),
             _ => Form::One(format!("sum({})", s.queries.up)),
@@ -428,8 +428,7 @@ pub async fn poll_estate_availability(
         .iter()
         .map(|s| availability_excluding(s, maintenance.get(&s.name).map_or(&[][..], Vec::as_slice), at))
         .collect();
-    let asks = batch::plan(services, |s| {
-        let i = services.iter().position(|o| std::ptr::eq(o, s)).unwrap_or(0);
+    let asks = batch::plan(services, |i, s| {
         let form = match &excluding[i] {
             Some((q, ..)) => Form::One(q.clone()),
             None => batch::availability(s),
