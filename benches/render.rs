@@ -24,7 +24,14 @@ fn wave(n: usize, base: f64) -> Vec<(f64, f64)> {
 
 fn app(n: usize) -> App {
     let mut c = Config::from_env(Some("http://localhost:9090")).unwrap();
-    c.services = (0..n).map(|i| Service::conventional(&format!("service-{i:02}"), Targets::default())).collect();
+    c.services = (0..n)
+        .map(|i| {
+            let mut s = Service::conventional(&format!("service-{i:02}"), Targets::default());
+            s.labels.insert("team".into(), format!("team-{:02}", i % 12));
+            s
+        })
+        .collect();
+    c.overview.group_by = Some("team".into());
     let mut app = App::new(&c, t0());
     for i in 0..n {
         let f = i as f64;
@@ -117,6 +124,30 @@ fn bench(c: &mut Criterion) {
     c.bench_function("alerts 200x60, 5 000 alerts", |b| {
         b.iter(|| {
             term.draw(|f| watchpost::ui::draw(black_box(&alerting), f)).unwrap();
+        })
+    });
+
+    // A thousand services, worst first and grouped by team: a key and the frame it causes (what an
+    // operator waits for when moving down the overview).
+    let mut estate = app(1000);
+    estate.overview.sort = watchpost::app::overview::SortKey::Worst;
+    let mut wide = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let down = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('j'));
+    c.bench_function("overview 120x40, 1 000 services grouped worst first: key j + frame", |b| {
+        b.iter(|| {
+            estate.on_key(down);
+            wide.draw(|f| watchpost::ui::draw(&estate, f)).unwrap();
+        })
+    });
+    let slash = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('/'));
+    estate.on_key(slash);
+    let typed = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('7'));
+    let erase = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Backspace);
+    c.bench_function("overview 120x40, 1 000 services: a filter key typed + frame", |b| {
+        b.iter(|| {
+            estate.on_key(typed);
+            wide.draw(|f| watchpost::ui::draw(&estate, f)).unwrap();
+            estate.on_key(erase);
         })
     });
 

@@ -15,7 +15,8 @@ impl App {
             Screen::Alerts | Screen::Silences if form_open => Context::Form,
             Screen::Alerts => Context::Alerts,
             Screen::Silences => Context::Silences,
-            Screen::Kpis => Context::Overview,
+            Screen::Kpis => Context::Kpis,
+            Screen::Overview if self.overview.filter.is_some() => Context::Form,
             Screen::Overview => Context::Overview,
             Screen::Detail => Context::Detail,
             Screen::Explorer if self.explorer.editing => Context::Editing,
@@ -85,7 +86,11 @@ impl App {
             None if ctx == Context::Form => {
                 let current = self.runbooks.current;
                 let rollback_input = self.rollback.as_mut().filter(|_| self.screen == Screen::Rollback);
-                if let Some(t) = rollback_input.and_then(|r| r.input.as_mut()) {
+                if let Some(t) = self.overview.filter.as_mut().filter(|_| self.screen == Screen::Overview) {
+                    if t.input(key) {
+                        self.overview_filter_typed();
+                    }
+                } else if let Some(t) = rollback_input.and_then(|r| r.input.as_mut()) {
                     t.input(key);
                 } else if let Some(t) = self.changes.cancel.as_mut().filter(|_| self.screen == Screen::Changes) {
                     t.input(key);
@@ -137,7 +142,7 @@ impl App {
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
         let rows = match self.screen {
-            Screen::Overview => self.services.len(),
+            Screen::Overview => self.overview.order(&self.services).len(),
             Screen::Detail => self.selected_service().map_or(0, |s| s.detail.targets.len()),
             Screen::Explorer => {
                 self.explorer.result.as_ref().map_or(0, |r| r.outcome.as_ref().map_or(0, |o| o.result.series().len()))
@@ -194,9 +199,14 @@ impl App {
                     *f = step(*f, n, action);
                 }
             }
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+                if self.screen == Screen::Overview =>
+            {
+                self.step_overview(action)
+            }
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
                 let pos = match self.screen {
-                    Screen::Overview => &mut self.selected,
+                    Screen::Overview => return,
                     Screen::Detail => &mut self.target_scroll,
                     Screen::Explorer => &mut self.explorer.scroll,
                     Screen::Drills => &mut self.drills.selected,
@@ -235,11 +245,15 @@ impl App {
                 self.open_selected_trace()
             }
             Action::Open => {
-                if !self.services.is_empty() {
+                let shown =
+                    self.screen != Screen::Overview || self.overview.order(&self.services).contains(&self.selected);
+                if !self.services.is_empty() && shown {
                     self.go(Screen::Detail, true);
                 }
             }
             Action::Back if self.screen == Screen::Logs && self.logs.context.is_some() => self.logs.context = None,
+            Action::ClearFilter if self.screen == Screen::Overview => self.overview.filter_text.clear(),
+            Action::ClearFilter => self.act(Action::Back),
             Action::Back
                 if self.screen == Screen::Rollback
                     && self.rollback.as_ref().is_some_and(|r| r.phase == super::rollback::Phase::Confirm) =>
@@ -340,9 +354,15 @@ impl App {
             Action::NewSilence => self.new_silence(),
             Action::ExtendSilence => self.edit_selected_silence(Some(std::time::Duration::from_secs(3600))),
             Action::ExpireSilence => self.expire_selected_silence(),
+            Action::FilterServices if self.screen == Screen::Overview => self.overview_filter(),
+            Action::SortServices if self.screen == Screen::Overview => self.cycle_sort(),
+            Action::GroupServices if self.screen == Screen::Overview => self.toggle_grouping(),
+            Action::FilterServices | Action::SortServices | Action::GroupServices => {}
             Action::Submit => {
                 let run_prompt = self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.prompt.is_some());
-                if self.screen == Screen::Changes && self.changes.cancel.is_some() {
+                if self.screen == Screen::Overview && self.overview.filter.is_some() {
+                    self.overview.filter = None;
+                } else if self.screen == Screen::Changes && self.changes.cancel.is_some() {
                     self.submit_cancel_window();
                 } else if self.screen == Screen::Changes && self.changes.form.is_some() {
                     self.submit_window_form();
@@ -368,6 +388,10 @@ impl App {
             }
             Action::Cancel => {
                 // Whichever form is open closes; a filter left unfinished is cleared.
+                if self.screen == Screen::Overview && self.overview.filter.take().is_some() {
+                    self.overview.filter_text.clear();
+                    return;
+                }
                 if self.audit.filter.take().is_some() {
                     self.audit.filter_text.clear();
                 }
@@ -607,7 +631,7 @@ impl App {
     }
 }
 
-fn step(pos: usize, rows: usize, action: Action) -> usize {
+pub(crate) fn step(pos: usize, rows: usize, action: Action) -> usize {
     let last = rows.saturating_sub(1);
     match action {
         Action::Up => pos.saturating_sub(1),

@@ -22,6 +22,7 @@ pub enum Context {
     Run,
     Rollback,
     Changes,
+    Kpis,
     /// Typing in a form field: the alert filter or the silence editor.
     Form,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
@@ -29,8 +30,9 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 19] = [
         Context::Changes,
+        Context::Kpis,
         Context::Rollback,
         Context::Runbooks,
         Context::Run,
@@ -68,6 +70,7 @@ impl Context {
             Context::Run => "run",
             Context::Rollback => "rollback",
             Context::Changes => "changes",
+            Context::Kpis => "kpis",
             Context::Editing => "editing",
         }
     }
@@ -131,6 +134,10 @@ actions! {
     SilenceAlert => "silence_alert", "silence the selected alert";
     Runbook => "runbook", "the alert's runbook";
     Filter => "filter", "filter alerts (Alertmanager matchers)";
+    FilterServices => "filter_services", "show only services whose name contains a text";
+    SortServices => "sort_services", "sort: name, worst first, errors, p95, burn";
+    GroupServices => "group_services", "group rows by the configured label (team, namespace)";
+    ClearFilter => "clear_filter", "clear the service filter";
     NewSilence => "new_silence", "new silence";
     ExtendSilence => "extend_silence", "extend the silence by an hour";
     ExpireSilence => "expire_silence", "expire the silence";
@@ -242,6 +249,9 @@ impl Action {
             AddNote => "note",
             Escalate => "escalate",
             Filter => "filter",
+            FilterServices => "filter",
+            SortServices => "sort",
+            GroupServices => "group",
             NewSilence => "new",
             ExtendSilence => "+1h",
             ExpireSilence => "expire",
@@ -451,6 +461,14 @@ impl Default for KeyMap {
             (DRILLS, c('m'), Mitigate),
             (DRILLS, c('x'), AbortDrill),
             (DRILLS, k(KeyCode::Esc), Back),
+            (Context::Kpis, c('j'), Down),
+            (Context::Kpis, k(KeyCode::Down), Down),
+            (Context::Kpis, c('k'), Up),
+            (Context::Kpis, k(KeyCode::Up), Up),
+            (Context::Kpis, k(KeyCode::Enter), Open),
+            (Context::Kpis, c('l'), Action::Logs),
+            (Context::Kpis, c('w'), Action::Traces),
+            (Context::Kpis, k(KeyCode::Esc), Back),
             (Overview, c('j'), Down),
             (Overview, k(KeyCode::Down), Down),
             (Overview, c('k'), Up),
@@ -464,6 +482,10 @@ impl Default for KeyMap {
             (Overview, c('w'), Action::Traces),
             (Overview, c('v'), LiveTraces),
             (Overview, c('R'), OpenRollback),
+            (Overview, c('/'), FilterServices),
+            (Overview, k(KeyCode::Esc), ClearFilter),
+            (Overview, c('s'), SortServices),
+            (Overview, c('b'), GroupServices),
             (Detail, k(KeyCode::Esc), Back),
             (Detail, c('j'), Down),
             (Detail, k(KeyCode::Down), Down),

@@ -10,6 +10,7 @@ pub mod input;
 pub mod keymap;
 pub mod kpis;
 pub mod logs;
+pub mod overview;
 pub mod rollback;
 pub mod run;
 pub mod runbooks;

@@ -109,7 +109,8 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             config.slo_defaults.clone(),
             config.refresh,
             tx.clone(),
-        );
+        )
+        .with_group_label(config.overview.group_by.clone());
         if let Some(f) = &attached.fallback {
             poller = poller.with_fallback(Prometheus::new(f).map_err(|e| eyre!("direct-scrape client: {e}"))?);
         }

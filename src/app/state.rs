@@ -33,7 +33,10 @@ pub struct App {
     /// The newest update from the source (any kind).
     pub last_update: Option<DateTime<Utc>>,
     pub services: Vec<ServiceView>,
+    /// The selected service (an index into `services`, whatever the overview's order).
     pub selected: usize,
+    /// The overview's filter, order and grouping.
+    pub overview: super::overview::OverviewView,
     pub screen: Screen,
     /// Where Esc goes back to.
     pub nav: Vec<Screen>,
@@ -86,6 +89,12 @@ impl App {
             last_update: None,
             services: config.services.iter().cloned().map(ServiceView::new).collect(),
             selected: 0,
+            overview: super::overview::OverviewView {
+                // The demo starts in the estate's call order (its drills describe rows that way); `b`
+                // groups it by team.
+                grouped: config.overview.group_by.is_some() && !config.demo,
+                ..super::overview::OverviewView::new(config.overview.group_by.clone(), config.overview.sort)
+            },
             // Alertmanager alone (no Prometheus): the alerts are what there is to watch.
             screen: if config.prometheus.is_none() && !config.alertmanagers.is_empty() {
                 Screen::Alerts

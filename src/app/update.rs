@@ -25,22 +25,25 @@ impl App {
             Update::FallbackHealth(h) => self.fallback = Some(h),
             Update::Direct(since) => self.direct_since = since,
             Update::Services(found) => {
-                // Keep what is known of services that are still there.
-                let old = std::mem::take(&mut self.services);
+                // Keep what is known of services that are still there, and the selection on its service.
+                let selected = self.selected_service().map(|v| v.service.name.clone());
+                let mut old: std::collections::HashMap<String, ServiceView> =
+                    std::mem::take(&mut self.services).into_iter().map(|v| (v.service.name.clone(), v)).collect();
                 self.services = found
                     .into_iter()
-                    .map(|s| {
-                        old.iter()
-                            .find(|v| v.service.name == s.name)
-                            .cloned()
-                            .map(|mut v| {
-                                v.service = s.clone();
-                                v
-                            })
-                            .unwrap_or_else(|| ServiceView::new(s))
+                    .map(|s| match old.remove(&s.name) {
+                        Some(mut v) => {
+                            v.service = s;
+                            v
+                        }
+                        None => ServiceView::new(s),
                     })
                     .collect();
-                self.selected = self.selected.min(self.services.len().saturating_sub(1));
+                self.selected = selected
+                    .and_then(|n| self.services.iter().position(|v| v.service.name == n))
+                    .unwrap_or(0)
+                    .min(self.services.len().saturating_sub(1));
+                self.keep_overview_selection();
                 self.request_live_traces();
             }
             Update::Figures { service, figures } => {

@@ -8,6 +8,7 @@ use super::secret::{self, Auth};
 use crate::app::keymap::{Action, Context};
 use crate::slo::Targets;
 use crate::ui::theme::{Theme, ThemeChoice};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -62,6 +63,15 @@ pub struct Config {
     pub policy_path: Option<PathBuf>,
     /// Deploy providers, the rollback watch, change freezes, maintenance windows.
     pub changes: super::changes::ChangeConfig,
+    pub overview: OverviewSettings,
+}
+
+/// `[overview]`: how the services' rows are grouped and sorted at start.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OverviewSettings {
+    /// A label (`team`, `namespace`): rows are grouped by its value under a heading each.
+    pub group_by: Option<String>,
+    pub sort: crate::app::overview::SortKey,
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +158,8 @@ pub struct Service {
     pub queries: Queries,
     /// The rate window of the current figures (rate, error ratio, p95, saturation).
     pub rate_window: Duration,
+    /// Labels the overview groups by (`team`, `namespace`): configured, or read from the `up` series.
+    pub labels: BTreeMap<String, String>,
 }
 
 pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -161,6 +173,7 @@ impl Service {
             targets,
             queries: Queries::conventional(job, "code"),
             rate_window: DEFAULT_RATE_WINDOW,
+            labels: BTreeMap::new(),
         }
     }
 }
@@ -197,6 +210,7 @@ impl Config {
             vault: None,
             policy_path: None,
             changes: Default::default(),
+            overview: Default::default(),
         })
     }
 
@@ -233,9 +247,11 @@ impl Config {
                 svc.queries = svc
                     .queries
                     .with_recorded_availability("job:slo_requests:increase10m", "job:slo_errors:increase10m");
+                svc.labels.insert("team".into(), crate::estate::topology::team_of(s.name).into());
                 svc
             })
             .collect();
+        c.overview.group_by = Some("team".into());
         // Rollbacks go through the estate's deploy API, on the same server.
         c.changes.deploy = crate::estate::TOPOLOGY
             .iter()
@@ -382,7 +398,13 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
         let targets = targets(&mut p, slo_defaults.clone(), s.slo.as_ref());
         let rate_window = s.rate_window.map_or(DEFAULT_RATE_WINDOW, |d| d.0);
-        services.push(Service { name, job, targets, queries: q, rate_window });
+        for k in s.labels.keys() {
+            if !crate::rules::file::label_name_ok(k) {
+                p.at(s.name.span(), format!("service `{name}`: `{k}` is not a label name (letters, digits, `_`)"));
+            }
+        }
+        let labels = s.labels.clone();
+        services.push(Service { name, job, targets, queries: q, rate_window, labels });
     }
 
     let theme = match &raw.theme {
@@ -421,6 +443,28 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }
     }
 
+    let mut overview = OverviewSettings::default();
+    if let Some(o) = &raw.overview {
+        if let Some(g) = &o.group_by {
+            if crate::rules::file::label_name_ok(g.get_ref()) {
+                overview.group_by = Some(g.get_ref().clone());
+            } else {
+                p.at(g.span(), format!("`{}` is not a label name (letters, digits, `_`)", g.get_ref()));
+            }
+        }
+        if let Some(sort) = &o.sort {
+            match crate::app::overview::SortKey::parse(sort.get_ref()) {
+                Ok(k) => overview.sort = k,
+                Err(e) => {
+                    let names = crate::app::overview::SortKey::ALL.map(|k| k.name());
+                    let hint = nearest(sort.get_ref(), names.iter().copied())
+                        .map(|n| format!("; did you mean `{n}`?"))
+                        .unwrap_or_default();
+                    p.at(sort.span(), format!("{e}{hint}"))
+                }
+            }
+        }
+    }
     if !p.found.is_empty() || !rule_problems.is_empty() {
         p.found.sort_by_key(|l| (l.line, l.col));
         p.found.extend(rule_problems);
@@ -456,6 +500,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         vault,
         policy_path,
         changes,
+        overview,
         audit_path: raw
             .audit
             .as_ref()

@@ -62,6 +62,8 @@ pub struct RawConfig {
     pub slo: Option<Spanned<RawSlo>>,
     #[serde(default)]
     pub services: Vec<RawService>,
+    /// The overview's grouping and order.
+    pub overview: Option<RawOverview>,
     /// Key overrides per context (`global`, `overview`, `detail`, `explorer`): key = action.
     #[serde(default)]
     pub keys: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<String>>>,
@@ -219,6 +221,18 @@ pub struct RawService {
     pub rate_window: Option<Dur>,
     pub slo: Option<Spanned<RawSlo>>,
     pub queries: Option<RawQueries>,
+    /// Labels for grouping on the overview, e.g. `{ team = "payments" }`.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverview {
+    /// Group rows by this label's value (`team`, `namespace`).
+    pub group_by: Option<Spanned<String>>,
+    /// The order at start: `name`, `worst`, `errors`, `p95`, `burn`.
+    pub sort: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

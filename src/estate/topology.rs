@@ -71,6 +71,15 @@ pub const TOPOLOGY: &[ServiceSpec] = &[
     ServiceSpec { version: "7.2.5", memory_bytes: 2.0 * GB, ..spec("cache", &[], 1500.0, 0.0004) },
 ];
 
+/// The team owning each service: the demo's overview groups by it (`b`).
+pub fn team_of(name: &str) -> &'static str {
+    match name {
+        "gateway" | "auth" => "edge",
+        "checkout" | "payments" | "inventory" => "commerce",
+        _ => "platform",
+    }
+}
+
 pub fn index_of(name: &str) -> Option<usize> {
     TOPOLOGY.iter().position(|s| s.name == name)
 }

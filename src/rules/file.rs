@@ -91,7 +91,7 @@ fn metric_name_ok(s: &str) -> bool {
         && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == ':')
 }
 
-fn label_name_ok(s: &str) -> bool {
+pub(crate) fn label_name_ok(s: &str) -> bool {
     let mut c = s.chars();
     c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
 }

@@ -218,11 +218,60 @@ fn windows(app: &App) -> String {
     format!("req/s, errors, p95 over {rate} · avail, budget over {slo}")
 }
 
+/// The filter being typed, or the one in force, the order and the grouping: the table's bottom line.
+fn order_line(app: &App, shown: usize) -> Line<'static> {
+    let t = &app.theme;
+    let o = &app.overview;
+    let mut spans = vec![Span::styled(" ", t.dim())];
+    match &o.filter {
+        Some(input) => {
+            let typed = input.lines().join("");
+            spans.push(Span::styled("/", t.accent_style()));
+            spans.push(Span::styled(crate::text::sanitize(&typed).into_owned(), t.base()));
+            spans.push(Span::styled("▏", t.accent_style()));
+            spans.push(Span::styled(
+                format!("  {shown} of {} · enter: keep · esc: clear · ", app.services.len()),
+                t.dim(),
+            ));
+        }
+        None if !o.filter_text.is_empty() => {
+            spans.push(Span::styled(format!("/{}/", crate::text::sanitize(&o.filter_text)), t.accent_style()));
+            spans.push(Span::styled(format!(" {shown} of {} · esc: clear · ", app.services.len()), t.dim()));
+        }
+        None => {}
+    }
+    let group = o.grouping().map_or(String::new(), |l| format!(" · grouped by {l}"));
+    spans.push(Span::styled(format!("sorted {}{group} ", o.sort.describe()), t.dim()));
+    Line::from(spans)
+}
+
+/// A group's heading, drawn across the table's whole width over an empty row (cells cannot span).
+fn group_heading(app: &App, name: &str, services: usize, in_trouble: usize) -> Line<'static> {
+    let t = &app.theme;
+    let name = if name == crate::app::overview::NO_GROUP { "(no label)" } else { name };
+    let label = app.overview.grouping().unwrap_or_default();
+    let mut spans = vec![Span::styled(format!("▾ {label}={}", crate::text::sanitize(name)), t.title())];
+    spans.push(Span::styled(format!(" · {services} service{}", if services == 1 { "" } else { "s" }), t.dim()));
+    if in_trouble > 0 {
+        spans.push(Span::styled(format!(" · {in_trouble} in trouble"), t.bad()));
+    }
+    Line::from(spans)
+}
+
 fn draw_table(app: &App, f: &mut Frame, area: Rect) {
+    use crate::app::overview::Line as Item;
     let t = &app.theme;
     let wide = area.width >= WIDE;
-    let title = format!(" Services ({}) · {} ", app.services.len(), windows(app));
-    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
+    let lines = app.overview.lines(&app.services);
+    let shown = lines.iter().filter(|l| matches!(l, Item::Service(_))).count();
+    let count =
+        if shown == app.services.len() { shown.to_string() } else { format!("{shown} of {}", app.services.len()) };
+    let title = format!(" Services ({count}) · {} ", windows(app));
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(title, t.title()))
+        .title_bottom(order_line(app, shown));
     if app.services.is_empty() {
         let msg = if app.source.last_ok.is_some() {
             "No services: Prometheus has no `up` series yet, and the config lists none."
@@ -250,16 +299,46 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
         ["SERVICE", "   UP", "  REQ/S", " ERRORS", "    P95", "AVAIL", "BUDG", "BURN 1h/6h", "AGE"]
     };
     let header = Row::new(head.iter().map(|h| Cell::from(*h))).style(t.dim());
+    if shown == 0 {
+        let msg = format!(
+            "No service matches /{}/ — esc clears the filter.",
+            crate::text::sanitize(&app.overview.filter_text)
+        );
+        f.render_widget(Paragraph::new(msg).style(t.dim()).block(block), area);
+        return;
+    }
     // Only the rows that fit are built: at a thousand services a frame costs what a screenful does.
     let height = usize::from(area.height.saturating_sub(3)).max(1);
-    let top = (app.selected + 1).saturating_sub(height);
-    let rows: Vec<Row> = app.services.iter().skip(top).take(height).map(|v| row(app, v, wide)).collect();
+    let at = lines.iter().position(|l| *l == Item::Service(app.selected)).unwrap_or(0);
+    let top = (at + 1).saturating_sub(height);
+    let mut headings = Vec::new();
+    let rows: Vec<Row> = lines
+        .iter()
+        .skip(top)
+        .take(height)
+        .enumerate()
+        .map(|(n, l)| match l {
+            Item::Service(i) => row(app, &app.services[*i], wide),
+            Item::Group { name, services, in_trouble } => {
+                headings.push((n, group_heading(app, name, *services, *in_trouble)));
+                Row::new(Vec::<Cell>::new())
+            }
+        })
+        .collect();
+    let inner = block.inner(area);
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
         .column_spacing(1)
         .row_highlight_style(t.selected())
         .highlight_symbol("▶");
-    let mut state = TableState::default().with_selected(Some(app.selected - top));
+    let mut state = TableState::default().with_selected(Some(at - top));
     f.render_stateful_widget(table, area, &mut state);
+    for (n, line) in headings {
+        // Below the border and the column header.
+        let y = inner.y + 1 + n as u16;
+        if y < inner.bottom() {
+            f.render_widget(Paragraph::new(line), Rect { y, height: 1, ..inner });
+        }
+    }
 }

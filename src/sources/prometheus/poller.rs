@@ -113,6 +113,8 @@ pub struct Poller {
     direct: bool,
     services: Arc<Vec<Service>>,
     discover: bool,
+    /// The overview's grouping label: discovery reads each job's value of it from `up`.
+    group_label: Option<String>,
     defaults: Targets,
     refresh: Duration,
     tx: mpsc::Sender<Update>,
@@ -142,6 +144,7 @@ impl Poller {
             direct: false,
             services: Arc::new(services),
             discover,
+            group_label: None,
             defaults,
             refresh,
             tx,
@@ -152,6 +155,12 @@ impl Poller {
             query: None,
             maintenance: Arc::default(),
         }
+    }
+
+    /// Discovered services carry their value of `label` (a valid label name, checked by the config).
+    pub fn with_group_label(mut self, label: Option<String>) -> Self {
+        self.group_label = label;
+        self
     }
 
     /// Read `fallback` while Prometheus's circuit is open.
@@ -289,11 +298,34 @@ impl Poller {
     }
 
     async fn discover_services(&mut self) {
-        let Ok(outcome) = self.active().query("count by (job) (up)", Utc::now()).await else { return };
-        let mut jobs: Vec<String> =
-            outcome.result.series().iter().filter_map(|s| s.label("job").map(str::to_string)).collect();
-        jobs.sort();
-        let found: Vec<Service> = jobs.iter().map(|j| Service::conventional(j, self.defaults.clone())).collect();
+        // The grouping label rides on the same query: one per round whatever the estate's size.
+        let query = match &self.group_label {
+            Some(l) => format!("count by (job, {l}) (up)"),
+            None => "count by (job) (up)".to_string(),
+        };
+        let Ok(outcome) = self.active().query(&query, Utc::now()).await else { return };
+        let mut jobs: std::collections::BTreeMap<String, Option<String>> = Default::default();
+        for s in outcome.result.series() {
+            let Some(job) = s.label("job") else { continue };
+            let value = self.group_label.as_deref().and_then(|l| s.label(l)).map(str::to_string);
+            let slot = jobs.entry(job.to_string()).or_default();
+            // A job whose targets disagree keeps the first value, alphabetically, so it does not flicker.
+            if let Some(v) = value
+                && slot.as_ref().is_none_or(|o| v < *o)
+            {
+                *slot = Some(v);
+            }
+        }
+        let found: Vec<Service> = jobs
+            .iter()
+            .map(|(j, v)| {
+                let mut s = Service::conventional(j, self.defaults.clone());
+                if let (Some(l), Some(v)) = (&self.group_label, v) {
+                    s.labels.insert(l.clone(), v.clone());
+                }
+                s
+            })
+            .collect();
         if found != *self.services {
             self.services = Arc::new(found.clone());
             let _ = self.tx.send(Update::Services(found)).await;
