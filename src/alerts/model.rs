@@ -71,6 +71,18 @@ impl Alert {
     pub fn summary(&self) -> &str {
         self.annotation("summary").or_else(|| self.annotation("description")).map_or("", Clean::as_str)
     }
+    /// The rule's expression, from Prometheus's generator URL (`…/graph?g0.expr=…`), when it has one.
+    pub fn rule_expr(&self) -> Option<String> {
+        let url = url::Url::parse(self.generator_url.as_str()).ok()?;
+        url.query_pairs().find(|(k, _)| k == "g0.expr").map(|(_, v)| v.into_owned())
+    }
+
+    /// The windows the rule's expression measures over (its range selectors and subqueries), longest
+    /// first: why the value in its annotations can differ from the console's figures.
+    pub fn rule_windows(&self) -> Vec<std::time::Duration> {
+        self.rule_expr().map_or_else(Vec::new, |e| windows_of(&e))
+    }
+
     pub fn state_label(&self) -> &'static str {
         match self.state {
             AlertState::Active => "firing",
@@ -143,5 +155,46 @@ mod tests {
         let v = format!("\u{1b}[31m{}", "x".repeat(10_000));
         let d = display_value(&v);
         assert!(d.as_str().starts_with("\\e[31m") && d.as_str().ends_with("… (+8981 chars)"), "{}", &d.as_str()[..20]);
+    }
+}
+
+/// The range windows in a PromQL expression (`rate(x[1m])` → 1m), longest first, each once.
+pub fn windows_of(expr: &str) -> Vec<std::time::Duration> {
+    use promql_parser::parser::Expr;
+    struct Ranges(Vec<std::time::Duration>);
+    impl promql_parser::util::ExprVisitor for Ranges {
+        type Error = ();
+        fn pre_visit(&mut self, e: &Expr) -> Result<bool, ()> {
+            match e {
+                Expr::MatrixSelector(m) => self.0.push(m.range),
+                Expr::Subquery(s) => self.0.push(s.range),
+                _ => {}
+            }
+            Ok(true)
+        }
+    }
+    let Ok(ast) = promql_parser::parser::parse(expr) else { return Vec::new() };
+    let mut r = Ranges(Vec::new());
+    let _ = promql_parser::util::walk_expr(&mut r, &ast);
+    r.0.sort_by(|a, b| b.cmp(a));
+    r.0.dedup();
+    r.0
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::windows_of;
+    use std::time::Duration;
+
+    #[test]
+    fn an_alert_rule_names_its_windows() {
+        let e = r#"sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m])) > 0.05"#;
+        assert_eq!(windows_of(e), [Duration::from_secs(60)]);
+        assert_eq!(
+            windows_of("max_over_time(rate(x[5m])[1h:1m]) > 1"),
+            [Duration::from_secs(3600), Duration::from_secs(300)]
+        );
+        assert!(windows_of("up == 0").is_empty());
+        assert!(windows_of("not promql (").is_empty());
     }
 }

@@ -32,7 +32,7 @@ pub struct RollbackView {
     pub input: Option<TextArea<'static>>,
     pub override_reason: Option<String>,
     pub lines: VecDeque<String>,
-    pub holding: Vec<(String, bool)>,
+    pub holding: Vec<crate::ops::rollback::Reading>,
     pub held: std::time::Duration,
     pub outcome: Option<Result<Outcome, String>>,
 }

@@ -122,7 +122,7 @@ async fn rollback_inner(service: String, args: RollbackArgs, config: Option<Path
         crate::time::short(config.changes.rollback.watch)
     );
     for g in &gates {
-        println!("  {}: {}", g.name, g.query);
+        println!("  {}: ({}) < {}", g.name, g.query, g.below);
     }
     if args.dry_run {
         println!("dry run: nothing was run");
@@ -136,6 +136,7 @@ async fn rollback_inner(service: String, args: RollbackArgs, config: Option<Path
     let mut audit = crate::ops::audit::Audit::open(&config.audit_path)
         .map_err(|e| format!("not run: the audit trail cannot be opened: {e}"))?;
     let prom = config.prometheus.as_ref().and_then(|s| crate::sources::prometheus::Prometheus::new(s).ok());
+    let shown = gates.clone();
     let r = Rollback {
         provider: p,
         from,
@@ -151,7 +152,14 @@ async fn rollback_inner(service: String, args: RollbackArgs, config: Option<Path
         crate::ops::rollback::Progress::Step(s) => println!("> {s}"),
         crate::ops::rollback::Progress::Line(l) => println!("  {l}"),
         crate::ops::rollback::Progress::Gates { holding, held } => {
-            let g: Vec<String> = holding.iter().map(|(n, ok)| format!("{} {n}", if *ok { "✓" } else { "✗" })).collect();
+            let g: Vec<String> = holding
+                .iter()
+                .map(|r| {
+                    let mark = if r.holds { "✓" } else { "✗" };
+                    let now = shown.iter().find(|g| g.name == r.gate).zip(r.value).map(|(g, v)| g.show(v));
+                    format!("{mark} {} — now {}", r.gate, now.as_deref().unwrap_or("no data"))
+                })
+                .collect();
             println!("  watch: {} — held {}", g.join(", "), crate::time::short(held));
         }
     });

@@ -14,11 +14,41 @@ use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// A condition the service must meet after the rollback: holds while the query returns something.
+/// A condition the service must meet after the rollback: the query's value (every series of it) below
+/// `below`. The value is read, not just the comparison, so the watch can show what it measured.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gate {
+    /// What it holds the service to, with its window: `error ratio over 2m < 0.10%`.
     pub name: String,
     pub query: String,
+    pub below: f64,
+    /// The value is a ratio (shown as a percentage), else seconds.
+    pub ratio: bool,
+}
+
+impl Gate {
+    pub fn show(&self, v: f64) -> String {
+        if self.ratio { format!("{:.2}%", v * 100.0) } else { millis(Duration::from_secs_f64(v.max(0.0))) }
+    }
+
+    /// Holds when there is a value and every series is below the threshold (no traffic: no value, no
+    /// evidence that the service is well, so it does not hold).
+    fn read(&self, result: &crate::sources::prometheus::QueryResult) -> Reading {
+        let values: Vec<f64> = match result.single() {
+            Some(v) => vec![v],
+            None => result.series().iter().filter_map(|s| s.last()).collect(),
+        };
+        let worst = values.iter().copied().filter(|v| v.is_finite()).reduce(f64::max);
+        Reading { gate: self.name.clone(), value: worst, holds: worst.is_some_and(|v| v < self.below) }
+    }
+}
+
+/// One gate at one moment of the watch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reading {
+    pub gate: String,
+    pub value: Option<f64>,
+    pub holds: bool,
 }
 
 /// `200ms`, `1.5s`, `2s`.
@@ -30,14 +60,19 @@ fn millis(d: Duration) -> String {
 /// (short, so the watch sees the new version soon).
 pub fn gates(service: &Service, window: Duration) -> Vec<Gate> {
     let t = &service.targets;
+    let w = crate::time::promql(window);
     vec![
         Gate {
-            name: format!("error ratio < {:.2}%", t.error_rate * 100.0),
-            query: format!("({}) < {}", service.queries.error_ratio(window), t.error_rate),
+            name: format!("error ratio over {w} < {:.2}%", t.error_rate * 100.0),
+            query: service.queries.error_ratio(window),
+            below: t.error_rate,
+            ratio: true,
         },
         Gate {
-            name: format!("p95 < {}", millis(t.latency_p95)),
-            query: format!("({}) < {}", Queries::at(&service.queries.latency_p95, window), t.latency_p95.as_secs_f64()),
+            name: format!("p95 over {w} < {}", millis(t.latency_p95)),
+            query: Queries::at(&service.queries.latency_p95, window),
+            below: t.latency_p95.as_secs_f64(),
+            ratio: false,
         },
     ]
 }
@@ -175,7 +210,7 @@ pub enum Progress {
     Line(String),
     /// The watch: each gate, holding or not, and for how long all have held.
     Gates {
-        holding: Vec<(String, bool)>,
+        holding: Vec<Reading>,
         held: Duration,
     },
 }
@@ -262,6 +297,15 @@ impl Rollback<'_> {
     }
 }
 
+/// `error ratio over 2m < 0.10% (was 2.41%)`, or `(no data)` when the query had no value.
+pub fn reading_text(gates: &[Gate], r: &Reading) -> String {
+    let gate = gates.iter().find(|g| g.name == r.gate);
+    match (gate, r.value) {
+        (Some(g), Some(v)) => format!("{} (was {})", r.gate, g.show(v)),
+        _ => format!("{} (no data)", r.gate),
+    }
+}
+
 /// Poll the gates until all have held together for `hold`, or `watch` runs out.
 pub async fn watch(
     prom: &Prometheus,
@@ -275,24 +319,25 @@ pub async fn watch(
     loop {
         let mut holding = Vec::new();
         for g in gates {
-            let ok = match prom.query(&g.query, Utc::now()).await {
-                Ok(o) => o.result.holds(),
+            let reading = match prom.query(&g.query, Utc::now()).await {
+                Ok(o) => g.read(&o.result),
                 Err(e) => {
                     progress(Progress::Line(format!("{}: {e}", g.name)));
-                    false
+                    Reading { gate: g.name.clone(), value: None, holds: false }
                 }
             };
-            holding.push((g.name.clone(), ok));
+            holding.push(reading);
         }
         let now = tokio::time::Instant::now();
-        since = if holding.iter().all(|(_, ok)| *ok) { since.or(Some(now)) } else { None };
+        since = if holding.iter().all(|r| r.holds) { since.or(Some(now)) } else { None };
         let held = since.map_or(Duration::ZERO, |s| now - s);
         progress(Progress::Gates { holding: holding.clone(), held });
         if held >= settings.hold {
             return Outcome::Succeeded;
         }
         if now + every - start > settings.watch {
-            return Outcome::GateFailed(holding.into_iter().filter(|(_, ok)| !ok).map(|(n, _)| n).collect());
+            let failed = holding.iter().filter(|r| !r.holds);
+            return Outcome::GateFailed(failed.map(|r| reading_text(gates, r)).collect());
         }
         tokio::time::sleep(every).await;
     }

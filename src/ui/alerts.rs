@@ -162,6 +162,32 @@ fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[
     f.render_widget(Paragraph::new(lines), body);
 }
 
+/// Over which window the rule measured (the values in its annotations are from its last evaluation),
+/// beside what the overview shows for the same service now, and over which window: so an alert saying
+/// 8 % and a row saying 3.8 % are read as two windows, not as a contradiction.
+fn measured(app: &App, a: &Alert) -> String {
+    let windows = a.rule_windows();
+    let rule = match windows.as_slice() {
+        [] if a.rule_expr().is_some() => "the rule's expression has no range window (an instant value)".to_string(),
+        [] => "the rule's window is not known (no expression in its generator URL)".to_string(),
+        w => {
+            let w: Vec<String> = w.iter().map(|d| crate::time::promql(*d)).collect();
+            format!("the rule measures over {}", w.join(", "))
+        }
+    };
+    let service = a.service().and_then(|s| app.services.iter().find(|v| v.service.name == s || v.service.job == s));
+    let now = match service.and_then(|v| v.figures.as_ref().map(|f| (v, f))) {
+        Some((v, f)) => format!(
+            "; now, over {} (the overview): errors {}, p95 {}",
+            crate::time::promql(v.service.rate_window),
+            super::format::percent(f.error_ratio),
+            super::format::latency(f.p95)
+        ),
+        None => String::new(),
+    };
+    format!("measured: {rule}, values as of its last evaluation{now}")
+}
+
 fn draw_detail(app: &App, f: &mut Frame, area: Rect, a: &Alert) {
     let t = &app.theme;
     let mut lines = vec![Line::from(vec![
@@ -174,6 +200,7 @@ fn draw_detail(app: &App, f: &mut Frame, area: Rect, a: &Alert) {
     for (k, v) in &a.annotations {
         lines.push(Line::from(vec![Span::styled(format!("{k}: "), t.dim()), Span::raw(v.to_string())]));
     }
+    lines.push(Line::from(Span::styled(measured(app, a), t.dim())));
     if !a.generator_url.as_str().is_empty() {
         lines.push(Line::from(vec![Span::styled("source: ", t.dim()), Span::raw(a.generator_url.to_string())]));
     }

@@ -9,6 +9,23 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+/// The watch reads a short window so it sees the new version soon; the overview's window is longer and
+/// still holds the minutes before the rollback. Said on screen, so the two never disagree unexplained.
+fn why_figures_differ(app: &App, service: &str) -> String {
+    let watch = crate::time::promql(app.rollback_settings.window);
+    let overview = app
+        .services
+        .iter()
+        .find(|v| v.service.name == service)
+        .map_or(crate::config::load::DEFAULT_RATE_WINDOW, |v| v.service.rate_window);
+    format!(
+        "  (the watch reads the last {watch}; the overview's figures are over {}, so they still count the \
+         minutes before the rollback until {} have passed)",
+        crate::time::promql(overview),
+        crate::time::promql(overview)
+    )
+}
+
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let Some(r) = &app.rollback else {
@@ -76,14 +93,19 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 t.dim(),
             )));
             for g in &r.gates {
-                let state = r.holding.iter().find(|(n, _)| n == &g.name).map(|(_, ok)| *ok);
-                let (mark, style) = match state {
+                let reading = r.holding.iter().find(|x| x.gate == g.name);
+                let (mark, style) = match reading.map(|x| x.holds) {
                     Some(true) => ("✓", t.good()),
                     Some(false) => ("✗", t.bad()),
                     None => ("·", t.dim()),
                 };
-                lines.push(Line::from(Span::styled(format!("  {mark} {}", clean(&g.name)), style)));
+                let now = match reading {
+                    Some(x) => format!(" — now {}", x.value.map_or("no data".to_string(), |v| g.show(v))),
+                    None => String::new(),
+                };
+                lines.push(Line::from(Span::styled(format!("  {mark} {}{now}", clean(&g.name)), style)));
             }
+            lines.push(Line::from(Span::styled(why_figures_differ(app, &r.service), t.dim())));
             if r.phase == Phase::Running && !r.holding.is_empty() {
                 lines.push(Line::from(format!("  all held for {}", crate::time::short(r.held))));
             }

@@ -196,3 +196,25 @@ fn kpis_screen_120x30() {
     let s = render(&app, 120, 30);
     insta::assert_snapshot!(s);
 }
+
+#[test]
+fn an_alert_and_the_overview_name_their_windows_when_their_figures_differ() {
+    // Prometheus's generator URL carries the rule's expression: this one measures over 1m, the overview
+    // over 5m, so 8 % in the alert and 2.1 % on the row are two windows, and the screen says which.
+    let mut a = alert(
+        "HighErrorRate",
+        &[("job", "payments"), ("severity", "critical")],
+        "payments errors at 8.06%",
+        3,
+        AlertState::Active,
+    );
+    let expr = r#"sum(rate(http_requests_total{job="payments",code=~"5.."}[1m])) / sum(rate(http_requests_total{job="payments"}[1m])) > 0.05"#;
+    let url =
+        url::Url::parse_with_params("http://prometheus:9090/graph", [("g0.expr", expr), ("g0.tab", "1")]).unwrap();
+    a.generator_url = url.as_str().into();
+    let mut app = app_with_alerts(vec![a]);
+    key(&mut app, KeyCode::Char('A'));
+    let s = render(&app, 160, 40);
+    assert!(s.contains("measured: the rule measures over 1m, values as of its last evaluation"), "{s}");
+    assert!(s.contains("now, over 5m (the overview): errors 2.10%"), "{s}");
+}

@@ -100,7 +100,7 @@ async fn a_bad_deploy_rolled_back_and_watched_until_it_recovers() {
     let (ok, out) = watchpost(dir.path(), &cfg, &["rollback", "checkout", "--dry-run"]);
     assert!(ok, "{out}");
     assert!(out.contains("/estate/v1/services/checkout/rollback"), "the plan as it will run: {out}");
-    assert!(out.contains("error ratio < 0.10%") && out.contains("p95 < 200ms"), "{out}");
+    assert!(out.contains("error ratio over 10s < 0.10%") && out.contains("p95 over 10s < 200ms"), "{out}");
     assert!(out.contains("dry run: nothing was run"));
 
     // Without the service's name typed, nothing runs.
@@ -109,7 +109,7 @@ async fn a_bad_deploy_rolled_back_and_watched_until_it_recovers() {
 
     let (ok, out) = watchpost(dir.path(), &cfg, &["rollback", "checkout", "--confirm", "checkout"]);
     assert!(ok, "{out}");
-    assert!(out.contains("watch: ✓ error ratio"), "{out}");
+    assert!(out.contains("watch: ✓ error ratio over 10s < 0.10% — now "), "the watch shows what it measured: {out}");
     assert!(out.contains("rollback of checkout succeeded"), "{out}");
     let (_, out) = watchpost(dir.path(), &cfg, &["deploy", "history", "checkout"]);
     let current = out.lines().find(|l| l.starts_with('▶')).unwrap();
@@ -135,7 +135,8 @@ async fn a_bad_deploy_rolled_back_and_watched_until_it_recovers() {
     // search is down: a rollback does not bring it back, and the watch says which gate failed.
     let fast = config(dir.path(), &prom.url(), &e.api, "4s");
     let (ok, out) = watchpost(dir.path(), &fast, &["rollback", "search", "--confirm", "search"]);
-    assert!(!ok && out.contains("failed: the gate error ratio < 0.10%, p95 < 200ms did not hold"), "{out}");
+    let failed = "failed: the gate error ratio over 10s < 0.10% (no data), p95 over 10s < 200ms (no data) did not hold";
+    assert!(!ok && out.contains(failed), "the failure names the gates and what they read: {out}");
 
     let audit = watchpost::ops::audit::Audit::open(&dir.path().join("audit.db")).unwrap();
     let entries: Vec<String> =
@@ -143,10 +144,10 @@ async fn a_bad_deploy_rolled_back_and_watched_until_it_recovers() {
     assert_eq!(
         entries,
         [
-            "rollback checkout intent",
-            "rollback.result checkout succeeded: every gate held",
-            "rollback search intent",
-            "rollback.result search failed: the gate error ratio < 0.10%, p95 < 200ms did not hold",
+            "rollback checkout intent".to_string(),
+            "rollback.result checkout succeeded: every gate held".to_string(),
+            "rollback search intent".to_string(),
+            format!("rollback.result search {failed}"),
         ],
         "dry runs and refusals record nothing; each rollback is recorded before it runs"
     );

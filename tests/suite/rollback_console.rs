@@ -82,7 +82,8 @@ async fn a_rollback_from_the_console() {
     term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();
     let screen = term.backend().to_string();
     assert!(screen.contains("change freeze `release-train`"), "{screen}");
-    assert!(screen.contains("error ratio < 0.10%") && screen.contains("p95 < 200ms"), "{screen}");
+    assert!(screen.contains("error ratio over 2m < 0.10%") && screen.contains("p95 over 2m < 200ms"), "{screen}");
+    assert!(screen.contains("the overview's figures are over 5m"), "why the two windows differ: {screen}");
 
     // The freeze wants a reason, then the name; a wrong name runs nothing.
     key(&mut app, KeyCode::Enter);
