@@ -41,6 +41,24 @@ fn step(p: &HashMap<String, String>) -> Result<i64, String> {
         })
 }
 
+/// A POST's parameters: the URL's and the form body's (`application/x-www-form-urlencoded`), merged, as
+/// Prometheus takes them. Clients post long queries (a thousand services' `job=~"…"` matchers) this way.
+fn form(raw: Option<String>, body: &str) -> Params {
+    let mut p: HashMap<String, String> = HashMap::new();
+    for src in [raw.as_deref().unwrap_or(""), body] {
+        p.extend(url::form_urlencoded::parse(src.as_bytes()).into_owned());
+    }
+    Query(p)
+}
+
+async fn query_post(s: State<Arc<Shared>>, RawQuery(raw): RawQuery, body: String) -> Response {
+    query(s, form(raw, &body)).await
+}
+
+async fn query_range_post(s: State<Arc<Shared>>, RawQuery(raw): RawQuery, body: String) -> Response {
+    query_range(s, form(raw, &body)).await
+}
+
 async fn query(State(s): State<Arc<Shared>>, Query(p): Params) -> Response {
     let Some(q) = p.get("query") else { return bad("missing parameter \"query\"") };
     let t = match time(&p, "time", chrono::Utc::now().timestamp_millis()) {
@@ -223,8 +241,8 @@ async fn alerts(State(s): State<Arc<Shared>>) -> Response {
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/api/v1/query", get(query))
-        .route("/api/v1/query_range", get(query_range))
+        .route("/api/v1/query", get(query).post(query_post))
+        .route("/api/v1/query_range", get(query_range).post(query_range_post))
         .route("/api/v1/series", get(series))
         .route("/api/v1/labels", get(labels))
         .route("/api/v1/rules", get(rules))

@@ -68,6 +68,17 @@ async fn the_demo_estate_fills_the_console() {
         reqwest::get(demo.api.join("api/v1/alerts").unwrap()).await.unwrap().json().await.unwrap();
     assert_eq!(alerts["data"]["alerts"].as_array().map(Vec::len), Some(0), "quiet at rest: {alerts}");
 
+    // A query longer than the client sends in a URL goes as a form POST, as it does to Prometheus: the
+    // embedded API answers it the same (the `[scrape]` fallback meets a thousand services' matchers).
+    let many: Vec<String> = (0..1000).map(|i| format!("svc-{i:04}")).collect();
+    let long = format!("count(up{{job=~\"gateway|{}\"}})", many.join("|"));
+    assert!(long.len() > 6 * 1024);
+    let at = Utc::now();
+    let posted = prom.query(&long, at).await.expect("a long instant query is answered");
+    assert_eq!(posted.result.single(), Some(1.0), "{posted:?}");
+    let range = prom.query_range(&long, at - chrono::Duration::minutes(5), at, Duration::from_secs(60)).await;
+    assert!(!range.expect("a long range query is answered").result.series().is_empty());
+
     app.on_tick(Utc::now());
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();
