@@ -6,11 +6,18 @@
 # Prints: time to first frame, CPU % of one core, RSS, and bytes written to the terminal per second,
 # over DURATION seconds (default 30) after a 5 s warm-up.
 #
+# `scripts/perf.sh --vs` runs grafatui (`cargo install grafatui`; it is not a dependency) beside it on the
+# same Prometheus, in the same run and at the same size, and prints both with their ratios.
+#
 # Needs: tmux, script (util-linux), prometheus, prometheus-node-exporter (scripts/test.sh installs the last
 # two; this script installs tmux if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-30}
+vs=false
+[ "${1:-}" = "--vs" ] && vs=true
+peer=${GRAFATUI:-$(command -v grafatui || echo "$HOME/.cargo/bin/grafatui")}
+$vs && [ ! -x "$peer" ] && { echo "--vs needs grafatui: cargo install grafatui --version 0.1.18" >&2; exit 2; }
 command -v tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
 
 cargo build --release --locked -q
@@ -19,6 +26,7 @@ work=$(mktemp -d)
 session=watchpost-perf-$$
 cleanup() {
   tmux kill-session -t "$session" 2>/dev/null || true
+  tmux kill-session -t "$session-vs" 2>/dev/null || true
   kill "${pids[@]}" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -48,32 +56,64 @@ refresh = "1s"
 url = "http://127.0.0.1:$pp"
 TOML
 
+# launch SESSION TYPESCRIPT PATTERN CMD: start CMD in a 120x40 tmux pane through `script`; prints the
+# milliseconds to its first frame in $ms and its pid in $pid.
+launch() {
+  local sess=$1 ts=$2 pattern=$3 cmd=$4 start first
+  pid=""
+  : >"$ts"
+  start=$(date +%s.%N)
+  tmux new-session -d -s "$sess" -x 120 -y 40 "script -q -f -c '$cmd' $ts"
+  until [ -s "$ts" ]; do sleep 0.005; done
+  until grep -q "$pattern" "$ts" 2>/dev/null; do sleep 0.005; done
+  first=$(date +%s.%N)
+  pid=""
+  until [ -n "$pid" ]; do pid=$(pgrep -f "^$5" | head -1 || true); sleep 0.05; done
+  ms=$(awk -v s="$start" -v f="$first" 'BEGIN { printf "%.0f", (f - s) * 1000 }')
+}
+
 ts=$work/typescript
-: >"$ts"
-start=$(date +%s.%N)
-tmux new-session -d -s "$session" -x 120 -y 40 \
-  "script -q -f -c 'env XDG_STATE_HOME=$work $bin --config $work/config.toml' $ts"
-# First frame: the header is on the screen.
-until grep -q "watchpost" "$ts" 2>/dev/null; do sleep 0.005; done
-first=$(date +%s.%N)
-pid=""
-until [ -n "$pid" ]; do pid=$(pgrep -f "^$bin --config $work/config.toml" | head -1 || true); sleep 0.05; done
+launch "$session" "$ts" watchpost "env XDG_STATE_HOME=$work $bin --config $work/config.toml" "$bin --config $work/config.toml"
+first=$ms wpid=$pid
+if $vs; then
+  vts=$work/typescript-vs
+  launch "$session-vs" "$vts" "[A-Za-z]" "$peer --prometheus-url http://127.0.0.1:$pp" "$peer --prometheus-url"
+  vfirst=$ms vpid=$pid
+fi
 
 sleep 5
 ticks=$(getconf CLK_TCK)
-cpu() { awk '{print $14+$15}' "/proc/$pid/stat"; }
-c0=$(cpu); b0=$(stat -c %s "$ts"); t0=$(date +%s.%N)
+cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
+c0=$(cpu "$wpid"); b0=$(stat -c %s "$ts")
+if $vs; then vc0=$(cpu "$vpid"); vb0=$(stat -c %s "$vts"); fi
+t0=$(date +%s.%N)
 sleep "$DURATION"
-c1=$(cpu); b1=$(stat -c %s "$ts"); t1=$(date +%s.%N)
-rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
-hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+c1=$(cpu "$wpid"); b1=$(stat -c %s "$ts")
+if $vs; then vc1=$(cpu "$vpid"); vb1=$(stat -c %s "$vts"); fi
+t1=$(date +%s.%N)
+kb() { awk "/$2/ {print \$2}" "/proc/$1/status"; }
+rss=$(kb "$wpid" VmRSS); hwm=$(kb "$wpid" VmHWM)
+if $vs; then vrss=$(kb "$vpid" VmRSS); vhwm=$(kb "$vpid" VmHWM); fi
 tmux send-keys -t "$session" q
 
-awk -v s="$start" -v f="$first" -v c0="$c0" -v c1="$c1" -v hz="$ticks" -v t0="$t0" -v t1="$t1" \
-    -v b0="$b0" -v b1="$b1" -v rss="$rss" -v hwm="$hwm" 'BEGIN {
-  el = t1 - t0
-  printf "time to first frame   %.0f ms\n", (f - s) * 1000
-  printf "CPU (1 s refresh)     %.2f %% of one core over %.0f s\n", (c1 - c0) / hz / el * 100, el
-  printf "RSS                   %.1f MiB (peak %.1f MiB)\n", rss / 1024, hwm / 1024
-  printf "terminal output       %.0f bytes/s\n", (b1 - b0) / el
-}'
+report() { # name first c0 c1 b0 b1 rss hwm
+  awk -v n="$1" -v f="$2" -v c0="$3" -v c1="$4" -v b0="$5" -v b1="$6" -v rss="$7" -v hwm="$8" \
+      -v hz="$ticks" -v t0="$t0" -v t1="$t1" 'BEGIN {
+    el = t1 - t0
+    printf "%s\n", n
+    printf "  time to first frame   %.0f ms\n", f
+    printf "  CPU (1 s refresh)     %.2f %% of one core over %.0f s\n", (c1 - c0) / hz / el * 100, el
+    printf "  RSS                   %.1f MiB (peak %.1f MiB)\n", rss / 1024, hwm / 1024
+    printf "  terminal output       %.0f bytes/s\n", (b1 - b0) / el
+  }'
+}
+report watchpost "$first" "$c0" "$c1" "$b0" "$b1" "$rss" "$hwm"
+if $vs; then
+  report grafatui "$vfirst" "$vc0" "$vc1" "$vb0" "$vb1" "$vrss" "$vhwm"
+  awk -v c="$((c1 - c0))" -v vc="$((vc1 - vc0))" -v b="$((b1 - b0))" -v vb="$((vb1 - vb0))" \
+      -v r="$rss" -v vr="$vrss" 'BEGIN {
+    printf "watchpost / grafatui: RSS %.2f×, CPU %s, bytes %s\n", r / vr,
+      (vc > 0 ? sprintf("%.2f×", c / vc) : "— (grafatui used none)"),
+      (vb > 0 ? sprintf("%.2f×", b / vb) : "—")
+  }'
+fi
