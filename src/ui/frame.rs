@@ -205,7 +205,8 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     }
     // Movement keys are obvious and listed in help; the footer keeps to what a newcomer needs.
     let mut entries = app.keys.describe_for_footer(ctx);
-    if ctx != Context::Editing {
+    // While typing, global keys are text (`q` is a letter of the filter): the footer does not offer them.
+    if !matches!(ctx, Context::Editing | Context::Form) {
         // A global key this screen uses for something else is not listed twice.
         let taken: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
         entries.extend(app.keys.describe_for_footer(Context::Global).into_iter().filter(|(k, _)| !taken.contains(k)));
