@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     let _ = color_eyre::install();
     let cli = Cli::parse();
     let _log = watchpost::logging::init(&cli.log_level);
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    // One thread runs the view and every source: the console's work is waiting, not computing (heavy
+    // steps go to the blocking pool), and one thread keeps its idle cost to one wake-up per timer.
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

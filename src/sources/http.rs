@@ -296,6 +296,12 @@ impl HttpClient {
             ReadError::TooLarge => FetchError::TooLarge { limit: self.max_bytes },
             ReadError::Http(e) => self.classify(e),
         })?;
+        // The connection goes back to the pool from the client's own task once the body has ended; let
+        // that task run before the permit passes on, so the next request finds it idle instead of
+        // dialling one more socket than `max_in_flight`.
+        for _ in 0..2 {
+            tokio::task::yield_now().await;
+        }
         // Prometheus answers bad queries with 400/422 and a JSON error body: let the caller decode it.
         if status.is_success() || status.as_u16() == 400 || status.as_u16() == 422 {
             return Ok(body);
