@@ -17,6 +17,7 @@ pub mod incidents;
 pub mod logging;
 pub mod logs;
 pub mod maintenance;
+pub mod memory;
 pub mod ops;
 pub mod rules;
 pub mod runbooks;

@@ -27,8 +27,14 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-/// The shortest time between two frames drawn only because log lines arrived.
+/// The shortest time between two frames drawn for anything but a key (a flood of log lines).
 const MIN_DATA_FRAME: Duration = Duration::from_millis(33);
+/// How long a change that is not a key waits for company before it is drawn: the clock's new second and
+/// the round that answers a few milliseconds after it go out as one frame, not two.
+const SETTLE: Duration = Duration::from_millis(40);
+/// When the start-up code pages are handed back (`memory::release_startup_code`): three refreshes in,
+/// so the code of an ordinary round has run and is not paged out only to come straight back.
+const RELEASE_STARTUP_AFTER: Duration = Duration::from_secs(15);
 
 /// Sleep until `at`, or forever when there is nothing to wait for.
 async fn sleep_until(at: Option<tokio::time::Instant>) {
@@ -100,10 +106,15 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         panic!("WATCHPOST_TEST_PANIC is set");
     }
 
-    if let Some(src) = &config.prometheus {
-        let prom = Prometheus::new(src).map_err(|e| eyre!("prometheus client: {e}"))?;
+    // One client per source, shared by the poller, runbook steps and rollback watches, so its bound on
+    // requests in flight (and connections) holds for the whole console.
+    let run_prom = match &config.prometheus {
+        Some(src) => Some(Prometheus::new(src).map_err(|e| eyre!("prometheus client: {e}"))?),
+        None => None,
+    };
+    if let Some(prom) = &run_prom {
         let mut poller = Poller::new(
-            prom,
+            prom.clone(),
             config.services.clone(),
             config.discover,
             config.slo_defaults.clone(),
@@ -201,7 +212,6 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     app.offer_interrupted(interrupted);
     let (run_tx, mut run_updates) = mpsc::channel::<crate::ops::runs::RunUpdate>(256);
     let mut run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runs::RunCommand>> = Default::default();
-    let run_prom = config.prometheus.as_ref().and_then(|p| Prometheus::new(p).ok());
     let run_vault = config
         .vault
         .as_ref()
@@ -234,6 +244,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         ));
     }
 
+    let (started, mut startup_pages) = (std::time::Instant::now(), true);
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -244,9 +255,11 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let mut draw_due: Option<tokio::time::Instant> = None;
 
     let exit = loop {
+        // Whether this turn is the user's (drawn at once) or the draw that was put off has come.
+        let (mut by_input, mut due) = (false, false);
         tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(ev)) => app.on_event(ev),
+                Some(Ok(ev)) => { app.on_event(ev); by_input = true; }
                 // EOF or an I/O error on the terminal: the SSH session is gone.
                 Some(Err(e)) => { tracing::warn!("terminal input failed: {e}"); break Exit::TerminalGone; }
                 None => break Exit::TerminalGone,
@@ -277,11 +290,18 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             c = next_change(&mut estate_changes) => app.on_estate_change(c),
             n = log_updates.recv_many(&mut log_batch, 64) => {
                 for u in log_batch.drain(..n) { app.on_log_update(u); }
-                app.dirty_by_data = true;
             }
             Some(u) = trace_updates.recv() => app.on_trace_update(u),
-            _ = sleep_until(draw_due) => { draw_due = None; }
-            _ = clock.tick() => app.on_tick(Utc::now()),
+            _ = sleep_until(draw_due) => { draw_due = None; due = true; }
+            _ = clock.tick() => {
+                app.on_tick(Utc::now());
+                // Start-up is over once the first rounds are in: its code pages may go.
+                if startup_pages && started.elapsed() >= RELEASE_STARTUP_AFTER {
+                    startup_pages = false;
+                    let mappings = crate::memory::release_startup_code();
+                    tracing::debug!(mappings, "start-up pages released");
+                }
+            }
             _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
             _ = sighup.recv() => break Exit::Signal("SIGHUP"),
         }
@@ -371,17 +391,17 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         if app.quit {
             break Exit::Quit;
         }
-        // Only log lines changed and a frame went out a moment ago: draw a little later, with more lines.
+        // Keys draw at once; anything else a moment later, with whatever else arrives meanwhile.
         let now = tokio::time::Instant::now();
-        if std::mem::take(&mut app.dirty_by_data) && app.dirty && now < last_draw + MIN_DATA_FRAME {
-            draw_due.get_or_insert(last_draw + MIN_DATA_FRAME);
+        if app.dirty && !by_input && !due {
+            draw_due.get_or_insert((now + SETTLE).max(last_draw + MIN_DATA_FRAME));
             continue;
         }
         if app.take_dirty() {
             if tui.draw(&app).is_err() {
                 break Exit::TerminalGone;
             }
-            last_draw = now;
+            (last_draw, draw_due) = (now, None);
         }
     };
     drop(tx);

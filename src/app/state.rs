@@ -65,8 +65,6 @@ pub struct App {
     pub notice: Option<String>,
     pub changes: super::changes::ChangesView,
     pub(crate) dirty: bool,
-    /// The last change was log lines only (their frames are paced).
-    pub(crate) dirty_by_data: bool,
     pub quit: bool,
     pub(crate) commands: Vec<Command>,
 }
@@ -151,7 +149,6 @@ impl App {
                 ..Default::default()
             },
             dirty: true,
-            dirty_by_data: false,
             quit: false,
             commands: Vec::new(),
         }
