@@ -10,6 +10,8 @@
 # core), the console's RSS, the time until every row on screen showed data, and how often Prometheus's
 # /-/ready failed to answer within 1 s.
 #
+# QUERY_LOG=DIR keeps Prometheus's query log of each run as DIR/queries-N.json (one JSON line per query).
+#
 # Needs: prometheus, curl, tmux, python3, ss (iproute2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +62,11 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 PY
   python3 "$work/exporter.py" "$ep" & pids+=($!)
   {
-    echo "global: {scrape_interval: 5s}"
+    if [ -n "${QUERY_LOG:-}" ]; then
+      echo "global: {scrape_interval: 5s, query_log_file: $work/queries.json}"
+    else
+      echo "global: {scrape_interval: 5s}"
+    fi
     echo "scrape_configs:"
     for i in $(seq 1 "$n"); do
       echo "  - {job_name: svc-$i, static_configs: [{targets: ['127.0.0.1:$ep']}]}"
@@ -70,17 +76,29 @@ PY
     --web.listen-address=127.0.0.1:$pp >"$work/prom.log" 2>&1 & pids+=($!)
   prom=$!
   until curl -sf "http://127.0.0.1:$pp/-/ready" >/dev/null; do sleep 0.2; done
-  sleep 12 # two scrapes, so rates have two samples
+  # Every job scraped twice, so each service has a rate: the time to fill the rows is the console's, not
+  # a fresh Prometheus's warm-up.
+  until [ "$(curl -sf "http://127.0.0.1:$pp/api/v1/query" \
+    --data-urlencode 'query=count(count_over_time(http_requests_total{code="200"}[1m]) >= 2)' |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')" = "$n" ]; do
+    sleep 0.5
+  done
 
   tmux new-session -d -s "$session" -x 120 -y 40 \
     "env HOME=$work XDG_STATE_HOME=$work PROMETHEUS_URL=http://127.0.0.1:$pp $bin"
   start=$(date +%s.%N)
   con=""
   until [ -n "$con" ]; do con=$(pgrep -f "^$bin\$" -n || true); sleep 0.05; done
-  q0=$(served "$pp"); c0=$(cpu "$con"); p0=$(cpu "$prom"); t0=$(date +%s.%N)
+  # Queries are counted over whole rounds: from just before the second round (the first one, with its
+  # discovery and retries, is the start-up) to just before the round after the last, an even number of
+  # refreshes so the slow lanes weigh the same at every N.
+  rounds=$((DURATION / REFRESH / 2 * 2)); [ "$rounds" -ge 2 ] || rounds=2
+  from=$(awk -v a="$start" -v r="$REFRESH" 'BEGIN{printf "%.3f", a + r - 0.5}')
+  to=$(awk -v a="$from" -v r="$REFRESH" -v k="$rounds" 'BEGIN{printf "%.3f", a + k * r}')
+  q0="" c0=$(cpu "$con"); p0=$(cpu "$prom"); t0=$(date +%s.%N)
   peak=0 full="" notready=0 next_ready=0
-  end=$(($(date +%s) + DURATION))
-  while [ "$(date +%s)" -lt "$end" ]; do
+  while awk -v t="$(date +%s.%N)" -v e="$to" 'BEGIN{exit !(t < e - 0.3)}'; do
+    if [ -z "$q0" ] && awk -v t="$(date +%s.%N)" -v f="$from" 'BEGIN{exit !(t >= f)}'; then q0=$(served "$pp"); fi
     c=$(ss -tnp state established "( dport = :$pp )" 2>/dev/null | grep -c "pid=$con," || true)
     [ "$c" -gt "$peak" ] && peak=$c
     if [ -z "$full" ]; then
@@ -96,14 +114,16 @@ PY
     fi
     sleep 0.2
   done
+  sleep "$(awk -v t="$(date +%s.%N)" -v e="$to" 'BEGIN{d = e - t; if (d < 0) d = 0; printf "%.3f", d}')"
   q1=$(served "$pp"); c1=$(cpu "$con"); p1=$(cpu "$prom"); t1=$(date +%s.%N)
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$con/status")
+  if [ -n "${QUERY_LOG:-}" ]; then mkdir -p "$QUERY_LOG" && cp "$work/queries.json" "$QUERY_LOG/queries-$n.json"; fi
   tmux send-keys -t "$session" q
   awk -v n="$n" -v q0="$q0" -v q1="$q1" -v c0="$c0" -v c1="$c1" -v p0="$p0" -v p1="$p1" -v hz="$hz" \
-      -v t0="$t0" -v t1="$t1" -v r="$REFRESH" -v peak="$peak" -v rss="$rss" -v full="${full:-never}" \
+      -v t0="$t0" -v t1="$t1" -v k="$rounds" -v peak="$peak" -v rss="$rss" -v full="${full:-never}" \
       -v nr="$notready" 'BEGIN {
     el = t1 - t0
-    printf "%-6d %10.1f %10d %8.2f%% %8.2f%% %9.1f %10s %10d\n", n, (q1 - q0) / (el / r), peak,
+    printf "%-6d %10.1f %10d %8.2f%% %8.2f%% %9.1f %10s %10d\n", n, (q1 - q0) / k, peak,
       (c1 - c0) / hz / el * 100, (p1 - p0) / hz / el * 100, rss / 1024, full, nr
   }'
   cleanup
