@@ -2,6 +2,7 @@
 use super::keymap::{Action, Context};
 use super::screen::{RANGES, Screen};
 use super::state::App;
+use super::textinput::edit;
 use crate::sources::prometheus::poller::Command;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 
@@ -77,7 +78,7 @@ impl App {
         match self.keys.lookup(ctx, &key) {
             Some(action) => self.act(action),
             None if ctx == Context::Editing => {
-                if self.explorer.input.input(key) {
+                if edit(&mut self.explorer.input, key) {
                     self.explorer.candidates.clear();
                     self.explorer.notice = None;
                 }
@@ -87,49 +88,49 @@ impl App {
                 let current = self.runbooks.current;
                 let rollback_input = self.rollback.as_mut().filter(|_| self.screen == Screen::Rollback);
                 if let Some(t) = self.overview.filter.as_mut().filter(|_| self.screen == Screen::Overview) {
-                    if t.input(key) {
+                    if edit(t, key) {
                         self.overview_filter_typed();
                     }
                 } else if let Some(t) = rollback_input.and_then(|r| r.input.as_mut()) {
-                    t.input(key);
+                    edit(t, key);
                 } else if let Some(t) = self.changes.cancel.as_mut().filter(|_| self.screen == Screen::Changes) {
-                    t.input(key);
+                    edit(t, key);
                 } else if let Some(form) = self.changes.form.as_mut().filter(|_| self.screen == Screen::Changes) {
                     let f = form.focus;
-                    if form.fields[f].input(key) {
+                    if edit(&mut form.fields[f], key) {
                         form.error = None;
                     }
                 } else if let Some(form) = &mut self.runbooks.form {
                     let f = form.focus;
                     if let Some((_, t)) = form.fields.get_mut(f) {
-                        t.input(key);
+                        edit(t, key);
                     }
                     form.errors.clear();
                 } else if let Some((_, t)) = self.runbooks.runs.get_mut(current).and_then(|r| r.prompt.as_mut()) {
-                    t.input(key);
+                    edit(t, key);
                 } else if let Some(t) = &mut self.audit.filter {
-                    if t.input(key) {
+                    if edit(t, key) {
                         self.audit.filter_text = t.lines().join("");
                         self.audit.selected = 0;
                     }
                 } else if let Some(t) = &mut self.traces.prompt {
-                    if t.input(key) {
+                    if edit(t, key) {
                         self.traces.prompt_error = None;
                     }
                 } else if let Some((_, t)) = &mut self.logs.prompt {
-                    if t.input(key) {
+                    if edit(t, key) {
                         self.logs.prompt_error = None;
                     }
                 } else if let Some((_, t)) = &mut self.incidents.prompt {
-                    t.input(key);
+                    edit(t, key);
                 } else if let Some(ed) = &mut self.alerts.editor {
                     let f = ed.focus;
-                    if ed.fields[f].input(key) {
+                    if edit(&mut ed.fields[f], key) {
                         ed.error = None;
                         ed.confirm_broad = false;
                     }
                 } else if let Some(filter) = &mut self.alerts.filter
-                    && filter.input(key)
+                    && edit(filter, key)
                 {
                     self.update_filter();
                 }

@@ -17,6 +17,7 @@ pub mod runbooks;
 pub mod screen;
 pub mod service_view;
 pub mod state;
+pub mod textinput;
 pub mod traces;
 pub mod update;
 

@@ -139,3 +139,22 @@ fn without_a_grouping_label_b_says_how_to_set_one() {
     let s = screen(&app, 120, 40);
     assert!(s.contains("[overview] group_by"), "{s}");
 }
+
+#[test]
+fn the_filter_field_takes_readline_keys() {
+    let mut app = thousand();
+    let ctrl = |app: &mut App, c: char| app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "svc-91 extra");
+    ctrl(&mut app, 'w');
+    assert_eq!(app.overview.filter_text, "svc-91 ", "ctrl-w deletes the word before the cursor");
+    ctrl(&mut app, 'u');
+    assert_eq!(app.overview.filter_text, "", "ctrl-u clears to the start");
+    assert!(screen(&app, 80, 24).contains("Services (1000)"));
+    typed(&mut app, "91");
+    ctrl(&mut app, 'a');
+    typed(&mut app, "svc-");
+    ctrl(&mut app, 'e');
+    typed(&mut app, "0");
+    assert_eq!(app.overview.filter_text, "svc-910");
+}
