@@ -71,8 +71,8 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
                     spans.push(Span::styled(format!("  ✖ {}", e.message), t.bad()));
                 }
                 None => {
-                    spans.push(Span::raw(crate::text::sanitize(&text).into_owned()));
-                    spans.push(Span::styled("▏  enter: keep · esc: clear", t.dim()));
+                    spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));
+                    spans.push(Span::styled("  enter: keep · esc: clear", t.dim()));
                 }
             }
         }

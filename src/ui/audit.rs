@@ -15,8 +15,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let mut spans = vec![Span::styled(format!(" {} ", v.path.display()), t.title())];
     if let Some(input) = &v.filter {
         spans.push(Span::styled("filter: ", t.title()));
-        spans.push(Span::raw(crate::text::sanitize(&input.lines().join(" ")).into_owned()));
-        spans.push(Span::styled("▏", t.dim()));
+        spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));
     } else if let Some(e) = &v.error {
         spans.push(Span::styled(format!("✖ {e}"), t.bad()));
     } else if v.tampered.is_empty() {

@@ -132,13 +132,16 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
 fn field_line(app: &App, input: &ratatui_textarea::TextArea<'_>, focused: bool) -> Line<'static> {
     let t = &app.theme;
     let value = input.lines().join("");
-    let mut spans = if value.is_empty() {
-        vec![Span::styled(format!("  {}", input.placeholder_text()), t.dim())]
+    let mut spans = vec![Span::raw("  ")];
+    if value.is_empty() {
+        spans.push(Span::styled(input.placeholder_text().to_string(), t.dim()));
+        if focused {
+            spans.push(Span::styled("▏", t.dim()));
+        }
+    } else if focused {
+        spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));
     } else {
-        vec![Span::raw(format!("  {}", crate::text::sanitize(&value)))]
-    };
-    if focused {
-        spans.push(Span::styled("▏", t.dim()));
+        spans.push(Span::raw(crate::text::sanitize(&value).into_owned()));
     }
     Line::from(spans)
 }

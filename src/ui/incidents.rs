@@ -21,8 +21,8 @@ fn status_line(app: &App, f: &mut Frame, area: Rect) {
             PromptKind::Reassign => " reassign to: ",
         };
         spans.push(Span::styled(label, t.title()));
-        spans.push(Span::raw(crate::text::sanitize(&input.lines().join(" ")).into_owned()));
-        spans.push(Span::styled("▏  enter: send · esc: cancel", t.dim()));
+        spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));
+        spans.push(Span::styled("  enter: send · esc: cancel", t.dim()));
     } else {
         if let Some(at) = v.at {
             let style = if v.unreachable.is_some() { t.stale() } else { t.dim() };

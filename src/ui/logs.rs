@@ -231,11 +231,8 @@ fn draw_bottom(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let v = &app.logs;
     let line = if let Some((kind, input)) = &v.prompt {
-        let mut spans = vec![
-            Span::styled(format!(" {}: ", kind.label()), t.title()),
-            Span::raw(crate::text::sanitize(&input.lines().join(" ")).into_owned()),
-            Span::styled("▏", t.dim()),
-        ];
+        let mut spans = vec![Span::styled(format!(" {}: ", kind.label()), t.title())];
+        spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));
         match &v.prompt_error {
             Some(e) => spans.push(Span::styled(format!("  ✖ {e}"), t.bad())),
             None => spans.push(Span::styled("  enter: apply · esc: cancel", t.dim())),

@@ -225,10 +225,8 @@ fn order_line(app: &App, shown: usize) -> Line<'static> {
     let mut spans = vec![Span::styled(" ", t.dim())];
     match &o.filter {
         Some(input) => {
-            let typed = input.lines().join("");
             spans.push(Span::styled("/", t.accent_style()));
-            spans.push(Span::styled(crate::text::sanitize(&typed).into_owned(), t.base()));
-            spans.push(Span::styled("▏", t.accent_style()));
+            spans.extend(crate::ui::widgets::field(input, t.base(), t.accent_style()));
             spans.push(Span::styled(
                 format!("  {shown} of {} · enter: keep · esc: clear · ", app.services.len()),
                 t.dim(),

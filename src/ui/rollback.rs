@@ -132,11 +132,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 } else {
                     " type the service's name to roll it back: "
                 };
-                lines.push(Line::from(vec![
-                    Span::styled(label, t.warn()),
-                    Span::raw(clean(&input.lines().join(""))),
-                    Span::styled("▏", t.dim()),
-                ]));
+                let mut spans = vec![Span::styled(label, t.warn())];
+                spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));
+                lines.push(Line::from(spans));
             } else if r.phase == Phase::Confirm && r.blockers.iter().all(Blocker::overridable) {
                 lines.push(Line::from(Span::styled("enter: confirm · esc: back", t.dim())));
             }

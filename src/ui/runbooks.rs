@@ -98,13 +98,15 @@ fn draw_form(app: &App, form: &crate::app::runbooks::ParamForm, f: &mut Frame, a
             format!("{}{}", p.name, p.from_label.as_ref().map_or(String::new(), |l| format!(" (from label {l})")));
         let style = if i == form.focus { t.accent_style() } else { t.dim() };
         f.render_widget(Paragraph::new(Span::styled(label, style)), Rect { y, height: 1, ..inner });
-        let value = if p.kind == crate::runbooks::ParamKind::Secret && i != form.focus {
-            "(a reference; never shown once run)".to_string()
+        let mut value = vec![Span::raw("  ")];
+        if i == form.focus {
+            value.extend(crate::ui::widgets::field(input, Default::default(), Default::default()));
+        } else if p.kind == crate::runbooks::ParamKind::Secret {
+            value.push(Span::raw("(a reference; never shown once run)"));
         } else {
-            crate::text::sanitize(&input.lines().join("")).into_owned()
-        };
-        let marker = if i == form.focus { "▏" } else { "" };
-        f.render_widget(Paragraph::new(format!("  {value}{marker}")), Rect { y: y + 1, height: 1, ..inner });
+            value.push(Span::raw(crate::text::sanitize(&input.lines().join("")).into_owned()));
+        }
+        f.render_widget(Paragraph::new(Line::from(value)), Rect { y: y + 1, height: 1, ..inner });
         y += 2;
     }
     for e in &form.errors {
@@ -194,11 +196,9 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
             RunPrompt::Confirm => " type the service name to run this destructive step: ",
             RunPrompt::SkipReason => " why skip it: ",
         };
-        lines.push(Line::from(vec![
-            Span::styled(label, t.warn()),
-            Span::raw(crate::text::sanitize(&input.lines().join("")).into_owned()),
-            Span::styled("▏", t.dim()),
-        ]));
+        let mut spans = vec![Span::styled(label, t.warn())];
+        spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));
+        lines.push(Line::from(spans));
     } else if let Some(n) = &r.notice {
         lines.push(Line::from(Span::styled(format!(" {n}"), t.warn())));
     }

@@ -45,11 +45,8 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!("  ✖ {e}"), t.bad()));
     }
     if let Some(input) = &v.prompt {
-        spans = vec![
-            Span::styled(" search: ", t.title()),
-            Span::raw(crate::text::sanitize(&input.lines().join(" ")).into_owned()),
-            Span::styled("▏", t.dim()),
-        ];
+        spans = vec![Span::styled(" search: ", t.title())];
+        spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));
         match &v.prompt_error {
             Some(e) => spans.push(Span::styled(format!("  ✖ {e}"), t.bad())),
             None if v.service.is_none() && !v.services.is_empty() => spans

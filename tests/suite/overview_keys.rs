@@ -154,6 +154,8 @@ fn the_filter_field_takes_readline_keys() {
     typed(&mut app, "91");
     ctrl(&mut app, 'a');
     typed(&mut app, "svc-");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("/svc-▏91"), "the cursor mark is drawn where the cursor is: {s}");
     ctrl(&mut app, 'e');
     typed(&mut app, "0");
     assert_eq!(app.overview.filter_text, "svc-910");
