@@ -65,7 +65,16 @@ async fn query(State(s): State<Arc<Shared>>, Query(p): Params) -> Response {
         Ok(t) => t,
         Err(e) => return bad(e),
     };
-    let result = s.engine.read().unwrap_or_else(|e| e.into_inner()).instant(q, t);
+    let q = q.clone();
+    // Evaluation is work, not waiting: off the console's runtime thread, so a long query never holds up
+    // the keys.
+    let result =
+        match tokio::task::spawn_blocking(move || s.engine.read().unwrap_or_else(|e| e.into_inner()).instant(&q, t))
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return bad(format!("evaluation failed: {e}")),
+        };
     match result {
         Ok(v) => Json(json!({"status": "success", "data": json::data(&json::to_result(v, t))})).into_response(),
         Err(e) => bad(e.0),
@@ -84,7 +93,15 @@ async fn query_range(State(s): State<Arc<Shared>>, Query(p): Params) -> Response
             "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
         );
     }
-    let result = s.engine.read().unwrap_or_else(|e| e.into_inner()).range(q, start, end, step);
+    let q = q.clone();
+    let result = match tokio::task::spawn_blocking(move || {
+        s.engine.read().unwrap_or_else(|e| e.into_inner()).range(&q, start, end, step)
+    })
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return bad(format!("evaluation failed: {e}")),
+    };
     match result {
         Ok(series) => {
             let r = crate::sources::prometheus::QueryResult::Matrix(series.into_iter().map(json::to_series).collect());
