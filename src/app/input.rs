@@ -455,6 +455,7 @@ impl App {
             }
             Action::Search => self.trace_prompt(),
             Action::Audit => self.go(Screen::Audit, true),
+            Action::Home => self.go(Screen::Overview, true),
             Action::Runbooks => self.go(Screen::Runbooks, true),
             Action::StartRunbook => {
                 let (sel, n) = (self.runbooks.selected, self.runbooks.books.len());
@@ -603,13 +604,17 @@ impl App {
         self.go(Screen::Incident, true);
     }
 
-    /// Show a screen; `push` remembers where we came from for Esc.
+    /// Show a screen. A drill-down (`push`, to a screen that is not top-level) remembers where it came
+    /// from, so Esc walks the path back (alert → service → logs → trace); a top-level screen, or Tab
+    /// (`push` false), starts a new path, and Esc from it goes to the overview.
     pub(crate) fn go(&mut self, to: Screen, push: bool) {
         if to == self.screen {
             return;
         }
-        if push {
+        if push && !to.is_top_level() {
             self.nav.push(self.screen);
+        } else {
+            self.nav.clear();
         }
         self.screen = to;
         match to {

@@ -167,6 +167,7 @@ actions! {
     Search => "search", "edit the search (service, operation, tags, min duration)";
     OpenTrace => "open_trace", "open the trace (the one selected, or the one the line names)";
     Audit => "audit", "the audit trail: who did what, and whether the chain verifies";
+    Home => "home", "go to the overview, from any screen";
     AuditFilter => "audit_filter", "filter entries by text";
     Runbooks => "runbooks", "runbooks: run one, or see the runs in progress";
     StartRunbook => "start_runbook", "fill in the runbook's parameters and run it";
@@ -324,6 +325,7 @@ impl Default for KeyMap {
             (Global, c('L'), Action::Logs),
             (Global, c('W'), Action::Traces),
             (Global, c('U'), Action::Audit),
+            (Global, c('H'), Action::Home),
             (Global, c('B'), Action::Runbooks),
             (RUNBOOKS, c('j'), Down),
             (RUNBOOKS, k(KeyCode::Down), Down),

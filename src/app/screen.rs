@@ -42,6 +42,25 @@ impl Screen {
         Screen::Changes,
         Screen::Audit,
     ];
+    /// A screen of its own, opened by a global key or Tab (not drilled into from another): going to one
+    /// starts a new path, so Esc from it returns to the overview rather than back through every screen
+    /// visited before.
+    pub fn is_top_level(self) -> bool {
+        matches!(
+            self,
+            Screen::Overview
+                | Screen::Alerts
+                | Screen::Silences
+                | Screen::Incidents
+                | Screen::Kpis
+                | Screen::Explorer
+                | Screen::Drills
+                | Screen::Runbooks
+                | Screen::Changes
+                | Screen::Audit
+        )
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Screen::Overview => "Overview",

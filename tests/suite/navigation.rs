@@ -1,0 +1,60 @@
+//! Navigation as a k9s user expects it: Esc walks a drill-down back one level at a time, a top-level
+//! screen starts a new path (Esc from it goes to the overview), and `H` goes home from anywhere.
+use crate::support::fixtures::{self, t0};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use watchpost::app::{App, Screen};
+use watchpost::config::{HttpSource, LogSource};
+
+fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn app() -> App {
+    let mut cfg = fixtures::config(10);
+    let mut loki = HttpSource::new(url::Url::parse("http://loki.example:3100").unwrap());
+    loki.name = "loki".into();
+    cfg.logs = Some(LogSource::Loki { source: loki, query: "{service=\"$service\"}".into() });
+    App::new(&cfg, t0())
+}
+
+#[test]
+fn esc_walks_the_drill_down_back_not_the_history() {
+    let mut app = app();
+    // Wander through top-level screens first: none of that is a path to walk back.
+    for c in ['A', 'K', 'U', 'B', 'A'] {
+        key(&mut app, KeyCode::Char(c));
+    }
+    assert_eq!(app.screen, Screen::Alerts);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Overview, "Esc from a top-level screen goes to the overview");
+
+    // overview → service → logs: Esc walks back that path.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Detail);
+    key(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.screen, Screen::Logs);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Detail);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Overview);
+}
+
+#[test]
+fn h_goes_home_from_anywhere_and_tab_keeps_no_path() {
+    let mut app = app();
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('L'));
+    key(&mut app, KeyCode::Char('H'));
+    assert_eq!(app.screen, Screen::Overview);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Overview, "nothing left to walk back after going home");
+
+    // overview → service → logs, then Tab: a new path, so Esc goes to the overview, not to the service.
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.screen, Screen::Logs);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.screen, Screen::Traces);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Overview);
+}
