@@ -25,6 +25,7 @@ bin=$PWD/target/release/watchpost
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
+past() { awk -v t="$(date +%s.%N)" -v e="$1" 'BEGIN { exit !(t >= e) }'; } # is it later than $1 (epoch s)?
 served() { # queries Prometheus has answered (instant and range), from its own /metrics
   curl -sf "http://127.0.0.1:$1/metrics" |
     awk '/^prometheus_http_requests_total\{/ && /handler="\/api\/v1\/query(_range)?"/ { n += $NF } END { print n + 0 }'
@@ -62,11 +63,7 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 PY
   python3 "$work/exporter.py" "$ep" & pids+=($!)
   {
-    if [ -n "${QUERY_LOG:-}" ]; then
-      echo "global: {scrape_interval: 5s, query_log_file: $work/queries.json}"
-    else
-      echo "global: {scrape_interval: 5s}"
-    fi
+    echo "global: {scrape_interval: 5s${QUERY_LOG:+, query_log_file: $work/queries.json}}"
     echo "scrape_configs:"
     for i in $(seq 1 "$n"); do
       echo "  - {job_name: svc-$i, static_configs: [{targets: ['127.0.0.1:$ep']}]}"
@@ -95,10 +92,11 @@ PY
   rounds=$((DURATION / REFRESH / 2 * 2)); [ "$rounds" -ge 2 ] || rounds=2
   from=$(awk -v a="$start" -v r="$REFRESH" 'BEGIN{printf "%.3f", a + r - 0.5}')
   to=$(awk -v a="$from" -v r="$REFRESH" -v k="$rounds" 'BEGIN{printf "%.3f", a + k * r}')
+  last=$(awk -v e="$to" 'BEGIN{printf "%.3f", e - 0.3}') # the last sample leaves time to reach $to
   q0="" c0=$(cpu "$con"); p0=$(cpu "$prom"); t0=$(date +%s.%N)
   peak=0 full="" notready=0 next_ready=0
-  while awk -v t="$(date +%s.%N)" -v e="$to" 'BEGIN{exit !(t < e - 0.3)}'; do
-    if [ -z "$q0" ] && awk -v t="$(date +%s.%N)" -v f="$from" 'BEGIN{exit !(t >= f)}'; then q0=$(served "$pp"); fi
+  while ! past "$last"; do
+    if [ -z "$q0" ] && past "$from"; then q0=$(served "$pp"); fi
     c=$(ss -tnp state established "( dport = :$pp )" 2>/dev/null | grep -c "pid=$con," || true)
     [ "$c" -gt "$peak" ] && peak=$c
     if [ -z "$full" ]; then

@@ -244,7 +244,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         ));
     }
 
-    let (started, mut startup_pages) = (std::time::Instant::now(), true);
+    let mut release_startup_at = Some(tokio::time::Instant::now() + RELEASE_STARTUP_AFTER);
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -296,8 +296,8 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             _ = clock.tick() => {
                 app.on_tick(Utc::now());
                 // Start-up is over once the first rounds are in: its code pages may go.
-                if startup_pages && started.elapsed() >= RELEASE_STARTUP_AFTER {
-                    startup_pages = false;
+                if release_startup_at.is_some_and(|at| tokio::time::Instant::now() >= at) {
+                    release_startup_at = None;
                     let mappings = crate::memory::release_startup_code();
                     tracing::debug!(mappings, "start-up pages released");
                 }

@@ -59,6 +59,17 @@ async fn query_range_post(s: State<Arc<Shared>>, RawQuery(raw): RawQuery, body: 
     query_range(s, form(raw, &body)).await
 }
 
+/// Run `f` on the engine on the blocking pool: evaluation is work, not waiting, and off the console's
+/// runtime thread a long query never holds up the keys.
+async fn evaluate<T: Send + 'static>(
+    s: Arc<Shared>,
+    f: impl FnOnce(&crate::engine::Engine) -> T + Send + 'static,
+) -> Result<T, Response> {
+    tokio::task::spawn_blocking(move || f(&s.engine.read().unwrap_or_else(|e| e.into_inner())))
+        .await
+        .map_err(|e| bad(format!("evaluation failed: {e}")))
+}
+
 async fn query(State(s): State<Arc<Shared>>, Query(p): Params) -> Response {
     let Some(q) = p.get("query") else { return bad("missing parameter \"query\"") };
     let t = match time(&p, "time", chrono::Utc::now().timestamp_millis()) {
@@ -66,15 +77,10 @@ async fn query(State(s): State<Arc<Shared>>, Query(p): Params) -> Response {
         Err(e) => return bad(e),
     };
     let q = q.clone();
-    // Evaluation is work, not waiting: off the console's runtime thread, so a long query never holds up
-    // the keys.
-    let result =
-        match tokio::task::spawn_blocking(move || s.engine.read().unwrap_or_else(|e| e.into_inner()).instant(&q, t))
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => return bad(format!("evaluation failed: {e}")),
-        };
+    let result = match evaluate(s, move |engine| engine.instant(&q, t)).await {
+        Ok(r) => r,
+        Err(response) => return response,
+    };
     match result {
         Ok(v) => Json(json!({"status": "success", "data": json::data(&json::to_result(v, t))})).into_response(),
         Err(e) => bad(e.0),
@@ -94,13 +100,9 @@ async fn query_range(State(s): State<Arc<Shared>>, Query(p): Params) -> Response
         );
     }
     let q = q.clone();
-    let result = match tokio::task::spawn_blocking(move || {
-        s.engine.read().unwrap_or_else(|e| e.into_inner()).range(&q, start, end, step)
-    })
-    .await
-    {
+    let result = match evaluate(s, move |engine| engine.range(&q, start, end, step)).await {
         Ok(r) => r,
-        Err(e) => return bad(format!("evaluation failed: {e}")),
+        Err(response) => return response,
     };
     match result {
         Ok(series) => {

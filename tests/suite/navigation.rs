@@ -17,6 +17,14 @@ fn app() -> App {
     App::new(&cfg, t0())
 }
 
+/// overview → the selected service → its logs.
+fn drill_to_logs(app: &mut App) {
+    key(app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Detail);
+    key(app, KeyCode::Char('L'));
+    assert_eq!(app.screen, Screen::Logs);
+}
+
 #[test]
 fn esc_walks_the_drill_down_back_not_the_history() {
     let mut app = app();
@@ -29,10 +37,7 @@ fn esc_walks_the_drill_down_back_not_the_history() {
     assert_eq!(app.screen, Screen::Overview, "Esc from a top-level screen goes to the overview");
 
     // overview → service → logs: Esc walks back that path.
-    key(&mut app, KeyCode::Enter);
-    assert_eq!(app.screen, Screen::Detail);
-    key(&mut app, KeyCode::Char('L'));
-    assert_eq!(app.screen, Screen::Logs);
+    drill_to_logs(&mut app);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Detail);
     key(&mut app, KeyCode::Esc);
@@ -42,17 +47,14 @@ fn esc_walks_the_drill_down_back_not_the_history() {
 #[test]
 fn h_goes_home_from_anywhere_and_tab_keeps_no_path() {
     let mut app = app();
-    key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('L'));
+    drill_to_logs(&mut app);
     key(&mut app, KeyCode::Char('H'));
     assert_eq!(app.screen, Screen::Overview);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Overview, "nothing left to walk back after going home");
 
     // overview → service → logs, then Tab: a new path, so Esc goes to the overview, not to the service.
-    key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Char('L'));
-    assert_eq!(app.screen, Screen::Logs);
+    drill_to_logs(&mut app);
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.screen, Screen::Traces);
     key(&mut app, KeyCode::Esc);
