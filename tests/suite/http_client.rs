@@ -334,11 +334,54 @@ async fn a_round_costs_the_same_at_ten_and_a_thousand_services() {
         }
         (instant.load(Ordering::SeqCst), range.load(Ordering::SeqCst))
     }
-    // up (targets up, targets in all), rate, error ratio, p95, saturation, three more burn windows, and
-    // the availability; the four sparklines.
-    assert_eq!(round(10, false).await, (10, 4));
-    assert_eq!(round(1000, false).await, (10, 4), "flat with the estate's size");
+    // The round's figures — up (targets up, targets in all), rate, error ratio, p95, saturation and
+    // three more burn windows — go as one combined query; the availability (its own lane) is another.
+    // The four sparklines are one combined range query.
+    assert_eq!(round(10, false).await, (2, 1));
+    assert_eq!(round(1000, false).await, (2, 1), "flat with the estate's size");
     // A service with its own request rate is asked on its own for every figure built on it: the rate,
     // the error ratio over each of the four windows and the availability; and two sparklines.
-    assert_eq!(round(1000, true).await, (16, 6));
+    assert_eq!(round(1000, true).await, (2 + 5 + 1, 1 + 2));
+}
+
+/// A server that cannot take the combined query (Prometheus's limit on samples, a proxy's on length)
+/// still gets every figure, asked one by one, and is not sent a combined query again.
+#[tokio::test]
+async fn a_refused_combined_query_falls_back_to_one_query_per_figure() {
+    use std::collections::HashMap;
+    use watchpost::config::Service;
+    use watchpost::slo::Targets;
+    use watchpost::sources::prometheus::figures::poll_estate;
+    let combined = Arc::new(AtomicUsize::new(0));
+    let seen = combined.clone();
+    let app = Router::new().route(
+        "/api/v1/query",
+        get(move |axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>| async move {
+            let query = &q["query"];
+            if query.contains("watchpost_ask") {
+                seen.fetch_add(1, Ordering::SeqCst);
+                // Prometheus 2.42's answer past --query.max-samples.
+                let body = r#"{"status":"error","errorType":"execution","error":"query processing would load too many samples into memory in query execution"}"#;
+                return Response::builder().status(422).body(Body::from(body)).unwrap();
+            }
+            let v = if query.starts_with("count by") { 2 } else { 1 };
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"vector","result":[{{"metric":{{"job":"a"}},"value":[1,"{v}"]}},{{"metric":{{"job":"b"}},"value":[1,"{v}"]}}]}}}}"#
+            );
+            Response::new(Body::from(body))
+        }),
+    );
+    let url = serve(app).await;
+    let p = Prometheus::new(&source(&url)).unwrap();
+    let services: Vec<Service> = ["a", "b"].iter().map(|j| Service::conventional(j, Targets::default())).collect();
+    for round in 0..2 {
+        let figures = poll_estate(&p, &services, Utc::now()).await.expect("figures");
+        for f in &figures {
+            assert_eq!(f.up, Some((1, 2)), "round {round}: {f:?}");
+            assert_eq!((f.rate, f.p95, f.window_ratios[3]), (Some(1.0), Some(1.0), Some(1.0)), "round {round}");
+            assert!(f.problems.is_empty(), "{:?}", f.problems);
+        }
+    }
+    assert_eq!(combined.load(Ordering::SeqCst), 1, "asked combined once, then one by one");
+    assert!(!p.combines());
 }

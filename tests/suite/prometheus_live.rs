@@ -13,7 +13,7 @@ use watchpost::app::App;
 use watchpost::config::{Config, HttpSource, Service};
 use watchpost::slo::Targets;
 use watchpost::sources::SourceState;
-use watchpost::sources::prometheus::figures::{instant_queries, poll_figures};
+use watchpost::sources::prometheus::figures::{instant_queries, poll_estate, poll_figures};
 use watchpost::sources::prometheus::poller::Poller;
 use watchpost::sources::prometheus::{Command, Prometheus as Client, Update};
 use watchpost::ui::format;
@@ -83,6 +83,11 @@ async fn console_matches_prometheus_and_survives_its_death() {
     let node_figs = poll_figures(&client, &cfg.services[1], at).await.expect("node figures");
     assert_eq!(node_figs.up, Some((1, 2)), "node_exporter up, the dead target down");
     assert_eq!(node_figs.rate, None, "node_exporter serves no http_requests_total");
+    // The estate's round asks all services' figures in one combined query: split on arrival, each
+    // service's are the ones its own queries give.
+    let estate = poll_estate(&client, &cfg.services, at).await.expect("estate figures");
+    assert_eq!(estate, vec![figs.clone(), node_figs.clone()]);
+    assert!(client.combines(), "the real Prometheus took the combined query");
 
     // 2. The screen shows exactly those numbers.
     let mut app = App::new(&cfg, Utc::now());

@@ -165,15 +165,102 @@ pub enum Eval {
     Range { start: DateTime<Utc>, end: DateTime<Utc>, step: Duration },
 }
 
-/// Send every ask (the client bounds how many are in flight) and return each answer beside its ask.
+/// The label that tells a combined query's answers apart: the index of the ask each series answers.
+const ASK_LABEL: &str = "watchpost_ask";
+
+/// Send every ask and return each answer beside its ask. The asks for all conventional services (one per
+/// figure, each grouped by `job`) go together as one query, `label_replace(q0, ASK_LABEL, "0", "", "")
+/// or label_replace(q1, …) …`, and are split on arrival: one request a round instead of one per figure,
+/// which is most of an idle console's cost. The branches' series differ in the ask label, so `or` keeps
+/// them all. If the server refuses the combined query (a limit on samples, a proxy's limit on length) or
+/// cannot finish it in time, the asks go one by one, that round and after. A service's own queries are
+/// asked on their own: they may answer with anything. The client bounds how many are in flight.
 pub async fn ask_all(p: &Prometheus, asks: &[Ask], eval: Eval) -> Vec<Result<QueryOutcome, FetchError>> {
-    join_all(asks.iter().map(|a| async move {
-        match eval {
-            Eval::Instant(at) => p.query(&a.query, at).await,
-            Eval::Range { start, end, step } => p.query_range(&a.query, start, end, step).await,
+    let send = |q: &str| {
+        let q = q.to_string();
+        async move {
+            match eval {
+                Eval::Instant(at) => p.query(&q, at).await,
+                Eval::Range { start, end, step } => p.query_range(&q, start, end, step).await,
+            }
         }
-    }))
-    .await
+    };
+    let together: Vec<usize> = (0..asks.len()).filter(|i| matches!(asks[*i].whom, Whom::Jobs(_))).collect();
+    if together.len() < 2 || !p.combines() {
+        return join_all(asks.iter().map(|a| send(&a.query))).await;
+    }
+    let query = together
+        .iter()
+        .enumerate()
+        .map(|(n, i)| format!("label_replace({}, \"{ASK_LABEL}\", \"{n}\", \"\", \"\")", asks[*i].query))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let alone = (0..asks.len()).filter(|i| !together.contains(i));
+    let (combined, alone) =
+        futures::join!(send(&query), join_all(alone.map(|i| async move { (i, send(&asks[i].query).await) })));
+    let mut out: Vec<Option<Result<QueryOutcome, FetchError>>> = (0..asks.len()).map(|_| None).collect();
+    for (i, r) in alone {
+        out[i] = Some(r);
+    }
+    match combined {
+        Ok(o) => {
+            for (n, part) in split_combined(o, together.len()).into_iter().enumerate() {
+                out[together[n]] = Some(Ok(part));
+            }
+        }
+        Err(e) if refused(&e) => {
+            p.stop_combining(&e);
+            for (i, r) in together.iter().zip(join_all(together.iter().map(|i| send(&asks[*i].query))).await) {
+                out[*i] = Some(r);
+            }
+        }
+        Err(e) => {
+            if matches!(e, FetchError::Timeout(_)) {
+                // Perhaps the sum of the figures is too slow where each alone is not: next round tells.
+                p.stop_combining(&e);
+            }
+            for i in &together {
+                out[*i] = Some(Err(e.clone()));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(FetchError::Decode(crate::text::Clean::new("no answer")))))
+        .collect()
+}
+
+/// The server could not take the combined query, though it may take its parts: it said why.
+fn refused(e: &FetchError) -> bool {
+    match e {
+        FetchError::Api { .. } | FetchError::TooLarge { .. } | FetchError::Decode(_) => true,
+        FetchError::Status { code, .. } => (400..500).contains(code) && *code != 429,
+        _ => false,
+    }
+}
+
+/// A combined answer, one outcome per ask, each without the ask label.
+fn split_combined(o: QueryOutcome, asks: usize) -> Vec<QueryOutcome> {
+    use super::api::QueryResult;
+    let matrix = matches!(o.result, QueryResult::Matrix(_));
+    let mut parts: Vec<Vec<super::api::Series>> = vec![Vec::new(); asks];
+    let series = match o.result {
+        QueryResult::Vector(s) | QueryResult::Matrix(s) => s,
+        _ => Vec::new(),
+    };
+    for mut s in series {
+        let Some(at) = s.labels.iter().position(|(k, _)| k.as_str() == ASK_LABEL) else { continue };
+        let (_, n) = s.labels.remove(at);
+        if let Some(part) = n.as_str().parse::<usize>().ok().and_then(|n| parts.get_mut(n)) {
+            part.push(s);
+        }
+    }
+    parts
+        .into_iter()
+        .map(|s| QueryOutcome {
+            result: if matrix { QueryResult::Matrix(s) } else { QueryResult::Vector(s) },
+            warnings: o.warnings.clone(),
+        })
+        .collect()
 }
 
 /// The convention's queries, when this service's `pick` of them is still the convention's own.

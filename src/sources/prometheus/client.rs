@@ -4,11 +4,15 @@ use crate::config::HttpSource;
 use crate::sources::http::{FetchError, HttpClient};
 use crate::text::Clean;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[derive(Clone)]
 pub struct Prometheus {
     pub http: HttpClient,
+    /// A round's batched figures go as one query (see `batch::ask_all`) until the server refuses one.
+    combine: Arc<AtomicBool>,
 }
 
 /// A time as the API takes it: unix seconds with milliseconds.
@@ -18,7 +22,19 @@ pub fn ts(t: DateTime<Utc>) -> String {
 
 impl Prometheus {
     pub fn new(src: &HttpSource) -> Result<Self, String> {
-        Ok(Prometheus { http: HttpClient::new(&src.name, src)? })
+        Ok(Prometheus { http: HttpClient::new(&src.name, src)?, combine: Arc::new(AtomicBool::new(true)) })
+    }
+
+    /// Whether a round's batched figures are still sent as one query.
+    pub fn combines(&self) -> bool {
+        self.combine.load(Ordering::Relaxed)
+    }
+
+    /// Send them one by one from now on: the server refused (or could not finish) the combined query.
+    pub fn stop_combining(&self, why: &FetchError) {
+        if self.combine.swap(false, Ordering::Relaxed) {
+            tracing::warn!(source = %self.http.base(), %why, "combined figures refused; asking them one by one");
+        }
     }
 
     /// Instant query evaluated at `at` (the caller's clock: every figure knows when it is from).

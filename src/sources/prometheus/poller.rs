@@ -20,6 +20,9 @@ pub const SLOW_LANE: Duration = Duration::from_secs(30);
 /// How often the SLO-window availability is asked again once every service has an answer: over 30 days
 /// it moves slowly, and it is the dearest query there is.
 pub const AVAILABILITY_LANE: Duration = Duration::from_secs(300);
+/// How often discovery asks which jobs there are: new jobs are rare, and Prometheus's own service
+/// discovery takes seconds to find them.
+pub const DISCOVERY_LANE: Duration = Duration::from_secs(15);
 /// The first wait before a lane that failed, or found a service with no data yet, is asked again; it
 /// doubles (with jitter) up to the lane's own period.
 const LANE_RETRY: Duration = Duration::from_secs(5);
@@ -122,6 +125,7 @@ pub struct Poller {
     in_flight: Arc<Mutex<HashSet<&'static str>>>,
     sparks: Lane,
     availability: Lane,
+    discovery: Lane,
     /// The detail or explorer query in flight: a newer one supersedes it (it leaves the client's queue).
     detail: Option<tokio::task::JoinHandle<()>>,
     query: Option<tokio::task::JoinHandle<()>>,
@@ -151,6 +155,7 @@ impl Poller {
             in_flight: Arc::default(),
             sparks: Lane::new(SLOW_LANE.max(refresh)),
             availability: Lane::new(AVAILABILITY_LANE.max(refresh)),
+            discovery: Lane::new(DISCOVERY_LANE.max(refresh)),
             detail: None,
             query: None,
             maintenance: Arc::default(),
@@ -223,6 +228,7 @@ impl Poller {
             );
             let _ = self.tx.send(Update::Direct(since)).await;
             // Fresh figures from the new source now, and the slow lanes too.
+            self.discovery.now();
             self.sparks.now();
             self.availability.now();
         }
@@ -236,12 +242,14 @@ impl Poller {
 
     async fn round(&mut self, forced: bool) {
         self.follow_prometheus().await;
-        if self.discover {
-            self.discover_services().await;
-        }
         if forced {
+            self.discovery.now();
             self.sparks.now();
             self.availability.now();
+        }
+        if self.discover && self.discovery.due() {
+            let found = self.discover_services().await;
+            self.discovery.done(found);
         }
         let now = Utc::now();
         let names = || self.services.iter().map(|s| s.name.clone());
@@ -297,13 +305,14 @@ impl Poller {
         });
     }
 
-    async fn discover_services(&mut self) {
+    /// Whether Prometheus answered (a failed ask is retried sooner).
+    async fn discover_services(&mut self) -> bool {
         // The grouping label rides on the same query: one per round whatever the estate's size.
         let query = match &self.group_label {
             Some(l) => format!("count by (job, {l}) (up)"),
             None => "count by (job) (up)".to_string(),
         };
-        let Ok(outcome) = self.active().query(&query, Utc::now()).await else { return };
+        let Ok(outcome) = self.active().query(&query, Utc::now()).await else { return false };
         let mut jobs: std::collections::BTreeMap<String, Option<String>> = Default::default();
         for s in outcome.result.series() {
             let Some(job) = s.label("job") else { continue };
@@ -327,9 +336,13 @@ impl Poller {
             })
             .collect();
         if found != *self.services {
+            // The new services' sparklines and availability come now, not a lane's period later.
+            self.sparks.now();
+            self.availability.now();
             self.services = Arc::new(found.clone());
             let _ = self.tx.send(Update::Services(found)).await;
         }
+        true
     }
 
     /// A newer detail or explorer query supersedes the one before: its requests leave the queue.
