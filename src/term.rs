@@ -28,8 +28,17 @@ impl Tui {
             restore();
             return Err(e);
         }
-        let term = Terminal::new(CrosstermBackend::new(out))?;
+        // A fixed viewport, resized on the terminal's resize events: a fullscreen one asks the terminal's
+        // size before every frame (opening /dev/tty each time).
+        let (w, h) = crossterm::terminal::size()?;
+        let viewport = ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h));
+        let term = Terminal::with_options(CrosstermBackend::new(out), ratatui::TerminalOptions { viewport })?;
         Ok(Tui { term })
+    }
+
+    /// The terminal is now `w`×`h`: the next frame is drawn whole at that size.
+    pub fn resize(&mut self, w: u16, h: u16) -> io::Result<()> {
+        self.term.resize(ratatui::layout::Rect::new(0, 0, w, h))
     }
 
     pub fn draw(&mut self, app: &App) -> io::Result<()> {
@@ -59,6 +68,27 @@ impl Drop for Tui {
     fn drop(&mut self) {
         restore();
     }
+}
+
+/// The terminal's events, read on a thread of their own. crossterm's `EventStream` polls its reader's
+/// lock from the runtime and spins on it (a few `sched_yield`s every time the loop wakes) while its own
+/// thread waits for input; a thread that blocks in `read` and hands each event over costs nothing while
+/// idle. The channel closing, or an error, means the terminal is gone.
+pub fn events() -> tokio::sync::mpsc::Receiver<io::Result<crossterm::event::Event>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let spawned = std::thread::Builder::new().name("input".into()).spawn(move || {
+        loop {
+            let ev = crossterm::event::read();
+            let failed = ev.is_err();
+            if tx.blocking_send(ev).is_err() || failed {
+                break;
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the input thread: {e}");
+    }
+    rx
 }
 
 /// Leave the terminal as we found it. Only the first call acts; errors are ignored (the terminal may

@@ -21,8 +21,6 @@ use crate::sources::traces::{TraceCommand, TraceStore, TraceUpdate};
 use crate::term::Tui;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr, eyre};
-use crossterm::event::EventStream;
-use futures::StreamExt;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -245,7 +243,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     }
 
     let mut release_startup_at = Some(tokio::time::Instant::now() + RELEASE_STARTUP_AFTER);
-    let mut events = EventStream::new();
+    let mut events = crate::term::events();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut batch = Vec::with_capacity(64);
@@ -258,8 +256,16 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         // Whether this turn is the user's (drawn at once) or the draw that was put off has come.
         let (mut by_input, mut due) = (false, false);
         tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(ev)) => { app.on_event(ev); by_input = true; }
+            ev = events.recv() => match ev {
+                Some(Ok(ev)) => {
+                    if let crossterm::event::Event::Resize(w, h) = ev
+                        && tui.resize(w, h).is_err()
+                    {
+                        break Exit::TerminalGone;
+                    }
+                    app.on_event(ev);
+                    by_input = true;
+                }
                 // EOF or an I/O error on the terminal: the SSH session is gone.
                 Some(Err(e)) => { tracing::warn!("terminal input failed: {e}"); break Exit::TerminalGone; }
                 None => break Exit::TerminalGone,
