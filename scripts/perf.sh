@@ -27,7 +27,8 @@ session=watchpost-perf-$$
 cleanup() {
   tmux kill-session -t "$session" 2>/dev/null || true
   tmux kill-session -t "$session-vs" 2>/dev/null || true
-  kill "${pids[@]}" 2>/dev/null || true
+  # grafatui outlives its pane and spins on the closed terminal: it goes by its pid.
+  kill "${pids[@]}" ${vpid:-} 2>/dev/null || true
   rm -rf "$work"
 }
 pids=()
