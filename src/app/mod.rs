@@ -10,6 +10,7 @@ pub mod input;
 pub mod keymap;
 pub mod kpis;
 pub mod logs;
+pub mod message;
 pub mod overview;
 pub mod rollback;
 pub mod run;

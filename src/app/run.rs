@@ -1,9 +1,10 @@
 //! The loop: terminal events in batches, source updates, a one-second clock and signals in; commands out
 //! to the source (never awaited); a synchronized draw only when state changed.
+use super::message::{Effect, Msg, Worker};
 use super::state::App;
 use crate::config::Config;
 use crate::config::LogSource;
-use crate::drills::run::Effect;
+use crate::drills::run::Effect as DrillEffect;
 use crate::estate::control::Control;
 use crate::incidents::model::Source;
 use crate::ops::gate::{Deliver, GateMsg};
@@ -209,7 +210,6 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     });
     app.offer_interrupted(interrupted);
     let (run_tx, mut run_updates) = mpsc::channel::<crate::ops::runs::RunUpdate>(256);
-    let mut run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runs::RunCommand>> = Default::default();
     let run_vault = config
         .vault
         .as_ref()
@@ -252,154 +252,99 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let mut last_draw = tokio::time::Instant::now();
     let mut draw_due: Option<tokio::time::Instant> = None;
 
+    let mut rt = Runtime {
+        estate,
+        gate,
+        alertmanager: alert_cmd_tx,
+        pagerduty: pd_cmd_tx,
+        opsgenie: og_cmd_tx,
+        run_tx,
+        run_cmds: Default::default(),
+        run_prom,
+        run_vault,
+        windows: add_tx,
+        rollbacks: rollback_cmd_tx,
+        audit: (app.audit.path.clone(), audit_tx),
+        logs: log_cmd_tx,
+        traces: trace_cmd_tx,
+        prometheus: cmd_tx,
+        history_path,
+    };
     let exit = loop {
-        // Whether this turn is the user's (drawn at once) or the draw that was put off has come.
-        let (mut by_input, mut due) = (false, false);
-        tokio::select! {
+        let msg = tokio::select! {
             ev = events.recv() => match ev {
-                Some(Ok(ev)) => {
-                    if let crossterm::event::Event::Resize(w, h) = ev
-                        && tui.resize(w, h).is_err()
-                    {
-                        break Exit::TerminalGone;
-                    }
-                    app.on_event(ev);
-                    by_input = true;
-                }
+                Some(Ok(ev)) => Msg::Terminal(ev),
                 // EOF or an I/O error on the terminal: the SSH session is gone.
                 Some(Err(e)) => { tracing::warn!("terminal input failed: {e}"); break Exit::TerminalGone; }
                 None => break Exit::TerminalGone,
             },
             n = updates.recv_many(&mut batch, 64) => {
-                for u in batch.drain(..n) { app.on_update(u); }
+                // A batch is one turn: all but its last update go in here, the last below.
+                let last = batch.pop();
+                batch.drain(..).for_each(|u| app.update(Msg::Prometheus(u)));
+                match (n, last) { (0, _) | (_, None) => continue, (_, Some(u)) => Msg::Prometheus(u) }
+            }
+            n = log_updates.recv_many(&mut log_batch, 64) => {
+                let last = log_batch.pop();
+                log_batch.drain(..).for_each(|u| app.update(Msg::Logs(u)));
+                match (n, last) { (0, _) | (_, None) => continue, (_, Some(u)) => Msg::Logs(u) }
             }
             Some(u) = alert_updates.recv() => {
                 if let AlertUpdate::SilenceDone { what, result } = &u {
-                    let result = result.clone().map_err(|e| e.to_string());
-                    let _ = gate.send(GateMsg::Outcome { action: "silence".into(), what: what.clone(), result });
+                    rt.outcome("silence", what, result.clone().map_err(|e| e.to_string()));
                 }
-                app.on_alert_update(u)
+                Msg::Alerts(u)
             }
             Some(u) = incident_updates.recv() => {
                 if let IncidentUpdate::Done { what, result } = &u {
-                    let result = result.clone().map(|()| String::new()).map_err(|e| e.to_string());
-                    let _ = gate.send(GateMsg::Outcome { action: "incident".into(), what: what.clone(), result });
+                    rt.outcome("incident", what, result.clone().map(|()| String::new()).map_err(|e| e.to_string()));
                 }
-                app.on_incident_update(u)
+                Msg::Incidents(u)
             }
-            Some(r) = refused.recv() => app.on_refused(&r.action, &r.error),
-            Some(r) = audit_reads.recv() => app.on_audit_read(r),
-            Some(u) = run_updates.recv() => app.on_run_update(u),
-            Some(u) = rollback_updates.recv() => app.on_rollback_update(u),
-            Some(p) = window_passes.recv() => app.on_window_pass(p),
-            Some(r) = added.recv() => app.on_window_added(r),
-            c = next_change(&mut estate_changes) => app.on_estate_change(c),
-            n = log_updates.recv_many(&mut log_batch, 64) => {
-                for u in log_batch.drain(..n) { app.on_log_update(u); }
+            Some(r) = refused.recv() => Msg::Refused { action: r.action, error: r.error },
+            Some(r) = audit_reads.recv() => Msg::AuditRead(r),
+            Some(u) = run_updates.recv() => Msg::Run(u),
+            Some(u) = rollback_updates.recv() => Msg::Rollback(u),
+            Some(p) = window_passes.recv() => Msg::WindowPass(p),
+            Some(r) = added.recv() => Msg::WindowAdded(r),
+            c = next_change(&mut estate_changes) => Msg::EstateChange(c),
+            Some(u) = trace_updates.recv() => Msg::Traces(u),
+            _ = sleep_until(draw_due) => {
+                draw_due = None;
+                if app.take_dirty() && tui.draw(&app).is_err() { break Exit::TerminalGone; }
+                last_draw = tokio::time::Instant::now();
+                continue;
             }
-            Some(u) = trace_updates.recv() => app.on_trace_update(u),
-            _ = sleep_until(draw_due) => { draw_due = None; due = true; }
             _ = clock.tick() => {
-                app.on_tick(Utc::now());
                 // Start-up is over once the first rounds are in: its code pages may go.
                 if release_startup_at.is_some_and(|at| tokio::time::Instant::now() >= at) {
                     release_startup_at = None;
                     let mappings = crate::memory::release_startup_code();
                     tracing::debug!(mappings, "start-up pages released");
                 }
+                Msg::Tick(Utc::now())
             }
             _ = sigterm.recv() => break Exit::Signal("SIGTERM"),
             _ = sighup.recv() => break Exit::Signal("SIGHUP"),
+        };
+        let by_input = matches!(msg, Msg::Terminal(_));
+        if let Msg::Terminal(crossterm::event::Event::Resize(w, h)) = msg
+            && tui.resize(w, h).is_err()
+        {
+            break Exit::TerminalGone;
         }
-        for e in app.take_drill_effects() {
-            let control = match e {
-                Effect::Inject(f) => Control::Inject(f),
-                Effect::EndFaults(t) => Control::EndFaults(t),
-            };
-            if estate.as_ref().is_none_or(|tx| tx.try_send(control).is_err()) {
-                tracing::warn!("drill effect not delivered: the estate is busy or absent");
+        app.update(msg);
+        for effect in app.take_effects() {
+            if let Some(reply) = rt.execute(effect, tui) {
+                app.update(reply);
             }
-        }
-        for c in app.take_alert_commands() {
-            if gate.send(GateMsg::Action(Deliver::Alertmanager(alert_cmd_tx.clone(), c))).is_err() {
-                app.on_refused("silence", "the audit thread has stopped");
-            }
-        }
-        for (source, c) in app.take_incident_commands() {
-            let tx = match source {
-                Source::PagerDuty => pd_cmd_tx.clone(),
-                Source::Opsgenie => og_cmd_tx.clone(),
-            };
-            if gate.send(GateMsg::Action(Deliver::Incidents(tx, c))).is_err() {
-                app.on_refused("incident", "the audit thread has stopped");
-            }
-        }
-        for (book, values, id, resume) in app.take_run_starts() {
-            let mut start = app.run_start(book, values, id, resume);
-            (start.prometheus, start.vault) = (run_prom.clone(), run_vault.clone());
-            run_cmds.insert(id, crate::ops::runs::spawn(start, run_tx.clone()));
-        }
-        for (id, c) in app.take_run_commands() {
-            if run_cmds.get(&id).is_none_or(|tx| tx.try_send(c).is_err()) {
-                app.on_run_update(crate::ops::runs::RunUpdate::Refused {
-                    run: id,
-                    step: None,
-                    error: "the run's task is busy or gone".into(),
-                });
-            }
-        }
-        for a in app.take_window_adds() {
-            if add_tx.try_send(a).is_err() {
-                app.notice = Some("No [maintenance] file configured, or it is busy: the window was not added.".into());
-            }
-        }
-        for c in app.take_rollback_commands() {
-            if rollback_cmd_tx.try_send(c).is_err() {
-                app.notice = Some("The rollback worker is busy: not sent.".into());
-            }
-        }
-        if app.take_audit_request() {
-            let (path, tx) = (app.audit.path.clone(), audit_tx.clone());
-            tokio::task::spawn_blocking(move || {
-                let result = crate::app::audit::read(&path);
-                let _ = tx.blocking_send(crate::app::audit::AuditRead { at: Utc::now(), result });
-            });
-        }
-        if app.take_bell() {
-            tui.bell();
-        }
-        if let Some(text) = app.take_clipboard() {
-            tui.copy(&text);
-        }
-        for c in app.take_log_commands() {
-            if log_cmd_tx.try_send(c).is_err() {
-                app.logs.notice = Some((false, "The log store is busy or not configured: not sent.".into()));
-            }
-        }
-        for c in app.take_trace_commands() {
-            if trace_cmd_tx.try_send(c).is_err() {
-                app.traces.error = Some(crate::text::Clean::new("the trace store is busy or not configured"));
-            }
-        }
-        for c in app.take_commands() {
-            if cmd_tx.try_send(c).is_err() {
-                tracing::debug!("source busy or absent; command dropped");
-            }
-        }
-        if std::mem::take(&mut app.explorer.history_dirty) {
-            let (path, history) = (history_path.clone(), app.explorer.history.clone());
-            tokio::task::spawn_blocking(move || {
-                if let Err(e) = super::history::save(&path, &history) {
-                    tracing::warn!("cannot save explorer history to {}: {e}", path.display());
-                }
-            });
         }
         if app.quit {
             break Exit::Quit;
         }
         // Keys draw at once; anything else a moment later, with whatever else arrives meanwhile.
         let now = tokio::time::Instant::now();
-        if app.dirty && !by_input && !due {
+        if app.dirty && !by_input {
             draw_due.get_or_insert((now + SETTLE).max(last_draw + MIN_DATA_FRAME));
             continue;
         }
@@ -416,4 +361,116 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     drop(log_tx);
     drop(trace_tx);
     Ok(exit)
+}
+
+/// What carries out the console's effects: the channels to every worker, and the clients runs need.
+struct Runtime {
+    estate: Option<mpsc::Sender<Control>>,
+    gate: std::sync::mpsc::Sender<GateMsg>,
+    alertmanager: mpsc::Sender<AlertCommand>,
+    pagerduty: mpsc::Sender<IncidentCommand>,
+    opsgenie: mpsc::Sender<IncidentCommand>,
+    run_tx: mpsc::Sender<crate::ops::runs::RunUpdate>,
+    run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runs::RunCommand>>,
+    run_prom: Option<Prometheus>,
+    run_vault: Option<crate::ops::vault::Vault>,
+    windows: mpsc::Sender<crate::maintenance::console::Edit>,
+    rollbacks: mpsc::Sender<crate::ops::rollbacks::RollbackCommand>,
+    audit: (std::path::PathBuf, mpsc::Sender<crate::app::audit::AuditRead>),
+    logs: mpsc::Sender<LogCommand>,
+    traces: mpsc::Sender<TraceCommand>,
+    prometheus: mpsc::Sender<Command>,
+    history_path: std::path::PathBuf,
+}
+
+impl Runtime {
+    /// Record how an audited action ended (the audit thread writes it after the action's own record).
+    fn outcome(&self, action: &str, what: &str, result: Result<String, String>) {
+        let _ = self.gate.send(GateMsg::Outcome { action: action.into(), what: what.into(), result });
+    }
+
+    /// Carry out one effect, never waiting on a worker: a worker that cannot take it now is said so.
+    fn execute(&mut self, effect: Effect, tui: &mut Tui) -> Option<Msg> {
+        let refused =
+            |action: &str| Msg::Refused { action: action.into(), error: "the audit thread has stopped".into() };
+        match effect {
+            Effect::Drill(e) => {
+                let control = match e {
+                    DrillEffect::Inject(f) => Control::Inject(f),
+                    DrillEffect::EndFaults(t) => Control::EndFaults(t),
+                };
+                if self.estate.as_ref().is_none_or(|tx| tx.try_send(control).is_err()) {
+                    tracing::warn!("drill effect not delivered: the estate is busy or absent");
+                }
+            }
+            Effect::Alertmanager(c) => {
+                if self.gate.send(GateMsg::Action(Deliver::Alertmanager(self.alertmanager.clone(), c))).is_err() {
+                    return Some(refused("silence"));
+                }
+            }
+            Effect::Incident(source, c) => {
+                let tx = match source {
+                    Source::PagerDuty => self.pagerduty.clone(),
+                    Source::Opsgenie => self.opsgenie.clone(),
+                };
+                if self.gate.send(GateMsg::Action(Deliver::Incidents(tx, c))).is_err() {
+                    return Some(refused("incident"));
+                }
+            }
+            Effect::StartRun(start) => {
+                let mut start = *start;
+                (start.prometheus, start.vault) = (self.run_prom.clone(), self.run_vault.clone());
+                let id = start.run;
+                self.run_cmds.insert(id, crate::ops::runs::spawn(start, self.run_tx.clone()));
+            }
+            Effect::RunCommand(id, c) => {
+                if self.run_cmds.get(&id).is_none_or(|tx| tx.try_send(c).is_err()) {
+                    return Some(Msg::NotDelivered(Worker::Run(id)));
+                }
+            }
+            Effect::AddWindow(a) => {
+                if self.windows.try_send(a).is_err() {
+                    return Some(Msg::NotDelivered(Worker::Maintenance));
+                }
+            }
+            Effect::Rollback(c) => {
+                if self.rollbacks.try_send(c).is_err() {
+                    return Some(Msg::NotDelivered(Worker::Rollbacks));
+                }
+            }
+            Effect::ReadAudit => {
+                let (path, tx) = self.audit.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::app::audit::read(&path);
+                    let _ = tx.blocking_send(crate::app::audit::AuditRead { at: Utc::now(), result });
+                });
+            }
+            Effect::Bell => tui.bell(),
+            Effect::Copy(text) => tui.copy(&text),
+            Effect::Logs(c) => {
+                if self.logs.try_send(c).is_err() {
+                    return Some(Msg::NotDelivered(Worker::Logs));
+                }
+            }
+            Effect::Traces(c) => {
+                if self.traces.try_send(c).is_err() {
+                    return Some(Msg::NotDelivered(Worker::Traces));
+                }
+            }
+            Effect::Prometheus(c) => {
+                if self.prometheus.try_send(c).is_err() {
+                    tracing::debug!("source busy or absent; command dropped");
+                }
+            }
+            Effect::SaveHistory(history) => {
+                let path = self.history_path.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = super::history::save(&path, &history) {
+                        tracing::warn!("cannot save explorer history to {}: {e}", path.display());
+                    }
+                });
+            }
+        }
+        None
+    }
 }

@@ -23,6 +23,7 @@ mod http_client;
 mod log_stores;
 mod log_trace_screens;
 mod maintenance;
+mod messages;
 mod navigation;
 mod overview_keys;
 mod prometheus_live;

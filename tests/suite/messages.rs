@@ -1,0 +1,50 @@
+//! The console as a state machine, without a terminal or a network: messages in (keys, source updates,
+//! a worker that could not take an effect), effects out, and the buffer drawn from the state.
+use crate::support::fixtures::{self, t0};
+use crate::support::screen;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use watchpost::app::message::{Effect, Msg, Worker};
+use watchpost::app::{App, Screen};
+use watchpost::sources::logs::LogCommand;
+use watchpost::sources::prometheus::Command;
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(Msg::Terminal(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+}
+
+fn app() -> App {
+    App::new(&fixtures::with_loki(fixtures::config(10)), t0())
+}
+
+#[test]
+fn keys_in_effects_out() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('r'));
+    let effects = app.take_effects();
+    assert!(matches!(effects.as_slice(), [Effect::Prometheus(Command::RefreshNow)]), "one refresh asked");
+    assert!(app.take_effects().is_empty(), "effects are taken once");
+
+    // The selected service's logs: the log store is asked for that service's lines.
+    press(&mut app, KeyCode::Char('l'));
+    assert_eq!(app.screen, Screen::Logs);
+    let queries: Vec<String> = app
+        .take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Logs(LogCommand::Query { query, .. }) => Some(query),
+            _ => None,
+        })
+        .collect();
+    let first = app.services[app.selected].service.name.clone();
+    assert_eq!(queries, vec![format!("{{service=\"{first}\"}}")]);
+}
+
+#[test]
+fn a_worker_that_cannot_take_an_effect_is_said_on_the_screen_it_came_from() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('l'));
+    app.take_effects();
+    app.update(Msg::NotDelivered(Worker::Logs));
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("The log store is busy or not configured"), "{s}");
+}
