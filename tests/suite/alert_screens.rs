@@ -3,10 +3,9 @@
 use crate::support;
 
 use chrono::Duration as CDuration;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use support::fixtures::{self, t0};
+use support::{key, screen as render};
 use watchpost::alerts::kpi::Span;
 use watchpost::alerts::matcher::parse;
 use watchpost::alerts::model::{Alert, AlertState, Silence, SilenceState, display_pairs, fingerprint};
@@ -52,24 +51,6 @@ fn app_with_alerts(alerts: Vec<Alert>) -> App {
     }];
     app.on_alert_update(AlertUpdate::Snapshot { at: t0() - CDuration::seconds(2), alerts, silences, errors: vec![] });
     app
-}
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| watchpost::ui::draw(app, f)).unwrap();
-    let buf = term.backend().buffer();
-    for c in buf.content() {
-        assert!(
-            c.symbol().chars().all(|ch| !watchpost::text::sanitize::is_unsafe(ch)),
-            "unsafe {:?} on screen",
-            c.symbol()
-        );
-    }
-    term.backend().to_string()
-}
-
-fn key(app: &mut App, c: KeyCode) {
-    app.on_key(KeyEvent::new(c, KeyModifiers::NONE));
 }
 
 fn sample() -> Vec<Alert> {

@@ -6,6 +6,7 @@
 //! paginate-search-results.html: `POST /<index>/_search`, `sort`, `search_after`, hits with `sort` values,
 //! error bodies `{"error": {"root_cause", "type", "reason"}, "status"}`). No Loki or Elasticsearch can be
 //! installed here.
+use crate::support::serve;
 use axum::Json;
 use axum::Router;
 use axum::extract::ws::{Message, WebSocketUpgrade};
@@ -24,13 +25,6 @@ use watchpost::sources::http::FetchError;
 use watchpost::sources::logs::elastic::Elastic;
 use watchpost::sources::logs::loki::Loki;
 use watchpost::sources::logs::{LogUpdate, TailState, tail};
-
-async fn serve(router: Router) -> url::Url {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = url::Url::parse(&format!("http://{}/", l.local_addr().unwrap())).unwrap();
-    tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
-    url
-}
 
 fn source(url: &url::Url) -> HttpSource {
     let mut s = HttpSource::new(url.clone());

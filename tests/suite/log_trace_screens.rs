@@ -5,12 +5,11 @@
 use crate::support;
 
 use chrono::Duration as CDuration;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use support::fixtures::{self, t0};
+use support::{key, screen as render, typed};
 use watchpost::app::{App, Screen};
-use watchpost::config::{HttpSource, LogSource, TraceBackend, TraceConfig};
+use watchpost::config::{HttpSource, TraceBackend, TraceConfig};
 use watchpost::logs::{Entry, LogLine};
 use watchpost::sources::logs::{LogCommand, LogUpdate, TailState};
 use watchpost::sources::traces::{TraceCommand, TraceUpdate};
@@ -19,11 +18,8 @@ use watchpost::traces::waterfall::Waterfall;
 use watchpost::traces::{Span, Trace};
 
 fn app() -> App {
-    let mut cfg = fixtures::config(5);
-    let url = url::Url::parse("http://loki.example:3100").unwrap();
-    let mut loki = HttpSource::new(url.clone());
-    loki.name = "loki".into();
-    cfg.logs = Some(LogSource::Loki { source: loki, query: "{service=\"$service\"}".into() });
+    let mut cfg = fixtures::with_loki(fixtures::config(5));
+    let url = url::Url::parse("http://jaeger.example:16686").unwrap();
     cfg.traces = Some(TraceConfig { backend: TraceBackend::Jaeger, source: HttpSource::new(url) });
     cfg.log_view.buffer = 1000;
     let mut app = fixtures::app(5);
@@ -31,25 +27,6 @@ fn app() -> App {
     app.logs = fresh.logs;
     app.traces = fresh.traces;
     app
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn typed(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| watchpost::ui::draw(app, f)).unwrap();
-    for c in term.backend().buffer().content() {
-        assert!(c.symbol().chars().all(|ch| !watchpost::text::sanitize::is_unsafe(ch)), "unsafe {:?}", c.symbol());
-    }
-    term.backend().to_string()
 }
 
 fn ns(secs_before_t0: i64) -> i64 {

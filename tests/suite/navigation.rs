@@ -1,20 +1,12 @@
 //! Navigation as a k9s user expects it: Esc walks a drill-down back one level at a time, a top-level
 //! screen starts a new path (Esc from it goes to the overview), and `H` goes home from anywhere.
 use crate::support::fixtures::{self, t0};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::support::key;
+use crossterm::event::KeyCode;
 use watchpost::app::{App, Screen};
-use watchpost::config::{HttpSource, LogSource};
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
 
 fn app() -> App {
-    let mut cfg = fixtures::config(10);
-    let mut loki = HttpSource::new(url::Url::parse("http://loki.example:3100").unwrap());
-    loki.name = "loki".into();
-    cfg.logs = Some(LogSource::Loki { source: loki, query: "{service=\"$service\"}".into() });
-    App::new(&cfg, t0())
+    App::new(&fixtures::with_loki(fixtures::config(10)), t0())
 }
 
 /// overview → the selected service → its logs.

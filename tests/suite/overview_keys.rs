@@ -2,21 +2,12 @@
 //! typing, `s` brings the services in trouble to the top, `b` groups them by team, and the selection
 //! stays on its service through all of it.
 use crate::support::fixtures::{self, t0};
+use crate::support::{key, typed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use watchpost::app::{App, Screen};
 use watchpost::sources::prometheus::{ServiceFigures, Update};
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
 
 fn screen(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();

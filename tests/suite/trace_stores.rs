@@ -6,6 +6,7 @@
 //! `/api/traces/<id>` in OTLP JSON with `batches`, base64 ids as older versions send them), and Zipkin's
 //! API v2 (zipkin.io/zipkin-api/: `/api/v2/traces` as a list of span lists, `/api/v2/trace/{id}`).
 //! No Jaeger, Tempo or Zipkin can be installed here.
+use crate::support::serve;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -21,13 +22,6 @@ use watchpost::sources::traces::{Query as TraceQuery, TraceStore};
 use watchpost::traces::waterfall::Waterfall;
 
 type Seen = Arc<Mutex<Vec<HashMap<String, String>>>>;
-
-async fn serve(router: Router) -> url::Url {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = url::Url::parse(&format!("http://{}/", l.local_addr().unwrap())).unwrap();
-    tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
-    url
-}
 
 fn store(backend: TraceBackend, url: url::Url) -> TraceStore {
     let mut s = HttpSource::new(url);

@@ -46,6 +46,14 @@ pub fn config(n: usize) -> Config {
     c
 }
 
+/// `c` with a Loki that nothing answers: the tests feed the log screen's updates by hand.
+pub fn with_loki(mut c: Config) -> Config {
+    let mut loki = watchpost::config::HttpSource::new(url::Url::parse("http://loki.example:3100").unwrap());
+    loki.name = "loki".into();
+    c.logs = Some(watchpost::config::LogSource::Loki { source: loki, query: "{service=\"$service\"}".into() });
+    c
+}
+
 fn opt(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }

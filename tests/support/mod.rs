@@ -231,6 +231,29 @@ impl Alertmanager {
     }
 }
 
+/// The console drawn at `w`×`h`, as text; no unsafe code point (control, bidi, invisible) may reach a
+/// cell.
+pub fn screen(app: &watchpost::app::App, w: u16, h: u16) -> String {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| watchpost::ui::draw(app, f)).expect("draw");
+    for c in term.backend().buffer().content() {
+        assert!(
+            c.symbol().chars().all(|ch| !watchpost::text::sanitize::is_unsafe(ch)),
+            "unsafe {:?} on screen",
+            c.symbol()
+        );
+    }
+    term.backend().to_string()
+}
+
+/// Serve `router` on a loopback port; its base URL.
+pub async fn serve(router: axum::Router) -> url::Url {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = url::Url::parse(&format!("http://{}/", l.local_addr().expect("address"))).expect("url");
+    tokio::spawn(async move { axum::serve(l, router).await.expect("serve") });
+    url
+}
+
 /// A key press as the console gets it.
 pub fn key(app: &mut watchpost::app::App, c: crossterm::event::KeyCode) {
     app.on_key(crossterm::event::KeyEvent::new(c, crossterm::event::KeyModifiers::NONE));
