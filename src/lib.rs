@@ -1,7 +1,8 @@
 //! watchpost: a terminal operations console.
 //!
-//! Layers (see README "Architecture"): `sources` collect (no ratatui), `app` holds state and maps keys to
-//! actions, `ui` draws a frame from state, `slo` is pure maths, `config` loads and validates.
+//! Layers (see the README's "How it is built"): `sources` collect (no ratatui), `app` holds state, takes
+//! every input as one message and returns what it wants done as effects, `ui` draws a frame from state,
+//! `slo` is pure maths, `config` loads and validates.
 
 pub mod alerts;
 pub mod app;

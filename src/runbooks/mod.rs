@@ -1,7 +1,7 @@
 //! Runbooks: Markdown files whose front matter declares what they handle and what they take, and whose
 //! fenced blocks with attributes are steps. Parsing, parameter validation and the lint behind
-//! `watchpost runbook check` live here; running them is for the executor (not yet built). No I/O beyond
-//! reading the files, and no ratatui.
+//! `watchpost runbook check` live here, and running them: a step (`exec`, argv and environment, never a
+//! shell), a run (`run`) and its crash-safe journal (`journal`). No ratatui.
 pub mod exec;
 pub mod journal;
 pub mod model;
