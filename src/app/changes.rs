@@ -186,7 +186,7 @@ impl App {
         let add = crate::maintenance::console::Add { window, override_reason, who };
         self.changes.adds.push(crate::maintenance::console::Edit::Add(Box::new(add)));
         self.changes.form = None;
-        self.notice = Some("Recording and writing the window…".into());
+        self.report("Recording and writing the window…");
     }
 
     /// `x` on the Changes screen: the id of the window to cancel.
@@ -201,12 +201,12 @@ impl App {
         let id = t.lines().join("").trim().to_string();
         if !self.changes.windows.iter().any(|w| w.id == id) {
             let known: Vec<&str> = self.changes.windows.iter().map(|w| w.id.as_str()).collect();
-            self.notice = Some(format!("No window `{id}`: the file has {}", known.join(", ")));
+            self.report(format!("No window `{id}`: the file has {}", known.join(", ")));
             return;
         }
         let who = crate::ops::who::Who::current();
         self.changes.adds.push(crate::maintenance::console::Edit::Cancel { id, who });
-        self.notice = Some("Recording and cancelling the window…".into());
+        self.report("Recording and cancelling the window…");
     }
 
     pub fn take_window_adds(&mut self) -> Vec<crate::maintenance::console::Edit> {
@@ -215,10 +215,10 @@ impl App {
 
     pub fn on_window_added(&mut self, r: Result<String, String>) {
         self.dirty = true;
-        self.notice = Some(match r {
-            Ok(m) => format!("{m}; the silences follow."),
-            Err(e) => format!("Not added: {e}"),
-        });
+        match r {
+            Ok(m) => self.tell(format!("{m}; the silences follow.")),
+            Err(e) => self.report(format!("Not added: {e}")),
+        }
     }
 
     /// A pass of the windows' reconciler: the windows as the file says, and what it did.

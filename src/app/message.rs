@@ -134,9 +134,9 @@ impl App {
         self.dirty = true;
         match w {
             Worker::Maintenance => {
-                self.notice = Some("No [maintenance] file configured, or it is busy: the window was not added.".into())
+                self.report("No [maintenance] file configured, or it is busy: the window was not added.")
             }
-            Worker::Rollbacks => self.notice = Some("The rollback worker is busy: not sent.".into()),
+            Worker::Rollbacks => self.report("The rollback worker is busy: not sent."),
             Worker::Logs => {
                 self.logs.notice = Some((false, "The log store is busy or not configured: not sent.".into()))
             }

@@ -223,16 +223,16 @@ impl App {
 
     pub(crate) fn cycle_sort(&mut self) {
         self.overview.sort = self.overview.sort.next();
-        self.notice = Some(format!("sorted {}", self.overview.sort.describe()));
+        self.tell(format!("sorted {}", self.overview.sort.describe()));
     }
 
     pub(crate) fn toggle_grouping(&mut self) {
         match &self.overview.group_by {
-            None => self.notice = Some("No grouping label: set `[overview] group_by = \"team\"` in the config.".into()),
+            None => self.report("No grouping label: set `[overview] group_by = \"team\"` in the config."),
             Some(l) => {
                 self.overview.grouped = !self.overview.grouped;
-                self.notice =
-                    Some(if self.overview.grouped { format!("grouped by {l}") } else { "not grouped".to_string() });
+                let said = if self.overview.grouped { format!("grouped by {l}") } else { "not grouped".to_string() };
+                self.tell(said);
             }
         }
     }

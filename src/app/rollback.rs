@@ -48,7 +48,7 @@ impl App {
             return;
         }
         let Some(p) = self.deploy.get(&service).cloned() else {
-            self.notice = Some(format!("No deploy provider for {service}: add [deploy.{service}] to the config."));
+            self.report(format!("No deploy provider for {service}: add [deploy.{service}] to the config."));
             return;
         };
         // In a drill, going to roll the service back is looking at the problem.

@@ -11,6 +11,19 @@ use crate::ui::theme::Theme;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
+/// How long a passing notice stays when no key is pressed.
+pub const NOTICE_FADES: Duration = Duration::from_secs(6);
+
+/// A line in the footer about what was just done. It shows on the screen it came from, until the next
+/// key; a passing one also fades after [`NOTICE_FADES`], while a problem stays to be read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub screen: Screen,
+    /// When it fades (none: a problem, kept until a key).
+    pub fades: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug)]
 pub struct App {
     pub estate: String,
@@ -61,8 +74,8 @@ pub struct App {
     pub deploy: std::collections::BTreeMap<String, crate::deploy::Provider>,
     pub rollback_settings: crate::config::changes::RollbackSettings,
     pub freezes: Vec<crate::config::changes::Freeze>,
-    /// A one-line message for whatever screen is showing (why a key did nothing).
-    pub notice: Option<String>,
+    /// A one-line message on the screen where something was just done (or why a key did nothing).
+    pub notice: Option<Notice>,
     pub changes: super::changes::ChangesView,
     pub(crate) dirty: bool,
     pub quit: bool,
@@ -185,6 +198,24 @@ impl App {
         std::mem::take(&mut self.commands)
     }
 
+    /// Say `text` on this screen for a few seconds.
+    pub fn tell(&mut self, text: impl Into<String>) {
+        let fades = self.now + chrono::Duration::from_std(NOTICE_FADES).unwrap_or_default();
+        self.notice = Some(Notice { text: text.into(), screen: self.screen, fades: Some(fades) });
+        self.dirty = true;
+    }
+
+    /// Say a problem on this screen, kept until a key is pressed.
+    pub fn report(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice { text: text.into(), screen: self.screen, fades: None });
+        self.dirty = true;
+    }
+
+    /// The notice for the screen showing, if any.
+    pub fn notice_here(&self) -> Option<&str> {
+        self.notice.as_ref().filter(|n| n.screen == self.screen).map(|n| n.text.as_str())
+    }
+
     /// The clock advanced. Ages and the clock are shown to the second, so a new second redraws. An open
     /// detail screen asks for fresh charts once a refresh interval (at least 10 s apart).
     pub fn on_tick(&mut self, now: DateTime<Utc>) {
@@ -192,6 +223,10 @@ impl App {
             self.dirty = true;
         }
         self.now = now;
+        if self.notice.as_ref().and_then(|n| n.fades).is_some_and(|at| now >= at) {
+            self.notice = None;
+            self.dirty = true;
+        }
         self.tick_drill(now);
         if self.screen == Screen::Kpis && self.kpis.due(now) {
             self.request_kpis();

@@ -198,7 +198,7 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let ctx = app.context();
     let mut spans = Vec::new();
-    if let Some(n) = &app.notice {
+    if let Some(n) = app.notice_here() {
         let line = Line::from(Span::styled(format!(" {}", crate::text::sanitize(n)), t.warn()));
         f.render_widget(Paragraph::new(line).style(Style::new().bg(t.header_bg)), area);
         return;

@@ -191,7 +191,7 @@ async fn a_window_from_the_console_is_audited_and_written() {
     typed(&mut app, "x");
     typed(&mut app, "nope");
     key(&mut app, KeyCode::Enter);
-    assert!(app.notice.as_deref().unwrap().contains("No window `nope`"));
+    assert!(app.notice_here().unwrap().contains("No window `nope`"));
     typed(&mut app, "x");
     assert!(draw(&app).contains("Cancel a window"));
     typed(&mut app, "edge-work");

@@ -48,3 +48,26 @@ fn a_worker_that_cannot_take_an_effect_is_said_on_the_screen_it_came_from() {
     let s = screen(&app, 120, 40);
     assert!(s.contains("The log store is busy or not configured"), "{s}");
 }
+
+#[test]
+fn a_notice_belongs_to_its_screen_and_a_passing_one_fades() {
+    let mut app = app();
+    // The footer: the screen's last line.
+    let footer = |app: &App| screen(app, 120, 40).lines().last().unwrap_or_default().to_string();
+    press(&mut app, KeyCode::Char('s'));
+    assert!(footer(&app).contains("sorted "), "said where it was done: {}", footer(&app));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(3)));
+    assert!(footer(&app).contains("sorted "), "still there a moment later");
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(7)));
+    assert!(!footer(&app).contains("sorted "), "faded: {}", footer(&app));
+
+    // A problem stays until a key, and only on its own screen.
+    app.update(Msg::NotDelivered(Worker::Rollbacks));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(60)));
+    assert!(screen(&app, 120, 40).contains("The rollback worker is busy"));
+    app.screen = Screen::Alerts;
+    assert!(!screen(&app, 120, 40).contains("The rollback worker is busy"), "not on another screen");
+    app.screen = Screen::Overview;
+    press(&mut app, KeyCode::Char('j'));
+    assert!(!screen(&app, 120, 40).contains("The rollback worker is busy"), "a key dismisses it");
+}
