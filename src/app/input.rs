@@ -10,6 +10,9 @@ impl App {
     /// The key context of what has focus now.
     pub fn context(&self) -> Context {
         let form_open = self.alerts.editor.is_some() || self.alerts.filter.is_some();
+        if self.palette.is_some() {
+            return Context::Form;
+        }
         match self.screen {
             Screen::Incidents | Screen::Incident if self.incidents.prompt.is_some() => Context::Form,
             Screen::Incidents | Screen::Incident => Context::Incidents,
@@ -52,6 +55,9 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
+        if self.palette.is_some() {
+            return self.palette_key(key);
+        }
         let ctx = self.context();
         if self.help {
             self.dirty = true;
@@ -456,6 +462,7 @@ impl App {
             Action::Search => self.trace_prompt(),
             Action::Audit => self.go(Screen::Audit, true),
             Action::Home => self.go(Screen::Overview, true),
+            Action::Palette => self.open_palette(),
             Action::Runbooks => self.go(Screen::Runbooks, true),
             Action::StartRunbook => {
                 let (sel, n) = (self.runbooks.selected, self.runbooks.books.len());

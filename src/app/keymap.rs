@@ -168,6 +168,7 @@ actions! {
     OpenTrace => "open_trace", "open the trace (the one selected, or the one the line names)";
     Audit => "audit", "the audit trail: who did what, and whether the chain verifies";
     Home => "home", "go to the overview, from any screen";
+    Palette => "palette", "find a screen or an action by what it does";
     AuditFilter => "audit_filter", "filter entries by text";
     Runbooks => "runbooks", "runbooks: run one, or see the runs in progress";
     StartRunbook => "start_runbook", "fill in the runbook's parameters and run it";
@@ -194,6 +195,7 @@ impl Action {
         Some(match self {
             Quit => "quit",
             Help => "help",
+            Palette => "find",
             NextScreen => "screens",
             Open => "open",
             Back => "back",
@@ -326,6 +328,7 @@ impl Default for KeyMap {
             (Global, c('W'), Action::Traces),
             (Global, c('U'), Action::Audit),
             (Global, c('H'), Action::Home),
+            (Global, KeySpec::ctrl('p'), Action::Palette),
             (Global, c('B'), Action::Runbooks),
             (RUNBOOKS, c('j'), Down),
             (RUNBOOKS, k(KeyCode::Down), Down),

@@ -12,6 +12,7 @@ pub mod kpis;
 pub mod logs;
 pub mod message;
 pub mod overview;
+pub mod palette;
 pub mod rollback;
 pub mod run;
 pub mod runbooks;

@@ -55,6 +55,8 @@ pub struct App {
     pub nav: Vec<Screen>,
     pub range: usize,
     pub help: bool,
+    /// The command palette, while open.
+    pub palette: Option<super::palette::Palette>,
     /// Lines the help popup is scrolled by.
     pub help_scroll: usize,
     pub target_scroll: usize,
@@ -121,6 +123,7 @@ impl App {
             nav: Vec::new(),
             range: 1,
             help: false,
+            palette: None,
             help_scroll: 0,
             target_scroll: 0,
             explorer: Explorer::default(),

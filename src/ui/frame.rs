@@ -75,6 +75,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     if app.help {
         help::draw(app, f, area);
     }
+    super::palette::draw(app, f, area);
 }
 
 fn source_span(app: &App) -> Span<'static> {
@@ -198,6 +199,15 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let ctx = app.context();
     let mut spans = Vec::new();
+    if app.palette.is_some() {
+        let keys = [("↑/↓", "choose"), ("enter", "do"), ("esc", "close"), ("ctrl-u", "clear")];
+        let spans: Vec<Span> = keys
+            .iter()
+            .flat_map(|(k, d)| [Span::styled(format!(" {k}"), t.title()), Span::styled(format!(" {d} "), t.dim())])
+            .collect();
+        f.render_widget(Paragraph::new(Line::from(spans)).style(Style::new().bg(t.header_bg)), area);
+        return;
+    }
     if let Some(n) = app.notice_here() {
         let line = Line::from(Span::styled(format!(" {}", crate::text::sanitize(n)), t.warn()));
         f.render_widget(Paragraph::new(line).style(Style::new().bg(t.header_bg)), area);

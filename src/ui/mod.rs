@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod kpis;
 pub mod logs;
 pub mod overview;
+pub mod palette;
 pub mod rollback;
 pub mod runbooks;
 pub mod silences;

@@ -52,3 +52,28 @@ fn h_goes_home_from_anywhere_and_tab_keeps_no_path() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Overview);
 }
+
+#[test]
+fn the_palette_finds_a_screen_by_what_it_does() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let mut app = app();
+    app.on_key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL));
+    let s = crate::support::screen(&app, 80, 24);
+    assert!(s.contains("Find · Overview"), "{s}");
+    assert!(s.lines().last().unwrap().contains("enter do"), "the footer says the palette's keys:\n{s}");
+    // Typing is text, not keys: `q` does not quit here.
+    crate::support::typed(&mut app, "quit audit");
+    assert!(!app.quit);
+    app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    crate::support::typed(&mut app, "audit");
+    let s = crate::support::screen(&app, 80, 24);
+    assert!(s.contains("U ") && s.contains("audit trail"), "the audit trail, with its key:\n{s}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Audit);
+    assert!(app.palette.is_none());
+    // Esc closes it without doing anything.
+    app.on_key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.palette.is_none());
+    assert_eq!(app.screen, Screen::Audit);
+}
