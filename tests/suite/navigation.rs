@@ -77,3 +77,45 @@ fn the_palette_finds_a_screen_by_what_it_does() {
     assert!(app.palette.is_none());
     assert_eq!(app.screen, Screen::Audit);
 }
+
+/// Every screen answers `?` (help opens, any key closes it) and Esc (it leaves, and from the overview
+/// stays there).
+#[test]
+fn every_screen_answers_help_and_esc() {
+    use watchpost::app::Screen as S;
+    let all = [
+        S::Overview,
+        S::Detail,
+        S::Explorer,
+        S::Alerts,
+        S::Silences,
+        S::Kpis,
+        S::Incidents,
+        S::Incident,
+        S::Drills,
+        S::Logs,
+        S::Traces,
+        S::Trace,
+        S::Audit,
+        S::Runbooks,
+        S::Run,
+        S::Rollback,
+        S::Changes,
+    ];
+    for screen in all {
+        let mut app = app();
+        app.screen = screen;
+        // The explorer opens editing, where `?` is text: Esc first leaves the field.
+        if app.context() == watchpost::app::keymap::Context::Editing {
+            key(&mut app, KeyCode::Esc);
+        }
+        key(&mut app, KeyCode::Char('?'));
+        assert!(app.help, "{screen:?}: ? opens help");
+        key(&mut app, KeyCode::Esc);
+        assert!(!app.help, "{screen:?}: a key closes help");
+        key(&mut app, KeyCode::Esc);
+        if screen != S::Overview {
+            assert_ne!(app.screen, screen, "{screen:?}: Esc leaves");
+        }
+    }
+}
