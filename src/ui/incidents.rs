@@ -101,7 +101,10 @@ pub fn draw_timeline(app: &App, f: &mut Frame, area: Rect) {
     let v = &app.incidents;
     let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     status_line(app, f, top);
-    let Some(inc) = v.selected_incident() else { return };
+    let Some(inc) = v.selected_incident() else {
+        f.render_widget(Paragraph::new("No incident selected: the incidents list (I) opens one.").style(t.dim()), body);
+        return;
+    };
     let title = format!(" #{} {} · {} · {} ", inc.number, inc.title, inc.service, inc.status.as_str());
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     let log = match &v.log {

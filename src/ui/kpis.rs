@@ -80,16 +80,19 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         )
         .style(t.title()),
     );
-    let head = Row::new(["SERVICE", "INCIDENTS 30d", "MTTR (<15m)", "MTBF (>30d)", "DOWNTIME", "ERRORS 30d (<0.1%)"])
-        .style(t.dim());
-    let widths = [
-        Constraint::Fill(1),
-        Constraint::Length(14),
-        Constraint::Length(15),
-        Constraint::Length(13),
-        Constraint::Length(10),
-        Constraint::Length(19),
-    ];
+    // At 80 columns the long headings leave the service two characters: short ones there.
+    let narrow = table.width < 100;
+    let (head, widths): ([&str; 6], [u16; 5]) = if narrow {
+        (["SERVICE", "INC 30d", "MTTR <15m", "MTBF >30d", "DOWN", "ERR 30d <0.1%"], [8, 10, 10, 9, 14])
+    } else {
+        (
+            ["SERVICE", "INCIDENTS 30d", "MTTR (<15m)", "MTBF (>30d)", "DOWNTIME", "ERRORS 30d (<0.1%)"],
+            [14, 15, 13, 10, 19],
+        )
+    };
+    let head = Row::new(head).style(t.dim());
+    let widths: Vec<Constraint> =
+        std::iter::once(Constraint::Min(10)).chain(widths.into_iter().map(Constraint::Length)).collect();
     let block =
         Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" On-call KPIs ", t.title()));
     let table_w = Table::new(rows, widths).header(head).block(block).row_highlight_style(t.selected());

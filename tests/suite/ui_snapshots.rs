@@ -167,3 +167,39 @@ fn a_refused_chart_query_says_why() {
     assert!(screen.contains("✖ bad_data: parse error: unknown function"), "{screen}");
     assert!(!screen.contains("no data in this range"), "{screen}");
 }
+
+/// Every screen at both sizes a user has (an 80x24 SSH window, a 120x40 one), as it is first shown:
+/// the fixture estate, no backend answers beyond the figures. Screens with more to show have their own
+/// snapshots beside their tests.
+#[test]
+fn every_screen_at_80x24_and_120x40() {
+    use watchpost::app::Screen as S;
+    let all = [
+        S::Overview,
+        S::Detail,
+        S::Explorer,
+        S::Alerts,
+        S::Silences,
+        S::Kpis,
+        S::Incidents,
+        S::Incident,
+        S::Drills,
+        S::Logs,
+        S::Traces,
+        S::Trace,
+        S::Audit,
+        S::Runbooks,
+        S::Run,
+        S::Rollback,
+        S::Changes,
+    ];
+    for screen in all {
+        let mut app = fixtures::app(5);
+        app.logs = App::new(&fixtures::with_loki(fixtures::config(5)), t0()).logs;
+        app.screen = screen;
+        for (w, h) in [(80, 24), (120, 40)] {
+            let text = support::screen(&app, w, h);
+            insta::assert_snapshot!(format!("screen_{screen:?}_{w}x{h}"), text);
+        }
+    }
+}
