@@ -71,7 +71,7 @@ pub struct Config {
 pub struct OverviewSettings {
     /// A label (`team`, `namespace`): rows are grouped by its value under a heading each.
     pub group_by: Option<String>,
-    pub sort: crate::app::overview::SortKey,
+    pub sort: super::overview::SortKey,
 }
 
 #[derive(Clone, Debug)]
@@ -453,10 +453,10 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
             }
         }
         if let Some(sort) = &o.sort {
-            match crate::app::overview::SortKey::parse(sort.get_ref()) {
+            match super::overview::SortKey::parse(sort.get_ref()) {
                 Ok(k) => overview.sort = k,
                 Err(e) => {
-                    let names = crate::app::overview::SortKey::ALL.map(|k| k.name());
+                    let names = super::overview::SortKey::ALL.map(|k| k.name());
                     let hint = nearest(sort.get_ref(), names.iter().copied())
                         .map(|n| format!("; did you mean `{n}`?"))
                         .unwrap_or_default();

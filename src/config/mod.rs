@@ -4,6 +4,7 @@ pub mod error;
 pub mod find;
 pub mod keys;
 pub mod load;
+pub mod overview;
 pub mod queries;
 pub mod raw;
 pub mod scrape;
