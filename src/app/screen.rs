@@ -27,6 +27,26 @@ pub enum Screen {
 }
 
 impl Screen {
+    /// Every screen, in the order they are declared.
+    pub const ALL: [Screen; 17] = [
+        Screen::Overview,
+        Screen::Detail,
+        Screen::Explorer,
+        Screen::Alerts,
+        Screen::Silences,
+        Screen::Kpis,
+        Screen::Incidents,
+        Screen::Incident,
+        Screen::Drills,
+        Screen::Logs,
+        Screen::Traces,
+        Screen::Trace,
+        Screen::Audit,
+        Screen::Runbooks,
+        Screen::Run,
+        Screen::Rollback,
+        Screen::Changes,
+    ];
     pub const ORDER: [Screen; 13] = [
         Screen::Overview,
         Screen::Alerts,

@@ -82,27 +82,7 @@ fn the_palette_finds_a_screen_by_what_it_does() {
 /// stays there).
 #[test]
 fn every_screen_answers_help_and_esc() {
-    use watchpost::app::Screen as S;
-    let all = [
-        S::Overview,
-        S::Detail,
-        S::Explorer,
-        S::Alerts,
-        S::Silences,
-        S::Kpis,
-        S::Incidents,
-        S::Incident,
-        S::Drills,
-        S::Logs,
-        S::Traces,
-        S::Trace,
-        S::Audit,
-        S::Runbooks,
-        S::Run,
-        S::Rollback,
-        S::Changes,
-    ];
-    for screen in all {
+    for screen in watchpost::app::Screen::ALL {
         let mut app = app();
         app.screen = screen;
         // The explorer opens editing, where `?` is text: Esc first leaves the field.
@@ -114,7 +94,7 @@ fn every_screen_answers_help_and_esc() {
         key(&mut app, KeyCode::Esc);
         assert!(!app.help, "{screen:?}: a key closes help");
         key(&mut app, KeyCode::Esc);
-        if screen != S::Overview {
+        if screen != Screen::Overview {
             assert_ne!(app.screen, screen, "{screen:?}: Esc leaves");
         }
     }

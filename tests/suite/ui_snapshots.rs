@@ -173,27 +173,7 @@ fn a_refused_chart_query_says_why() {
 /// snapshots beside their tests.
 #[test]
 fn every_screen_at_80x24_and_120x40() {
-    use watchpost::app::Screen as S;
-    let all = [
-        S::Overview,
-        S::Detail,
-        S::Explorer,
-        S::Alerts,
-        S::Silences,
-        S::Kpis,
-        S::Incidents,
-        S::Incident,
-        S::Drills,
-        S::Logs,
-        S::Traces,
-        S::Trace,
-        S::Audit,
-        S::Runbooks,
-        S::Run,
-        S::Rollback,
-        S::Changes,
-    ];
-    for screen in all {
+    for screen in watchpost::app::Screen::ALL {
         let mut app = fixtures::app(5);
         app.logs = App::new(&fixtures::with_loki(fixtures::config(5)), t0()).logs;
         app.screen = screen;
