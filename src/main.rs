@@ -1,7 +1,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use std::time::Duration;
-use watchpost::app::run::{Attached, Exit, run};
+use watchpost::app::event_loop::{Attached, Exit, run};
 use watchpost::cli::{self, AuditCmd, Cli, Cmd, ConfigCmd, DeployCmd, DrillCmd, EstateCmd, MaintenanceCmd, RunbookCmd};
 use watchpost::term::Tui;
 

@@ -110,7 +110,7 @@ impl App {
     /// `C`: the Changes screen; the providers are asked for their histories and the trail is read.
     pub(crate) fn open_changes(&mut self) {
         for p in self.deploy.values() {
-            self.rollback_commands.push(crate::ops::rollbacks::RollbackCommand::History(Box::new(p.clone())));
+            self.rollback_commands.push(crate::ops::rollback_tasks::RollbackCommand::History(Box::new(p.clone())));
         }
         self.audit.wanted = true;
         self.go(super::Screen::Changes, true);

@@ -1,7 +1,7 @@
 //! The Drills screen's state: the scenarios, the selection, the drill in progress, and what it asks of
 //! the estate (taken by the loop, which sends it to the demo).
 use super::state::App;
-use crate::drills::run::Effect;
+use crate::drills::session::Effect;
 use crate::drills::{DrillRun, Phase, Scenario};
 use chrono::{DateTime, Utc};
 use rand::Rng;

@@ -1,13 +1,13 @@
 //! One way in, one way out. Everything that reaches the console — a terminal event, the clock, a
 //! source's update, a worker's result — is a [`Msg`] handled by [`App::update`]; everything the console
 //! asks of the world — a query, a silence, a runbook step, a rollback, a window — is an [`Effect`] taken
-//! with [`App::take_effects`] and carried out by the runtime (`app::run`), which owns the tasks and the
+//! with [`App::take_effects`] and carried out by the runtime (`app::event_loop`), which owns the tasks and the
 //! channels. So the state machine runs in tests without a terminal or a network: feed messages, read
 //! the effects and the drawn buffer.
 use super::state::App;
 use crate::incidents::model::Source;
-use crate::ops::rollbacks::{RollbackCommand, RollbackUpdate};
-use crate::ops::runs::{RunCommand, RunUpdate, Start};
+use crate::ops::rollback_tasks::{RollbackCommand, RollbackUpdate};
+use crate::ops::runbook_tasks::{RunCommand, RunUpdate, Start};
 use crate::sources::alertmanager::{AlertCommand, AlertUpdate};
 use crate::sources::logs::{LogCommand, LogUpdate};
 use crate::sources::pagerduty::poller::{IncidentCommand, IncidentUpdate};
@@ -58,7 +58,7 @@ pub enum Worker {
 /// Something the console asks the world to do.
 pub enum Effect {
     /// A fault to inject into the built-in estate, or the end of a drill's faults.
-    Drill(crate::drills::run::Effect),
+    Drill(crate::drills::session::Effect),
     /// A silence or its expiry (audited first).
     Alertmanager(AlertCommand),
     /// An acknowledgement, resolution or note (audited first).

@@ -4,7 +4,7 @@
 use super::state::App;
 use crate::deploy::Version;
 use crate::ops::rollback::{Blocker, Gate, Outcome, Progress, gates, precheck};
-use crate::ops::rollbacks::{RollbackCommand, RollbackUpdate, Start};
+use crate::ops::rollback_tasks::{RollbackCommand, RollbackUpdate, Start};
 use ratatui_textarea::TextArea;
 use std::collections::VecDeque;
 

@@ -3,7 +3,7 @@
 //! step and for a reason before a skip. No I/O: runs start and step through commands the loop sends.
 use super::state::App;
 use crate::config::error::Located;
-use crate::ops::runs::{RunCommand, RunUpdate, Start};
+use crate::ops::runbook_tasks::{RunCommand, RunUpdate, Start};
 use crate::runbooks::exec::Value;
 use crate::runbooks::run::resolve;
 use crate::runbooks::{Param, ParamKind, Runbook, StepKind};

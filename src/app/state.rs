@@ -71,7 +71,7 @@ pub struct App {
     pub runbooks: super::runbooks::RunbooksView,
     /// The rollback in progress (or the last one), on the Rollback screen.
     pub rollback: Option<super::rollback::RollbackView>,
-    pub(crate) rollback_commands: Vec<crate::ops::rollbacks::RollbackCommand>,
+    pub(crate) rollback_commands: Vec<crate::ops::rollback_tasks::RollbackCommand>,
     /// Each service's deploy provider, the rollback watch's settings, change freezes.
     pub deploy: std::collections::BTreeMap<String, crate::deploy::Provider>,
     pub rollback_settings: crate::config::changes::RollbackSettings,

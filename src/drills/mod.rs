@@ -1,6 +1,6 @@
 //! Drills: fault scenarios injected into the built-in estate while the console runs, timed and scored.
-pub mod run;
 pub mod scenario;
+pub mod session;
 
-pub use run::{DrillRun, Phase, Score};
 pub use scenario::Scenario;
+pub use session::{DrillRun, Phase, Score};

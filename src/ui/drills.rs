@@ -1,7 +1,7 @@
 //! The Drills screen: the scenarios, the selected one's briefing and expectations, and the drill in
 //! progress with its clock and, at the end, its score.
 use crate::app::App;
-use crate::drills::run::MTTR_TARGET;
+use crate::drills::session::MTTR_TARGET;
 use crate::drills::{DrillRun, Phase, Scenario};
 use crate::estate::fault::FaultKind;
 use crate::time::short;

@@ -10,7 +10,7 @@ use ratatui::backend::TestBackend;
 use support::fixtures::{self, t0};
 use watchpost::app::{App, Screen};
 use watchpost::drills::Phase;
-use watchpost::drills::run::Effect;
+use watchpost::drills::session::Effect;
 use watchpost::sources::prometheus::{ServiceFigures, Update};
 
 fn key(app: &mut App, c: char) {

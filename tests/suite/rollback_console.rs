@@ -8,13 +8,13 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use watchpost::app::rollback::Phase;
 use watchpost::app::{App, Screen};
-use watchpost::ops::rollbacks::{RollbackUpdate, run};
+use watchpost::ops::rollback_tasks::{RollbackUpdate, run};
 
 use crate::support::{key, typed};
 
 async fn pump(
     app: &mut App,
-    tx: &mpsc::Sender<watchpost::ops::rollbacks::RollbackCommand>,
+    tx: &mpsc::Sender<watchpost::ops::rollback_tasks::RollbackCommand>,
     rx: &mut mpsc::Receiver<RollbackUpdate>,
     done: impl Fn(&App) -> bool,
 ) {

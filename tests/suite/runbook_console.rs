@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use watchpost::app::runbooks::StepState;
 use watchpost::app::{App, Screen};
-use watchpost::ops::runs::{RunCommand, RunUpdate, spawn};
+use watchpost::ops::runbook_tasks::{RunCommand, RunUpdate, spawn};
 
 const BOOK: &str = r#"---
 id: console-test

@@ -4,7 +4,7 @@ use super::message::{Effect, Msg, Worker};
 use super::state::App;
 use crate::config::Config;
 use crate::config::LogSource;
-use crate::drills::run::Effect as DrillEffect;
+use crate::drills::session::Effect as DrillEffect;
 use crate::estate::control::Control;
 use crate::incidents::model::Source;
 use crate::ops::gate::{Deliver, GateMsg};
@@ -209,15 +209,15 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         books.iter().find(|b| b.id == id).map(|b| b.steps().count())
     });
     app.offer_interrupted(interrupted);
-    let (run_tx, mut run_updates) = mpsc::channel::<crate::ops::runs::RunUpdate>(256);
+    let (run_tx, mut run_updates) = mpsc::channel::<crate::ops::runbook_tasks::RunUpdate>(256);
     let run_vault = config
         .vault
         .as_ref()
         .and_then(|v| crate::ops::vault::Vault::new(&v.source, &v.token, v.namespace.as_deref()).ok());
 
-    let (rollback_tx, mut rollback_updates) = mpsc::channel::<crate::ops::rollbacks::RollbackUpdate>(256);
-    let (rollback_cmd_tx, rollback_cmd_rx) = mpsc::channel::<crate::ops::rollbacks::RollbackCommand>(8);
-    tokio::spawn(crate::ops::rollbacks::run(rollback_cmd_rx, rollback_tx, run_prom.clone()));
+    let (rollback_tx, mut rollback_updates) = mpsc::channel::<crate::ops::rollback_tasks::RollbackUpdate>(256);
+    let (rollback_cmd_tx, rollback_cmd_rx) = mpsc::channel::<crate::ops::rollback_tasks::RollbackCommand>(8);
+    tokio::spawn(crate::ops::rollback_tasks::run(rollback_cmd_rx, rollback_tx, run_prom.clone()));
 
     // Maintenance windows: their silences kept in line at start, every five minutes and after a window
     // is added from the console (which writes the team's file, audited first).
@@ -370,12 +370,12 @@ struct Runtime {
     alertmanager: mpsc::Sender<AlertCommand>,
     pagerduty: mpsc::Sender<IncidentCommand>,
     opsgenie: mpsc::Sender<IncidentCommand>,
-    run_tx: mpsc::Sender<crate::ops::runs::RunUpdate>,
-    run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runs::RunCommand>>,
+    run_tx: mpsc::Sender<crate::ops::runbook_tasks::RunUpdate>,
+    run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runbook_tasks::RunCommand>>,
     run_prom: Option<Prometheus>,
     run_vault: Option<crate::ops::vault::Vault>,
     windows: mpsc::Sender<crate::maintenance::console::Edit>,
-    rollbacks: mpsc::Sender<crate::ops::rollbacks::RollbackCommand>,
+    rollbacks: mpsc::Sender<crate::ops::rollback_tasks::RollbackCommand>,
     audit: (std::path::PathBuf, mpsc::Sender<crate::app::audit::AuditRead>),
     logs: mpsc::Sender<LogCommand>,
     traces: mpsc::Sender<TraceCommand>,
@@ -421,7 +421,7 @@ impl Runtime {
                 let mut start = *start;
                 (start.prometheus, start.vault) = (self.run_prom.clone(), self.run_vault.clone());
                 let id = start.run;
-                self.run_cmds.insert(id, crate::ops::runs::spawn(start, self.run_tx.clone()));
+                self.run_cmds.insert(id, crate::ops::runbook_tasks::spawn(start, self.run_tx.clone()));
             }
             Effect::RunCommand(id, c) => {
                 if self.run_cmds.get(&id).is_none_or(|tx| tx.try_send(c).is_err()) {
