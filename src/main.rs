@@ -11,6 +11,9 @@ fn main() -> ExitCode {
     let _ = color_eyre::install();
     let cli = Cli::parse();
     let _log = watchpost::logging::init(&cli.log_level);
+    if let Some(p) = watchpost::logging::problem() {
+        eprintln!("watchpost: {p}");
+    }
     // One thread runs the view and every source: the console's work is waiting, not computing (heavy
     // steps go to the blocking pool), and one thread keeps its idle cost to one wake-up per timer.
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

@@ -252,6 +252,9 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let mut last_draw = tokio::time::Instant::now();
     let mut draw_due: Option<tokio::time::Instant> = None;
 
+    if let Some(p) = crate::logging::problem() {
+        app.report(format!("Note: {p}."));
+    }
     let mut rt = Runtime {
         estate,
         gate,

@@ -94,3 +94,41 @@ fn first_frame_and_keys_while_the_backend_hangs() {
     assert!(p.restored());
     drop(hole);
 }
+
+/// A log file that cannot be written (as after one `sudo watchpost`; here a directory where the file
+/// should be, which not even root can open for writing) stops nothing: logging goes to the temp
+/// directory, every command says so, and the console shows it.
+#[test]
+fn an_unwritable_log_file_moves_the_log_and_says_where() {
+    let state = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(state.path().join("watchpost/watchpost.log")).expect("a directory in the way");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (state_s, tmp_s) = (state.path().to_str().unwrap(), tmp.path().to_str().unwrap());
+    let valid = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/minimal.toml");
+    let out = console(&[("XDG_STATE_HOME", state_s), ("TMPDIR", tmp_s)])
+        .args(["config", "check"])
+        .arg(&valid)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("logging to") && stderr.contains(tmp_s), "{stderr}");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_some(), "the log went to the temp directory");
+
+    // Nowhere to write at all: logging is off, and the command still works.
+    let nowhere = tmp.path().join("a-file");
+    std::fs::write(&nowhere, "").unwrap();
+    let out = console(&[("XDG_STATE_HOME", state_s), ("TMPDIR", nowhere.to_str().unwrap())])
+        .args(["config", "check"])
+        .arg(&valid)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("logging is off"));
+
+    // The console starts and says it on screen.
+    let mut p = Pty::spawn(console(&[("XDG_STATE_HOME", state_s), ("TMPDIR", tmp_s)]), 100, 30);
+    p.wait_for("logging to", 10);
+    p.send(b"q");
+    assert!(p.wait_exit(10).success());
+}
