@@ -156,7 +156,8 @@ fn console(
         }
         Ok(Exit::TerminalGone) => {
             tracing::warn!("terminal gone: exiting");
-            ExitCode::from(1)
+            // EX_IOERR: told apart from a failure (1) and from a signal (128 + its number).
+            ExitCode::from(74)
         }
         Err(e) => {
             eprintln!("error: {e:?}");

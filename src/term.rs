@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 pub struct Tui {
-    term: Terminal<CrosstermBackend<Stdout>>,
+    /// Dropped by hand: ratatui's own drop shows the cursor and, when that fails (the terminal is gone),
+    /// prints to stderr — the same lost terminal — which panics inside a drop and aborts the process.
+    term: std::mem::ManuallyDrop<Terminal<CrosstermBackend<Stdout>>>,
 }
 
 impl Tui {
@@ -33,7 +35,7 @@ impl Tui {
         let (w, h) = crossterm::terminal::size()?;
         let viewport = ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h));
         let term = Terminal::with_options(CrosstermBackend::new(out), ratatui::TerminalOptions { viewport })?;
-        Ok(Tui { term })
+        Ok(Tui { term: std::mem::ManuallyDrop::new(term) })
     }
 
     /// The terminal is now `w`×`h`: the next frame is drawn whole at that size.
@@ -66,6 +68,11 @@ impl Tui {
 
 impl Drop for Tui {
     fn drop(&mut self) {
+        if self.term.show_cursor().is_ok() {
+            // SAFETY: dropped once, here, and never used again.
+            unsafe { std::mem::ManuallyDrop::drop(&mut self.term) };
+        }
+        // Otherwise the terminal is gone: its buffers go with the process, which is ending.
         restore();
     }
 }
