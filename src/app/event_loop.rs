@@ -358,6 +358,13 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             (last_draw, draw_due) = (now, None);
         }
     };
+    // Runs hear why the console ends, so a step killed by it is journalled with the reason.
+    let why = match &exit {
+        Exit::Quit => "the console quit".to_string(),
+        Exit::Signal(s) => format!("the console ended on {s}"),
+        Exit::TerminalGone => "the terminal was lost".to_string(),
+    };
+    rt.end_runs(&why).await;
     drop(tx);
     drop(alert_tx);
     drop(incident_tx);
@@ -387,6 +394,17 @@ struct Runtime {
 }
 
 impl Runtime {
+    /// Tell every run the console is ending and wait (briefly) until each has journalled and stopped.
+    async fn end_runs(&self, why: &str) {
+        for tx in self.run_cmds.values() {
+            let _ = tx.try_send(crate::ops::runbook_tasks::RunCommand::End(why.to_string()));
+        }
+        let ended = futures::future::join_all(self.run_cmds.values().map(|tx| tx.closed()));
+        if tokio::time::timeout(Duration::from_secs(2), ended).await.is_err() {
+            tracing::warn!("runs still ending after 2 s: leaving them to the journal's interrupted state");
+        }
+    }
+
     /// Record how an audited action ended (the audit thread writes it after the action's own record).
     fn outcome(&self, action: &str, what: &str, result: Result<String, String>) {
         let _ = self.gate.send(GateMsg::Outcome { action: action.into(), what: what.into(), result });

@@ -16,6 +16,9 @@ pub enum RunCommand {
     Step(usize),
     Skip(usize, String),
     Abort,
+    /// The console is ending, for this reason (the terminal was lost, a signal): a step running now is
+    /// killed and journalled with it; a run between steps is left as it is, to be resumed.
+    End(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -146,19 +149,20 @@ pub fn spawn(s: Start, tx: mpsc::Sender<RunUpdate>) -> mpsc::Sender<RunCommand> 
                             tokio::pin!(running);
                             loop {
                                 tokio::select! {
-                                    r = &mut running => break Some(r),
+                                    r = &mut running => break Ok(r),
                                     c = cmd_rx.recv() => match c {
-                                        Some(RunCommand::Abort) | None => break None,
+                                        Some(RunCommand::Abort) | None => break Err("the operator aborted the run".to_string()),
+                                        Some(RunCommand::End(why)) => break Err(why),
                                         Some(_) => {}
                                     },
                                 }
                             }
                         };
                         match outcome {
-                            Some(Ok(result)) => RunUpdate::Ended { run: id, step: i, result },
-                            Some(Err(error)) => RunUpdate::Refused { run: id, step: Some(i), error },
-                            None => {
-                                if let Err(e) = run.killed(step) {
+                            Ok(Ok(result)) => RunUpdate::Ended { run: id, step: i, result },
+                            Ok(Err(error)) => RunUpdate::Refused { run: id, step: Some(i), error },
+                            Err(why) => {
+                                if let Err(e) = run.killed(step, &why) {
                                     op.say(&format!("! {e}"));
                                 }
                                 let _ = tx.send(RunUpdate::Aborted { run: id, step: Some(i) }).await;
@@ -172,6 +176,8 @@ pub fn spawn(s: Start, tx: mpsc::Sender<RunUpdate>) -> mpsc::Sender<RunCommand> 
                     Some(Err(error)) => RunUpdate::Refused { run: id, step: Some(i), error },
                     None => continue,
                 },
+                // Between steps: the journal shows it interrupted, and the next start offers it again.
+                RunCommand::End(_) => return,
                 RunCommand::Abort => {
                     let _ = run.abort();
                     let _ = tx.send(RunUpdate::Aborted { run: id, step: None }).await;

@@ -241,10 +241,11 @@ impl Run<'_> {
         self.log(Event::Skip { step: step.id.clone(), reason: reason.to_string() }, true)
     }
 
-    /// The operator aborted the run while `step` ran: it was killed. Journalled and audited.
-    pub fn killed(&mut self, step: &Step) -> Result<(), String> {
+    /// `step` was killed while it ran, and why (the operator aborted the run, the terminal was lost).
+    /// Journalled and audited.
+    pub fn killed(&mut self, step: &Step, why: &str) -> Result<(), String> {
         let at = chrono::Utc::now().to_rfc3339();
-        let result = "failed: killed, the operator aborted the run".to_string();
+        let result = format!("failed: killed, {why}");
         self.log(Event::End { step: step.id.clone(), at, result: result.clone() }, true)?;
         self.record(step, &result)?;
         self.abort()

@@ -324,3 +324,56 @@ async fn run_the_rest_tick_a_checklist_and_abort_a_running_step() {
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(text.contains("[x] first") && text.contains("[x] second"), "each ticked item is journalled");
 }
+
+const LONG: &str = r#"---
+id: long-test
+title: One long step
+params:
+  out:
+    type: string
+    pattern: '/[A-Za-z0-9/._-]+'
+---
+```sh {#long timeout=1m}
+sleep 30 &
+echo $! > "$out/pid"
+wait
+```
+"#;
+
+/// The console ending (its terminal lost) while a step runs: the step is killed and the journal says
+/// why — not that the operator aborted it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_killed_because_the_terminal_was_lost_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = home.path().join("long.md");
+    std::fs::write(&file, LONG).unwrap();
+    let audit = home.path().join("audit.db");
+    let cfg = watchpost::config::Config::from_env(Some("http://prometheus.example:9090")).unwrap();
+    let mut app = App::new(&cfg, Utc::now());
+    app.runbooks.journal_dir = home.path().join("runs");
+    app.runbooks.books = vec![watchpost::runbooks::parse::load(&file).unwrap()];
+    typed(&mut app, "B");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, &out.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    let (tx, mut rx) = mpsc::channel(256);
+    let mut tasks = std::collections::HashMap::new();
+    typed(&mut app, "r");
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| {
+        a.runbooks.runs[0].states[0] == StepState::Running && a.runbooks.runs[0].journal.is_some()
+    })
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !out.join("pid").exists() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let task = tasks.values().next().unwrap().clone();
+    task.send(RunCommand::End("the terminal was lost".into())).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task.closed()).await.expect("the run ends");
+    let journal = app.runbooks.runs[0].journal.clone().unwrap();
+    let r = watchpost::runbooks::journal::replay(&journal).unwrap();
+    assert!(r.done["long"].contains("killed, the terminal was lost"), "{r:?}");
+    assert!(!r.done["long"].contains("operator"), "{r:?}");
+}
