@@ -281,16 +281,16 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                 Some(Err(e)) => { tracing::warn!("terminal input failed: {e}"); break Exit::TerminalGone; }
                 None => break Exit::TerminalGone,
             },
-            n = updates.recv_many(&mut batch, 64) => {
+            _ = updates.recv_many(&mut batch, 64) => {
                 // A batch is one turn: all but its last update go in here, the last below.
-                let last = batch.pop();
+                let Some(last) = batch.pop() else { continue };
                 batch.drain(..).for_each(|u| app.update(Msg::Prometheus(u)));
-                match (n, last) { (0, _) | (_, None) => continue, (_, Some(u)) => Msg::Prometheus(u) }
+                Msg::Prometheus(last)
             }
-            n = log_updates.recv_many(&mut log_batch, 64) => {
-                let last = log_batch.pop();
+            _ = log_updates.recv_many(&mut log_batch, 64) => {
+                let Some(last) = log_batch.pop() else { continue };
                 log_batch.drain(..).for_each(|u| app.update(Msg::Logs(u)));
-                match (n, last) { (0, _) | (_, None) => continue, (_, Some(u)) => Msg::Logs(u) }
+                Msg::Logs(last)
             }
             Some(u) = alert_updates.recv() => {
                 if let AlertUpdate::SilenceDone { what, result } = &u {
@@ -449,16 +449,8 @@ impl Runtime {
                     return Some(Msg::NotDelivered(Worker::Run(id)));
                 }
             }
-            Effect::AddWindow(a) => {
-                if self.windows.try_send(a).is_err() {
-                    return Some(Msg::NotDelivered(Worker::Maintenance));
-                }
-            }
-            Effect::Rollback(c) => {
-                if self.rollbacks.try_send(c).is_err() {
-                    return Some(Msg::NotDelivered(Worker::Rollbacks));
-                }
-            }
+            Effect::AddWindow(a) => return offer(&self.windows, a, Worker::Maintenance),
+            Effect::Rollback(c) => return offer(&self.rollbacks, c, Worker::Rollbacks),
             Effect::ReadAudit => {
                 let (path, tx) = self.audit.clone();
                 tokio::task::spawn_blocking(move || {
@@ -468,16 +460,8 @@ impl Runtime {
             }
             Effect::Bell => tui.bell(),
             Effect::Copy(text) => tui.copy(&text),
-            Effect::Logs(c) => {
-                if self.logs.try_send(c).is_err() {
-                    return Some(Msg::NotDelivered(Worker::Logs));
-                }
-            }
-            Effect::Traces(c) => {
-                if self.traces.try_send(c).is_err() {
-                    return Some(Msg::NotDelivered(Worker::Traces));
-                }
-            }
+            Effect::Logs(c) => return offer(&self.logs, c, Worker::Logs),
+            Effect::Traces(c) => return offer(&self.traces, c, Worker::Traces),
             Effect::Prometheus(c) => {
                 if self.prometheus.try_send(c).is_err() {
                     tracing::debug!("source busy or absent; command dropped");
@@ -494,4 +478,9 @@ impl Runtime {
         }
         None
     }
+}
+
+/// Hand `value` to a worker without waiting; if it cannot take it now, the message that says so.
+fn offer<T>(worker: &mpsc::Sender<T>, value: T, who: Worker) -> Option<Msg> {
+    worker.try_send(value).err().map(|_| Msg::NotDelivered(who))
 }

@@ -34,17 +34,16 @@ impl Palette {
 /// is the screen's), once each, best match first. An empty query lists them all in the table's order.
 pub fn entries(keys: &KeyMap, context: Context, query: &str) -> Vec<Entry> {
     let mut all: Vec<Entry> = Vec::new();
+    // A key the screen binds is the screen's: the global action on the same key is not listed with it.
+    let mut taken = std::collections::HashSet::new();
     for ctx in [context, Context::Global] {
         for b in keys.bindings.iter().filter(|b| b.context == ctx) {
-            if matches!(b.action, Action::Palette) {
+            if matches!(b.action, Action::Palette) || !taken.insert(b.key) {
                 continue;
             }
-            let taken = all.iter().any(|e| e.keys.split(", ").any(|k| k == b.key.to_string()));
             match all.iter_mut().find(|e| e.action == b.action) {
-                Some(e) if !taken => e.keys = format!("{}, {}", e.keys, b.key),
-                Some(_) => {}
-                None if !taken => all.push(Entry { action: b.action, keys: b.key.to_string(), desc: b.action.desc() }),
-                None => {}
+                Some(e) => e.keys = format!("{}, {}", e.keys, b.key),
+                None => all.push(Entry { action: b.action, keys: b.key.to_string(), desc: b.action.desc() }),
             }
         }
     }

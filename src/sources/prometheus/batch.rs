@@ -185,7 +185,8 @@ pub async fn ask_all(p: &Prometheus, asks: &[Ask], eval: Eval) -> Vec<Result<Que
             }
         }
     };
-    let together: Vec<usize> = (0..asks.len()).filter(|i| matches!(asks[*i].whom, Whom::Jobs(_))).collect();
+    let (together, alone): (Vec<usize>, Vec<usize>) =
+        (0..asks.len()).partition(|i| matches!(asks[*i].whom, Whom::Jobs(_)));
     if together.len() < 2 || !p.combines() {
         return join_all(asks.iter().map(|a| send(&a.query))).await;
     }
@@ -195,9 +196,10 @@ pub async fn ask_all(p: &Prometheus, asks: &[Ask], eval: Eval) -> Vec<Result<Que
         .map(|(n, i)| format!("label_replace({}, \"{ASK_LABEL}\", \"{n}\", \"\", \"\")", asks[*i].query))
         .collect::<Vec<_>>()
         .join(" or ");
-    let alone = (0..asks.len()).filter(|i| !together.contains(i));
-    let (combined, alone) =
-        futures::join!(send(&query), join_all(alone.map(|i| async move { (i, send(&asks[i].query).await) })));
+    let (combined, alone) = futures::join!(
+        send(&query),
+        join_all(alone.into_iter().map(|i| async move { (i, send(&asks[i].query).await) }))
+    );
     let mut out: Vec<Option<Result<QueryOutcome, FetchError>>> = (0..asks.len()).map(|_| None).collect();
     for (i, r) in alone {
         out[i] = Some(r);
