@@ -220,6 +220,34 @@ async fn runbooks_run_from_the_console() {
     assert_eq!((r.unknown, r.done.get("hello").map(String::as_str)), (None, Some("ok")));
 }
 
+/// A console whose one runbook is `book` (it takes `out`), started with `out` filled in: the home it all
+/// lives in, `out`, the audit trail and the app on the run's screen.
+fn open_run(book: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf, App) {
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let file = home.path().join("book.md");
+    std::fs::write(&file, book).unwrap();
+    let audit = home.path().join("audit.db");
+    let cfg = watchpost::config::Config::from_env(Some("http://prometheus.example:9090")).unwrap();
+    let mut app = App::new(&cfg, Utc::now());
+    app.runbooks.journal_dir = home.path().join("runs");
+    app.runbooks.books = vec![watchpost::runbooks::parse::load(&file).unwrap()];
+    typed(&mut app, "B");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, &out.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    (home, out, audit, app)
+}
+
+/// Wait (up to 10 s) for a step to write `path`.
+async fn appears(path: &std::path::Path) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !path.exists() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 const REST: &str = r#"---
 id: rest-test
 title: Run the rest
@@ -255,20 +283,7 @@ echo never >> "$out/log"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_the_rest_tick_a_checklist_and_abort_a_running_step() {
-    let home = tempfile::tempdir().unwrap();
-    let out = home.path().join("out");
-    std::fs::create_dir_all(&out).unwrap();
-    let file = home.path().join("rest.md");
-    std::fs::write(&file, REST).unwrap();
-    let audit = home.path().join("audit.db");
-    let cfg = watchpost::config::Config::from_env(Some("http://prometheus.example:9090")).unwrap();
-    let mut app = App::new(&cfg, Utc::now());
-    app.runbooks.journal_dir = home.path().join("runs");
-    app.runbooks.books = vec![watchpost::runbooks::parse::load(&file).unwrap()];
-    typed(&mut app, "B");
-    key(&mut app, KeyCode::Enter);
-    typed(&mut app, &out.display().to_string());
-    key(&mut app, KeyCode::Enter);
+    let (_home, out, audit, mut app) = open_run(REST);
     assert_eq!(app.screen, Screen::Run);
     let (tx, mut rx) = mpsc::channel(256);
     let mut tasks = std::collections::HashMap::new();
@@ -292,10 +307,7 @@ async fn run_the_rest_tick_a_checklist_and_abort_a_running_step() {
     assert_eq!(states(&app)[2], StepState::Ok);
     assert_eq!(states(&app)[3], StepState::Pending, "a rollback step is not run by running the rest");
     let pid_file = out.join("pid");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !pid_file.exists() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    appears(&pid_file).await;
     let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
     // `x` while it runs: the step is killed (its whole process group), and the journal says so.
     typed(&mut app, "x");
@@ -344,20 +356,7 @@ wait
 /// why — not that the operator aborted it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_step_killed_because_the_terminal_was_lost_says_so() {
-    let home = tempfile::tempdir().unwrap();
-    let out = home.path().join("out");
-    std::fs::create_dir_all(&out).unwrap();
-    let file = home.path().join("long.md");
-    std::fs::write(&file, LONG).unwrap();
-    let audit = home.path().join("audit.db");
-    let cfg = watchpost::config::Config::from_env(Some("http://prometheus.example:9090")).unwrap();
-    let mut app = App::new(&cfg, Utc::now());
-    app.runbooks.journal_dir = home.path().join("runs");
-    app.runbooks.books = vec![watchpost::runbooks::parse::load(&file).unwrap()];
-    typed(&mut app, "B");
-    key(&mut app, KeyCode::Enter);
-    typed(&mut app, &out.display().to_string());
-    key(&mut app, KeyCode::Enter);
+    let (_home, out, audit, mut app) = open_run(LONG);
     let (tx, mut rx) = mpsc::channel(256);
     let mut tasks = std::collections::HashMap::new();
     typed(&mut app, "r");
@@ -365,10 +364,7 @@ async fn a_step_killed_because_the_terminal_was_lost_says_so() {
         a.runbooks.runs[0].states[0] == StepState::Running && a.runbooks.runs[0].journal.is_some()
     })
     .await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !out.join("pid").exists() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    appears(&out.join("pid")).await;
     let task = tasks.values().next().unwrap().clone();
     task.send(RunCommand::End("the terminal was lost".into())).await.unwrap();
     tokio::time::timeout(Duration::from_secs(5), task.closed()).await.expect("the run ends");
