@@ -96,7 +96,7 @@ impl Matcher {
 
 impl fmt::Display for Matcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}{:?}", self.name, self.op.as_str(), self.value)
+        write!(f, "{}{}{}", self.name, self.op.as_str(), crate::text::quote::quoted(&self.value))
     }
 }
 
@@ -105,7 +105,8 @@ pub fn matches_all(ms: &[Matcher], labels: &Labels) -> bool {
     ms.iter().all(|m| m.matches(labels))
 }
 
-/// Matchers as text, the form [`parse`] reads.
+/// Matchers as text, the form [`parse`] reads: every value quoted, every unsafe code point escaped, so
+/// the text is what a person can read and it parses back to the same values.
 pub fn to_text(ms: &[Matcher]) -> String {
     ms.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
@@ -182,11 +183,13 @@ pub fn parse(input: &str) -> Result<Vec<Matcher>, MatcherError> {
                         closed = true;
                         break;
                     }
-                    '\\' => match chars.next() {
-                        Some((_, 'n')) => v.push('\n'),
-                        Some((_, o)) => v.push(o),
-                        None => break,
-                    },
+                    '\\' => {
+                        let mut rest = std::iter::from_fn(|| chars.next().map(|(_, c)| c));
+                        match crate::text::quote::unescape(&mut rest) {
+                            Ok(c) => v.push(c),
+                            Err(m) => return err(m, i + k),
+                        }
+                    }
                     o => v.push(o),
                 }
             }
@@ -251,6 +254,18 @@ mod tests {
         let e = parse(r#"a="b"#).unwrap_err();
         assert!(e.message.contains("unterminated"));
         assert_eq!(parse("1a=b").unwrap_err().offset, 0);
+    }
+
+    #[test]
+    fn text_parses_back_to_the_same_values() {
+        let raw = ["tab\there", "web\u{200b}-1", "pay\u{202e}evil", "q\"uote\\", "line\nbreak", "é漢"];
+        let ms: Vec<Matcher> = raw.iter().map(|v| Matcher::new("instance", Op::Equal, v).unwrap()).collect();
+        let text = to_text(&ms);
+        assert!(!text.chars().any(crate::text::sanitize::is_unsafe), "{text}");
+        assert!(text.contains(r#"instance="web\u200b-1""#), "{text}");
+        assert_eq!(parse(&text).unwrap(), ms);
+        let e = parse(r#"a=~"\d+""#).unwrap_err();
+        assert!(e.message.contains("unknown escape") && e.offset == 4, "{e:?}");
     }
 
     #[test]

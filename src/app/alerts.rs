@@ -59,6 +59,9 @@ pub struct SilenceEditor {
     pub error: Option<String>,
     /// The silence is broad and the next submit is its second confirmation.
     pub confirm_broad: bool,
+    /// Values do not read as what they are (see [`SilenceEditor::warnings`]) and the next submit sends
+    /// them anyway.
+    pub confirm_suspicious: bool,
 }
 
 pub const FIELD_NAMES: [&str; 3] = ["matchers", "duration or end", "comment"];
@@ -82,7 +85,27 @@ impl SilenceEditor {
             id,
             error: None,
             confirm_broad: false,
+            confirm_suspicious: false,
         }
+    }
+
+    /// What the operator should look at twice before sending: matcher values that hold invisible
+    /// characters or bidi controls, mix scripts or begin or end with a space; a comment with invisible
+    /// characters or bidi controls.
+    pub fn warnings(&self) -> Vec<String> {
+        use crate::text::Suspicion;
+        let mut out = Vec::new();
+        for m in self.matchers().unwrap_or_default() {
+            for s in crate::text::suspicions(&m.value) {
+                out.push(format!("{}: {}", m.name, s.describe()));
+            }
+        }
+        for s in crate::text::suspicions(&self.text(2)) {
+            if matches!(s, Suspicion::Invisible | Suspicion::Bidi) {
+                out.push(format!("comment: {}", s.describe()));
+            }
+        }
+        out
     }
 
     pub fn text(&self, i: usize) -> String {
@@ -253,8 +276,9 @@ impl App {
             self.alerts.notice = Some((false, "No alert selected.".into()));
             return;
         };
+        // Quoted with every unsafe code point as an escape: the form shows exactly what will be sent.
         let ms: Vec<String> =
-            a.raw_labels.iter().map(|(k, v)| format!("{k}={}", serde_json::to_string(v).unwrap_or_default())).collect();
+            a.raw_labels.iter().map(|(k, v)| format!("{k}={}", crate::text::quote::quoted(v))).collect();
         let d = crate::time::short(self.alerts.silence_duration);
         let comment = format!("Silenced from watchpost while {} is handled", a.name());
         self.alerts.editor = Some(SilenceEditor::new(&ms.join(", "), &d, &comment, None));
@@ -340,6 +364,11 @@ impl App {
         if is_broad(&matchers, &alerts) && !ed.confirm_broad {
             ed.confirm_broad = true;
             ed.error = Some("This silence matches every alert. Press enter again to create it anyway.".into());
+            return;
+        }
+        if !ed.warnings().is_empty() && !ed.confirm_suspicious {
+            ed.confirm_suspicious = true;
+            ed.error = Some("Check the values marked above: press enter again to send them exactly so.".into());
             return;
         }
         let new = NewSilence { id: ed.id.clone(), matchers, starts_at: now, ends_at, created_by: author, comment };

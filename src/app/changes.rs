@@ -418,7 +418,7 @@ impl App {
             }
             for inc in self.incidents.incidents.iter().filter(|i| i.resolved_at.is_none()) {
                 let service = inc.service.as_str();
-                if w.services.iter().any(|s| s == service) && !occ.is_empty() {
+                if w.services.iter().any(|s| s == inc.service.raw()) && !occ.is_empty() {
                     out.push(Conflict {
                         at: occ[0].start,
                         text: format!("window {} while incident #{} is open on {service}", w.id, inc.number),

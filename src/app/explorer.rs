@@ -168,22 +168,24 @@ impl Explorer {
     pub fn complete(&mut self) -> Option<String> {
         self.notice = None;
         let target = completion_target(&self.before_cursor());
-        let (pool, prefix): (Vec<&str>, String) = match &target {
+        // Raw names, and values as the body of a PromQL string (an invisible code point is inserted as
+        // its `\uXXXX` escape): what is inserted names exactly what Prometheus sent.
+        let (pool, prefix): (Vec<String>, String) = match &target {
             CompletionTarget::Metric { prefix } => {
-                (self.metric_names.iter().map(Clean::as_str).collect(), prefix.clone())
+                (self.metric_names.iter().map(|c| c.raw().to_string()).collect(), prefix.clone())
             }
             CompletionTarget::LabelName { prefix } => {
-                (self.label_names.iter().map(Clean::as_str).collect(), prefix.clone())
+                (self.label_names.iter().map(|c| c.raw().to_string()).collect(), prefix.clone())
             }
             CompletionTarget::LabelValue { label, prefix } => match self.label_values.get(label) {
-                Some(v) => (v.iter().map(Clean::as_str).collect(), prefix.clone()),
+                Some(v) => (v.iter().map(|c| crate::text::quote::body(c.raw())).collect(), prefix.clone()),
                 None => {
                     self.notice = Some(format!("fetching values of `{label}`… press Tab again"));
                     return Some(label.clone());
                 }
             },
         };
-        let matches: Vec<&str> = pool.into_iter().filter(|c| c.starts_with(&prefix)).collect();
+        let matches: Vec<&str> = pool.iter().map(String::as_str).filter(|c| c.starts_with(&prefix)).collect();
         match matches.len() {
             0 => {
                 self.candidates.clear();

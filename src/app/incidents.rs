@@ -58,9 +58,9 @@ impl App {
                 let mut spans: Vec<(String, Vec<crate::alerts::kpi::Span>)> = Vec::new();
                 for i in &incidents {
                     let span = crate::alerts::kpi::Span { start: i.created_at, end: i.resolved_at };
-                    match spans.iter_mut().find(|(n, _)| n == i.service.as_str()) {
+                    match spans.iter_mut().find(|(n, _)| n == i.service.raw()) {
                         Some((_, s)) => s.push(span),
-                        None => spans.push((i.service.as_str().to_string(), vec![span])),
+                        None => spans.push((i.service.raw().to_string(), vec![span])),
                     }
                 }
                 self.kpis.spans = spans;
@@ -97,7 +97,7 @@ impl App {
 
     pub(crate) fn incident_status(&mut self, s: Status) {
         // Acting on the incident is looking at the problem (a drill's detection).
-        if let Some(service) = self.incidents.selected_incident().map(|i| i.service.as_str().to_string()) {
+        if let Some(service) = self.incidents.selected_incident().map(|i| i.service.raw().to_string()) {
             self.drill_saw(&service);
         }
         if let Some((src, id)) = self.selected_incident_id() {

@@ -134,6 +134,7 @@ impl App {
                     if edit(&mut ed.fields[f], key) {
                         ed.error = None;
                         ed.confirm_broad = false;
+                        ed.confirm_suspicious = false;
                     }
                 } else if let Some(filter) = &mut self.alerts.filter
                     && edit(filter, key)

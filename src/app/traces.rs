@@ -288,7 +288,7 @@ impl App {
     /// From the waterfall: the selected span's service logs around the trace, filtered to its id.
     pub(crate) fn logs_for_trace(&mut self) {
         let Some(w) = &self.traces.open else { return };
-        let service = w.selected_span().map(|s| s.service.as_str().to_string());
+        let service = w.selected_span().map(|s| s.service.raw().to_string());
         let id = w.trace.trace_id.clone();
         let from = DateTime::from_timestamp_micros(w.start_us - 60_000_000).unwrap_or(self.now);
         let to = DateTime::from_timestamp_micros(w.start_us + w.duration_us + 60_000_000).unwrap_or(self.now);

@@ -35,9 +35,10 @@ pub struct Convention {
 /// The placeholder replaced by a PromQL duration.
 pub const WINDOW: &str = "$window";
 
-/// A label value as a PromQL string literal body.
+/// A label value as a PromQL string literal body: quotes, backslashes and line breaks escaped, and every
+/// invisible or bidi code point as `\uXXXX`, so the query reads as plain text and names the raw value.
 pub fn escape_label(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"")
+    crate::text::quote::body(v)
 }
 
 impl Queries {

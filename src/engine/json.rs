@@ -8,7 +8,7 @@ use serde_json::json;
 
 pub fn to_series(s: crate::engine::Series) -> Series {
     Series {
-        labels: s.labels.iter().map(|(k, v)| (Clean::new(k), Clean::new(v))).collect(),
+        labels: s.labels.into_iter().collect(),
         points: s.samples.iter().map(|(t, v)| (*t as f64 / 1000.0, *v)).collect(),
     }
 }

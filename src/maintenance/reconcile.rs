@@ -119,11 +119,14 @@ pub struct Trail<'a> {
 impl Trail<'_> {
     fn record(&mut self, c: &Change, result: &str) -> Result<(), String> {
         let (action, target, values) = match c {
-            Change::Create(s) => (
-                "silence.create",
-                "maintenance",
-                serde_json::json!({"comment": s.comment, "matchers": crate::alerts::matcher::to_text(&s.matchers), "ends": s.ends_at.to_rfc3339()}),
-            ),
+            Change::Create(s) => {
+                let matchers: Vec<_> = s.matchers.iter().map(crate::sources::alertmanager::api::matcher_json).collect();
+                (
+                    "silence.create",
+                    "maintenance",
+                    serde_json::json!({"comment": s.comment, "matchers": matchers, "ends": s.ends_at.to_rfc3339()}),
+                )
+            }
             Change::Update { id, silence } => (
                 "silence.update",
                 id.as_str(),

@@ -5,6 +5,7 @@ use super::audit::Audit;
 use super::who::Who;
 use crate::alerts::matcher;
 use crate::sources::alertmanager::AlertCommand;
+use crate::sources::alertmanager::api::matcher_json;
 use crate::sources::pagerduty::poller::IncidentCommand;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -23,7 +24,9 @@ pub fn describe(d: &Deliver) -> Option<(String, String, Value)> {
             if s.id.is_some() { "silence.update" } else { "silence.create" }.to_string(),
             s.id.clone().unwrap_or_else(|| "new".into()),
             json!({
-                "matchers": matcher::to_text(&s.matchers),
+                // As sent, in the API's own shape (raw values), and as the form showed them.
+                "matchers": s.matchers.iter().map(matcher_json).collect::<Vec<_>>(),
+                "shown": matcher::to_text(&s.matchers),
                 "starts_at": s.starts_at.to_rfc3339(),
                 "ends_at": s.ends_at.to_rfc3339(),
                 "created_by": s.created_by,
@@ -148,4 +151,28 @@ fn deliver(d: Deliver) -> Result<(), String> {
         Deliver::Incidents(tx, c) => tx.try_send(c).is_ok(),
     };
     if sent { Ok(()) } else { Err("not sent: the source is busy or not configured".into()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::matcher::{Matcher, Op};
+    use crate::alerts::model::NewSilence;
+
+    /// The trail keeps what was sent (raw values, in the API's shape), not the escaped form drawn.
+    #[test]
+    fn a_silence_is_recorded_with_its_raw_values() {
+        let (tx, _rx) = mpsc::channel(1);
+        let s = NewSilence {
+            id: None,
+            matchers: vec![Matcher::new("instance", Op::Equal, "web\u{200b}-1").unwrap()],
+            starts_at: chrono::Utc::now(),
+            ends_at: chrono::Utc::now(),
+            created_by: "a".into(),
+            comment: "c".into(),
+        };
+        let (_, _, v) = describe(&Deliver::Alertmanager(tx, AlertCommand::PostSilence(s))).unwrap();
+        assert_eq!(v["matchers"][0]["value"], "web\u{200b}-1");
+        assert_eq!(v["shown"], "instance=\"web\\u200b-1\"");
+    }
 }

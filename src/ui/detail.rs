@@ -113,7 +113,7 @@ fn draw_targets(app: &App, f: &mut Frame, area: Rect) {
             format!("{} ago", crate::time::short((app.now - at).to_std().unwrap_or_default()))
         });
         Row::new(vec![
-            Cell::from(tg.instance.to_string()),
+            Cell::from(crate::text::capped(&tg.instance, 120).into_owned()),
             Cell::from(Span::styled(tg.health.to_string(), if healthy { t.good() } else { t.bad() })),
             Cell::from(last),
             Cell::from(format::latency(Some(tg.last_scrape_duration))),

@@ -29,7 +29,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     if hint_h > 0 {
         let text = match &ex.notice {
             Some(n) => Span::styled(format!(" {n}"), t.dim()),
-            None => Span::styled(format!(" {}", ex.candidates.join("  ")), t.accent_style()),
+            None => {
+                Span::styled(format!(" {}", crate::text::capped(&ex.candidates.join("  "), 2000)), t.accent_style())
+            }
         };
         f.render_widget(Paragraph::new(Line::from(text)), hint);
     }

@@ -76,12 +76,14 @@ pub fn draw_editor(app: &App, f: &mut Frame, area: Rect) {
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
-    let [f0, f1, f2, by, msg, preview] = Layout::vertical([
+    let warnings = ed.warnings();
+    let [f0, f1, f2, by, msg, warn, preview] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(2),
         Constraint::Length(2),
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(warnings.len().min(4) as u16),
         Constraint::Fill(1),
     ])
     .areas(inner);
@@ -89,12 +91,12 @@ pub fn draw_editor(app: &App, f: &mut Frame, area: Rect) {
         let [label, input] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
         let style = if ed.focus == i { t.title() } else { t.dim() };
         f.render_widget(Paragraph::new(FIELD_NAMES[i]).style(style), label);
-        let mut field = ed.fields[i].clone();
-        field.set_cursor_line_style(ratatui::style::Style::default());
-        if ed.focus != i {
-            field.set_cursor_style(ratatui::style::Style::default());
-        }
-        f.render_widget(&field, input);
+        // Drawn escaped, like every untrusted text: the values are what will be sent, and a label's
+        // invisible or bidi characters show as `\u200b`, never as themselves.
+        let cursor = if ed.focus == i { t.title() } else { ratatui::style::Style::default() };
+        let spans = crate::ui::widgets::field_fit(&ed.fields[i], t.base(), cursor, input.width);
+        let spans = if ed.focus == i { spans } else { vec![spans[0].clone(), spans[2].clone()] };
+        f.render_widget(Paragraph::new(Line::from(spans)), input);
     }
     f.render_widget(Paragraph::new(format!("by {}", crate::text::sanitize(&app.alerts.author))).style(t.dim()), by);
     if let Some(e) = &ed.error {
@@ -102,6 +104,14 @@ pub fn draw_editor(app: &App, f: &mut Frame, area: Rect) {
     } else {
         f.render_widget(Paragraph::new("enter: create · tab: next field · esc: cancel").style(t.dim()), msg);
     }
+    let more = warnings.len().saturating_sub(4);
+    let lines: Vec<Line> = warnings
+        .iter()
+        .take(if more > 0 { 3 } else { 4 })
+        .map(|w| Line::from(Span::styled(format!("⚠ {w}"), t.warn())))
+        .chain((more > 0).then(|| Line::from(Span::styled(format!("⚠ … and {} more", more + 1), t.warn()))))
+        .collect();
+    f.render_widget(Paragraph::new(lines), warn);
     // Live preview: which current alerts it would silence.
     let mut lines = Vec::new();
     match ed.matchers() {
@@ -120,6 +130,7 @@ pub fn draw_editor(app: &App, f: &mut Frame, area: Rect) {
             )));
             for a in hits.iter().take(preview.height.saturating_sub(1) as usize) {
                 let who = a.label("service").or_else(|| a.label("job")).map_or("", |c| c.as_str());
+                let who = crate::text::capped(who, 60);
                 lines.push(Line::from(Span::styled(format!("  {} {} {}", a.state_label(), a.name(), who), t.dim())));
             }
         }

@@ -126,6 +126,57 @@ fn a_broad_silence_needs_a_second_enter() {
     assert_eq!(app.take_alert_commands().len(), 1, "second enter sends");
 }
 
+/// An alert whose labels hold invisible, bidi and C1 code points and a line separator: the silence form
+/// shows each as an escape, warns, waits for a second enter, and sends the raw values, which match the
+/// alert (what was shown is what is sent).
+#[test]
+fn a_silence_form_shows_hostile_values_as_escapes_and_sends_them_raw() {
+    use watchpost::sources::alertmanager::AlertCommand;
+    let hostile = alert(
+        "InstanceDown",
+        &[("instance", "web\u{200b}-1"), ("job", "pay\u{202e}lave"), ("zone", "a\u{9b}b\u{2028}c")],
+        "down",
+        3,
+        AlertState::Active,
+    );
+    let mut app = app_with_alerts(vec![hostile.clone()]);
+    key(&mut app, KeyCode::Char('A'));
+    key(&mut app, KeyCode::Char('s'));
+    let s = render(&app, 120, 30);
+    // The prefilled matchers scroll to their end; every hostile value is an escape in the text itself.
+    let text = app.alerts.editor.as_ref().unwrap().text(0);
+    for shown in [r#"instance="web\u200b-1""#, r#"job="pay\u202elave""#, r#"zone="a\u009bb\u2028c""#] {
+        assert!(text.contains(shown), "{text}");
+    }
+    assert!(s.contains("⚠ instance: holds invisible characters"), "{s}");
+    assert!(s.contains("⚠ job: holds bidi controls"), "{s}");
+    assert!(s.contains("matches 1 of 1 current alerts"), "{s}");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.take_alert_commands().is_empty(), "the first enter only warns");
+    assert!(render(&app, 120, 30).contains("press enter again to send them exactly so"));
+    key(&mut app, KeyCode::Enter);
+    let sent = app.take_alert_commands();
+    let [AlertCommand::PostSilence(new)] = sent.as_slice() else { panic!("{sent:?}") };
+    let value = |n: &str| new.matchers.iter().find(|m| m.name == n).map(|m| m.value.clone());
+    assert_eq!(value("instance").as_deref(), Some("web\u{200b}-1"));
+    assert_eq!(value("job").as_deref(), Some("pay\u{202e}lave"));
+    assert_eq!(value("zone").as_deref(), Some("a\u{9b}b\u{2028}c"));
+    assert!(watchpost::alerts::matcher::matches_all(&new.matchers, &hostile.raw_labels));
+}
+
+/// A label of combining marks costs a bounded draw in the silence form.
+#[test]
+fn a_combining_mark_bomb_in_the_silence_form_draws_small() {
+    let bomb = format!("x{}", "\u{301}".repeat(20_000));
+    let mut app = app_with_alerts(vec![alert("Bomb", &[("instance", &bomb)], "x", 1, AlertState::Active)]);
+    key(&mut app, KeyCode::Char('A'));
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Tab);
+    let s = render(&app, 120, 30);
+    assert!(s.len() < 120 * 30 * 8, "{} bytes", s.len());
+    assert!(s.contains("marks}"), "{s}");
+}
+
 #[test]
 fn thousands_of_alerts_and_a_filter() {
     let many: Vec<Alert> = (0..5_000)

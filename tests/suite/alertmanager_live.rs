@@ -157,6 +157,42 @@ async fn silence_with_two_keys_read_back_and_expired() {
     assert_eq!(silences[0]["status"]["state"], "expired");
 }
 
+/// Two alerts a person cannot tell apart on a plain terminal: `web-1` and `web<U+200B>-1`. The form
+/// shows the second's value with its escape and warns; sent, the silence holds the raw value, and a real
+/// Alertmanager silences that alert and not the real `web-1`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silence_for_a_look_alike_label_is_sent_as_shown() {
+    let am = RealAm::start();
+    am.push(&json!([
+        alert("InstanceDown", json!({"instance": "web-1", "severity": "critical"}), "web-1 is down"),
+        alert("InstanceDown", json!({"instance": "web\u{200b}-1", "severity": "critical"}), "look-alike"),
+    ]));
+    let mut c = Console::start(&[am.url()]);
+    c.until("both alerts", |a| a.alerts.alerts.len() == 2).await;
+    c.key(KeyCode::Char('A'));
+    if c.app.alerts.selected_alert().unwrap().raw_labels["instance"] == "web-1" {
+        c.key(KeyCode::Down);
+    }
+    assert_ne!(c.app.alerts.selected_alert().unwrap().raw_labels["instance"], "web-1");
+    c.key(KeyCode::Char('s'));
+    let s = c.screen();
+    assert!(c.app.alerts.editor.as_ref().unwrap().text(0).contains(r#"instance="web\u200b-1""#));
+    assert!(s.contains("⚠ instance: holds invisible characters") && s.contains("matches 1 of 2"), "{s}");
+    c.key(KeyCode::Enter);
+    assert!(c.app.take_alert_commands().is_empty(), "the first enter warns");
+    c.key(KeyCode::Enter);
+    c.send_commands().await;
+    c.until("look-alike silenced", |a| {
+        a.alerts.alerts.iter().any(|x| x.raw_labels["instance"] != "web-1" && x.state == AlertState::Suppressed)
+    })
+    .await;
+    let real = c.app.alerts.alerts.iter().find(|x| x.raw_labels["instance"] == "web-1").unwrap();
+    assert_eq!(real.state, AlertState::Active, "the real web-1 still pages");
+    let silences = get_json(&format!("{}/api/v2/silences", am.url()), &[]).unwrap();
+    let m = silences[0]["matchers"].as_array().unwrap().iter().find(|m| m["name"] == "instance").unwrap().clone();
+    assert_eq!(m["value"], "web\u{200b}-1");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_firing_rule_in_a_real_prometheus_reaches_the_console() {
     let am = RealAm::start();

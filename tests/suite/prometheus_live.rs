@@ -150,3 +150,27 @@ async fn console_matches_prometheus_and_survives_its_death() {
     let s = screen(&app, 120, 40);
     assert!(!s.contains("stale") && !s.contains("failing"), "{s}");
 }
+
+/// A job whose name holds U+202E, discovered from a real Prometheus: the console asks for it by its raw
+/// name (not the escape it draws), so its row shows the target's real health; the name is drawn escaped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_named_with_a_bidi_control_shows_its_real_health() {
+    let shop = exporter::start();
+    let prom = Prometheus::with_scrape_configs(&format!(
+        "scrape_configs:\n  - job_name: \"pay\\u202Eevil\"\n    static_configs: [{{targets: ['127.0.0.1:{shop}']}}]\n"
+    ));
+    prom.wait_for("count_over_time(up[5s]) >= 2");
+    let mut cfg = config(&prom.url());
+    cfg.discover = true;
+    cfg.services.clear();
+    let client = Client::new(&HttpSource::new(prom.url().parse().unwrap())).unwrap();
+    let (tx, mut rx) = mpsc::channel(256);
+    let (_cmd_tx, cmd_rx) = mpsc::channel(16);
+    tokio::spawn(Poller::new(client, vec![], true, Targets::default(), cfg.refresh, tx).run(cmd_rx));
+    let mut app = App::new(&cfg, Utc::now());
+    next_matching(&mut rx, &mut app, 30, |a| a.services.len() == 1 && a.services[0].figures.is_some()).await;
+    assert_eq!(app.services[0].service.job, "pay\u{202e}evil", "the raw name");
+    assert_eq!(app.services[0].figures.as_ref().unwrap().up, Some((1, 1)), "its real health, not 0/0");
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("pay\\u{202e}evil") && s.contains("1/1") && !s.contains('\u{202e}'), "{s}");
+}

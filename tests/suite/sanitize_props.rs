@@ -8,7 +8,27 @@ fn hostile_char() -> impl Strategy<Value = char> {
         (0u32..0x20).prop_map(|u| char::from_u32(u).unwrap()),
         (0x7fu32..0xa0).prop_map(|u| char::from_u32(u).unwrap()),
         prop::sample::select(vec![
-            '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{200f}', '\u{feff}', '\u{2028}'
+            '\u{202a}',
+            '\u{202e}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{200b}',
+            '\u{200f}',
+            '\u{feff}',
+            '\u{2028}',
+            // Found by category, not by a list: deprecated format controls, tags, variation selectors.
+            '\u{206a}',
+            '\u{206f}',
+            '\u{e0001}',
+            '\u{e0041}',
+            '\u{fe0f}',
+            '\u{e0100}',
+            '\u{3164}',
+            '\u{180b}',
+            // Combining marks, for runs of them.
+            '\u{301}',
+            '\u{489}',
+            '\u{93f}',
         ]),
     ]
 }
@@ -42,6 +62,39 @@ proptest! {
         let s: String = chars.into_iter().collect();
         let once = sanitize(&s).into_owned();
         prop_assert_eq!(sanitize(&once), once.as_str());
+    }
+
+    /// However many marks are stacked, a drawn character carries at most a few.
+    #[test]
+    fn runs_of_marks_are_bounded(base in "[a-z]", n in 0usize..3000, mark in prop::sample::select(vec!['\u{301}', '\u{489}', '\u{93f}'])) {
+        let s = format!("{base}{}", mark.to_string().repeat(n));
+        let out = sanitize(&s);
+        let run = out.chars().filter(|c| watchpost::text::sanitize::is_mark(*c)).count();
+        prop_assert!(run <= watchpost::text::sanitize::MAX_MARKS, "{run}");
+        prop_assert!(out.len() < 64, "{}", out.len());
+    }
+
+    /// What is drawn is escaped; what names things is the value itself.
+    #[test]
+    fn clean_text_keeps_its_raw_value(chars in prop::collection::vec(hostile_char(), 0..100)) {
+        let s: String = chars.into_iter().collect();
+        let c = watchpost::text::Clean::new(&s);
+        prop_assert_eq!(c.raw(), s.as_str());
+        prop_assert!(!c.as_str().chars().any(is_unsafe));
+    }
+
+    /// Matchers written as text (the silence form, the audit trail) read back to the same raw values.
+    #[test]
+    fn matchers_as_text_parse_back(values in prop::collection::vec(prop::collection::vec(hostile_char(), 0..20), 1..4)) {
+        use watchpost::alerts::matcher::{Matcher, Op, parse, to_text};
+        let ms: Vec<Matcher> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Matcher::new(&format!("l{i}"), Op::Equal, &v.iter().collect::<String>()).unwrap())
+            .collect();
+        let text = to_text(&ms);
+        prop_assert!(!text.chars().any(is_unsafe), "{text:?}");
+        prop_assert_eq!(parse(&text).unwrap(), ms);
     }
 
     #[test]

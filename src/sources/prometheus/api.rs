@@ -56,22 +56,28 @@ pub struct RawSeries {
     values: Vec<(f64, String)>,
 }
 
-/// One series: sanitized labels and (unix seconds, value) points.
+/// One series: its labels as Prometheus sent them (raw: they name the series in the next query) and
+/// (unix seconds, value) points.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
-    pub labels: Vec<(Clean, Clean)>,
+    pub labels: Vec<(String, String)>,
     pub points: Vec<(f64, f64)>,
 }
 
 impl Series {
-    /// `name{a="b", c="d"}` for tables and legends.
+    /// `name{a="b", c="d"}` for tables and legends: escaped for drawing, each value capped.
     pub fn display_name(&self) -> String {
-        let name = self.labels.iter().find(|(k, _)| k.as_str() == "__name__").map(|(_, v)| v.as_str());
-        let rest: Vec<String> =
-            self.labels.iter().filter(|(k, _)| k.as_str() != "__name__").map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+        let shown = |s: &str| crate::text::capped(s, MAX_SHOWN_LABEL).into_owned();
+        let name = self.labels.iter().find(|(k, _)| k.as_str() == "__name__").map(|(_, v)| shown(v));
+        let rest: Vec<String> = self
+            .labels
+            .iter()
+            .filter(|(k, _)| k.as_str() != "__name__")
+            .map(|(k, v)| format!("{}=\"{}\"", shown(k), shown(v)))
+            .collect();
         match (name, rest.is_empty()) {
-            (Some(n), true) => n.to_string(),
-            (n, _) => format!("{}{{{}}}", n.unwrap_or(""), rest.join(", ")),
+            (Some(n), true) => n,
+            (n, _) => format!("{}{{{}}}", n.unwrap_or_default(), rest.join(", ")),
         }
     }
     pub fn label(&self, key: &str) -> Option<&str> {
@@ -124,8 +130,11 @@ fn value(s: &str) -> f64 {
     s.parse().unwrap_or(f64::NAN)
 }
 
+/// The longest label value a legend or table shows (the rest is counted).
+pub const MAX_SHOWN_LABEL: usize = 200;
+
 fn series(raw: RawSeries) -> Series {
-    let labels = raw.metric.iter().map(|(k, v)| (Clean::new(k), Clean::new(v))).collect();
+    let labels = raw.metric.into_iter().collect();
     let mut points: Vec<(f64, f64)> = raw.values.iter().map(|(t, v)| (*t, value(v))).collect();
     if let Some((t, v)) = raw.value {
         points.push((t, value(&v)));
@@ -169,8 +178,9 @@ pub struct RawTarget {
 /// A scrape target as `/api/v1/targets` describes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
-    pub job: Clean,
-    pub instance: Clean,
+    /// Raw: it names the job (the service it belongs to).
+    pub job: String,
+    pub instance: String,
     pub scrape_url: Clean,
     pub health: Clean,
     pub last_error: Clean,
@@ -180,7 +190,7 @@ pub struct Target {
 
 impl From<RawTarget> for Target {
     fn from(t: RawTarget) -> Self {
-        let label = |k: &str| Clean::new(t.labels.get(k).map_or("", String::as_str));
+        let label = |k: &str| t.labels.get(k).cloned().unwrap_or_default();
         Target {
             job: label("job"),
             instance: label("instance"),
@@ -204,7 +214,9 @@ mod tests {
         let a = decode::<RawData>(body).unwrap();
         let r = QueryResult::from(a.data);
         assert_eq!(r.single(), Some(1.0));
-        assert_eq!(r.series()[0].label("job"), Some("x\\e[2J"));
+        // Raw for naming (the next query), escaped where drawn.
+        assert_eq!(r.series()[0].label("job"), Some("x\u{1b}[2J"));
+        assert_eq!(r.series()[0].display_name(), "up{job=\"x\\e[2J\"}");
         assert_eq!(a.warnings[0].as_str(), "careful\\u{202e}");
         let err = br#"{"status":"error","errorType":"bad_data","error":"parse error at char 5"}"#;
         assert!(matches!(decode::<RawData>(err), Err(FetchError::Api { .. })));

@@ -33,8 +33,53 @@ pub fn field(
     ]
 }
 
+/// [`field`] in `width` columns: when the text is wider, the start is cut (marked `…`) so the cursor
+/// stays in sight, as a line editor scrolls.
+pub fn field_fit(
+    input: &ratatui_textarea::TextArea<'_>,
+    text: ratatui::style::Style,
+    cursor: ratatui::style::Style,
+    width: u16,
+) -> Vec<ratatui::text::Span<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let mut spans = field(input, text, cursor);
+    // Keep a few columns after the cursor in sight as well.
+    let room = usize::from(width).saturating_sub(1 + 8.min(spans[2].content.width()));
+    let before = spans[0].content.to_string();
+    if before.width() > room && room > 1 {
+        let mut kept: Vec<char> = Vec::new();
+        let mut w = 0;
+        for c in before.chars().rev() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if w + cw + 1 > room {
+                break;
+            }
+            w += cw;
+            kept.push(c);
+        }
+        // A combining mark cut from its base would sit on the `…`: drop it too.
+        while kept.last().is_some_and(|c| crate::text::sanitize::is_mark(*c)) {
+            kept.pop();
+        }
+        spans[0].content = format!("…{}", kept.into_iter().rev().collect::<String>()).into();
+    }
+    spans
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_long_field_keeps_its_cursor_in_sight() {
+        let t = ratatui_textarea::TextArea::new(vec![format!("{}end", "x".repeat(200))]);
+        let mut t = t;
+        t.move_cursor(ratatui_textarea::CursorMove::End);
+        let s = ratatui::style::Style::default();
+        let text: Vec<String> = super::field_fit(&t, s, s, 40).into_iter().map(|s| s.content.into_owned()).collect();
+        assert!(text[0].starts_with('…') && text[0].ends_with("end"), "{:?}", text[0]);
+        assert!(text[0].chars().count() < 40);
+        assert_eq!(text[1], "▏");
+    }
+
     #[test]
     fn the_cursor_mark_sits_where_the_cursor_is() {
         let mut t = ratatui_textarea::TextArea::new(vec!["payments\u{202e}".to_string()]);
