@@ -47,10 +47,12 @@ impl Breaker {
         self.state
     }
 
-    /// May a request go out now? `Err(until)` while open, or while the half-open probe is out.
-    pub fn allow(&mut self, now: Instant) -> Result<(), Instant> {
+    /// May a request go out now? `Ok(true)` when it is the half-open probe (its caller must record its
+    /// outcome, or [`Breaker::release_probe`] if it gives up); `Err(until)` while open, or while the probe
+    /// is out.
+    pub fn allow(&mut self, now: Instant) -> Result<bool, Instant> {
         match self.state {
-            BreakerState::Closed => Ok(()),
+            BreakerState::Closed => Ok(false),
             BreakerState::Open { until } if now < until => Err(until),
             BreakerState::Open { .. } | BreakerState::HalfOpen => {
                 if self.probe_in_flight {
@@ -58,9 +60,15 @@ impl Breaker {
                 }
                 self.state = BreakerState::HalfOpen;
                 self.probe_in_flight = true;
-                Ok(())
+                Ok(true)
             }
         }
+    }
+
+    /// The probe's caller gave up without an outcome (its task was aborted, a newer round replaced it):
+    /// the next request may probe instead. Without this the circuit would stay open for good.
+    pub fn release_probe(&mut self) {
+        self.probe_in_flight = false;
     }
 
     pub fn record_success(&mut self) {
@@ -110,5 +118,17 @@ mod tests {
         assert!(b.allow(later + Duration::from_secs(30)).is_ok());
         b.record_success();
         assert_eq!(b.state(), BreakerState::Closed);
+    }
+
+    #[test]
+    fn a_probe_given_up_lets_the_next_request_probe() {
+        let t0 = Instant::now();
+        let mut b = Breaker::new(1, Duration::from_secs(1), Duration::from_secs(60));
+        b.record_failure(t0);
+        let later = t0 + Duration::from_secs(2);
+        assert_eq!(b.allow(later), Ok(true), "the probe");
+        assert!(b.allow(later).is_err(), "one probe at a time");
+        b.release_probe();
+        assert_eq!(b.allow(later), Ok(true), "the next request probes in its place");
     }
 }

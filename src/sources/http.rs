@@ -65,7 +65,7 @@ impl std::fmt::Display for FetchError {
             FetchError::CircuitOpen { retry_in } => {
                 write!(f, "circuit open, next try in {}", crate::time::short(*retry_in))
             }
-            FetchError::Timeout(d) => write!(f, "timed out after {}", crate::time::short(*d)),
+            FetchError::Timeout(d) => write!(f, "timed out after {}", brief(*d)),
             FetchError::Connect(e) => write!(f, "cannot connect: {e}"),
             FetchError::Status { code, body, retry_after: Some(d) } => {
                 write!(f, "HTTP {code}: {body} (retry after {})", crate::time::short(*d))
@@ -110,6 +110,25 @@ pub struct HttpClient {
 }
 
 type Flight = Shared<BoxFuture<'static, Result<Vec<u8>, FetchError>>>;
+
+/// A duration as the header says it: milliseconds under a second (a 500 ms timeout is not "0s").
+fn brief(d: Duration) -> String {
+    if d < Duration::from_secs(1) { format!("{}ms", d.as_millis()) } else { crate::time::short(d) }
+}
+
+/// Held by the request that carries the half-open probe; dropped without [`std::mem::forget`] (the
+/// request's future was dropped before its outcome) it releases the probe.
+struct ProbeGuard<'a> {
+    breaker: Option<&'a Mutex<Breaker>>,
+}
+
+impl Drop for ProbeGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.breaker {
+            b.lock().unwrap_or_else(|p| p.into_inner()).release_probe();
+        }
+    }
+}
 
 /// Queries longer than this go as a form-encoded POST (Prometheus takes both), not in the URL: a regex of
 /// a thousand job names would pass the URL limits of proxies on the way.
@@ -235,15 +254,20 @@ impl HttpClient {
         body: Option<Vec<u8>>,
         idempotent: bool,
     ) -> Result<Vec<u8>, FetchError> {
-        {
+        let probe = {
             let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
-            if let Err(until) = b.allow(Instant::now()) {
-                drop(b);
-                let err = FetchError::CircuitOpen { retry_in: until.saturating_duration_since(Instant::now()) };
-                self.note_open(until);
-                return Err(err);
+            match b.allow(Instant::now()) {
+                Ok(probe) => probe,
+                Err(until) => {
+                    drop(b);
+                    let err = FetchError::CircuitOpen { retry_in: until.saturating_duration_since(Instant::now()) };
+                    self.note_open(until);
+                    return Err(err);
+                }
             }
-        }
+        };
+        // A probe whose future is dropped before its outcome (an aborted task) hands the probe back.
+        let probe = ProbeGuard { breaker: probe.then_some(&*self.breaker) };
         let started = Instant::now();
         let retry = if idempotent { self.retry } else { self.retry.with_max_times(0) };
         let result = (|| self.request_once(method.clone(), path, query, body.clone()))
@@ -256,7 +280,11 @@ impl HttpClient {
                 FetchError::Status { retry_after: Some(_), .. } => None,
                 _ => backoff,
             })
+            // Say so at the first failure, not after the last try: a server that takes connections and
+            // never answers would otherwise show "connecting" for three timeouts.
+            .notify(|e, next| self.note_retrying(e, next))
             .await;
+        std::mem::forget(probe);
         self.note(&result, started.elapsed());
         result
     }
@@ -323,6 +351,23 @@ impl HttpClient {
             }
             FetchError::Connect(Clean::new(&msg))
         }
+    }
+
+    /// A try failed and another follows: the source is at least slow, and the header says why now.
+    fn note_retrying(&self, e: &FetchError, next: Duration) {
+        if !e.is_server_failure() {
+            return;
+        }
+        let why = Clean::new(&format!("{e}; trying again in {}", brief(next)));
+        self.health.send_if_modified(|h| {
+            if h.is_down() || h.last_error.as_ref() == Some(&why) {
+                return false;
+            }
+            h.state = SourceState::Slow;
+            h.latency = None;
+            h.last_error = Some(why);
+            true
+        });
     }
 
     fn note_open(&self, until: Instant) {

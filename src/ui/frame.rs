@@ -95,6 +95,10 @@ fn source_span(app: &App) -> Span<'static> {
     if let (SourceState::Ok | SourceState::Slow, Some(l)) = (s.state, s.latency) {
         text.push_str(&format!(" {}ms", l.as_millis()));
     }
+    // Slow because a try failed and another is out: say why while it is still trying.
+    if let (SourceState::Slow, Some(why)) = (s.state, &s.last_error) {
+        text.push_str(&format!(": {}", crate::text::capped(why.as_str(), 60)));
+    }
     Span::styled(text, style)
 }
 

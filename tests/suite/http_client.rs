@@ -192,6 +192,78 @@ async fn the_circuit_opens_and_stops_calling() {
     assert!(h.last_error.unwrap().as_str().contains("HTTP 500"));
 }
 
+/// A half-open probe whose task is aborted (a log follow replaced, a round superseded) hands the probe
+/// back: the next request probes, and the circuit closes when it succeeds. It stayed open for good.
+#[tokio::test]
+async fn an_aborted_probe_does_not_keep_the_circuit_open() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let app = Router::new().route(
+        "/api/v1/query",
+        get(move || {
+            let n = h.fetch_add(1, Ordering::SeqCst);
+            async move {
+                match n {
+                    0..9 => Response::builder().status(500).body(Body::from("down")).unwrap(),
+                    // The probe: hangs until its caller gives up.
+                    9 => {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                        Response::new(Body::from(OK))
+                    }
+                    _ => Response::new(Body::from(OK)),
+                }
+            }
+        }),
+    );
+    let p = Arc::new(Prometheus::new(&source(&serve(app).await)).unwrap());
+    for _ in 0..3 {
+        p.query("x", Utc::now()).await.unwrap_err();
+    }
+    assert!(matches!(p.query("x", Utc::now()).await, Err(FetchError::CircuitOpen { .. })));
+    // Wait out the cool-down (5 s with jitter), then send the probe and abort it.
+    let until = p.http.health().borrow().retry_at.unwrap();
+    tokio::time::sleep((until - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(100)).await;
+    let probe = {
+        let p = p.clone();
+        tokio::spawn(async move { p.query("x", Utc::now()).await })
+    };
+    while hits.load(Ordering::SeqCst) < 10 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    probe.abort();
+    let _ = probe.await;
+    assert_eq!(p.query("x", Utc::now()).await.unwrap().result.single(), Some(42.0), "the next request probes");
+    assert_eq!(p.http.health().borrow().state, SourceState::Ok);
+}
+
+/// A server that takes the connection and never answers: the header says the source is slow, and why,
+/// at the first timeout, while the request's later tries are still out.
+#[tokio::test]
+async fn a_server_that_never_answers_is_called_slow_at_the_first_timeout() {
+    let app = Router::new().route(
+        "/api/v1/query",
+        get(|| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            OK
+        }),
+    );
+    let p = Arc::new(Prometheus::new(&source(&serve(app).await)).unwrap());
+    let mut health = p.http.health();
+    let pending = {
+        let p = p.clone();
+        tokio::spawn(async move { p.query("x", Utc::now()).await })
+    };
+    assert_eq!(health.borrow_and_update().state, SourceState::Connecting);
+    health.changed().await.unwrap();
+    let h = health.borrow_and_update().clone();
+    assert!(!pending.is_finished(), "said before the last try ends");
+    assert_eq!(h.state, SourceState::Slow);
+    let why = h.last_error.unwrap();
+    assert!(why.as_str().contains("timed out after 500ms") && why.as_str().contains("trying again"), "{why}");
+    assert_eq!(pending.await.unwrap().unwrap_err(), FetchError::Timeout(Duration::from_millis(500)));
+    assert_eq!(health.borrow().state, SourceState::Failing);
+}
+
 #[tokio::test]
 async fn a_slow_answer_marks_the_source_slow_and_a_fast_one_clears_it() {
     let calls = Arc::new(AtomicUsize::new(0));
