@@ -365,6 +365,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         Exit::TerminalGone => "the terminal was lost".to_string(),
     };
     rt.end_runs(&why).await;
+    rt.end_rollback(&why).await;
     drop(tx);
     drop(alert_tx);
     drop(incident_tx);
@@ -402,6 +403,16 @@ impl Runtime {
         let ended = futures::future::join_all(self.run_cmds.values().map(|tx| tx.closed()));
         if tokio::time::timeout(Duration::from_secs(2), ended).await.is_err() {
             tracing::warn!("runs still ending after 2 s: leaving them to the journal's interrupted state");
+        }
+    }
+
+    /// Tell a running rollback the console is ending and wait (briefly) until the trail has it.
+    async fn end_rollback(&self, why: &str) {
+        let (done, recorded) = tokio::sync::oneshot::channel();
+        let end = crate::ops::rollback_tasks::RollbackCommand::End { why: why.to_string(), done };
+        if self.rollbacks.try_send(end).is_ok() && tokio::time::timeout(Duration::from_secs(2), recorded).await.is_err()
+        {
+            tracing::warn!("the rollback still ending after 2 s");
         }
     }
 

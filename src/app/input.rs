@@ -55,6 +55,9 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
+        if self.confirm.is_some() {
+            return self.confirm_key(key);
+        }
         if self.palette.is_some() {
             return self.palette_key(key);
         }
@@ -170,7 +173,7 @@ impl App {
             Screen::Changes => self.change_rows().len(),
         };
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.ask_quit(),
             Action::Help => self.help = !self.help,
             Action::NextScreen | Action::PrevScreen => {
                 let order = Screen::ORDER;
@@ -495,9 +498,9 @@ impl App {
                 }
             }
             Action::RollbackNext => self.rollback_enter(),
-            Action::AbortRollback => self.abort_rollback(),
+            Action::AbortRollback => self.ask_abort_rollback(),
             Action::SkipStep => self.skip_selected_step(),
-            Action::AbortRun => self.abort_run(),
+            Action::AbortRun => self.ask_abort_run(),
             Action::ToggleDryRun => {
                 if let Some(f) = &mut self.runbooks.form {
                     f.dry_run = !f.dry_run;

@@ -2,6 +2,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod changes;
+pub mod confirm;
 pub mod drills;
 pub mod event_loop;
 pub mod explorer;

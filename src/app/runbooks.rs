@@ -416,15 +416,15 @@ impl App {
         r.auto = false;
     }
 
-    pub(crate) fn abort_run(&mut self) {
-        let Some(r) = self.current_run() else { return };
+    /// Abort the run `id` (asked first: [`App::ask_abort_run`]).
+    pub(crate) fn abort_run(&mut self, id: u64) {
+        let Some(r) = self.runbooks.runs.iter_mut().find(|r| r.id == id) else { return };
         if r.aborted || r.dry_run {
             return;
         }
         r.aborted = true;
         r.auto = false;
         r.checklist = None;
-        let id = r.id;
         self.runbooks.commands.push((id, RunCommand::Abort));
     }
 

@@ -57,6 +57,8 @@ pub struct App {
     pub help: bool,
     /// The command palette, while open.
     pub palette: Option<super::palette::Palette>,
+    /// A question before something running is killed (quit, abort), while asked.
+    pub confirm: Option<super::confirm::Confirm>,
     /// Lines the help popup is scrolled by.
     pub help_scroll: usize,
     pub target_scroll: usize,
@@ -124,6 +126,7 @@ impl App {
             range: 1,
             help: false,
             palette: None,
+            confirm: None,
             help_scroll: 0,
             target_scroll: 0,
             explorer: Explorer::default(),

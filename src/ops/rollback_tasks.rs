@@ -13,7 +13,16 @@ pub enum RollbackCommand {
     History(Box<Provider>),
     Start(Box<Start>),
     Abort,
+    /// The console is ending (quit, a signal, the terminal lost): a running rollback is killed and the
+    /// audit trail says why; `done` is dropped once that is recorded.
+    End {
+        why: String,
+        done: oneshot::Sender<()>,
+    },
 }
+
+/// Why a running rollback was stopped, and whom to tell once the trail has it.
+type Stop = (String, Option<oneshot::Sender<()>>);
 
 #[derive(Debug)]
 pub struct Start {
@@ -47,7 +56,7 @@ pub async fn run(
     tx: mpsc::Sender<RollbackUpdate>,
     prometheus: Option<crate::sources::prometheus::Prometheus>,
 ) {
-    let mut abort: Option<oneshot::Sender<()>> = None;
+    let mut abort: Option<oneshot::Sender<Stop>> = None;
     while let Some(c) = commands.recv().await {
         match c {
             RollbackCommand::History(p) => {
@@ -59,7 +68,12 @@ pub async fn run(
             }
             RollbackCommand::Abort => {
                 if let Some(a) = abort.take() {
-                    let _ = a.send(());
+                    let _ = a.send(("aborted by the operator".into(), None));
+                }
+            }
+            RollbackCommand::End { why, done } => {
+                if let Some(a) = abort.take() {
+                    let _ = a.send((format!("killed: {why}"), Some(done)));
                 }
             }
             RollbackCommand::Start(s) => {
@@ -75,7 +89,7 @@ async fn one(
     s: Start,
     tx: mpsc::Sender<RollbackUpdate>,
     prometheus: Option<crate::sources::prometheus::Prometheus>,
-    stopped: oneshot::Receiver<()>,
+    stopped: oneshot::Receiver<Stop>,
 ) {
     let service = s.provider.service.clone();
     let _lock = match Lock::take(&s.lock_dir, &service, &s.who) {
@@ -111,12 +125,16 @@ async fn one(
         result = running => {
             let _ = tx.send(RollbackUpdate::Done(result)).await;
         }
-        Ok(()) = stopped => {
+        Ok((why, done)) = stopped => {
+            // The running command is killed as `running` is dropped here, before the trail says so.
             if let Ok(mut a) = crate::ops::audit::Audit::open(&s.audit_path) {
                 let values = serde_json::json!({"service": service, "to": s.to.revision});
-                let _ = a.record(&s.who, chrono::Utc::now(), "rollback.result", &service, &values, "aborted by the operator");
+                if let Err(e) = a.record(&s.who, chrono::Utc::now(), "rollback.result", &service, &values, &why) {
+                    tracing::error!("the end of the rollback of {service} was not recorded: {e}");
+                }
             }
             let _ = tx.send(RollbackUpdate::Aborted).await;
+            drop(done);
         }
     }
 }

@@ -76,6 +76,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         help::draw(app, f, area);
     }
     super::palette::draw(app, f, area);
+    super::confirm::draw(app, f, area);
 }
 
 fn source_span(app: &App) -> Span<'static> {

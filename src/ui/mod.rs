@@ -3,6 +3,7 @@ pub mod alerts;
 pub mod audit;
 pub mod changes;
 pub mod chart;
+pub mod confirm;
 pub mod detail;
 pub mod drills;
 pub mod explorer;

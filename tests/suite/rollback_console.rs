@@ -123,3 +123,54 @@ async fn a_rollback_from_the_console() {
     assert!(entries[0].values.contains("INC-42 checkout failing"), "the override's reason is recorded");
     assert!(entries[1].result.starts_with("failed: the gate"));
 }
+
+/// The console ending (SIGTERM here) while a rollback runs: its command is killed and the audit trail
+/// says why, before the console exits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_killed_because_the_console_ended_is_recorded() {
+    let estate = watchpost::estate::serve::start(5, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let api = url::Url::parse(&format!("http://{}/", estate.api)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = watchpost::config::Config::demo(&api, 5);
+    cfg.audit_path = dir.path().join("audit.db");
+    let mut app = App::new(&cfg, Utc::now());
+    app.audit.path = cfg.audit_path.clone();
+    // A rollback whose command takes a while: it is still running when the console ends.
+    let versions = r#"echo '[{"revision":"1","version":"v1"},{"revision":"2","version":"v2","current":true}]'"#;
+    app.deploy.insert(
+        "checkout".into(),
+        watchpost::deploy::Provider {
+            kind: watchpost::deploy::provider::Kind::Command {
+                list: vec!["sh".into(), "-c".into(), versions.into()],
+                rollback: vec!["sleep".into(), "30".into()],
+                status: None,
+            },
+            ..watchpost::deploy::Provider::estate("checkout", api.clone())
+        },
+    );
+    let (tx, cmd_rx) = mpsc::channel(8);
+    let (up_tx, mut rx) = mpsc::channel(256);
+    tokio::spawn(run(cmd_rx, up_tx, None));
+    app.selected = app.services.iter().position(|v| v.service.name == "checkout").unwrap();
+    typed(&mut app, "R");
+    pump(&mut app, &tx, &mut rx, |a| a.rollback.as_ref().unwrap().phase == Phase::Choose).await;
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "checkout");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.rollback.as_ref().unwrap().phase, Phase::Running);
+    pump(&mut app, &tx, &mut rx, |a| !a.rollback.as_ref().unwrap().lines.is_empty()).await;
+    // Quitting now asks, naming the rollback.
+    typed(&mut app, "q");
+    assert!(!app.quit && app.running().iter().any(|k| k.contains("the rollback of checkout")), "{:?}", app.running());
+    let (done, recorded) = tokio::sync::oneshot::channel();
+    let why = "the console ended on SIGTERM".to_string();
+    tx.send(watchpost::ops::rollback_tasks::RollbackCommand::End { why, done }).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), recorded).await.expect("recorded in time");
+    let entries = watchpost::ops::audit::Audit::open(&cfg.audit_path).unwrap().entries().unwrap();
+    let last = entries.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.result.as_str()),
+        ("rollback.result", "killed: the console ended on SIGTERM")
+    );
+}

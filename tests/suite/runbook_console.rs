@@ -311,6 +311,7 @@ async fn run_the_rest_tick_a_checklist_and_abort_a_running_step() {
     let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
     // `x` while it runs: the step is killed (its whole process group), and the journal says so.
     typed(&mut app, "x");
+    typed(&mut app, "y");
     pump(
         &mut app,
         &mut tasks,
@@ -372,4 +373,36 @@ async fn a_step_killed_because_the_terminal_was_lost_says_so() {
     let r = watchpost::runbooks::journal::replay(&journal).unwrap();
     assert!(r.done["long"].contains("killed, the terminal was lost"), "{r:?}");
     assert!(!r.done["long"].contains("operator"), "{r:?}");
+}
+
+/// `q` and `x` with a step running ask first and say what would be killed; `n` keeps it running, `y`
+/// does it. With nothing running, `q` quits at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_or_aborting_with_a_step_running_asks_first() {
+    let (_home, out, audit, mut app) = open_run(LONG);
+    let (tx, mut rx) = mpsc::channel(256);
+    let mut tasks = std::collections::HashMap::new();
+    typed(&mut app, "r");
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].states[0] == StepState::Running).await;
+    appears(&out.join("pid")).await;
+    typed(&mut app, "q");
+    assert!(!app.quit, "asked, not quit");
+    let s = crate::support::screen(&app, 80, 24);
+    assert!(s.contains("Quit the console?") && s.contains("step `long`") && s.contains("keep it running"), "{s}");
+    typed(&mut app, "j");
+    assert!(app.confirm.is_some(), "a stray key neither quits nor dismisses");
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.quit && app.confirm.is_none());
+    typed(&mut app, "x");
+    assert!(crate::support::screen(&app, 120, 40).contains("Abort the run of long-test?"));
+    typed(&mut app, "n");
+    assert!(app.take_run_commands().is_empty(), "n keeps it running");
+    assert_eq!(app.runbooks.runs[0].states[0], StepState::Running);
+    typed(&mut app, "x");
+    typed(&mut app, "y");
+    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].states[0] != StepState::Running).await;
+    let journal = watchpost::runbooks::journal::replay(&app.runbooks.runs[0].journal.clone().unwrap()).unwrap();
+    assert!(journal.done["long"].contains("killed, the operator aborted the run"), "{journal:?}");
+    typed(&mut app, "q");
+    assert!(app.quit, "nothing runs: q quits at once");
 }

@@ -1,0 +1,99 @@
+//! Asking before anything running is killed: quitting while a runbook step or a rollback runs, and
+//! aborting a run or a rollback. The question names what will be killed; `y` does it, `n` or Esc keeps
+//! it running (any other key is ignored, so a stray key neither kills nor dismisses silently).
+use super::rollback::Phase;
+use super::state::App;
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// What `y` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Then {
+    Quit,
+    /// Abort the run with this id.
+    AbortRun(u64),
+    AbortRollback,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Confirm {
+    pub question: String,
+    /// What is killed, one line each.
+    pub kills: Vec<String>,
+    /// What `y` says it does.
+    pub yes: &'static str,
+    pub then: Then,
+}
+
+impl App {
+    /// What is running now that quitting would kill, one line each.
+    pub fn running(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .runbooks
+            .runs
+            .iter()
+            .filter(|r| r.busy() && !r.aborted)
+            .map(|r| {
+                let step = r.states.iter().position(|s| *s == super::runbooks::StepState::Running).unwrap_or(0);
+                format!("runbook {}: step `{}` (its processes are killed)", r.runbook.id, r.step_id(step))
+            })
+            .collect();
+        if let Some(r) = self.rollback.as_ref().filter(|r| r.phase == Phase::Running) {
+            out.push(format!("the rollback of {} (its running command is killed)", r.service));
+        }
+        out
+    }
+
+    /// `q`: quit at once when nothing runs; otherwise ask, naming what would be killed.
+    pub(crate) fn ask_quit(&mut self) {
+        let kills = self.running();
+        if kills.is_empty() {
+            self.quit = true;
+            return;
+        }
+        self.confirm =
+            Some(Confirm { question: "Quit the console?".into(), kills, yes: "quit and kill", then: Then::Quit });
+    }
+
+    /// `x` on a run: ask first, naming the step that would be killed.
+    pub(crate) fn ask_abort_run(&mut self) {
+        let Some(r) = self.runbooks.runs.get(self.runbooks.current) else { return };
+        if r.aborted || r.dry_run {
+            return;
+        }
+        let kills = match r.states.iter().position(|s| *s == super::runbooks::StepState::Running) {
+            Some(i) => vec![format!("step `{}` is running: its processes are killed", r.step_id(i))],
+            None => vec!["no step is running: the steps left are not run".into()],
+        };
+        let question = format!("Abort the run of {}?", r.runbook.id);
+        self.confirm = Some(Confirm { question, kills, yes: "abort", then: Then::AbortRun(r.id) });
+    }
+
+    /// `x` on a running rollback: ask first.
+    pub(crate) fn ask_abort_rollback(&mut self) {
+        let Some(r) = self.rollback.as_ref().filter(|r| r.phase == Phase::Running) else { return };
+        self.confirm = Some(Confirm {
+            question: format!("Abort the rollback of {}?", r.service),
+            kills: vec!["its running command is killed; what it changed stays as it is".into()],
+            yes: "abort",
+            then: Then::AbortRollback,
+        });
+    }
+
+    pub(crate) fn confirm_key(&mut self, key: KeyEvent) {
+        self.dirty = true;
+        let Some(c) = &self.confirm else { return };
+        match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                let then = c.then;
+                self.confirm = None;
+                match then {
+                    Then::Quit => self.quit = true,
+                    Then::AbortRun(id) => self.abort_run(id),
+                    Then::AbortRollback => self.abort_rollback(),
+                }
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => self.confirm = None,
+            _ => {}
+        }
+    }
+}
