@@ -292,12 +292,46 @@ impl Problems<'_> {
     }
 }
 
-pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+/// Read the file's shape, reporting every misspelled key and wrongly typed value, not only the first.
+/// serde stops at the first, so each is recorded, its line blanked (spaces, the same length: every
+/// later span still points into the real text) and the text read again. A problem that blanking one
+/// line cannot get past (a syntax error, a table header, a missing key) ends the search.
+fn read_shape(path: &Path, text: &str) -> (Option<RawConfig>, Vec<Located>) {
+    const MOST: usize = 50;
+    let mut found: Vec<Located> = Vec::new();
+    let mut work = text.to_string();
+    let mut blanked: Vec<Range<usize>> = Vec::new();
+    for _ in 0..MOST {
+        let e = match toml::from_str::<RawConfig>(&work) {
+            Ok(raw) => return (Some(raw), found),
+            Err(e) => e,
+        };
         let span = e.span().unwrap_or(0..0);
-        ConfigError::Invalid(vec![ConfigError::at(path, text, span, with_suggestion(e.message()))])
-    })?;
-    let mut p = Problems { path, text, found: Vec::new() };
+        let start = span.start.min(work.len());
+        let line =
+            work[..start].rfind('\n').map_or(0, |i| i + 1)..work[start..].find('\n').map_or(work.len(), |i| start + i);
+        // A key missing from a table whose line was blanked is that blank's echo, not a new problem.
+        let echo = e.message().starts_with("missing field")
+            && blanked.iter().any(|b| span.start <= b.start && b.end <= span.end);
+        if !echo {
+            found.push(ConfigError::at(path, text, span, with_suggestion(e.message())));
+        }
+        let header = work[line.clone()].trim_start().starts_with('[');
+        if e.span().is_none() || echo || header || work[line.clone()].trim().is_empty() {
+            break;
+        }
+        let spaces = " ".repeat(line.len());
+        work.replace_range(line.clone(), &spaces);
+        blanked.push(line);
+    }
+    (None, found)
+}
+
+pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    let (raw, shape) = read_shape(path, text);
+    let Some(raw) = raw else { return Err(ConfigError::Invalid(shape)) };
+    // The checks of values go on over what could be read: one run reports every problem.
+    let mut p = Problems { path, text, found: shape };
     let base = path.parent().unwrap_or(Path::new("."));
 
     let slo_defaults = targets(&mut p, Targets::default(), raw.slo.as_ref());
