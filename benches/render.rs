@@ -44,6 +44,7 @@ fn app(n: usize) -> App {
             saturation: Some(0.4),
             window_ratios: [Some(0.001), Some(0.001), Some(0.001), Some(0.001)],
             problems: vec![],
+            partial: vec![],
         };
         let name = format!("service-{i:02}");
         app.on_update(Update::Figures { service: name.clone(), figures });

@@ -163,6 +163,12 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
     let rate = f.and_then(|f| f.rate);
     let err = f.and_then(|f| f.error_ratio);
     let p95 = f.and_then(|f| f.p95);
+    // A figure from a partial answer is drawn with `~` before it (the title says what it means).
+    let partial =
+        |what: &str, text: String| match f.is_some_and(|f| f.partial.iter().any(|p| p.as_str().starts_with(what))) {
+            true => format!("~{}", text.trim_start()),
+            false => text,
+        };
     let avail = v.availability();
     let budget = v.budget();
     let burn = v.burn();
@@ -185,15 +191,21 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
     Row::new(vec![
         Cell::from(Span::styled(crate::text::sanitize(&v.service.name).into_owned(), name_style)),
         spark_spans(up, pick(|s| &s.up), t, stale),
-        cell_with_spark(format::rate(rate), t.base(), pick(|s| &s.rate), t, stale),
+        cell_with_spark(partial("request rate", format::rate(rate)), t.base(), pick(|s| &s.rate), t, stale),
         cell_with_spark(
-            format::percent(err),
+            partial("error ratio", format::percent(err)),
             verdict_style(t, tg.judge_error_ratio(err)),
             pick(|s| &s.error_ratio),
             t,
             stale,
         ),
-        cell_with_spark(format::latency(p95), verdict_style(t, tg.judge_latency(p95)), pick(|s| &s.p95), t, stale),
+        cell_with_spark(
+            partial("p95 latency", format::latency(p95)),
+            verdict_style(t, tg.judge_latency(p95)),
+            pick(|s| &s.p95),
+            t,
+            stale,
+        ),
         Cell::from(Span::styled(format::availability(avail), verdict_style(t, tg.judge_availability(avail)))),
         Cell::from(Span::styled(budget_text, budget_style)),
         Cell::from(Line::from(vec![
@@ -265,10 +277,18 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
     let count =
         if shown == app.services.len() { shown.to_string() } else { format!("{shown} of {}", app.services.len()) };
     let title = format!(" Services ({count}) · {} ", windows(app));
+    let partial = app.services.iter().filter(|v| v.figures.as_ref().is_some_and(|f| !f.partial.is_empty())).count();
+    let mut titles = vec![Span::styled(title, t.title())];
+    if partial > 0 {
+        titles.push(Span::styled(
+            format!(" ~ from a partial answer: {partial} service(s), the SLO panel says why "),
+            t.warn(),
+        ));
+    }
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.border())
-        .title(Span::styled(title, t.title()))
+        .title(Line::from(titles))
         .title_bottom(order_line(app, shown));
     if app.services.is_empty() {
         let msg = if app.source.last_ok.is_some() {

@@ -189,6 +189,13 @@ fn now_lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
     if let Some(p) = f.and_then(|f| f.problems.first()) {
         out.push(Line::from(Span::styled(format!(" ⚠ {p}"), t.warn())));
     }
+    // Figures drawn from a partial answer, with the server's words.
+    if let Some(p) = f.and_then(|f| f.partial.first()) {
+        let more = f.map_or(0, |f| f.partial.len()).saturating_sub(1);
+        let more = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+        let text = format!(" ~ partial answer — {}{more}", crate::text::capped(p.as_str(), 160));
+        out.push(Line::from(Span::styled(text, t.warn())));
+    }
     out
 }
 

@@ -32,6 +32,7 @@ fn thousand() -> App {
         saturation: None,
         window_ratios: [Some(err); 4],
         problems: vec![],
+        partial: vec![],
     };
     let rows: Vec<(String, ServiceFigures)> = app
         .services

@@ -174,3 +174,48 @@ async fn a_job_named_with_a_bidi_control_shows_its_real_health() {
     let s = screen(&app, 120, 40);
     assert!(s.contains("pay\\u{202e}evil") && s.contains("1/1") && !s.contains('\u{202e}'), "{s}");
 }
+
+/// A real Prometheus behind a proxy that marks every answer partial, as Prometheus does when a remote
+/// store did not answer (its `warnings`): the figures are still drawn, each marked `~`, the overview's
+/// title says how many services, and the SLO panel gives the server's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_from_a_partial_answer_are_marked() {
+    use axum::extract::{Request, State};
+    let shop = exporter::start();
+    let node = NodeExporter::start();
+    let prom = Prometheus::start(shop, node.port);
+    prom.wait_for("count_over_time(up{job=\"shop\"}[16s]) >= 14");
+    const WARNING: &str = "remote store eu-2 did not answer: partial data";
+    async fn partial(State(upstream): State<String>, req: Request) -> axum::response::Response {
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+        let url = format!("{upstream}{}", parts.uri.path_and_query().map_or("", |p| p.as_str()));
+        let client = reqwest::Client::new();
+        let req = match parts.method.as_str() {
+            "POST" => client.post(url).header("content-type", "application/x-www-form-urlencoded").body(body.to_vec()),
+            _ => client.get(url),
+        };
+        let mut v: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
+        v["warnings"] = serde_json::json!([WARNING]);
+        axum::Json(v).into_response()
+    }
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(partial).with_state(prom.url());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+
+    let cfg = config(&url);
+    let client = Client::new(&HttpSource::new(url.parse().unwrap())).unwrap();
+    let (tx, mut rx) = mpsc::channel(256);
+    let (_cmd_tx, cmd_rx) = mpsc::channel(16);
+    tokio::spawn(Poller::new(client, cfg.services.clone(), false, Targets::default(), cfg.refresh, tx).run(cmd_rx));
+    let mut app = App::new(&cfg, Utc::now());
+    next_matching(&mut rx, &mut app, 30, |a| a.services[0].figures.as_ref().is_some_and(|f| f.rate.is_some())).await;
+    let f = app.services[0].figures.clone().unwrap();
+    assert!(f.partial.iter().any(|p| p.as_str() == format!("request rate: {WARNING}")), "{:?}", f.partial);
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("~ from a partial answer: 2 service(s)"), "{s}");
+    assert!(s.contains(&format!("~{}", format::rate(f.rate).trim())), "the rate is drawn, marked: {s}");
+    assert!(s.contains("~ partial answer — up: remote store eu-2 did not answer"), "{s}");
+}

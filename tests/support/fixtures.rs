@@ -81,6 +81,7 @@ pub fn app(n: usize) -> App {
             saturation: Some(0.3),
             window_ratios: [burn(1.2), burn(1.1), burn(1.0), burn(0.8)],
             problems: Vec::new(),
+            partial: Vec::new(),
         };
         let name = app.services[i].service.name.clone();
         app.on_update(Update::Figures { service: name.clone(), figures });

@@ -35,6 +35,9 @@ pub struct ServiceFigures {
     pub window_ratios: [Option<f64>; 4],
     /// Queries that the server refused, with its reason.
     pub problems: Vec<Clean>,
+    /// Figures built from a partial answer (Prometheus's `warnings`: a remote store or shard that did
+    /// not answer), each with the server's words: the figure is drawn, marked as partial.
+    pub partial: Vec<Clean>,
 }
 
 /// The slow lane: availability over the whole SLO window and the last hour's sparklines.
@@ -145,7 +148,7 @@ pub async fn poll_figures(p: &Prometheus, svc: &Service, at: DateTime<Utc>) -> R
             rest.next().and_then(|r| single(r, "burn rate", &mut problems))
         };
     }
-    Ok(ServiceFigures { at, up, rate, error_ratio, p95, saturation, window_ratios, problems })
+    Ok(ServiceFigures { at, up, rate, error_ratio, p95, saturation, window_ratios, problems, partial: Vec::new() })
 }
 
 /// The availability over the SLO window without the maintenance windows in it (each `(start, end)`,
@@ -275,11 +278,18 @@ fn scatter(
     results: Vec<Result<QueryOutcome, FetchError>>,
     range: bool,
     mut put: impl FnMut(usize, batch::Slot, batch::Value),
-    mut problem: impl FnMut(usize, Clean),
+    mut problem: impl FnMut(usize, Problem),
 ) {
     for (ask, r) in asks.iter().zip(results) {
         match r {
             Ok(o) => {
+                // A partial answer names the figure it touched, once per warning, for every service in it.
+                for w in &o.warnings {
+                    let p = Clean::new(&format!("{}: {}", ask.slot.what(), w.raw()));
+                    for i in ask.whom.services() {
+                        problem(i, Problem::Partial(p.clone()));
+                    }
+                }
                 for (i, v) in batch::split(ask, &o, range) {
                     put(i, ask.slot, v);
                 }
@@ -287,11 +297,19 @@ fn scatter(
             Err(e) => {
                 let p = Clean::new(&format!("{}: {e}", ask.slot.what()));
                 for i in ask.whom.services() {
-                    problem(i, p.clone());
+                    problem(i, Problem::Failed(p.clone()));
                 }
             }
         }
     }
+}
+
+/// What went wrong with one figure of one service.
+enum Problem {
+    /// The query failed: no figure.
+    Failed(Clean),
+    /// The answer was partial: a figure, marked.
+    Partial(Clean),
 }
 
 /// The asks behind every service's instant figures: one query per figure for all conventional services.
@@ -330,6 +348,7 @@ pub async fn poll_estate(
     let mut out: Vec<ServiceFigures> = services.iter().map(|_| ServiceFigures { at, ..Default::default() }).collect();
     let mut counts: Vec<(Option<f64>, Option<f64>)> = vec![(None, None); services.len()];
     let mut problems: Vec<Vec<Clean>> = vec![Vec::new(); services.len()];
+    let mut partial: Vec<Vec<Clean>> = vec![Vec::new(); services.len()];
     scatter(
         &asks,
         results,
@@ -348,10 +367,17 @@ pub async fn poll_estate(
                 _ => {}
             }
         },
-        |i, p| problems[i].push(p),
+        |i, p| match p {
+            Problem::Failed(p) => problems[i].push(p),
+            Problem::Partial(p) if !partial[i].contains(&p) => partial[i].push(p),
+            Problem::Partial(_) => {}
+        },
     );
-    for (((f, svc), (up, total)), problems) in out.iter_mut().zip(services).zip(counts).zip(problems) {
+    for ((((f, svc), (up, total)), problems), partial) in
+        out.iter_mut().zip(services).zip(counts).zip(problems).zip(partial)
+    {
         f.problems = problems;
+        f.partial = partial;
         if f.up.is_none()
             && f.problems.iter().all(|p| !p.as_str().starts_with("up:"))
             && svc.queries.convention.is_some()
