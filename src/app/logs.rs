@@ -283,12 +283,8 @@ impl App {
                 v.error = Some(error);
             }
             LogUpdate::Failed { .. } => {}
-            LogUpdate::Tail { id, state } if id == v.request => {
-                if state == TailState::Live {
-                    v.error = None;
-                }
-                v.tail = Some(state);
-            }
+            // The tail going live says nothing of the query: an error the query got stays on screen.
+            LogUpdate::Tail { id, state } if id == v.request => v.tail = Some(state),
             LogUpdate::Tail { .. } => {}
             LogUpdate::Labels(l) => v.labels = l,
             LogUpdate::LabelValues { name, values } => {

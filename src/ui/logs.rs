@@ -56,6 +56,9 @@ fn status(app: &App) -> Line<'static> {
         }
         Some(TailState::Down { error, retry_in, .. }) => spans
             .push(Span::styled(format!(" ✖ tail down: {error} — retry in {}", crate::time::short(*retry_in)), t.bad())),
+        Some(TailState::Stopped { error }) => {
+            spans.push(Span::styled(format!(" ✖ tail stopped: {}", crate::text::capped(error.as_str(), 200)), t.bad()))
+        }
         None => {}
     }
     spans.push(Span::styled(" │ ", t.dim()));

@@ -9,7 +9,7 @@
 use crate::support::serve;
 use axum::Json;
 use axum::Router;
-use axum::extract::ws::{Message, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -69,9 +69,24 @@ async fn query_range(State(s): S, h: HeaderMap, Query(p): Query<HashMap<String, 
     .into_response()
 }
 
+/// A tail message as Loki writes one (`Tailer.loop`, `EncodeTailResult`): each entry its own stream
+/// object, and no `dropped_entries` key when none were dropped.
 fn stream_msg(from: i64, n: i64) -> String {
-    let values: Vec<Value> = (from..from + n).map(|t| json!([t.to_string(), format!("line {}", t - T0)])).collect();
-    json!({"streams": [{"stream": {"service": "api"}, "values": values}], "dropped_entries": null}).to_string()
+    let streams: Vec<Value> = (from..from + n)
+        .map(|t| json!({"stream": {"service": "api"}, "values": [[t.to_string(), format!("line {}", t - T0)]]}))
+        .collect();
+    json!({ "streams": streams }).to_string()
+}
+
+/// Loki sends at most this many entries in one tail message (`maxEntriesPerTailResponse`).
+const PER_MESSAGE: i64 = 100;
+
+/// `n` lines from `from` as Loki sends them: messages of at most [`PER_MESSAGE`] entries.
+async fn send_batched(socket: &mut WebSocket, from: i64, n: i64) {
+    for start in (from..from + n).step_by(PER_MESSAGE as usize) {
+        let k = PER_MESSAGE.min(from + n - start);
+        let _ = socket.send(Message::Text(stream_msg(start, k).into())).await;
+    }
 }
 
 /// First connection: lines 1..=5, then the connection drops. Second: the replay from `start` (the
@@ -104,7 +119,8 @@ async fn tail_ws(
                 let _ = socket.send(Message::Text(drops.to_string().into())).await;
             }
             _ => {
-                let _ = socket.send(Message::Text(stream_msg(T0 + 5000, tail::REPLAY_LIMIT as i64).into())).await;
+                // A full replay, later than the last line held, in messages of 100 as Loki sends it.
+                send_batched(&mut socket, T0 + 5000, tail::REPLAY_LIMIT as i64).await;
                 tokio::time::sleep(Duration::from_secs(30)).await;
             }
         }
@@ -194,6 +210,104 @@ async fn loki_tail_reconnects_resumes_without_duplicates_and_marks_gaps() {
     assert!(states.iter().any(|s| matches!(s, TailState::Down { .. })));
     assert!(states.iter().any(|s| matches!(s, TailState::Reconnecting { attempt: 1 })));
     assert!(state.lock().unwrap().tenants.iter().all(|t| t == "team-a"), "tenant on the websocket too");
+}
+
+/// A Loki tail that ends as the real one does: a query it cannot tail is upgraded and then closed with
+/// 1011 and the parse error as the reason (Loki 2.x), or refused with 400 before the upgrade (Loki 3);
+/// every tail is closed after `-querier.tail-max-duration` with 1011 "reached tail max duration limit".
+async fn closing_tail(State(s): S, Query(p): Query<HashMap<String, String>>, ws: WebSocketUpgrade) -> Response {
+    let start: i64 = p["start"].parse().unwrap();
+    let n = {
+        let mut st = s.lock().unwrap();
+        st.tail_starts.push(start);
+        st.tail_starts.len()
+    };
+    let query = p["query"].clone();
+    if query.contains("| v3bad") {
+        return (StatusCode::BAD_REQUEST, "parse error at line 1, col 14: syntax error: unexpected IDENTIFIER")
+            .into_response();
+    }
+    ws.on_upgrade(move |mut socket| async move {
+        let close = |reason: &str| Message::Close(Some(CloseFrame { code: 1011, reason: reason.into() }));
+        if query.contains("| bad") {
+            let _ = socket.send(close("parse error at line 1, col 14: syntax error: unexpected IDENTIFIER")).await;
+            return;
+        }
+        match n {
+            1 => {
+                send_batched(&mut socket, T0 + 1, 3).await;
+                let _ = socket.send(close(tail::MAX_DURATION)).await;
+            }
+            _ => {
+                // The replay from `start`: 999 lines in ten messages, one short of the limit: no gap.
+                send_batched(&mut socket, start, tail::REPLAY_LIMIT as i64 - 1).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        }
+    })
+}
+
+/// Run a tail against `closing_tail` until `done` holds for what it sent; the updates and the starts.
+async fn tail_until(
+    query: &str,
+    done: impl Fn(&[LogUpdate]) -> bool,
+) -> (Vec<LogUpdate>, Vec<i64>, tokio::task::JoinHandle<()>) {
+    let state = Arc::new(Mutex::new(LokiState::default()));
+    let url = serve(Router::new().route("/loki/api/v1/tail", get(closing_tail)).with_state(state.clone())).await;
+    let (tx, mut rx) = mpsc::channel(256);
+    let task = tokio::spawn(tail::run(Loki::new(&source(&url)).unwrap(), 3, query.into(), T0, tx));
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !done(&got) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(u)) => got.push(u),
+            Ok(None) => break,
+            Err(_) => panic!("not done: {got:?}"),
+        }
+    }
+    let starts = state.lock().unwrap().tail_starts.clone();
+    (got, starts, task)
+}
+
+/// Loki 2.x takes the upgrade for a query it cannot parse and closes with 1011 and the parse error: the
+/// reason is shown, the query's error stays, and the tail is not tried again (it reconnected about 1.3
+/// times a second, forever, saying "closed by the server").
+#[tokio::test]
+async fn a_tail_loki_refuses_says_why_and_stops() {
+    for (query, why) in [
+        ("{service=\"api\"} | bad", "Loki refused the query: parse error at line 1, col 14: syntax error"),
+        ("{service=\"api\"} | v3bad", "HTTP 400: parse error at line 1, col 14: syntax error"),
+    ] {
+        let (got, starts, task) = tail_until(query, |g| g.iter().any(|u| matches!(u, LogUpdate::Failed { .. }))).await;
+        let stopped = got.iter().find_map(|u| match u {
+            LogUpdate::Tail { state: TailState::Stopped { error }, .. } => Some(error.as_str().to_string()),
+            _ => None,
+        });
+        assert!(stopped.as_deref().is_some_and(|s| s.starts_with(why)), "{query}: {got:?}");
+        tokio::time::timeout(Duration::from_secs(5), task).await.expect("the tail ends").unwrap();
+        assert_eq!(starts.len(), 1, "{query}: one connection, not a reconnect loop");
+        assert!(!got.iter().any(|u| matches!(u, LogUpdate::Tail { state: TailState::Down { .. }, .. })), "{got:?}");
+    }
+}
+
+/// Loki closes every tail after its max duration (an hour by default): the tail resumes at once from
+/// the last line held, shows no failure, and a replay one short of the limit (in ten messages) marks no
+/// gap.
+#[tokio::test]
+async fn the_hourly_close_resumes_at_once_without_a_gap() {
+    let lines = |g: &[LogUpdate]| -> Vec<Entry> {
+        g.iter()
+            .flat_map(|u| match u {
+                LogUpdate::Lines { entries, .. } => entries.clone(),
+                _ => vec![],
+            })
+            .collect()
+    };
+    let (got, starts, task) = tail_until("{service=\"api\"}", |g| lines(g).len() >= 3 + 996).await;
+    task.abort();
+    assert_eq!(starts, vec![T0, T0 + 3], "resumed from the last line held");
+    assert!(!lines(&got).iter().any(|e| matches!(e, Entry::Gap { .. })), "no gap");
+    assert!(!got.iter().any(|u| matches!(u, LogUpdate::Tail { state: TailState::Down { .. }, .. })), "{got:?}");
 }
 
 #[derive(Default)]

@@ -75,6 +75,11 @@ pub enum TailState {
     },
     /// The store has no tail: new lines are polled for.
     Polling,
+    /// The server refused the tail itself (a query it cannot tail): not tried again until the query
+    /// changes.
+    Stopped {
+        error: Clean,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
