@@ -53,6 +53,20 @@ async fn query_range(State(s): S, h: HeaderMap, Query(p): Query<HashMap<String, 
         return (StatusCode::BAD_REQUEST, "parse error at line 1, col 18: syntax error: unexpected IDENTIFIER")
             .into_response();
     }
+    // A metric query answers a matrix of `metric` and `values` (seconds as numbers), as Loki's encoder does.
+    if p["query"].starts_with("rate(") {
+        return Json(json!({
+            "status": "success",
+            "data": {
+                "resultType": "matrix",
+                "result": [{"metric": {"service": "checkout"}, "values": [[1_800_000_000.123, "0.5"]]}],
+                "stats": {"summary": {"totalEntriesReturned": 0}}
+            }
+        }))
+        .into_response();
+    }
+    // Structured metadata is merged into the stream's labels (Loki's default, without the
+    // categorize-labels flag), so a line carrying it comes in a stream of its own.
     Json(json!({
         "status": "success",
         "data": {
@@ -60,8 +74,10 @@ async fn query_range(State(s): S, h: HeaderMap, Query(p): Query<HashMap<String, 
             "result": [
                 {"stream": {"service": "checkout", "level": "error"},
                  "values": [[(T0 + 2).to_string(), "payment failed trace_id=4bf92f3577b34da6a3ce929d0e0e4736 \u{1b}[2J\u{1b}]0;pwned\u{7}"]]},
+                {"stream": {"service": "checkout", "level": "info", "traceID": "00f067aa0ba902b7"},
+                 "values": [[(T0 + 3).to_string(), "ok"]]},
                 {"stream": {"service": "checkout", "level": "info"},
-                 "values": [[(T0 + 3).to_string(), "ok", {"traceID": "00f067aa0ba902b7"}], [(T0 + 1).to_string(), "first"]]}
+                 "values": [[(T0 + 1).to_string(), "first"]]}
             ],
             "stats": {}
         }
@@ -166,6 +182,14 @@ async fn loki_range_labels_and_errors() {
     match loki.query_range("{a=\"b\"} | bad", T0, T0 + 1, 10).await {
         Err(FetchError::Api { message, .. }) => assert!(message.as_str().contains("syntax error"), "{message}"),
         other => panic!("expected the server's reason, got {other:?}"),
+    }
+    // A metric query is said to be one, not shown as the raw JSON of its matrix.
+    match loki.query_range("rate({service=\"checkout\"}[1m])", T0, T0 + 1, 10).await {
+        Err(FetchError::Api { message, .. }) => {
+            let m = message.as_str();
+            assert!(m.contains("a metric query") && m.contains("matrix") && !m.contains("{\"status"), "{m}")
+        }
+        other => panic!("expected a metric query to be named, got {other:?}"),
     }
 }
 

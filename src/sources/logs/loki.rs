@@ -21,14 +21,18 @@ struct Envelope<T> {
     error: Option<String>,
 }
 
+/// A query's `data`: `result` is read by its `resultType` (a metric query answers a `matrix` of
+/// `metric` and `values`, or a `vector`, not `streams`).
 #[derive(Deserialize)]
-struct StreamsData {
+struct QueryData {
     #[serde(rename = "resultType")]
     result_type: String,
-    result: Vec<Stream>,
+    result: serde_json::Value,
 }
 
-/// One stream: its labels and `[timestamp ns as a string, line, (structured metadata)]` values.
+/// One stream: its labels and `[timestamp ns as a string, line]` values. Loki puts structured metadata
+/// and parsed labels into the stream's labels; asked with the `categorize-labels` encoding flag it sends
+/// them apart, as a third element `{"structuredMetadata": {…}, "parsed": {…}}`: both are read.
 #[derive(Deserialize)]
 pub struct Stream {
     pub stream: BTreeMap<String, String>,
@@ -53,13 +57,9 @@ pub fn lines_of(streams: &[Stream]) -> Vec<LogLine> {
             let ts = v.first().and_then(|t| t.as_str()).and_then(|t| t.parse::<i64>().ok());
             let line = v.get(1).and_then(|l| l.as_str());
             if let (Some(ts), Some(line)) = (ts, line) {
-                // Structured metadata (a third element) is shown with the labels.
+                // Categorized labels (a third element) are shown with the stream's.
                 let mut all = labels.clone();
-                let meta: Vec<(String, String)> = v
-                    .get(2)
-                    .and_then(|m| m.as_object())
-                    .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
-                    .unwrap_or_default();
+                let meta = v.get(2).map(categorized).unwrap_or_default();
                 all.extend(meta.iter().map(|(k, v)| (k.as_str(), v.as_str())));
                 out.push(LogLine::new(ts, line, &all));
             }
@@ -67,6 +67,15 @@ pub fn lines_of(streams: &[Stream]) -> Vec<LogLine> {
     }
     out.sort_by_key(|l| l.ts_ns);
     out
+}
+
+/// The labels of a value's third element: `structuredMetadata` and `parsed`, each an object of strings.
+fn categorized(v: &serde_json::Value) -> Vec<(String, String)> {
+    ["structuredMetadata", "parsed"]
+        .iter()
+        .filter_map(|k| v.get(*k).and_then(|m| m.as_object()))
+        .flat_map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))))
+        .collect()
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, FetchError> {
@@ -100,14 +109,22 @@ impl Loki {
             ("direction", "backward".to_string()),
         ];
         let body = self.http.get("loki/api/v1/query_range", &q).await?;
-        let data: StreamsData = decode(&body)?;
+        let data: QueryData = decode(&body)?;
         if data.result_type != "streams" {
-            return Err(FetchError::Api {
-                kind: Clean::new("loki"),
-                message: Clean::new(&format!("a {} query: the log view needs a log query", data.result_type)),
-            });
+            let what = match data.result_type.as_str() {
+                "matrix" | "vector" | "scalar" => "a metric query",
+                _ => "not a log query",
+            };
+            let message = format!(
+                "{what} (Loki answered a {}): the log view shows lines — use a log query such as \
+                 {{app=\"x\"}} |= \"error\", and the explorer for metrics",
+                crate::text::sanitize(&data.result_type)
+            );
+            return Err(FetchError::Api { kind: Clean::new("loki"), message: Clean::new(&message) });
         }
-        Ok(lines_of(&data.result))
+        let streams: Vec<Stream> = serde_json::from_value(data.result)
+            .map_err(|e| FetchError::Decode(Clean::new(&format!("Loki's streams: {e}"))))?;
+        Ok(lines_of(&streams))
     }
 
     pub async fn labels(&self) -> Result<Vec<String>, FetchError> {
@@ -132,5 +149,32 @@ impl Loki {
             .append_pair("start", &start.to_string())
             .append_pair("limit", &limit.to_string());
         Ok(u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With `categorize-labels`, Loki (`encodeStream`) writes each value as a triple whose third
+    /// element holds structured metadata and parsed labels apart from the stream's.
+    #[test]
+    fn categorized_labels_are_read() {
+        let s: Stream = serde_json::from_value(serde_json::json!({
+            "stream": {"app": "shop"},
+            "values": [
+                ["2", "paid", {"structuredMetadata": {"traceID": "00f067aa0ba902b7"}, "parsed": {"level": "info"}}],
+                ["1", "plain", {}]
+            ]
+        }))
+        .unwrap();
+        let lines = lines_of(&[s]);
+        assert_eq!(lines[0].text.as_str(), "plain");
+        assert_eq!(lines[1].trace_id.as_deref(), Some("00f067aa0ba902b7"));
+        assert!(
+            lines[1].labels.iter().any(|(k, v)| k.as_str() == "level" && v.as_str() == "info"),
+            "{:?}",
+            lines[1].labels
+        );
     }
 }
