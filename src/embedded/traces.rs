@@ -249,7 +249,10 @@ async fn tempo_search(State(s): State<Arc<Shared>>, Query(p): Params) -> Respons
     let q = Search {
         service,
         operation: tags.get("name").cloned(),
-        errors_only: tags.get("error").is_some_and(|v| v == "true") || tags.get("status").is_some_and(|v| v == "error"),
+        // `status.code=error` as Tempo reads it; the attribute spellings older clients sent still work here.
+        errors_only: tags.get("status.code").is_some_and(|v| v == "error")
+            || tags.get("error").is_some_and(|v| v == "true")
+            || tags.get("status").is_some_and(|v| v == "error"),
         min_duration: min,
         from: secs("start", now - 3600.0),
         to: secs("end", now),

@@ -128,8 +128,10 @@ pub async fn search(http: &HttpClient, q: &Query) -> Result<Vec<TraceSummary>, F
     if let Some(o) = &q.operation {
         tags.push(format!("name=\"{o}\""));
     }
+    // Tempo maps the reserved tag `status.code` to the span status (unset, ok, error); any other key,
+    // `status` included, is matched as an ordinary attribute and finds next to nothing.
     if q.errors_only {
-        tags.push("status=error".into());
+        tags.push("status.code=error".into());
     }
     tags.extend(q.tags.iter().map(|(k, v)| format!("{k}={v}")));
     let mut params = vec![
