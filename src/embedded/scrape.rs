@@ -1,7 +1,7 @@
 //! The scraper: every interval, each target's `/metrics` over HTTP (timeout, size cap), parsed into the
 //! store with `job` and `instance`, plus `up` and `scrape_duration_seconds` as Prometheus records them.
 use super::Shared;
-use crate::engine::load::load_each;
+use crate::engine::load::{Format, load_each};
 use crate::engine::store::{Labels, NAME, STALE};
 use chrono::Utc;
 use futures::future::join_all;
@@ -28,11 +28,17 @@ impl Limits {
     pub const DEMO: Limits = Limits { retention: Duration::from_secs(31 * 86_400), max_bytes: 40 << 20 };
 }
 
-async fn fetch(client: &reqwest::Client, url: &str) -> Result<String, String> {
-    let mut resp = client.get(url).send().await.map_err(|e| e.to_string())?;
+/// What a scrape asks for, as Prometheus does: either text format, the plain one preferred.
+const ACCEPT: &str = "text/plain;version=0.0.4;q=0.5,application/openmetrics-text;version=1.0.0;q=0.4,*/*;q=0.1";
+
+/// A target's answer, and the format it is in (by its Content-Type).
+async fn fetch(client: &reqwest::Client, url: &str) -> Result<(String, Format), String> {
+    let mut resp = client.get(url).header(reqwest::header::ACCEPT, ACCEPT).send().await.map_err(|e| e.to_string())?;
     if !resp.status().is_success() {
         return Err(format!("server returned HTTP status {}", resp.status()));
     }
+    let content_type =
+        resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
         if body.len() + chunk.len() > MAX_SCRAPE_BYTES {
@@ -40,7 +46,9 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<String, String> {
         }
         body.extend_from_slice(&chunk);
     }
-    String::from_utf8(body).map_err(|_| "body is not UTF-8".to_string())
+    let text = String::from_utf8(body).map_err(|_| "body is not UTF-8".to_string())?;
+    let format = Format::of(content_type.as_deref(), &text);
+    Ok((text, format))
 }
 
 /// The series each target (by URL) returned last time: those missing from a scrape (or all of them,
@@ -65,7 +73,7 @@ pub async fn scrape_once(shared: &Shared, client: &reqwest::Client, seen: &mut S
             let store = &mut engine.store;
             let mut now_seen = BTreeSet::new();
             let up = match &result {
-                Ok(text) => match load_each(store, text, ms, &target, |l| {
+                Ok((text, format)) => match load_each(store, text, *format, ms, &target, |l| {
                     now_seen.insert(l.clone());
                 }) {
                     Ok(_) => 1.0,

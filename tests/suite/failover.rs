@@ -106,3 +106,36 @@ async fn prometheus_down_means_direct_scrape_and_back() {
     let targets = Client::new(&fallback).unwrap().targets().await.unwrap();
     assert!(targets.len() == 2 && targets.iter().all(|t| t.health.as_str() == "up"), "{targets:?}");
 }
+
+/// The direct scrape reads what real servers serve: node_exporter's exposition, and Prometheus's own
+/// `/federate`, whose every sample carries a timestamp in milliseconds (read as seconds, they landed
+/// some 44 000 years ahead and no query found them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_direct_scrape_reads_federate_and_node_exporter() {
+    let shop = exporter::start();
+    let node = NodeExporter::start();
+    let prom = Prometheus::start(shop, node.port);
+    prom.wait_for("sum(rate(http_requests_total{job=\"shop\"}[5m])) > 0");
+    let toml = format!(
+        "[scrape]\ninterval = \"1s\"\nretention = \"10m\"\nmax_memory = \"16MiB\"\n\
+         [[scrape.targets]]\njob = \"federate\"\nurl = \"{}/federate?match[]=http_requests_total\"\n\
+         [[scrape.targets]]\njob = \"node\"\nurl = \"http://127.0.0.1:{}/metrics\"\n",
+        prom.url(),
+        node.port
+    );
+    let cfg = watchpost::config::load_str(Path::new("direct.toml"), &toml).expect("config");
+    let direct = watchpost::embedded::direct::start(cfg.scrape.as_ref().unwrap()).await.expect("direct scrape");
+    let ask = |q: &str| {
+        let v = support::get_json(&format!("{}api/v1/query", direct.api), &[("query", q)]);
+        v.and_then(|v| v["data"]["result"].as_array().cloned()).unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while ask("up == 1").len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(ask("up == 1").len(), 2, "both targets scraped: {:?}", ask("up"));
+    // Federated samples keep Prometheus's timestamps: an instant query now finds them.
+    let fed = ask("http_requests_total{job=\"federate\"}");
+    assert!(!fed.is_empty(), "federated samples at their own (millisecond) times");
+    assert!(!ask("node_cpu_seconds_total{job=\"node\"}").is_empty(), "node_exporter's exposition");
+}
