@@ -136,3 +136,103 @@ fn an_unwritable_log_file_moves_the_log_and_says_where() {
     p.send(b"q");
     assert!(p.wait_exit(10).success());
 }
+
+const LONG_STEP: &str = r#"---
+id: long-test
+title: One long step
+params:
+  out:
+    type: string
+    pattern: '/[A-Za-z0-9/._-]+'
+---
+```sh {#long timeout=1m}
+sleep 30 &
+echo $! > "$out/pid"
+wait
+```
+"#;
+
+/// The release console in a fresh HOME outside the repo, with one runbook in the user's directory, its
+/// one long step started from the keys. The home, the step's output folder and the console.
+fn console_with_a_running_step() -> (tempfile::TempDir, std::path::PathBuf, Pty) {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    std::fs::create_dir_all(h.join("config/watchpost/runbooks")).unwrap();
+    std::fs::write(h.join("config/watchpost/runbooks/long.md"), LONG_STEP).unwrap();
+    let out = h.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // Not the demo (where a shell step is skipped as a drill): a Prometheus that is not there will do.
+    let mut cmd = console(&[("PROMETHEUS_URL", "http://127.0.0.1:1")]);
+    cmd.current_dir(h)
+        .env("HOME", h)
+        .env("XDG_CONFIG_HOME", h.join("config"))
+        .env("XDG_STATE_HOME", h.join("state"))
+        .env("XDG_DATA_HOME", h.join("data"));
+    let mut p = Pty::spawn(cmd, 100, 30);
+    p.wait_for("prometheus", 10);
+    p.send(b"B");
+    p.wait_for("One long step", 10);
+    p.send(b"\r");
+    p.send(out.display().to_string().as_bytes());
+    p.send(b"\r");
+    p.send(b"r");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !out.join("pid").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(out.join("pid").exists(), "the step runs: {}", p.text());
+    (home, out, p)
+}
+
+/// What the journal and the audit trail say of the step `long`.
+fn recorded(home: &std::path::Path) -> (String, Vec<String>) {
+    let runs = home.join("state/watchpost/runs");
+    let journal = std::fs::read_dir(&runs).unwrap().next().unwrap().unwrap().path();
+    let done = watchpost::runbooks::journal::replay(&journal).unwrap().done["long"].clone();
+    let audit = watchpost::ops::audit::Audit::open(&home.join("data/watchpost/audit.db")).unwrap();
+    (done, audit.entries().unwrap().into_iter().map(|e| e.result).collect())
+}
+
+/// Whether the step's background process still runs (a zombie is dead: its parent, the step's shell,
+/// was killed with it, and not every init reaps orphans at once).
+fn alive(pid_file: &std::path::Path) -> bool {
+    let pid: i32 = std::fs::read_to_string(pid_file).unwrap().trim().parse().unwrap();
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.split_whitespace().nth(2) != Some("Z"))
+}
+
+/// SIGTERM while a runbook step runs: the step's processes are killed, and both the journal and the
+/// audit trail say it was killed and why, before the console exits with the signal's code.
+#[test]
+fn sigterm_during_a_step_kills_it_and_records_why() {
+    let (home, out, mut p) = console_with_a_running_step();
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.wait_exit(10).code(), Some(143));
+    assert!(p.restored());
+    let (journal, audit) = recorded(home.path());
+    assert_eq!(journal, "failed: killed, the console ended on SIGTERM");
+    assert!(audit.iter().any(|r| r == "failed: killed, the console ended on SIGTERM"), "{audit:?}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!alive(&out.join("pid")), "the step's process is gone");
+}
+
+/// `q` while a step runs asks first and names the step; `n` keeps it running, `y` quits and the journal
+/// says the console quit.
+#[test]
+fn q_with_a_step_running_asks_first() {
+    let (home, out, mut p) = console_with_a_running_step();
+    p.send(b"q");
+    p.wait_for("Quit the console?", 5);
+    p.wait_for("step `long`", 5);
+    p.send(b"n");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(p.child.try_wait().unwrap().is_none(), "still running after n");
+    assert!(alive(&out.join("pid")));
+    p.send(b"q");
+    p.send(b"y");
+    assert_eq!(p.wait_exit(10).code(), Some(0));
+    assert!(p.restored());
+    let (journal, _) = recorded(home.path());
+    assert_eq!(journal, "failed: killed, the console quit");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(!alive(&out.join("pid")), "y killed the step's process");
+}
