@@ -1,15 +1,17 @@
 //! PagerDuty against a test server whose responses follow PagerDuty's published REST API v2
-//! documentation (incidents with offset pagination and `more`, log entries, notes, `PUT /incidents/{id}`
-//! with an `incident_reference`, errors as `{"error": {"message", "code", "errors"}}`, 429 with
-//! Retry-After): there is no PagerDuty to install here. Driven through the console's own keys.
+//! documentation (incidents filtered by `statuses[]`, `service_ids[]` and a `since`..`until` window
+//! unless `date_range=all`, with offset pagination and `more`; log entries, notes, `PUT /incidents/{id}`
+//! with an `incident_reference`, changes requiring the `From` header; errors as `{"error": {"message",
+//! "code", "errors"}}`, 429 with Retry-After): there is no PagerDuty to install here. Driven through the
+//! console's own keys.
 mod support;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -22,9 +24,14 @@ use watchpost::app::{App, Screen};
 use watchpost::sources::pagerduty::PagerDuty;
 use watchpost::sources::pagerduty::poller::{IncidentUpdate, run};
 
-#[derive(Default)]
 struct Server {
+    /// When the incidents were made: their times are relative to it, as a real account's are to now.
+    t0: DateTime<Utc>,
+    /// Every `GET /incidents` query, as the raw pairs in the order sent.
+    listings: Vec<Vec<(String, String)>>,
     puts: Vec<(String, Value)>,
+    /// The `From` header of each change, as "METHOD path from".
+    froms: Vec<String>,
     notes: HashMap<String, Vec<String>>,
     list_calls: usize,
     note_delay: Duration,
@@ -37,27 +44,71 @@ fn authorized(h: &HeaderMap) -> bool {
         && h.get("accept").is_some_and(|v| v == "application/vnd.pagerduty+json;version=2")
 }
 
-fn incident(n: u64) -> Value {
+fn invalid(why: &str) -> Response {
+    let e = json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": [why]}});
+    (StatusCode::BAD_REQUEST, Json(e)).into_response()
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Incident `n` of service PSVC1, opened `n` minutes before `t0`: 1 triggered, even ones acknowledged,
+/// odd ones resolved.
+fn incident(n: u64, t0: DateTime<Utc>) -> Value {
+    let created = t0 - chrono::Duration::minutes(n as i64);
+    let status = match n {
+        1 => "triggered",
+        _ if n.is_multiple_of(2) => "acknowledged",
+        _ => "resolved",
+    };
     json!({
         "id": format!("P{n:05}"), "type": "incident", "incident_number": n,
         "title": if n == 1 { "payments p95 over 200ms \u{1b}[31m" } else { "disk filling" },
-        "status": if n == 1 { "triggered" } else if n.is_multiple_of(2) { "acknowledged" } else { "resolved" },
-        "urgency": "high", "created_at": "2026-11-29T01:00:00Z",
+        "status": status, "urgency": "high", "created_at": ts(created),
+        "resolved_at": (status == "resolved").then(|| ts(created + chrono::Duration::seconds(30))),
         "service": {"id": "PSVC1", "type": "service_reference", "summary": "payments"},
-        "assignments": [{"at": "2026-11-29T01:00:00Z", "assignee": {"id": "PUSR1", "type": "user_reference", "summary": "Alice"}}],
+        "assignments": [{"at": ts(created), "assignee": {"id": "PUSR1", "type": "user_reference", "summary": "Alice"}}],
         "escalation_level": 1, "html_url": format!("https://example.pagerduty.com/incidents/P{n:05}"),
     })
 }
 
-async fn incidents(State(s): S, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+/// The account: 250 recent incidents, one opened 40 days ago and still triggered, one opened and
+/// resolved 40 days ago, and one of another service.
+fn account(t0: DateTime<Utc>) -> Vec<Value> {
+    let mut all: Vec<Value> = (1..=250).map(|n| incident(n, t0)).collect();
+    let old = t0 - chrono::Duration::days(40);
+    let mut open_old = incident(9001, t0);
+    (open_old["status"], open_old["created_at"], open_old["title"]) =
+        (json!("triggered"), json!(ts(old)), json!("certificate expiring"));
+    let mut resolved_old = incident(9002, t0);
+    (resolved_old["status"], resolved_old["created_at"], resolved_old["resolved_at"]) =
+        (json!("resolved"), json!(ts(old)), json!(ts(old + chrono::Duration::hours(1))));
+    let mut other = incident(9003, t0);
+    (other["status"], other["service"]["id"]) = (json!("triggered"), json!("PSVC2"));
+    all.extend([open_old, resolved_old, other]);
+    all
+}
+
+fn time(v: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(v).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// `GET /incidents` as PagerDuty answers it: `statuses[]` and `service_ids[]` filter; incidents created
+/// within `since`..`until` (1 month back by default, 6 months at most), unless `date_range=all`; offset
+/// pages with `more` and `"total": null`; a 429 with Retry-After first.
+async fn incidents(State(s): S, h: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     if !authorized(&h) {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Unauthorized", "code": 2006}})))
             .into_response();
     }
-    let first = {
+    let q: Vec<(String, String)> =
+        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+    let (first, t0) = {
         let mut s = s.lock().unwrap();
         s.list_calls += 1;
-        s.list_calls == 1
+        s.listings.push(q.clone());
+        (s.list_calls == 1, s.t0)
     };
     if first {
         return (
@@ -67,24 +118,53 @@ async fn incidents(State(s): S, h: HeaderMap, Query(q): Query<HashMap<String, St
         )
             .into_response();
     }
-    let (limit, offset): (u64, u64) = (q["limit"].parse().unwrap(), q["offset"].parse().unwrap());
-    let total = 150;
-    let items: Vec<Value> = (offset + 1..=(offset + limit).min(total)).map(incident).collect();
-    Json(json!({"incidents": items, "limit": limit, "offset": offset, "more": offset + limit < total, "total": null}))
+    let all = |k: &str| q.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let one = |k: &str| all(k).into_iter().next();
+    let window = if one("date_range").as_deref() == Some("all") {
+        None
+    } else {
+        let Some(until) = one("until").map_or(Some(Utc::now()), |v| time(&v)) else { return invalid("until") };
+        let Some(since) = one("since").map_or(Some(until - chrono::Duration::days(30)), |v| time(&v)) else {
+            return invalid("since");
+        };
+        if until - since > chrono::Duration::days(183) {
+            return invalid("Date range cannot be more than 6 months");
+        }
+        Some((since, until))
+    };
+    let (statuses, services) = (all("statuses[]"), all("service_ids[]"));
+    let matching: Vec<Value> = account(t0)
+        .into_iter()
+        .filter(|i| statuses.is_empty() || statuses.iter().any(|s| i["status"] == s.as_str()))
+        .filter(|i| services.is_empty() || services.iter().any(|s| i["service"]["id"] == s.as_str()))
+        .filter(|i| {
+            let created = time(i["created_at"].as_str().unwrap()).unwrap();
+            window.is_none_or(|(since, until)| since <= created && created < until)
+        })
+        .collect();
+    let Some((Ok(limit), Ok(offset))) = one("limit").zip(one("offset")).map(|(l, o)| (l.parse(), o.parse())) else {
+        return invalid("limit and offset");
+    };
+    let (limit, offset): (usize, usize) = (limit, offset);
+    let items: Vec<Value> = matching.iter().skip(offset).take(limit).cloned().collect();
+    Json(json!({"incidents": items, "limit": limit, "offset": offset, "more": offset + limit < matching.len(), "total": null}))
         .into_response()
 }
 
+/// `PUT /incidents/{id}` as PagerDuty answers it: the `From` header is required; a resolved incident
+/// refuses a change of status.
 async fn update(State(s): S, h: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
-    if !authorized(&h) || h.get("from").is_none() {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["From header is required"]}}))).into_response();
-    }
+    let Some(from) = h.get("from").filter(|_| authorized(&h)) else { return invalid("From header is required") };
     if id == "P00003" {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["Incident Already Resolved"]}}))).into_response();
+        return invalid("Incident Already Resolved");
     }
-    s.lock().unwrap().puts.push((id.clone(), body));
-    Json(json!({"incident": incident(1)})).into_response()
+    let mut s = s.lock().unwrap();
+    s.froms.push(format!("PUT incidents/{id} {}", from.to_str().unwrap()));
+    s.puts.push((id.clone(), body));
+    Json(json!({"incident": incident(1, s.t0)})).into_response()
 }
 
+/// `GET /incidents/{id}/notes` as PagerDuty answers it.
 async fn notes(State(s): S, Path(id): Path<String>) -> Json<Value> {
     let list: Vec<Value> = s
         .lock()
@@ -99,16 +179,20 @@ async fn notes(State(s): S, Path(id): Path<String>) -> Json<Value> {
     Json(json!({"notes": list}))
 }
 
-async fn add_note(State(s): S, Path(id): Path<String>, Json(body): Json<Value>) -> Json<Value> {
+/// `POST /incidents/{id}/notes` as PagerDuty answers it: the `From` header is required.
+async fn add_note(State(s): S, h: HeaderMap, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    let Some(from) = h.get("from").filter(|_| authorized(&h)) else { return invalid("From header is required") };
     let delay = {
         let mut s = s.lock().unwrap();
+        s.froms.push(format!("POST incidents/{id}/notes {}", from.to_str().unwrap()));
         s.notes.entry(id).or_default().push(body["note"]["content"].as_str().unwrap().to_string());
         s.note_delay
     };
     tokio::time::sleep(delay).await;
-    Json(json!({"note": body["note"]}))
+    Json(json!({"note": body["note"]})).into_response()
 }
 
+/// `GET /incidents/{id}/log_entries` as PagerDuty answers it (one page).
 async fn log_entries(State(s): S, Path(id): Path<String>) -> Json<Value> {
     let mut entries = vec![
         json!({"type": "trigger_log_entry", "summary": "Triggered through the API", "created_at": "2026-11-29T01:00:00Z", "agent": {"summary": "Prometheus"}}),
@@ -121,7 +205,15 @@ async fn log_entries(State(s): S, Path(id): Path<String>) -> Json<Value> {
 }
 
 async fn serve() -> (String, Arc<Mutex<Server>>) {
-    let state = Arc::new(Mutex::new(Server::default()));
+    let state = Arc::new(Mutex::new(Server {
+        t0: Utc::now(),
+        listings: Vec::new(),
+        puts: Vec::new(),
+        froms: Vec::new(),
+        notes: HashMap::new(),
+        list_calls: 0,
+        note_delay: Duration::ZERO,
+    }));
     let app = axum::Router::new()
         .route("/incidents", get(incidents))
         .route("/incidents/{id}", put(update))
@@ -169,9 +261,40 @@ async fn incidents_paginated_acknowledged_noted_and_refused() {
     let mut app = App::new(&cfg, Utc::now());
     assert_eq!(app.screen, Screen::Incidents, "PagerDuty alone: the console opens on the incidents");
 
-    // Both pages, after a 429 that was waited out.
-    until(&mut rx, &mut app, "150 incidents", |a| a.incidents.incidents.len() == 150).await;
-    assert!(state.lock().unwrap().list_calls >= 3, "429, then two pages");
+    // Open ones however old, resolved ones of the last 30 days, each in two pages, after a 429 that was
+    // waited out: 126 recent open and the one opened 40 days ago, 124 resolved.
+    until(&mut rx, &mut app, "251 incidents", |a| a.incidents.incidents.len() == 251).await;
+    let ids: Vec<&str> = app.incidents.incidents.iter().map(|i| i.id.as_str()).collect();
+    assert!(ids.contains(&"P09001"), "opened 40 days ago and still triggered: listed");
+    assert!(!ids.contains(&"P09002"), "resolved 40 days ago: outside the window");
+    assert!(!ids.contains(&"P09003"), "another service's");
+    let listings = state.lock().unwrap().listings.clone();
+    assert_eq!(listings.len(), 5, "429, then two pages of each listing: {listings:?}");
+    let values = |q: &[(String, String)], k: &str| -> Vec<String> {
+        q.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect()
+    };
+    let (mut open_offsets, mut resolved_offsets) = (Vec::new(), Vec::new());
+    for q in &listings {
+        assert_eq!(values(q, "service_ids[]"), ["PSVC1"], "{q:?}");
+        assert_eq!(values(q, "limit"), ["100"], "{q:?}");
+        if values(q, "date_range") == ["all"] {
+            assert_eq!(values(q, "statuses[]"), ["triggered", "acknowledged"], "{q:?}");
+            assert!(values(q, "since").is_empty() && values(q, "until").is_empty(), "{q:?}");
+            open_offsets.extend(values(q, "offset"));
+        } else {
+            assert!(values(q, "date_range").is_empty(), "{q:?}");
+            assert_eq!(values(q, "statuses[]"), ["resolved"], "{q:?}");
+            let at = |k: &str| DateTime::parse_from_rfc3339(&values(q, k)[0]).unwrap();
+            let span = at("until") - at("since");
+            assert!((span - chrono::Duration::days(30)).num_seconds().abs() < 60, "30 days: {q:?}");
+            resolved_offsets.extend(values(q, "offset"));
+        }
+    }
+    for offsets in [&mut open_offsets, &mut resolved_offsets] {
+        offsets.sort();
+        offsets.dedup();
+        assert_eq!(*offsets, ["0", "100"], "{listings:?}");
+    }
     let first = app.incidents.selected_incident().unwrap();
     assert_eq!((first.number, first.status.as_str()), (1, "triggered"), "open first");
     assert!(first.title.as_str().contains("\\e[31m"), "sanitized: {}", first.title);
@@ -188,6 +311,7 @@ async fn incidents_paginated_acknowledged_noted_and_refused() {
     let (id, body) = state.lock().unwrap().puts[0].clone();
     assert_eq!(id, "P00001");
     assert_eq!(body, json!({"incident": {"type": "incident_reference", "status": "acknowledged"}}));
+    assert_eq!(state.lock().unwrap().froms, ["PUT incidents/P00001 alice@example.com"]);
 
     // `n` adds a note; enter opens the timeline, where it appears with the log.
     key(&mut app, KeyCode::Char('n'));
@@ -200,6 +324,7 @@ async fn incidents_paginated_acknowledged_noted_and_refused() {
     }
     until(&mut rx, &mut app, "note", |a| a.incidents.notice.as_ref().is_some_and(|n| n.1.starts_with("note added")))
         .await;
+    assert_eq!(state.lock().unwrap().froms[1], "POST incidents/P00001/notes alice@example.com");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Incident);
     for (_, c) in app.take_incident_commands() {

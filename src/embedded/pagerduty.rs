@@ -1,5 +1,6 @@
 //! A PagerDuty-like incident list over the embedded engine's critical alerts (the demo's and drills'),
-//! answering the part of PagerDuty's REST API v2 the console uses: `GET /incidents` (offset pages),
+//! answering the part of PagerDuty's REST API v2 the console uses: `GET /incidents` (filtered by
+//! status, service and time window as PagerDuty does, in offset pages),
 //! `PUT /incidents/{id}` (status, assignments, escalation level), `GET`/`POST /incidents/{id}/notes`,
 //! `GET /incidents/{id}/log_entries`. An incident opens when a critical alert fires and resolves when
 //! it stops.
@@ -8,13 +9,12 @@ use crate::alerts::model::fingerprint;
 use crate::rules::AlertState;
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -108,17 +108,35 @@ fn incident_json(i: &EstateIncident) -> Value {
     })
 }
 
-async fn list(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+/// Only what the query asks, as PagerDuty answers: `statuses[]` and `service_ids[]` (each repeated)
+/// filter, and incidents opened within `since`..`until` (the last 30 days when unset) unless
+/// `date_range=all`.
+async fn list(State(s): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Response {
     let now = Utc::now();
     sync(&s, now);
-    let limit: usize = q.get("limit").and_then(|v| v.parse().ok()).unwrap_or(25).clamp(1, 100);
-    let offset: usize = q.get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let q: Vec<(String, String)> =
+        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+    let all_of = |k: &str| q.iter().filter(|(n, _)| n == k).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+    let one = |k: &str| all_of(k).first().copied();
+    let time = |k: &str| one(k).and_then(|v| DateTime::parse_from_rfc3339(v).ok()).map(|t| t.with_timezone(&Utc));
+    let window = (one("date_range") != Some("all")).then(|| {
+        let until = time("until").unwrap_or(now);
+        (time("since").unwrap_or(until - chrono::Duration::days(30)), until)
+    });
+    let (statuses, services) = (all_of("statuses[]"), all_of("service_ids[]"));
+    let limit: usize = one("limit").and_then(|v| v.parse().ok()).unwrap_or(25).clamp(1, 100);
+    let offset: usize = one("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
     let all = s.incidents.lock().unwrap_or_else(|p| p.into_inner());
-    let page: Vec<Value> = all.iter().rev().skip(offset).take(limit).map(incident_json).collect();
-    Json(
-        json!({"incidents": page, "limit": limit, "offset": offset, "more": offset + limit < all.len(), "total": null}),
-    )
-    .into_response()
+    let matching: Vec<&EstateIncident> = all
+        .iter()
+        .rev()
+        .filter(|i| statuses.is_empty() || statuses.contains(&i.status))
+        .filter(|i| services.is_empty() || services.contains(&i.service.as_str()))
+        .filter(|i| window.is_none_or(|(since, until)| since <= i.created_at && i.created_at < until))
+        .collect();
+    let page: Vec<Value> = matching.iter().skip(offset).take(limit).map(|i| incident_json(i)).collect();
+    let more = offset + limit < matching.len();
+    Json(json!({"incidents": page, "limit": limit, "offset": offset, "more": more, "total": null})).into_response()
 }
 
 fn not_found() -> Response {
@@ -201,4 +219,48 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/incidents/{id}", axum::routing::put(update))
         .route("/incidents/{id}/notes", get(notes).post(add_note))
         .route("/incidents/{id}/log_entries", get(log_entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(number: u64, created_at: DateTime<Utc>) -> EstateIncident {
+        EstateIncident {
+            id: format!("Q{number:06}"),
+            number,
+            alert: String::new(),
+            title: "checkout errors".into(),
+            service: "checkout".into(),
+            status: "resolved",
+            assignee: "On call".into(),
+            escalation_level: 1,
+            created_at,
+            resolved_at: Some(created_at),
+            notes: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    async fn ids(s: &Arc<Shared>, query: &str) -> Vec<String> {
+        let resp = list(State(s.clone()), RawQuery(Some(query.to_string()))).await;
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        v["incidents"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn the_list_honours_statuses_and_the_time_window() {
+        let now = Utc::now();
+        let s = Arc::new(Shared::default());
+        *s.incidents.lock().unwrap() =
+            vec![resolved(1, now - chrono::Duration::days(40)), resolved(2, now - chrono::Duration::hours(1))];
+        let since =
+            url::form_urlencoded::byte_serialize(ts(now - chrono::Duration::days(30)).as_bytes()).collect::<String>();
+        assert_eq!(ids(&s, &format!("statuses[]=resolved&since={since}")).await, ["Q000002"]);
+        assert_eq!(ids(&s, "statuses[]=resolved").await, ["Q000002"], "30 days by default");
+        assert_eq!(ids(&s, "statuses[]=resolved&date_range=all").await, ["Q000002", "Q000001"]);
+        assert!(ids(&s, "statuses[]=triggered&statuses[]=acknowledged&date_range=all").await.is_empty());
+        assert!(ids(&s, "date_range=all&service_ids[]=payments").await.is_empty());
+    }
 }

@@ -10,6 +10,7 @@ use crate::text::Clean;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// At most this many pages are read (100 per page): a runaway list is cut, not followed forever.
 pub const MAX_PAGES: usize = 10;
@@ -116,6 +117,24 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, FetchError> 
     })
 }
 
+/// The console's incident, or `None` for an id that is not safe to put in a path.
+fn incident(r: RawIncident) -> Option<Incident> {
+    Some(Incident {
+        source: crate::incidents::model::Source::PagerDuty,
+        id: safe_id(&r.id)?,
+        number: r.incident_number,
+        title: crate::alerts::model::display_value(&r.title),
+        status: Status::parse(&r.status),
+        urgency: Clean::new(&r.urgency),
+        service: Clean::new(&r.service.map(|s| s.summary).unwrap_or_default()),
+        assignees: r.assignments.iter().map(|a| Clean::new(&a.assignee.summary)).collect(),
+        escalation_level: r.escalation_level.unwrap_or(1),
+        created_at: r.created_at,
+        resolved_at: r.resolved_at,
+        url: Clean::new(&r.html_url),
+    })
+}
+
 impl PagerDuty {
     pub fn new(src: &HttpSource, services: Vec<String>, teams: Vec<String>) -> Result<Self, String> {
         Ok(PagerDuty { http: HttpClient::new(&src.name, src)?, services, teams })
@@ -141,36 +160,38 @@ impl PagerDuty {
         Ok((out, true))
     }
 
-    /// Open incidents (triggered or acknowledged) and those resolved since `since`. `true` when the
-    /// list was cut at [`MAX_PAGES`].
+    /// Open incidents (triggered or acknowledged), however old, and those resolved since `since`. `true`
+    /// when either list was cut at [`MAX_PAGES`].
+    ///
+    /// Two listings: PagerDuty searches a `since`..`until` window of at most 6 months (1 month when unset),
+    /// so an incident opened before the window and still open would be missed by one windowed listing.
+    /// Open ones are asked with `date_range=all` (the window ignored), resolved ones within the window.
     pub async fn incidents(&self, since: DateTime<Utc>) -> Result<(Vec<Incident>, bool), FetchError> {
-        let mut q: Vec<(&str, String)> = vec![("since", since.to_rfc3339()), ("until", Utc::now().to_rfc3339())];
-        for s in ["triggered", "acknowledged", "resolved"] {
-            q.push(("statuses[]", s.into()));
+        let mut open: Vec<(&str, String)> = vec![("date_range", "all".into())];
+        open.extend(["triggered", "acknowledged"].map(|s| ("statuses[]", s.to_string())));
+        let mut resolved: Vec<(&str, String)> =
+            vec![("since", since.to_rfc3339()), ("until", Utc::now().to_rfc3339()), ("statuses[]", "resolved".into())];
+        for q in [&mut open, &mut resolved] {
+            q.extend(self.services.iter().map(|s| ("service_ids[]", s.clone())));
+            q.extend(self.teams.iter().map(|t| ("team_ids[]", t.clone())));
         }
-        q.extend(self.services.iter().map(|s| ("service_ids[]", s.clone())));
-        q.extend(self.teams.iter().map(|t| ("team_ids[]", t.clone())));
-        let (raw, cut): (Vec<RawIncident>, bool) = self.pages("incidents", &q).await?;
-        let list = raw
-            .into_iter()
-            .filter_map(|r| {
-                Some(Incident {
-                    source: crate::incidents::model::Source::PagerDuty,
-                    id: safe_id(&r.id)?,
-                    number: r.incident_number,
-                    title: crate::alerts::model::display_value(&r.title),
-                    status: Status::parse(&r.status),
-                    urgency: Clean::new(&r.urgency),
-                    service: Clean::new(&r.service.map(|s| s.summary).unwrap_or_default()),
-                    assignees: r.assignments.iter().map(|a| Clean::new(&a.assignee.summary)).collect(),
-                    escalation_level: r.escalation_level.unwrap_or(1),
-                    created_at: r.created_at,
-                    resolved_at: r.resolved_at,
-                    url: Clean::new(&r.html_url),
-                })
-            })
-            .collect();
-        Ok((list, cut))
+        let ((open, open_cut), (resolved, resolved_cut)): ((Vec<RawIncident>, bool), (Vec<RawIncident>, bool)) =
+            futures::future::try_join(self.pages("incidents", &open), self.pages("incidents", &resolved)).await?;
+        // One resolved while the listings were read is in both, and one can come twice when a list shifts
+        // under the offset. Its status only moves forward, so the furthest one seen is the current one.
+        let mut list: Vec<Incident> = Vec::new();
+        let mut at: HashMap<String, usize> = HashMap::new();
+        for i in open.into_iter().chain(resolved).filter_map(incident) {
+            match at.get(&i.id) {
+                Some(&n) if i.status >= list[n].status => list[n] = i,
+                Some(_) => {}
+                None => {
+                    at.insert(i.id.clone(), list.len());
+                    list.push(i);
+                }
+            }
+        }
+        Ok((list, open_cut || resolved_cut))
     }
 
     pub async fn log(&self, id: &str) -> Result<Vec<LogEntry>, FetchError> {
