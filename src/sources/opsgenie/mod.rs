@@ -1,7 +1,9 @@
 //! Opsgenie's Alert API (v2): open alerts (paginated by `paging.next`), acknowledge, close, notes and
-//! the alert's log, shown as incidents beside PagerDuty's. Acknowledge and close are asynchronous in
-//! Opsgenie (202, "Request will be processed"); when the answer is lost the alert is read back to see
-//! whether the change was made before it is asked again.
+//! the alert's log, shown as incidents beside PagerDuty's. Acknowledge, close and add note are
+//! asynchronous in Opsgenie: the answer (202, "Request will be processed") only says the request was
+//! queued, so its outcome is read from the request's status before the change is called done. When the
+//! answer to an acknowledge or close is lost, the alert is read back to see whether the change was made
+//! before it is asked again.
 use crate::config::HttpSource;
 use crate::incidents::model::{Incident, LogEntry, Source, Status};
 use crate::sources::http::{FetchError, HttpClient};
@@ -78,6 +80,38 @@ struct RawLog {
 #[derive(Deserialize)]
 struct ErrorBody {
     message: String,
+}
+
+/// Opsgenie's answer to an action it queued: `{"result": "Request will be processed", "requestId"}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Accepted {
+    request_id: String,
+}
+
+/// What `GET v2/alerts/requests/{requestId}` says of a processed request (its `data`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestStatus {
+    is_success: Option<bool>,
+    success: Option<bool>,
+    /// "Acknowledged", or why it failed ("Alert is already closed").
+    #[serde(default)]
+    status: String,
+}
+
+/// The waits before each further read of a request's status: five reads within about 4 s, since
+/// Opsgenie usually processes a request in well under a second.
+const STATUS_WAITS: [Duration; 4] =
+    [Duration::from_millis(300), Duration::from_millis(600), Duration::from_millis(1200), Duration::from_secs(2)];
+
+fn api_error(message: &str) -> FetchError {
+    FetchError::Api { kind: "opsgenie".into(), message: Clean::new(message) }
+}
+
+/// An accepted request whose outcome could not be learnt: neither done nor refused, as far as we know.
+fn unknown(request: &str, why: &FetchError) -> FetchError {
+    api_error(&format!("request {request} was accepted but its outcome is unknown: {why}"))
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, FetchError> {
@@ -159,7 +193,8 @@ impl Opsgenie {
             .collect())
     }
 
-    /// Acknowledge or close (an action POST); if its answer is lost, done when the alert shows it.
+    /// Acknowledge or close (an action POST), done when Opsgenie's request status says so; if the answer
+    /// to the POST is lost, done when the alert shows it.
     pub async fn act(&self, id: &str, status: Status, note: &str) -> Result<(), FetchError> {
         let id = crate::sources::alertmanager::api::safe_id(id).ok_or(FetchError::Decode("bad alert id".into()))?;
         let action = match status {
@@ -171,11 +206,7 @@ impl Opsgenie {
         };
         let body = json!({"user": "watchpost", "source": "watchpost", "note": note});
         match self.http.post_json(&format!("v2/alerts/{id}/{action}?identifierType=id"), &body).await {
-            // A refusal (400, 422) comes back as a body with a message; success has a `result`.
-            Ok(b) => match serde_json::from_slice::<ErrorBody>(&b) {
-                Ok(e) => Err(FetchError::Api { kind: "opsgenie".into(), message: Clean::new(&e.message) }),
-                Err(_) => Ok(()),
-            },
+            Ok(b) => self.outcome(&b).await,
             Err(e) if e.is_transient() => match self.one(&id).await {
                 Ok(a) if a.status >= status => Ok(()),
                 _ => Err(e),
@@ -184,10 +215,49 @@ impl Opsgenie {
         }
     }
 
+    /// Add a note to the alert, done when Opsgenie's request status says so.
     pub async fn note(&self, id: &str, text: &str) -> Result<(), FetchError> {
         let id = crate::sources::alertmanager::api::safe_id(id).ok_or(FetchError::Decode("bad alert id".into()))?;
         let body = json!({"user": "watchpost", "source": "watchpost", "note": text});
-        self.http.post_json(&format!("v2/alerts/{id}/notes?identifierType=id"), &body).await.map(|_| ())
+        let answer = self.http.post_json(&format!("v2/alerts/{id}/notes?identifierType=id"), &body).await?;
+        self.outcome(&answer).await
+    }
+
+    /// The outcome of an action from the answer to its POST: a refusal (400, 422) comes back as a body
+    /// with a `message`; an accepted request's `requestId` is followed to its status.
+    async fn outcome(&self, answer: &[u8]) -> Result<(), FetchError> {
+        if let Ok(e) = serde_json::from_slice::<ErrorBody>(answer) {
+            return Err(api_error(&e.message));
+        }
+        let accepted: Accepted =
+            serde_json::from_slice(answer).map_err(|e| api_error(&format!("accepted without a request id: {e}")))?;
+        let request = crate::sources::alertmanager::api::safe_id(&accepted.request_id)
+            .ok_or_else(|| api_error("accepted with an unreadable request id"))?;
+        self.request_status(&request).await
+    }
+
+    /// Wait for Opsgenie to process `request`: `Ok` only when it says it succeeded, its status text
+    /// when it failed. Until processed, the status answers 404 (marked `X-Opsgenie-Errortype:
+    /// RequestNotProcessed`); it is read again after each of [`STATUS_WAITS`].
+    async fn request_status(&self, request: &str) -> Result<(), FetchError> {
+        let path = format!("v2/alerts/requests/{request}");
+        for wait in std::iter::once(Duration::ZERO).chain(STATUS_WAITS) {
+            tokio::time::sleep(wait).await;
+            let body = match self.http.get(&path, &[]).await {
+                Err(FetchError::Status { code: 404, .. }) => continue,
+                Err(e) => return Err(unknown(request, &e)),
+                Ok(body) => body,
+            };
+            let s: One<RequestStatus> = decode(&body).map_err(|e| unknown(request, &e))?;
+            return match s.data.is_success.or(s.data.success) {
+                Some(true) => Ok(()),
+                Some(false) if s.data.status.is_empty() => Err(api_error(&format!("request {request} failed"))),
+                Some(false) => Err(api_error(&s.data.status)),
+                None => Err(unknown(request, &FetchError::Decode("no isSuccess in the request status".into()))),
+            };
+        }
+        let tries = STATUS_WAITS.len() + 1;
+        Err(api_error(&format!("not processed yet after {tries} tries (request id {request}); its outcome is unknown")))
     }
 }
 
