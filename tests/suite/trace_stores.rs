@@ -207,8 +207,8 @@ async fn tempo_search_and_otlp_trace() {
     assert_eq!(w.critical, vec![true, true]);
 }
 
-#[tokio::test]
-async fn zipkin_traces() {
+/// A Zipkin v2 trace as `/api/v2/trace/{id}` answers it: a list of spans, times in microseconds.
+fn zipkin_trace() -> Value {
     let span = |id: &str, parent: Option<&str>, ts: i64, dur: i64, err: bool| {
         let mut s = json!({"traceId": ID, "id": id, "name": "get /", "timestamp": ts, "duration": dur,
             "kind": "SERVER", "localEndpoint": {"serviceName": "frontend", "ipv4": "127.0.0.1"},
@@ -221,26 +221,68 @@ async fn zipkin_traces() {
         }
         s
     };
-    let trace = json!([span("1", None, 100, 1000, false), span("2", Some("1"), 200, 500, true)]);
-    let t2 = trace.clone();
+    json!([span("1", None, 100, 1000, false), span("2", Some("1"), 200, 500, true)])
+}
+
+/// `/api/v2/traces` as Zipkin checks its parameters (its QueryRequest): `endTs` and `lookback` in
+/// milliseconds and `limit` must be positive, and `minDuration` (microseconds) when given; otherwise 400
+/// with the reason as text.
+async fn zipkin_search(State(seen): State<Seen>, Query(p): Query<HashMap<String, String>>) -> Response {
+    seen.lock().unwrap().push(p.clone());
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let checks = [("endTs", Some(now_ms)), ("lookback", Some(86_400_000)), ("limit", Some(10)), ("minDuration", None)];
+    for (k, default) in checks {
+        let value = match p.get(k) {
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) => Some(n),
+                Err(_) => return (StatusCode::BAD_REQUEST, format!("{k} is not a number: {v}")).into_response(),
+            },
+            None => default,
+        };
+        if value.is_some_and(|n| n <= 0) {
+            return (StatusCode::BAD_REQUEST, format!("{k} <= 0")).into_response();
+        }
+    }
+    Json(json!([zipkin_trace()])).into_response()
+}
+
+#[tokio::test]
+async fn zipkin_traces() {
+    let seen: Seen = Arc::default();
     let url = serve(
         Router::new()
-            .route("/api/v2/traces", get(move || async move { Json(json!([t2])) }))
-            .route("/api/v2/trace/{id}", get(move || async move { Json(trace) })),
+            .route("/api/v2/traces", get(zipkin_search))
+            .route("/api/v2/trace/{id}", get(|| async { Json(zipkin_trace()) }))
+            .with_state(seen.clone()),
     )
     .await;
     let s = store(TraceBackend::Zipkin, url);
-    let found = s
-        .search(&TraceQuery {
-            service: Some("frontend".into()),
-            limit: 10,
-            from_us: 0,
-            to_us: 1_000_000,
-            ..TraceQuery::default()
-        })
-        .await
-        .unwrap();
+    let window = TraceQuery {
+        service: Some("frontend".into()),
+        limit: 10,
+        from_us: 0,
+        to_us: 1_000_000,
+        ..TraceQuery::default()
+    };
+    let found = s.search(&window).await.unwrap();
     assert_eq!((found.len(), found[0].errors, found[0].spans), (1, 1, 2));
+    let want = [("serviceName", "frontend"), ("endTs", "1000"), ("lookback", "1000"), ("limit", "10")];
+    assert_eq!(seen.lock().unwrap()[0], want.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+
+    // Failing and slow ones of one span name: minDuration in microseconds, the error tag by its key.
+    let failing =
+        TraceQuery { operation: Some("get /".into()), errors_only: true, min_duration_us: 250_000, ..window.clone() };
+    s.search(&failing).await.unwrap();
+    let p = seen.lock().unwrap()[1].clone();
+    assert_eq!(
+        (p["spanName"].as_str(), p["minDuration"].as_str(), p["annotationQuery"].as_str()),
+        ("get /", "250000", "error")
+    );
+
+    // A window ending before the first millisecond is refused as Zipkin refuses it, in its words.
+    let err = s.search(&TraceQuery { to_us: 500, ..window }).await.unwrap_err().to_string();
+    assert!(err.contains("endTs <= 0"), "{err}");
+
     let t = s.get(ID).await.unwrap();
     assert_eq!(t.spans[1].parent.as_deref(), Some("1"));
     assert_eq!(t.spans[0].events[0].1.as_str(), "wr");
