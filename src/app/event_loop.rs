@@ -202,7 +202,8 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
 
     let (audit_tx, mut audit_reads) = mpsc::channel::<crate::app::audit::AuditRead>(4);
     // Runbooks: read once at start (small local files); runs each get a task.
-    (app.runbooks.books, app.runbooks.problems) = crate::runbooks::load_dir(&crate::cli::runbook_dirs());
+    app.runbooks.dirs = crate::cli::runbook_dirs();
+    (app.runbooks.books, app.runbooks.problems) = crate::runbooks::load_all(&app.runbooks.dirs);
     // Runs a crash or a dropped session interrupted are offered again (B).
     let books = app.runbooks.books.clone();
     let interrupted = crate::runbooks::journal::interrupted(&app.runbooks.journal_dir, |id| {

@@ -116,6 +116,8 @@ pub struct RunbooksView {
     pub notice: Option<String>,
     /// Where runs are journalled (and interrupted ones found).
     pub journal_dir: std::path::PathBuf,
+    /// The operator's runbook directories, read beside the built-in runbooks (said when none load).
+    pub dirs: Vec<std::path::PathBuf>,
 }
 
 impl App {

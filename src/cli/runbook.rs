@@ -4,18 +4,20 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Where runbooks are looked for when no path is given.
+/// The operator's runbook directory (`~/.config/watchpost/runbooks/`); the built-in runbooks come with
+/// it wherever the console starts (`runbooks::load_all`).
 pub fn default_dirs() -> Vec<PathBuf> {
-    let mut dirs = vec![PathBuf::from("runbooks")];
-    if let Some(c) = dirs::config_dir() {
-        dirs.push(c.join("watchpost").join("runbooks"));
-    }
-    dirs
+    dirs::config_dir().map(|c| c.join("watchpost").join("runbooks")).into_iter().collect()
 }
 
+/// `watchpost runbook check [PATH…]`: the named files and directories, or (with none) the built-in
+/// runbooks and the operator's directory.
 pub fn runbook_check(paths: Vec<PathBuf>) -> ExitCode {
-    let paths = if paths.is_empty() { default_dirs() } else { paths };
+    let given = !paths.is_empty();
+    // The operator's directory need not exist; a path given on the command line must.
+    let paths = if given { paths } else { default_dirs().into_iter().filter(|d| d.is_dir()).collect() };
     let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) = paths.into_iter().partition(|p| p.is_dir());
-    let (mut ok, mut bad) = crate::runbooks::load_dir(&dirs);
+    let (mut ok, mut bad) = if given { crate::runbooks::load_dir(&dirs) } else { crate::runbooks::load_all(&dirs) };
     for f in files {
         match crate::runbooks::parse::load(&f) {
             Ok(r) => ok.push(r),
@@ -33,7 +35,8 @@ pub fn runbook_check(paths: Vec<PathBuf>) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         if ok.is_empty() && bad.is_empty() {
-            eprintln!("error: no runbooks found");
+            let looked: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+            eprintln!("error: no runbooks found (looked in {})", looked.join(", "));
         }
         ExitCode::FAILURE
     }
@@ -46,7 +49,7 @@ fn find(name: &str) -> Result<crate::runbooks::Runbook, String> {
         return crate::runbooks::parse::load(path)
             .map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
     }
-    let (all, _) = crate::runbooks::load_dir(&default_dirs());
+    let (all, _) = crate::runbooks::load_all(&default_dirs());
     let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
     all.iter()
         .find(|r| r.id == name)

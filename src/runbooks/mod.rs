@@ -8,6 +8,8 @@ pub mod model;
 pub mod params;
 pub mod parse;
 pub mod run;
+pub mod shipped;
 
 pub use model::{Param, ParamKind, Runbook, Step, StepKind};
 pub use parse::{load_dir, parse};
+pub use shipped::load_all;

@@ -38,7 +38,18 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
             if i == v.selected { line.patch_style(t.selected()) } else { line }
         })
         .collect();
-    f.render_widget(Paragraph::new(lines), inner);
+    if v.books.is_empty() {
+        let looked: Vec<String> = v.dirs.iter().map(|d| d.display().to_string()).collect();
+        let looked = if looked.is_empty() { "no directory (no config directory)".into() } else { looked.join(", ") };
+        let text = format!(
+            "No runbooks loaded: none of the built-in ones, and none from {}. \
+             Put runbooks (Markdown, see the README) there.",
+            crate::text::sanitize(&looked)
+        );
+        f.render_widget(Paragraph::new(text).style(t.dim()).wrap(Wrap { trim: true }), inner);
+    } else {
+        f.render_widget(Paragraph::new(lines), inner);
+    }
     if runs_h > 0 {
         let lines: Vec<Line> = v
             .runs

@@ -34,6 +34,44 @@ fn shipped_runbooks_pass_the_check() {
     }
 }
 
+/// Started outside the repo with a fresh HOME, the binary still has its runbooks: `runbook check` lists
+/// the built-in ones (they failed with `runbooks:1:1: cannot read` before), and with nothing at all it
+/// says where it looked.
+#[test]
+fn the_built_in_runbooks_are_there_from_any_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = bin()
+            .args(args)
+            .current_dir(home.path())
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = run(&["runbook", "check"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("(built in) runbooks/") && l.contains(": ok")).count(),
+        9,
+        "{stdout}"
+    );
+    // A user's runbook with a built-in id replaces it.
+    let mine = home.path().join("config/watchpost/runbooks");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("t.md"), "---\nid: target-down\ntitle: Ours\n---\n```manual {#look}\n- [ ] look\n```\n")
+        .unwrap();
+    let (ok, stdout, stderr) = run(&["runbook", "check"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.lines().filter(|l| l.contains(": ok")).count(), 9, "{stdout}");
+    assert!(stdout.contains("t.md: ok — `target-down`"), "{stdout}");
+}
+
 #[test]
 fn broken_runbooks_fail_precisely_and_the_others_still_load() {
     let dir = root().join("tests/runbooks/invalid");

@@ -138,7 +138,7 @@ fn an_unwritable_log_file_moves_the_log_and_says_where() {
 }
 
 const LONG_STEP: &str = r#"---
-id: long-test
+id: a-long-test
 title: One long step
 params:
   out:
