@@ -118,6 +118,11 @@ fn console(
                 if let Some(d) = windows.parent() {
                     let _ = std::fs::create_dir_all(d);
                 }
+                // Its silences are kept beside them, so a second start finds the ones the first made.
+                watchpost::embedded::alertmanager::keep_silences(
+                    &demo.shared,
+                    windows.with_file_name("demo-silences.json"),
+                );
                 if std::fs::write(&windows, watchpost::maintenance::window::DEMO).is_ok() {
                     c.changes.maintenance = Some(watchpost::config::changes::MaintenanceSettings {
                         file: windows,

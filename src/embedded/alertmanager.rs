@@ -1,7 +1,9 @@
 //! An Alertmanager-v2-compatible API over the embedded engine's alerting rules, so the console's
 //! Alertmanager client works on the demo, on drills and on direct scraping: `GET /api/v2/alerts`
 //! (firing alerts, suppressed by matching silences), `GET`/`POST /api/v2/silences`,
-//! `DELETE /api/v2/silence/{id}`, `GET /api/v2/status`. Silences live in memory.
+//! `DELETE /api/v2/silence/{id}`, `GET /api/v2/status`. Silences live in memory and, where a file is
+//! given (the demo's), are kept across restarts as Alertmanager keeps them in its data directory: a
+//! console started again finds the silences it made and does not make them twice.
 use super::Shared;
 use crate::alerts::matcher::{Matcher, Op, matches_all, to_text};
 use crate::alerts::model::fingerprint;
@@ -96,6 +98,73 @@ fn silence_json(x: &StoredSilence, now: DateTime<Utc>) -> serde_json::Value {
     })
 }
 
+/// Keep the silences in `path` from now on, starting with those already there (expired ones older than a
+/// day are forgotten, as on every change). A file that cannot be read starts empty, and says why.
+pub fn keep_silences(shared: &Shared, path: std::path::PathBuf) {
+    let now = Utc::now();
+    let kept: Vec<StoredSilence> = match std::fs::read(&path) {
+        Ok(bytes) => match serde_json::from_slice::<Vec<serde_json::Value>>(&bytes) {
+            Ok(list) => {
+                list.iter().filter_map(stored).filter(|x| now - x.ends_at < chrono::Duration::days(1)).collect()
+            }
+            Err(e) => {
+                tracing::warn!("{}: silences not read: {e}", path.display());
+                Vec::new()
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            tracing::warn!("{}: silences not read: {e}", path.display());
+            Vec::new()
+        }
+    };
+    *shared.silences.lock().unwrap_or_else(|p| p.into_inner()) = kept;
+    *shared.silences_file.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
+}
+
+/// A silence as [`silence_json`] writes it, read back.
+fn stored(v: &serde_json::Value) -> Option<StoredSilence> {
+    let time =
+        |k: &str| v[k].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    let matchers = v["matchers"]
+        .as_array()?
+        .iter()
+        .map(|m| {
+            let op = Op::from_api(m["isRegex"].as_bool()?, m["isEqual"].as_bool().unwrap_or(true));
+            Matcher::new(m["name"].as_str()?, op, m["value"].as_str()?).ok()
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(StoredSilence {
+        id: v["id"].as_str()?.to_string(),
+        matchers,
+        starts_at: time("startsAt")?,
+        ends_at: time("endsAt")?,
+        updated_at: time("updatedAt")?,
+        created_by: v["createdBy"].as_str()?.to_string(),
+        comment: v["comment"].as_str()?.to_string(),
+    })
+}
+
+/// Write the silences to their file, if they have one, off the async threads. Each write takes the
+/// silences as they are when it runs, under the file's lock, so writes finishing out of order never
+/// leave an older state behind.
+fn save(s: &Arc<Shared>) {
+    let s = s.clone();
+    tokio::task::spawn_blocking(move || {
+        let file = s.silences_file.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(path) = file.as_ref() else { return };
+        let now = Utc::now();
+        let list: Vec<serde_json::Value> =
+            s.silences.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|x| silence_json(x, now)).collect();
+        let written = serde_json::to_vec_pretty(&list)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::files::write_atomic(path, &t));
+        if let Err(e) = written {
+            tracing::warn!("silences not saved: {e}");
+        }
+    });
+}
+
 async fn silences(State(s): State<Arc<Shared>>) -> Response {
     let now = Utc::now();
     let all = s.silences.lock().unwrap_or_else(|p| p.into_inner());
@@ -156,6 +225,7 @@ async fn post_silence(State(s): State<Arc<Shared>>, body: axum::body::Bytes) -> 
             old.comment = p.comment;
             old.created_by = p.created_by;
             old.updated_at = now;
+            save(&s);
             return Json(json!({"silenceID": id})).into_response();
         }
         if old.state(now) != "expired" {
@@ -175,6 +245,7 @@ async fn post_silence(State(s): State<Arc<Shared>>, body: axum::body::Bytes) -> 
     });
     // Expired silences are kept a day, then forgotten.
     all.retain(|x| now - x.ends_at < chrono::Duration::days(1));
+    save(&s);
     Json(json!({"silenceID": id})).into_response()
 }
 
@@ -187,6 +258,7 @@ async fn delete_silence(State(s): State<Arc<Shared>>, Path(id): Path<String>) ->
         Some(x) => {
             x.ends_at = now;
             x.updated_at = now;
+            save(&s);
             StatusCode::OK.into_response()
         }
     }

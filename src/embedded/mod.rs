@@ -67,6 +67,9 @@ pub struct Shared {
     pub rules: Mutex<crate::rules::Rules>,
     /// The Alertmanager-compatible API's silences.
     pub silences: Mutex<Vec<alertmanager::StoredSilence>>,
+    /// Where the silences are kept across restarts, as Alertmanager keeps them in its data directory
+    /// (the demo's); `None`: in memory only.
+    pub silences_file: Mutex<Option<std::path::PathBuf>>,
     /// The PagerDuty-like API's incidents.
     pub incidents: Mutex<Vec<pagerduty::EstateIncident>>,
     /// The estate's model (seed and faults), for its logs and traces; `None` outside the demo.

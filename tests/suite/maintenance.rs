@@ -182,3 +182,51 @@ fn the_command_line_lists_and_reconciles() {
     assert_eq!(actions, ["silence.create", "silence.create.result"].repeat(4), "{actions:?}");
     assert!(entries[0].values.contains("[watchpost window"), "{}", entries[0].values);
 }
+
+/// The demo's Alertmanager keeps its silences across restarts, as a real one does: the console started
+/// again finds the silences its windows made and changes nothing (each start wrote 9-18
+/// `silence.create` entries to the audit trail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_demo_finds_its_silences_and_changes_nothing() {
+    use std::sync::Arc;
+    use watchpost::embedded::{Shared, alertmanager::keep_silences, api::router};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("demo-silences.json");
+    let start = |file: std::path::PathBuf| async move {
+        let shared = Arc::new(Shared::default());
+        keep_silences(&shared, file);
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        let app = router(shared);
+        let server = tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        (client(&url), server)
+    };
+    let ws = load(watchpost::maintenance::window::DEMO);
+    let now = Utc::now();
+    let (am, server) = start(file.clone()).await;
+    let (_, first) = reconcile(&am, &ws, now, AHEAD, false, None).await.unwrap();
+    assert!(first.created > 0 && first.errors.is_empty(), "{first:?}");
+    let made = ours(&am).await;
+    // The file holds what the API holds (it is written off the request, so wait for it).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let saved = || {
+        std::fs::read(&file)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Vec<serde_json::Value>>(&b).ok())
+            .map_or(0, |v| v.len())
+    };
+    while saved() < made.len() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.abort();
+
+    let (am, _server) = start(file).await;
+    let again = ours(&am).await;
+    assert_eq!(
+        again.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        made.iter().map(|s| s.id.clone()).collect::<Vec<_>>()
+    );
+    let (changes, second) = reconcile(&am, &ws, now, AHEAD, false, None).await.unwrap();
+    assert!(changes.is_empty(), "nothing to change after a restart: {changes:?}");
+    assert_eq!((second.created, second.updated, second.expired), (0, 0, 0));
+}
