@@ -40,12 +40,14 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
         .collect();
     if v.books.is_empty() {
         let looked: Vec<String> = v.dirs.iter().map(|d| d.display().to_string()).collect();
-        let looked = if looked.is_empty() { "no directory (no config directory)".into() } else { looked.join(", ") };
-        let text = format!(
-            "No runbooks loaded: none of the built-in ones, and none from {}. \
-             Put runbooks (Markdown, see the README) there.",
-            crate::text::sanitize(&looked)
-        );
+        let text = if looked.is_empty() {
+            "No runbooks loaded: none built in, and no runbook directory (there is no config directory).".into()
+        } else {
+            format!(
+                "No runbooks loaded: none built in, and none in {}. Put runbooks (Markdown, see the README) there.",
+                crate::text::sanitize(&looked.join(", "))
+            )
+        };
         f.render_widget(Paragraph::new(text).style(t.dim()).wrap(Wrap { trim: true }), inner);
     } else {
         f.render_widget(Paragraph::new(lines), inner);
