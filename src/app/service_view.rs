@@ -49,6 +49,15 @@ impl ServiceView {
     pub fn figures_age(&self, now: DateTime<Utc>) -> Option<Duration> {
         self.figures.as_ref().map(|f| (now - f.at).to_std().unwrap_or_default())
     }
+
+    /// Whether a round has brought anything for this service: a target, or any figure. A fresh
+    /// Prometheus (or the demo's, before its first scrape) answers every query with nothing.
+    pub fn has_data(&self) -> bool {
+        self.figures.as_ref().is_some_and(|f| {
+            f.up.is_some_and(|(_, total)| total > 0)
+                || [f.rate, f.error_ratio, f.p95, f.saturation].iter().any(Option::is_some)
+        })
+    }
 }
 
 /// A figure is stale when it is older than three refreshes (and never younger than 15 s), or when its

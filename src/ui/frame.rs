@@ -138,6 +138,10 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         parts.push((
             1,
             match app.refresh_age() {
+                // Answers, but nothing in them yet: not "updated 0s ago" over rows of 0/0.
+                Some(_) if !app.services.is_empty() && !app.services.iter().any(|v| v.has_data()) => {
+                    Span::styled("waiting for data", t.dim())
+                }
                 Some(age) => {
                     let stale = crate::app::service_view::is_stale(Some(age), app.refresh, app.source_down());
                     Span::styled(

@@ -184,6 +184,7 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
     let budget_style = budget_style(t, budget.as_ref());
     let age_cell = match age {
         None => Span::styled("waiting", t.dim()),
+        Some(_) if !v.has_data() => Span::styled("no data", t.unknown()),
         Some(a) if stale => Span::styled(format!("stale {}", crate::time::short(a)), t.stale()),
         Some(a) => Span::styled(crate::time::short(a), t.dim()),
     };

@@ -152,3 +152,22 @@ fn the_filter_field_takes_readline_keys() {
     typed(&mut app, "0");
     assert_eq!(app.overview.filter_text, "svc-910");
 }
+
+/// A Prometheus that answers with nothing yet (the demo's before its first scrape, a fresh server): the
+/// header says it is waiting for data and each row says it has none, not "updated 0s ago" over 0/0.
+#[test]
+fn answers_with_nothing_in_them_say_waiting_for_data() {
+    let mut app = App::new(&fixtures::config(3), t0());
+    let empty = ServiceFigures { at: t0(), up: Some((0, 0)), ..Default::default() };
+    let rows = app.services.iter().map(|v| (v.service.name.clone(), empty.clone())).collect();
+    app.on_update(Update::Round(rows));
+    app.now = t0();
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("waiting for data") && !s.contains("updated 0s ago"), "{s}");
+    assert_eq!(s.matches("no data").count(), 3, "{s}");
+    let name = app.services[0].service.name.clone();
+    let data = ServiceFigures { at: t0(), up: Some((1, 1)), rate: Some(3.0), ..Default::default() };
+    app.on_update(Update::Round(vec![(name, data)]));
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("updated 0s ago") && s.matches("no data").count() == 2, "{s}");
+}
