@@ -240,7 +240,10 @@ impl App {
                     Screen::Changes => &mut self.changes.selected,
                     Screen::Rollback => {
                         match self.rollback.as_mut().filter(|r| r.phase == super::rollback::Phase::Choose) {
-                            Some(r) => &mut r.selected,
+                            Some(r) => {
+                                r.error = None;
+                                &mut r.selected
+                            }
                             None => return,
                         }
                     }

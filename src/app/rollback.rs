@@ -123,6 +123,15 @@ impl App {
         match r.phase {
             Phase::Choose => {
                 let Some(to) = r.history.get(r.selected).cloned() else { return };
+                // Rolling back to what runs is no rollback: say so, and plan nothing.
+                if to.current {
+                    r.error = Some(format!(
+                        "{} (revision {}) is what runs now: choose an earlier version (↑) to roll back to.",
+                        crate::text::sanitize(&to.version),
+                        crate::text::sanitize(&to.revision)
+                    ));
+                    return;
+                }
                 let Some(p) = self.deploy.get(&r.service) else { return };
                 r.blockers = precheck(&r.service, &r.history, &to.revision, &self.freezes, now).unwrap_or_default();
                 let who = crate::ops::who::Who::current();

@@ -135,34 +135,35 @@ async fn a_rollback_killed_because_the_console_ended_is_recorded() {
     cfg.audit_path = dir.path().join("audit.db");
     let mut app = App::new(&cfg, Utc::now());
     app.audit.path = cfg.audit_path.clone();
-    // A rollback whose command takes a while: it is still running when the console ends.
+    // A rollback whose command takes a while: it is still running when the console ends. Not checkout:
+    // the other test rolls that back at the same time, and a service's rollback lock is one per host.
     let versions = r#"echo '[{"revision":"1","version":"v1"},{"revision":"2","version":"v2","current":true}]'"#;
     app.deploy.insert(
-        "checkout".into(),
+        "payments".into(),
         watchpost::deploy::Provider {
             kind: watchpost::deploy::provider::Kind::Command {
                 list: vec!["sh".into(), "-c".into(), versions.into()],
                 rollback: vec!["sleep".into(), "30".into()],
                 status: None,
             },
-            ..watchpost::deploy::Provider::estate("checkout", api.clone())
+            ..watchpost::deploy::Provider::estate("payments", api.clone())
         },
     );
     let (tx, cmd_rx) = mpsc::channel(8);
     let (up_tx, mut rx) = mpsc::channel(256);
     tokio::spawn(run(cmd_rx, up_tx, None));
-    app.selected = app.services.iter().position(|v| v.service.name == "checkout").unwrap();
+    app.selected = app.services.iter().position(|v| v.service.name == "payments").unwrap();
     typed(&mut app, "R");
     pump(&mut app, &tx, &mut rx, |a| a.rollback.as_ref().unwrap().phase == Phase::Choose).await;
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter);
-    typed(&mut app, "checkout");
+    typed(&mut app, "payments");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.rollback.as_ref().unwrap().phase, Phase::Running);
     pump(&mut app, &tx, &mut rx, |a| !a.rollback.as_ref().unwrap().lines.is_empty()).await;
     // Quitting now asks, naming the rollback.
     typed(&mut app, "q");
-    assert!(!app.quit && app.running().iter().any(|k| k.contains("the rollback of checkout")), "{:?}", app.running());
+    assert!(!app.quit && app.running().iter().any(|k| k.contains("the rollback of payments")), "{:?}", app.running());
     let (done, recorded) = tokio::sync::oneshot::channel();
     let why = "the console ended on SIGTERM".to_string();
     tx.send(watchpost::ops::rollback_tasks::RollbackCommand::End { why, done }).await.unwrap();
@@ -173,4 +174,47 @@ async fn a_rollback_killed_because_the_console_ended_is_recorded() {
         (last.action.as_str(), last.result.as_str()),
         ("rollback.result", "killed: the console ended on SIGTERM")
     );
+}
+
+/// Enter on the version that runs now plans nothing and says why (it planned "from 6 to 5" with the
+/// cursor still on 6); moving to an earlier version clears the message.
+#[test]
+fn enter_on_the_current_version_says_it_is_what_runs() {
+    let cfg = watchpost::config::Config::from_env(Some("http://prometheus.example:9090")).unwrap();
+    let mut app = App::new(&cfg, Utc::now());
+    let version = |rev: &str, current: bool| watchpost::deploy::Version {
+        revision: rev.into(),
+        version: format!("checkout:1.{rev}"),
+        at: None,
+        by: None,
+        cause: None,
+        current,
+    };
+    app.rollback = Some(watchpost::app::rollback::RollbackView {
+        service: "checkout".into(),
+        phase: Phase::Choose,
+        history: vec![version("5", false), version("6", true)],
+        selected: 1,
+        error: None,
+        blockers: vec![],
+        plan: vec![],
+        gates: vec![],
+        input: None,
+        override_reason: None,
+        lines: Default::default(),
+        holding: vec![],
+        held: Duration::ZERO,
+        outcome: None,
+    });
+    app.screen = Screen::Rollback;
+    key(&mut app, KeyCode::Enter);
+    let r = app.rollback.as_ref().unwrap();
+    assert_eq!(r.phase, Phase::Choose, "nothing planned");
+    assert!(r.plan.is_empty());
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 20)).unwrap();
+    term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();
+    let screen = term.backend().to_string();
+    assert!(screen.contains("checkout:1.6 (revision 6) is what runs now"), "{screen}");
+    key(&mut app, KeyCode::Up);
+    assert!(app.rollback.as_ref().unwrap().error.is_none(), "moving clears it");
 }
