@@ -260,3 +260,13 @@ mod tests {
         assert_eq!(e.text(), "node_load1");
     }
 }
+
+impl super::state::App {
+    /// Ask the explorer's query, as an instant or a range query by its mode.
+    pub(crate) fn run_explorer_query(&mut self) {
+        if let Some((id, expr)) = self.explorer.submit() {
+            let range = self.explorer.range_query.then(|| self.range());
+            self.commands.push(crate::sources::prometheus::Command::Query { id, expr, range });
+        }
+    }
+}

@@ -317,12 +317,7 @@ impl App {
             Action::Edit if self.screen == Screen::Logs => self.log_prompt(super::logs::LogPrompt::Query),
             Action::Edit => self.explorer.editing = true,
             Action::StopEditing => self.explorer.editing = false,
-            Action::RunQuery => {
-                if let Some((id, expr)) = self.explorer.submit() {
-                    let range = self.explorer.range_query.then(|| self.range());
-                    self.commands.push(Command::Query { id, expr, range });
-                }
-            }
+            Action::RunQuery => self.run_explorer_query(),
             Action::Complete => {
                 if let Some(label) = self.explorer.complete() {
                     self.commands.push(Command::LabelValues { label });
@@ -330,8 +325,28 @@ impl App {
             }
             Action::HistoryPrev => self.explorer.history_prev(),
             Action::HistoryNext => self.explorer.history_next(),
-            Action::ToggleRangeQuery => self.explorer.range_query = !self.explorer.range_query,
-            Action::ToggleView => self.explorer.chart = !self.explorer.chart,
+            // The mode changes what is asked: the query is asked again at once, not on the next enter.
+            Action::ToggleRangeQuery => {
+                self.explorer.range_query = !self.explorer.range_query;
+                self.run_explorer_query();
+            }
+            // A chart needs a range: an instant result is asked again as a range query (as the Graph tab
+            // of Prometheus's own UI does), and the screen says so.
+            Action::ToggleView => {
+                self.explorer.chart = !self.explorer.chart;
+                let instant = self.explorer.result.as_ref().is_some_and(|r| {
+                    r.outcome
+                        .as_ref()
+                        .is_ok_and(|o| !matches!(o.result, crate::sources::prometheus::QueryResult::Matrix(_)))
+                });
+                if self.explorer.chart && instant && !self.explorer.range_query {
+                    self.explorer.range_query = true;
+                    self.run_explorer_query();
+                    let range = self.range_label();
+                    self.explorer.notice =
+                        Some(format!("a chart needs a range: asked again over the last {range} (m: instant)"));
+                }
+            }
             Action::Drills => self.go(Screen::Drills, true),
             Action::StartDrill => self.start_drill(false),
             Action::StartDrillRandom => self.start_drill(true),

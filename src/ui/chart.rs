@@ -76,7 +76,7 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
                 .graph_type(GraphType::Line)
                 .style(Style::new().fg(color))
                 .data(pts);
-            if spec.legend { d.name(spec.series[i].display_name().chars().take(40).collect::<String>()) } else { d }
+            d
         })
         .collect();
     let marks: Vec<[(f64, f64); 2]> =
@@ -94,7 +94,65 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
         x = x.labels([hhmm(spec.start, span), hhmm(spec.end, span)]);
     }
     let y = Axis::default().style(t.dim()).bounds([0.0, max]).labels(["0".to_string(), (spec.fmt)(max)]);
-    let half = ratatui::layout::Constraint::Ratio(1, 2);
-    let chart = Chart::new(datasets).block(block).x_axis(x).y_axis(y).hidden_legend_constraints((half, half));
-    f.render_widget(chart, area);
+    // The legend goes under the plot, not over it: a line a series, named by what tells them apart.
+    let shown = cleaned.len();
+    let legend_h =
+        if spec.legend { (shown as u16 + u16::from(spec.series.len() > shown)).min(area.height / 3) } else { 0 };
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let [plot, legend] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Fill(1),
+        ratatui::layout::Constraint::Length(legend_h),
+    ])
+    .areas(inner);
+    f.render_widget(Chart::new(datasets).x_axis(x).y_axis(y).legend_position(None), plot);
+    if legend_h > 0 {
+        let names = legend_names(&spec.series[..shown]);
+        let width = usize::from(legend.width.saturating_sub(3));
+        let mut lines: Vec<ratatui::text::Line> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let color =
+                    if i == 0 || t.monochrome { spec.color } else { PALETTE_SHIFT[(i - 1) % PALETTE_SHIFT.len()] };
+                ratatui::text::Line::from(vec![
+                    Span::styled("━ ", Style::new().fg(color)),
+                    Span::styled(crate::text::capped(n, width).into_owned(), t.base()),
+                ])
+            })
+            .collect();
+        if spec.series.len() > shown {
+            lines.push(ratatui::text::Line::from(Span::styled(
+                format!("  … {} more series not drawn (the table lists them all)", spec.series.len() - shown),
+                t.dim(),
+            )));
+        }
+        f.render_widget(Paragraph::new(lines), legend);
+    }
+}
+
+/// Each series' name in a legend: only the labels whose values differ between the series (the rest are
+/// the same for all and say nothing), as `k="v"`; the whole name when a series stands alone.
+pub fn legend_names(series: &[Series]) -> Vec<String> {
+    if series.len() < 2 {
+        return series.iter().map(Series::display_name).collect();
+    }
+    let mut keys: Vec<&str> = series.iter().flat_map(|s| s.labels.iter().map(|(k, _)| k.as_str())).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let differ: Vec<&str> = keys
+        .into_iter()
+        .filter(|k| {
+            let first = series[0].label(k);
+            series.iter().any(|s| s.label(k) != first)
+        })
+        .collect();
+    series
+        .iter()
+        .map(|s| {
+            let parts: Vec<String> =
+                differ.iter().map(|k| format!("{k}=\"{}\"", crate::text::sanitize(s.label(k).unwrap_or("")))).collect();
+            if parts.is_empty() { s.display_name() } else { format!("{{{}}}", parts.join(", ")) }
+        })
+        .collect()
 }

@@ -1,7 +1,9 @@
 //! The screens as text (insta snapshots, fixed clock) and as colour (snapshots do not carry colour).
 use crate::support;
 
+use crate::support::{key, typed};
 use chrono::Duration as CDuration;
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -182,4 +184,47 @@ fn every_screen_at_80x24_and_120x40() {
             insta::assert_snapshot!(format!("screen_{screen:?}_{w}x{h}"), text);
         }
     }
+}
+
+/// The explorer's keys act at once: `m` asks the query again in the other mode, `v` on an instant result
+/// asks it again as a range query for the chart (and says so), and the chart's legend sits under the
+/// plot, naming each series by the labels that tell them apart.
+#[test]
+fn explorer_mode_and_chart_keys_ask_again() {
+    use watchpost::sources::prometheus::{Command, QueryOutcome, QueryResult, Series, Update};
+    let mut app = fixtures::app(2);
+    app.screen = watchpost::app::Screen::Explorer;
+    app.explorer.editing = true;
+    app.explorer.input.insert_str("sum by (instance, job) (rate(http_requests_total[5m]))");
+    key(&mut app, KeyCode::Enter);
+    let asked = |app: &mut watchpost::app::App| -> Vec<Option<std::time::Duration>> {
+        app.take_commands()
+            .into_iter()
+            .filter_map(|c| if let Command::Query { range, .. } = c { Some(range) } else { None })
+            .collect()
+    };
+    assert_eq!(asked(&mut app), vec![None], "enter asks an instant query");
+    key(&mut app, KeyCode::Esc);
+    let answer = |app: &mut watchpost::app::App, result: QueryResult| {
+        let id = app.explorer.pending.as_ref().unwrap().0;
+        app.on_update(Update::Query { id, at: t0(), outcome: Ok(QueryOutcome { result, warnings: vec![] }) });
+    };
+    let series = |job: &str, pts: Vec<(f64, f64)>| Series {
+        labels: vec![("instance".into(), "10.0.0.1:9090".into()), ("job".into(), job.into())],
+        points: pts,
+    };
+    let t = t0().timestamp() as f64;
+    answer(&mut app, QueryResult::Vector(vec![series("checkout", vec![(t, 1.0)])]));
+    typed(&mut app, "m");
+    assert_eq!(asked(&mut app), vec![Some(app.range())], "m asks again as a range query at once");
+    typed(&mut app, "m");
+    assert_eq!(asked(&mut app), vec![None], "and back");
+    typed(&mut app, "v");
+    assert_eq!(asked(&mut app), vec![Some(app.range())], "v on an instant result asks for a range");
+    assert!(render(&app, 120, 40).backend().to_string().contains("a chart needs a range"));
+    let pts = |k: f64| (0..60).map(|i| (t - 3600.0 + 60.0 * i as f64, k + (i % 7) as f64)).collect::<Vec<_>>();
+    answer(&mut app, QueryResult::Matrix(vec![series("checkout", pts(1.0)), series("payments", pts(5.0))]));
+    let s = render(&app, 120, 40).backend().to_string();
+    assert!(s.contains(r#"━ {job="checkout"}"#) && s.contains(r#"━ {job="payments"}"#), "{s}");
+    insta::assert_snapshot!("explorer_chart_120x40", s);
 }
