@@ -207,7 +207,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     // Runs a crash or a dropped session interrupted are offered again (B).
     let books = app.runbooks.books.clone();
     let interrupted = crate::runbooks::journal::interrupted(&app.runbooks.journal_dir, |id| {
-        books.iter().find(|b| b.id == id).map(|b| b.steps().count())
+        books.iter().find(|b| b.id == id).map(crate::runbooks::Runbook::forward_steps)
     });
     app.offer_interrupted(interrupted);
     let (run_tx, mut run_updates) = mpsc::channel::<crate::ops::runbook_tasks::RunUpdate>(256);

@@ -20,6 +20,9 @@ pub enum StepState {
     Ok,
     Failed(String),
     Skipped(String),
+    /// It was running when the run stopped (a crash, a lost session): it may or may not have done its
+    /// work. Enter runs it again, `s` skips it.
+    Unknown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,17 +79,36 @@ impl RunView {
     pub fn busy(&self) -> bool {
         self.states.contains(&StepState::Running)
     }
+    /// The run's state in a few words. Undo steps that never ran do not count: a run whose steps of the
+    /// way are all done is done.
     pub fn summary(&self) -> String {
-        let done = self.states.iter().filter(|s| matches!(s, StepState::Ok | StepState::Skipped(_))).count();
+        let way: Vec<usize> =
+            self.runbook.steps().enumerate().filter(|(_, s)| !self.runbook.is_undo(&s.id)).map(|(i, _)| i).collect();
+        let finished = |i: &usize| matches!(self.states.get(*i), Some(StepState::Ok | StepState::Skipped(_)));
+        let done = way.iter().filter(|i| finished(i)).count();
+        let n = way.len();
         let failed = self.states.iter().position(|s| matches!(s, StepState::Failed(_)));
+        let unknown = self.states.iter().position(|s| *s == StepState::Unknown);
         match (self.aborted, failed, self.busy()) {
             _ if self.dry_run => format!("DRY RUN: {} steps shown, none run", self.states.len()),
-            (true, ..) => format!("aborted after {done}/{} steps", self.states.len()),
-            (_, Some(i), _) => format!("{done}/{} steps, {} failed", self.states.len(), self.step_id(i)),
-            (_, None, true) => format!("{done}/{} steps, running", self.states.len()),
-            _ if done == self.states.len() => "done".into(),
-            _ => format!("{done}/{} steps", self.states.len()),
+            (true, ..) => format!("aborted after {done}/{n} steps"),
+            (_, Some(i), _) => format!("{done}/{n} steps, {} failed", self.step_id(i)),
+            (_, None, true) => format!("{done}/{n} steps, running"),
+            _ if unknown.is_some() => {
+                format!("{done}/{n} steps, {} of unknown outcome", self.step_id(unknown.unwrap_or_default()))
+            }
+            _ if done == n => "done".into(),
+            _ => format!("{done}/{n} steps"),
         }
+    }
+
+    /// Whether every step of the way is done (ok or skipped).
+    pub fn finished(&self) -> bool {
+        self.runbook
+            .steps()
+            .enumerate()
+            .filter(|(_, s)| !self.runbook.is_undo(&s.id))
+            .all(|(i, _)| matches!(self.states.get(i), Some(StepState::Ok | StepState::Skipped(_))))
     }
     pub fn step_id(&self, i: usize) -> String {
         self.runbook.steps().nth(i).map(|s| s.id.clone()).unwrap_or_default()
@@ -210,16 +232,23 @@ impl App {
                     (Some(res), _) if res.starts_with("skipped") => StepState::Skipped(res.clone()),
                     (Some(res), _) if res == "ok" => StepState::Ok,
                     (Some(res), _) => StepState::Failed(res.clone()),
-                    (None, true) => StepState::Failed(
-                        "outcome unknown: it was running when the run stopped — enter runs it again, s skips it".into(),
-                    ),
+                    (None, true) => StepState::Unknown,
                     (None, false) => StepState::Pending,
                 })
                 .collect();
             let v = &mut self.runbooks;
             v.next_id += 1;
             let id = v.next_id;
-            let selected = states.iter().position(|s| !matches!(s, StepState::Ok | StepState::Skipped(_))).unwrap_or(0);
+            // The cursor goes where the run stopped: the step of unknown outcome, else the first step of
+            // the way not done — never an undo step.
+            let selected = states.iter().position(|s| *s == StepState::Unknown).unwrap_or_else(|| {
+                rb.steps()
+                    .enumerate()
+                    .position(|(i, s)| {
+                        !rb.is_undo(&s.id) && !matches!(states[i], StepState::Ok | StepState::Skipped(_))
+                    })
+                    .unwrap_or(0)
+            });
             v.starts.push((rb.clone(), values.clone(), id, Some(path.clone())));
             v.runs.push(RunView {
                 id,
@@ -248,15 +277,7 @@ impl App {
 
     /// Interrupted runs offered and not finished yet.
     pub fn interrupted_runs(&self) -> usize {
-        self.runbooks
-            .runs
-            .iter()
-            .filter(|r| {
-                r.resumed.is_some()
-                    && !r.aborted
-                    && r.states.iter().any(|s| !matches!(s, StepState::Ok | StepState::Skipped(_)))
-            })
-            .count()
+        self.runbooks.runs.iter().filter(|r| r.resumed.is_some() && !r.aborted && !r.finished()).count()
     }
 
     pub fn take_run_starts(&mut self) -> Vec<(Runbook, Vec<Value>, u64, Option<std::path::PathBuf>)> {
@@ -357,6 +378,11 @@ impl App {
         if r.dry_run || r.aborted {
             return;
         }
+        // A step whose outcome is unknown is the operator's to decide: enter runs it again, s skips it.
+        if r.states.get(r.selected) == Some(&StepState::Unknown) {
+            r.notice = Some(format!("Stopped at {}: enter runs it again, s skips it.", r.step_id(r.selected)));
+            return;
+        }
         r.auto = true;
         r.notice = Some("Running the rest: p pauses after the current step.".into());
         if !r.busy() {
@@ -379,10 +405,18 @@ impl App {
         if !r.auto || r.aborted || r.busy() {
             return;
         }
-        // A step that is another's rollback runs only when asked for: running the rest passes it by.
+        // A step that is another's rollback runs only when asked for: running the rest passes it by. A
+        // step that failed or whose outcome is unknown stops it: the operator decides (enter, s).
         let undo: Vec<String> = r.runbook.steps().filter_map(|s| s.rollback.clone()).collect();
         let is_undo = |i: usize| r.runbook.steps().nth(i).is_some_and(|s| undo.contains(&s.id));
-        match (0..r.states.len()).find(|&i| r.states[i] == StepState::Pending && !is_undo(i)) {
+        let open =
+            (0..r.states.len()).find(|&i| !matches!(r.states[i], StepState::Ok | StepState::Skipped(_)) && !is_undo(i));
+        match open {
+            Some(stop) if r.states[stop] != StepState::Pending => {
+                r.auto = false;
+                r.selected = stop;
+                r.notice = Some(format!("Stopped at {}: enter runs it again, s skips it.", r.step_id(stop)));
+            }
             Some(next) => {
                 r.selected = next;
                 let current = std::mem::replace(&mut self.runbooks.current, run_index);

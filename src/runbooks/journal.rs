@@ -149,9 +149,10 @@ pub fn replay(path: &Path) -> Result<Replay, String> {
     Ok(r)
 }
 
-/// Runs in `dir` that stopped before their end (not aborted, a step running or steps left), newest
-/// first: what the console offers to resume. `steps` says how many steps a runbook id has.
-pub fn interrupted(dir: &Path, steps: impl Fn(&str) -> Option<usize>) -> Vec<(PathBuf, Replay)> {
+/// Runs in `dir` that stopped before their end (not aborted, a step running or a step of the way left),
+/// newest first: what the console offers to resume. `forward` gives a runbook id's steps of the way (its
+/// undo steps left out: a run does not wait for them).
+pub fn interrupted(dir: &Path, forward: impl Fn(&str) -> Option<Vec<String>>) -> Vec<(PathBuf, Replay)> {
     let mut found: Vec<(std::time::SystemTime, PathBuf, Replay)> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -160,8 +161,8 @@ pub fn interrupted(dir: &Path, steps: impl Fn(&str) -> Option<usize>) -> Vec<(Pa
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .filter_map(|p| {
             let r = replay(&p).ok()?;
-            let n = steps(&r.runbook)?;
-            let open = !r.aborted && (r.unknown.is_some() || r.done.len() < n);
+            let way = forward(&r.runbook)?;
+            let open = !r.aborted && (r.unknown.is_some() || way.iter().any(|s| !r.done.contains_key(s)));
             let at = std::fs::metadata(&p).and_then(|m| m.modified()).ok()?;
             open.then_some((at, p, r))
         })

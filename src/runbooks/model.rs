@@ -23,6 +23,15 @@ impl Runbook {
             Block::Prose(_) => None,
         })
     }
+    /// Whether step `id` is only another step's undo (named by its `rollback=`): it runs when that step
+    /// is undone, so a run is finished without it.
+    pub fn is_undo(&self, id: &str) -> bool {
+        self.steps().any(|s| s.rollback.as_deref() == Some(id))
+    }
+    /// The ids of the steps a run goes through: every step but the undo ones.
+    pub fn forward_steps(&self) -> Vec<String> {
+        self.steps().filter(|s| !self.is_undo(&s.id)).map(|s| s.id.clone()).collect()
+    }
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps().find(|s| s.id == id)
     }

@@ -167,6 +167,7 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
                 StepState::Ok => ("✓", t.good()),
                 StepState::Failed(_) => ("✖", t.bad()),
                 StepState::Skipped(_) => ("↷", t.dim()),
+                StepState::Unknown => ("?", t.warn()),
             };
             let flag = if s.destructive { " !" } else { "" };
             let line = Line::from(vec![
@@ -182,6 +183,10 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
     match r.states.get(r.selected) {
         Some(StepState::Failed(e)) => text.push_str(&format!("\n\n✖ {e} — enter retries, s skips")),
         Some(StepState::Skipped(why)) => text.push_str(&format!("\n\n↷ {why}")),
+        Some(StepState::Unknown) => text.push_str(
+            "\n\n? outcome unknown: it was running when the run stopped, and may or may not have done its work \
+             — check, then enter runs it again, s skips it",
+        ),
         _ => {}
     }
     let block = Block::new()

@@ -197,7 +197,10 @@ async fn runbooks_run_from_the_console() {
     let mut next = App::new(&cfg, Utc::now());
     next.runbooks.journal_dir = journals.clone();
     next.runbooks.books = app.runbooks.books.clone();
-    let found = watchpost::runbooks::journal::interrupted(&dir, |id| (id == "console-test").then_some(3));
+    let books = app.runbooks.books.clone();
+    let found = watchpost::runbooks::journal::interrupted(&dir, |id| {
+        books.iter().find(|b| b.id == id).map(watchpost::runbooks::Runbook::forward_steps)
+    });
     assert!(found.iter().any(|(p, _)| p == &cut));
     assert!(found.iter().all(|(p, _)| p != &journal), "a finished run is not offered");
     next.offer_interrupted(found.into_iter().filter(|(p, _)| p == &cut).collect());
@@ -206,7 +209,8 @@ async fn runbooks_run_from_the_console() {
     term.draw(|f| watchpost::ui::draw(&next, f)).unwrap();
     assert!(term.backend().to_string().contains("INTERRUPTED RUN(S): B"));
     let run = &next.runbooks.runs[0];
-    assert!(matches!(&run.states[0], StepState::Failed(e) if e.starts_with("outcome unknown")));
+    assert_eq!(run.states[0], StepState::Unknown, "shown as of unknown outcome, not as failed");
+    assert_eq!(run.selected, 0, "the cursor on the step of unknown outcome");
     typed(&mut next, "B");
     typed(&mut next, "G");
     for _ in 0..next.runbooks.books.len() {
@@ -405,4 +409,61 @@ async fn quitting_or_aborting_with_a_step_running_asks_first() {
     assert!(journal.done["long"].contains("killed, the operator aborted the run"), "{journal:?}");
     typed(&mut app, "q");
     assert!(app.quit, "nothing runs: q quits at once");
+}
+
+/// A run whose steps of the way all ended, its undo step never run, is done: its summary says so and
+/// the next start does not offer it as interrupted (it came back as "4/5 steps"). One stopped in a step
+/// is offered with the cursor on that step, of unknown outcome, not on the undo step after it; running
+/// the rest stops there instead of passing it by.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_is_done_without_its_undo_steps_and_resumes_where_it_stopped() {
+    use watchpost::runbooks::journal::{Event, Journal, interrupted};
+    let (home, out, _audit, app) = open_run(REST);
+    let dir = home.path().join("runs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let book = app.runbooks.books[0].clone();
+    assert_eq!(book.forward_steps(), vec!["one", "check", "two", "long"]);
+    let journal = |name: &str, events: &[Event]| {
+        let path = dir.join(name);
+        let mut j = Journal::create(&path).unwrap();
+        let params = [("out".to_string(), out.display().to_string())].into();
+        let run = Event::Run {
+            run: name.into(),
+            runbook: "rest-test".into(),
+            path: "rest.md".into(),
+            params,
+            at: "t".into(),
+            user: "u".into(),
+            drill: false,
+        };
+        for e in std::iter::once(&run).chain(events) {
+            j.append(e, true).unwrap();
+        }
+        path
+    };
+    let end = |step: &str| Event::End { step: step.into(), at: "t".into(), result: "ok".into() };
+    let done = journal("done.jsonl", &[end("one"), end("check"), end("two"), end("long")]);
+    let cut = journal("cut.jsonl", &[end("one"), end("check"), Event::Start { step: "two".into(), at: "t".into() }]);
+    let found = interrupted(&dir, |id| (id == book.id).then(|| book.forward_steps()));
+    assert_eq!(found.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), vec![cut.clone()], "only the cut run");
+    assert!(found.iter().all(|(p, _)| p != &done));
+
+    let mut next = app;
+    next.offer_interrupted(found);
+    let k = next.runbooks.runs.iter().position(|r| r.resumed.is_some()).unwrap();
+    let run = &next.runbooks.runs[k];
+    assert_eq!(run.states[2], StepState::Unknown);
+    assert_eq!(run.selected, 2, "on the step that was running, not on undo-two after it");
+    assert_eq!(run.summary(), "2/4 steps, two of unknown outcome");
+    next.runbooks.current = k;
+    next.go_run();
+    let s = crate::support::screen(&next, 120, 40);
+    assert!(s.contains("? two (shell)") && s.contains("outcome unknown"), "{s}");
+    typed(&mut next, "r");
+    assert!(next.take_run_commands().is_empty(), "running the rest stops at the step of unknown outcome");
+    assert!(next.runbooks.runs[k].notice.as_deref().unwrap_or("").starts_with("Stopped at two"));
+    // A finished run's states: the summary says done though undo-two never ran.
+    next.runbooks.runs[k].states = vec![StepState::Ok, StepState::Ok, StepState::Ok, StepState::Pending, StepState::Ok];
+    assert_eq!(next.runbooks.runs[k].summary(), "done");
+    assert_eq!(next.interrupted_runs(), 0);
 }
