@@ -118,6 +118,10 @@ impl App {
         v.from = Some(from);
         v.to = Some(to);
         v.selected = 0;
+        // A hop is a fresh search: an earlier manual filter (an operation, a minimum duration, errors
+        // only, tags) would hide what the hop is for.
+        (v.operation, v.min_duration_us, v.errors_only) = (None, 0, false);
+        v.tags.clear();
         self.search_traces();
         self.go(super::Screen::Traces, true);
     }

@@ -34,22 +34,44 @@ pub struct Search {
     pub limit: usize,
 }
 
-/// Sampled requests matching a search, newest first.
+/// The matching requests over `[from, to]`, newest first and spread over the whole window: the window
+/// is cut into `limit` slices and each gives its newest match, so a one-hour search is not the last few
+/// seconds' traffic. A search that finds fewer than `limit` that way fills up with the newest others.
 pub fn search(m: &Model, q: &Search) -> Vec<Request> {
     let services: Vec<usize> = q.service.map_or_else(|| (0..TOPOLOGY.len()).collect(), |s| vec![s]);
-    let mut out = Vec::new();
-    if q.limit == 0 {
+    let mut out: Vec<Request> = Vec::new();
+    if q.limit == 0 || q.to <= q.from {
         return out;
     }
-    each_request(m, &services, q.from, q.to, true, |r| {
-        let ok = (!q.errors_only || r.error.is_some())
+    let matches = |r: &Request| {
+        (!q.errors_only || r.error.is_some())
             && r.duration >= q.min_duration
-            && q.operation.as_ref().is_none_or(|o| o == r.operation);
-        if ok {
-            out.push(r);
-        }
-        out.len() < q.limit
-    });
+            && q.operation.as_ref().is_none_or(|o| o == r.operation)
+    };
+    let slice = (q.to - q.from) / q.limit as f64;
+    for k in 0..q.limit {
+        let to = q.to - slice * k as f64;
+        each_request(m, &services, to - slice, to, true, |r| {
+            if matches(&r) {
+                out.push(r);
+                return false;
+            }
+            true
+        });
+    }
+    if out.len() < q.limit {
+        let have: std::collections::HashSet<(usize, i64, u32)> =
+            out.iter().map(|r| (r.service, r.second, r.k)).collect();
+        let mut more = Vec::new();
+        each_request(m, &services, q.from, q.to, true, |r| {
+            if matches(&r) && !have.contains(&(r.service, r.second, r.k)) {
+                more.push(r);
+            }
+            out.len() + more.len() < q.limit
+        });
+        out.extend(more);
+        out.sort_by(|a, b| (b.start + b.duration).total_cmp(&(a.start + a.duration)));
+    }
     out
 }
 
@@ -301,4 +323,32 @@ pub fn routes() -> Router<Arc<Shared>> {
             "/tempo/api/search/tag/service.name/values",
             get(|| async { Json(json!({"tagValues": TOPOLOGY.iter().map(|s| s.name).collect::<Vec<_>>()})) }),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-hour search gives traces from the whole hour, newest first (it gave the last 12 seconds).
+    #[test]
+    fn a_search_covers_its_window() {
+        let m = Model::new(42);
+        let to = 1_800_000_000.0;
+        let q = Search {
+            service: Some(0),
+            operation: None,
+            errors_only: false,
+            min_duration: 0.0,
+            from: to - 3600.0,
+            to,
+            limit: 50,
+        };
+        let found = search(&m, &q);
+        assert_eq!(found.len(), 50);
+        let ends: Vec<f64> = found.iter().map(|r| r.start + r.duration).collect();
+        assert!(ends.windows(2).all(|w| w[0] >= w[1]), "newest first");
+        assert!(ends[0] > to - 72.0, "the newest from the last slice");
+        assert!(*ends.last().unwrap() < to - 3600.0 + 72.0, "the oldest from the first slice: {}", to - ends[49]);
+        assert!(ends.iter().all(|e| (to - 3600.0..to).contains(e)));
+    }
 }

@@ -86,10 +86,12 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     }
     let height = usize::from(inner.height.saturating_sub(1));
     let top_row = (v.selected + 1).saturating_sub(height);
-    let op_w = usize::from(inner.width).saturating_sub(9 + 12 + 9 + 7 + 10 + 6).max(8);
+    // The trace ids as long as it takes to tell the listed ones apart (ids can share their start).
+    let id_w = unique_prefix(v.list.iter().map(|s| s.trace_id.as_str()));
+    let op_w = usize::from(inner.width).saturating_sub(9 + 12 + 9 + 7 + 2 + 6 + id_w).max(8);
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            "  {:<8} {:<11} {:<op_w$} {:>8} {:>6} {:<8}",
+            "  {:<8} {:<11} {:<op_w$} {:>8} {:>6} {:<id_w$}",
             "START", "SERVICE", "OPERATION", "DURATION", "SPANS", "TRACE"
         ),
         t.dim(),
@@ -104,13 +106,24 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
             fit(s.operation.as_str(), op_w),
             micros(s.duration_us),
             spans_n,
-            &s.trace_id[..s.trace_id.len().min(8)]
+            s.trace_id.get(..id_w).unwrap_or(&s.trace_id)
         );
         let style = if s.errors > 0 { t.bad() } else { t.base() };
         let line = Line::from(vec![mark, Span::styled(text, style)]);
         lines.push(if i == v.selected { line.patch_style(t.selected()) } else { line });
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// How many leading characters tell every id apart: at least 8, at most the longest id.
+fn unique_prefix<'a>(ids: impl Iterator<Item = &'a str> + Clone) -> usize {
+    let longest = ids.clone().map(str::len).max().unwrap_or(8);
+    (8..longest)
+        .find(|&n| {
+            let mut seen = std::collections::HashSet::new();
+            ids.clone().all(|id| seen.insert(id.get(..n).unwrap_or(id)))
+        })
+        .unwrap_or(longest.max(8))
 }
 
 pub fn draw_waterfall(app: &App, f: &mut Frame, area: Rect) {

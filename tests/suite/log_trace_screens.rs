@@ -336,3 +336,35 @@ fn the_loki_query_completes_labels_and_values() {
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.logs.prompt.as_ref().unwrap().1.lines()[0], "{service=\"payments");
 }
+
+/// A hop to the traces (from an alert or a service) is a fresh search: an earlier manual filter does not
+/// come along (it hid the alert's failing traces); and the TRACE column shows as much of each id as
+/// tells the listed ones apart (the estate's ids differ only after their first 8 characters).
+#[test]
+fn a_hop_is_a_fresh_search_and_ids_are_told_apart() {
+    let mut app = app();
+    app.traces.min_duration_us = 80_000;
+    app.traces.operation = Some("GET /cart".into());
+    app.traces.errors_only = true;
+    app.open_traces(Some("checkout"), t0() - CDuration::hours(1), t0());
+    let sent = app.take_trace_commands();
+    let Some(TraceCommand::Search { id, query }) = sent.last() else { panic!("{sent:?}") };
+    assert_eq!((query.min_duration_us, query.operation.as_deref(), query.errors_only), (0, None, false));
+    assert_eq!(query.service.as_deref(), Some("checkout"));
+    assert_eq!(query.to_us - query.from_us, 3_600_000_000, "over the hop's window");
+    let summary = |id: &str| watchpost::traces::TraceSummary {
+        trace_id: id.into(),
+        service: Clean::new("checkout"),
+        operation: Clean::new("POST /pay"),
+        start_us: t0().timestamp_micros(),
+        duration_us: 90_000,
+        spans: 4,
+        errors: 0,
+    };
+    let found = vec![summary("4bf92f3577b34da6a3ce929d0e0e4736"), summary("4bf92f3577b34da7a3ce929d0e0e4736")];
+    app.on_trace_update(TraceUpdate::Found { id: *id, result: Ok(found) });
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = render(&app, w, h);
+        assert!(s.contains("4bf92f3577b34da6") && s.contains("4bf92f3577b34da7"), "{w}x{h}: {s}");
+    }
+}
