@@ -70,8 +70,10 @@ pub async fn operations(http: &HttpClient, service: &str) -> Result<Vec<String>,
 }
 
 pub async fn search(http: &HttpClient, q: &Query) -> Result<Vec<TraceSummary>, FetchError> {
+    // Zipkin takes milliseconds and refuses an `endTs` or `lookback` below 1: a window shorter than a
+    // millisecond, or ending within the first one, is asked as one millisecond.
     let mut params = vec![
-        ("endTs", (q.to_us / 1000).to_string()),
+        ("endTs", (q.to_us / 1000).max(1).to_string()),
         ("lookback", ((q.to_us - q.from_us) / 1000).max(1).to_string()),
         ("limit", q.limit.to_string()),
     ];
