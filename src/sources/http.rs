@@ -32,6 +32,9 @@ pub enum FetchError {
         code: u16,
         body: Clean,
         retry_after: Option<Duration>,
+        /// The server's own name for the error, from the header the client was told to keep
+        /// ([`HttpClient::keep_error_header`]); `None` from every other client.
+        error_type: Option<Clean>,
     },
     TooLarge {
         limit: u64,
@@ -67,7 +70,7 @@ impl std::fmt::Display for FetchError {
             }
             FetchError::Timeout(d) => write!(f, "timed out after {}", brief(*d)),
             FetchError::Connect(e) => write!(f, "cannot connect: {e}"),
-            FetchError::Status { code, body, retry_after: Some(d) } => {
+            FetchError::Status { code, body, retry_after: Some(d), .. } => {
                 write!(f, "HTTP {code}: {body} (retry after {})", crate::time::short(*d))
             }
             FetchError::Status { code, body, .. } => write!(f, "HTTP {code}: {body}"),
@@ -107,6 +110,8 @@ pub struct HttpClient {
     permits: Arc<Semaphore>,
     /// GETs in flight by their URL and parameters, so an identical one shares the answer.
     flights: Arc<Mutex<HashMap<String, Flight>>>,
+    /// The response header whose value an error status carries as its `error_type`, if any.
+    error_header: Option<reqwest::header::HeaderName>,
 }
 
 type Flight = Shared<BoxFuture<'static, Result<Vec<u8>, FetchError>>>;
@@ -174,7 +179,15 @@ impl HttpClient {
             auth: Arc::new(src.auth.clone()),
             permits: Arc::new(Semaphore::new(src.max_in_flight.max(1))),
             flights: Arc::default(),
+            error_header: None,
         })
+    }
+
+    /// Keep the response header `name` (lowercase) in an error status, for a server that says there what
+    /// kind of error it is and whose callers act on it (a request "not processed yet" is asked again).
+    pub fn keep_error_header(mut self, name: &'static str) -> Self {
+        self.error_header = Some(reqwest::header::HeaderName::from_static(name));
+        self
     }
 
     fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -315,6 +328,12 @@ impl HttpClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry_after(v, Utc::now()));
+        let error_type = self
+            .error_header
+            .as_ref()
+            .and_then(|h| resp.headers().get(h))
+            .and_then(|v| v.to_str().ok())
+            .map(|v| Clean::new(v.trim()));
         if let Some(len) = resp.content_length()
             && len > self.max_bytes
         {
@@ -335,7 +354,7 @@ impl HttpClient {
             return Ok(body);
         }
         let text = String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned();
-        Err(FetchError::Status { code: status.as_u16(), body: Clean::new(text.trim()), retry_after })
+        Err(FetchError::Status { code: status.as_u16(), body: Clean::new(text.trim()), retry_after, error_type })
     }
 
     fn classify(&self, e: reqwest::Error) -> FetchError {
