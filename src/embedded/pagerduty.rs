@@ -108,35 +108,78 @@ fn incident_json(i: &EstateIncident) -> Value {
     })
 }
 
-/// Only what the query asks, as PagerDuty answers: `statuses[]` and `service_ids[]` (each repeated)
-/// filter, and incidents opened within `since`..`until` (the last 30 days when unset) unless
-/// `date_range=all`.
+/// A `GET /incidents` query read as PagerDuty reads it: `statuses[]` and `service_ids[]` (each
+/// repeated) filter; incidents opened within `since`..`until` are listed (a month back from `until` when
+/// `since` is unset, 6 months at most) unless `date_range=all`; `limit` (25 by default, 100 at most) and
+/// `offset` page. Public so that tests answering as PagerDuty read a query the same way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListQuery {
+    pub statuses: Vec<String>,
+    pub service_ids: Vec<String>,
+    /// `None` with `date_range=all`.
+    pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+impl ListQuery {
+    /// Read a raw query string at time `now`; `Err` says why PagerDuty would refuse it (a 400).
+    pub fn parse(raw: &str, now: DateTime<Utc>) -> Result<ListQuery, String> {
+        let q: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+        let all_of = |k: &str| q.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+        let one = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let time = |k: &str| match one(k) {
+            None => Ok(None),
+            Some(v) => DateTime::parse_from_rfc3339(v).map(|t| Some(t.with_timezone(&Utc))).map_err(|_| k.to_string()),
+        };
+        let number = |k: &str, default: usize| one(k).map_or(Ok(default), |v| v.parse().map_err(|_| k.to_string()));
+        let window = match one("date_range") {
+            Some("all") => None,
+            _ => {
+                let until = time("until")?.unwrap_or(now);
+                let since = time("since")?.unwrap_or(until - chrono::Duration::days(30));
+                if until - since > chrono::Duration::days(183) {
+                    return Err("Date range cannot be more than 6 months".into());
+                }
+                Some((since, until))
+            }
+        };
+        Ok(ListQuery {
+            statuses: all_of("statuses[]"),
+            service_ids: all_of("service_ids[]"),
+            window,
+            limit: number("limit", 25)?.clamp(1, 100),
+            offset: number("offset", 0)?,
+        })
+    }
+
+    /// Whether an incident with this status, of this service, opened at `created_at`, is listed.
+    pub fn matches(&self, status: &str, service_id: &str, created_at: DateTime<Utc>) -> bool {
+        (self.statuses.is_empty() || self.statuses.iter().any(|s| s == status))
+            && (self.service_ids.is_empty() || self.service_ids.iter().any(|s| s == service_id))
+            && self.window.is_none_or(|(since, until)| since <= created_at && created_at < until)
+    }
+}
+
+fn invalid(why: &str) -> Response {
+    let e = json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": [why]}});
+    (StatusCode::BAD_REQUEST, Json(e)).into_response()
+}
+
+/// Only what the query asks, as PagerDuty answers it ([`ListQuery`]), newest first.
 async fn list(State(s): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Response {
     let now = Utc::now();
     sync(&s, now);
-    let q: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
-    let all_of = |k: &str| q.iter().filter(|(n, _)| n == k).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
-    let one = |k: &str| all_of(k).first().copied();
-    let time = |k: &str| one(k).and_then(|v| DateTime::parse_from_rfc3339(v).ok()).map(|t| t.with_timezone(&Utc));
-    let window = (one("date_range") != Some("all")).then(|| {
-        let until = time("until").unwrap_or(now);
-        (time("since").unwrap_or(until - chrono::Duration::days(30)), until)
-    });
-    let (statuses, services) = (all_of("statuses[]"), all_of("service_ids[]"));
-    let limit: usize = one("limit").and_then(|v| v.parse().ok()).unwrap_or(25).clamp(1, 100);
-    let offset: usize = one("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let q = match ListQuery::parse(&raw.unwrap_or_default(), now) {
+        Ok(q) => q,
+        Err(why) => return invalid(&why),
+    };
     let all = s.incidents.lock().unwrap_or_else(|p| p.into_inner());
-    let matching: Vec<&EstateIncident> = all
-        .iter()
-        .rev()
-        .filter(|i| statuses.is_empty() || statuses.contains(&i.status))
-        .filter(|i| services.is_empty() || services.contains(&i.service.as_str()))
-        .filter(|i| window.is_none_or(|(since, until)| since <= i.created_at && i.created_at < until))
-        .collect();
-    let page: Vec<Value> = matching.iter().skip(offset).take(limit).map(|i| incident_json(i)).collect();
-    let more = offset + limit < matching.len();
-    Json(json!({"incidents": page, "limit": limit, "offset": offset, "more": more, "total": null})).into_response()
+    let matching: Vec<&EstateIncident> =
+        all.iter().rev().filter(|i| q.matches(i.status, &i.service, i.created_at)).collect();
+    let page: Vec<Value> = matching.iter().skip(q.offset).take(q.limit).map(|i| incident_json(i)).collect();
+    let more = q.offset + q.limit < matching.len();
+    Json(json!({"incidents": page, "limit": q.limit, "offset": q.offset, "more": more, "total": null})).into_response()
 }
 
 fn not_found() -> Response {
@@ -150,19 +193,12 @@ async fn update(State(s): State<Arc<Shared>>, Path(id): Path<String>, Json(body)
     let inc = &body["incident"];
     if let Some(st) = inc["status"].as_str() {
         if i.status == "resolved" {
-            let e = json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["Incident Already Resolved"]}});
-            return (StatusCode::BAD_REQUEST, Json(e)).into_response();
+            return invalid("Incident Already Resolved");
         }
         let (status, kind) = match st {
             "acknowledged" => ("acknowledged", "acknowledge_log_entry"),
             "resolved" => ("resolved", "resolve_log_entry"),
-            _ => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    Json(json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["status"]}})),
-                )
-                    .into_response();
-            }
+            _ => return invalid("status"),
         };
         i.status = status;
         if status == "resolved" {
@@ -262,5 +298,7 @@ mod tests {
         assert_eq!(ids(&s, "statuses[]=resolved&date_range=all").await, ["Q000002", "Q000001"]);
         assert!(ids(&s, "statuses[]=triggered&statuses[]=acknowledged&date_range=all").await.is_empty());
         assert!(ids(&s, "date_range=all&service_ids[]=payments").await.is_empty());
+        let refused = list(State(s.clone()), RawQuery(Some("since=yesterday".into()))).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "a time PagerDuty cannot read");
     }
 }
