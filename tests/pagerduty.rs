@@ -21,8 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use watchpost::app::{App, Screen};
+use watchpost::embedded::pagerduty::ListQuery;
 use watchpost::sources::pagerduty::PagerDuty;
-use watchpost::sources::pagerduty::poller::{IncidentUpdate, run};
+use watchpost::sources::pagerduty::poller::{IncidentCommand, IncidentUpdate, NotDone, run};
 
 struct Server {
     /// When the incidents were made: their times are relative to it, as a real account's are to now.
@@ -35,6 +36,12 @@ struct Server {
     notes: HashMap<String, Vec<String>>,
     list_calls: usize,
     note_delay: Duration,
+    /// The listing of resolved incidents fails (500).
+    resolved_fails: bool,
+    /// One more incident is open (P09004, opened an hour before `t0`).
+    extra_open: bool,
+    /// Reading an incident's notes fails (500).
+    notes_broken: bool,
 }
 
 type S = State<Arc<Mutex<Server>>>;
@@ -74,8 +81,8 @@ fn incident(n: u64, t0: DateTime<Utc>) -> Value {
 }
 
 /// The account: 250 recent incidents, one opened 40 days ago and still triggered, one opened and
-/// resolved 40 days ago, and one of another service.
-fn account(t0: DateTime<Utc>) -> Vec<Value> {
+/// resolved 40 days ago, one of another service, and P09004 when `extra_open`.
+fn account(t0: DateTime<Utc>, extra_open: bool) -> Vec<Value> {
     let mut all: Vec<Value> = (1..=250).map(|n| incident(n, t0)).collect();
     let old = t0 - chrono::Duration::days(40);
     let mut open_old = incident(9001, t0);
@@ -87,28 +94,38 @@ fn account(t0: DateTime<Utc>) -> Vec<Value> {
     let mut other = incident(9003, t0);
     (other["status"], other["service"]["id"]) = (json!("triggered"), json!("PSVC2"));
     all.extend([open_old, resolved_old, other]);
+    if extra_open {
+        let mut new = incident(9004, t0);
+        (new["status"], new["created_at"]) = (json!("triggered"), json!(ts(t0 - chrono::Duration::hours(1))));
+        all.push(new);
+    }
     all
+}
+
+fn server_error() -> Response {
+    let e = json!({"error": {"message": "Internal Server Error", "code": 2000}});
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(e)).into_response()
 }
 
 fn time(v: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(v).ok().map(|t| t.with_timezone(&Utc))
 }
 
-/// `GET /incidents` as PagerDuty answers it: `statuses[]` and `service_ids[]` filter; incidents created
-/// within `since`..`until` (1 month back by default, 6 months at most), unless `date_range=all`; offset
-/// pages with `more` and `"total": null`; a 429 with Retry-After first.
+/// `GET /incidents` as PagerDuty answers it: the query read as the embedded PagerDuty reads it (one
+/// reading of PagerDuty's rules for both: `statuses[]`, `service_ids[]`, the `since`..`until` window
+/// unless `date_range=all`, `limit` and `offset`); offset pages with `more` and `"total": null`; a 429
+/// with Retry-After first.
 async fn incidents(State(s): S, h: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     if !authorized(&h) {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Unauthorized", "code": 2006}})))
             .into_response();
     }
-    let q: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
-    let (first, t0) = {
+    let raw = raw.unwrap_or_default();
+    let (first, t0, resolved_fails, extra_open) = {
         let mut s = s.lock().unwrap();
         s.list_calls += 1;
-        s.listings.push(q.clone());
-        (s.list_calls == 1, s.t0)
+        s.listings.push(url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect());
+        (s.list_calls == 1, s.t0, s.resolved_fails, s.extra_open)
     };
     if first {
         return (
@@ -118,37 +135,23 @@ async fn incidents(State(s): S, h: HeaderMap, RawQuery(raw): RawQuery) -> Respon
         )
             .into_response();
     }
-    let all = |k: &str| q.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
-    let one = |k: &str| all(k).into_iter().next();
-    let window = if one("date_range").as_deref() == Some("all") {
-        None
-    } else {
-        let Some(until) = one("until").map_or(Some(Utc::now()), |v| time(&v)) else { return invalid("until") };
-        let Some(since) = one("since").map_or(Some(until - chrono::Duration::days(30)), |v| time(&v)) else {
-            return invalid("since");
-        };
-        if until - since > chrono::Duration::days(183) {
-            return invalid("Date range cannot be more than 6 months");
-        }
-        Some((since, until))
+    let q = match ListQuery::parse(&raw, Utc::now()) {
+        Ok(q) => q,
+        Err(why) => return invalid(&why),
     };
-    let (statuses, services) = (all("statuses[]"), all("service_ids[]"));
-    let matching: Vec<Value> = account(t0)
+    if resolved_fails && q.statuses == ["resolved"] {
+        return server_error();
+    }
+    let matching: Vec<Value> = account(t0, extra_open)
         .into_iter()
-        .filter(|i| statuses.is_empty() || statuses.iter().any(|s| i["status"] == s.as_str()))
-        .filter(|i| services.is_empty() || services.iter().any(|s| i["service"]["id"] == s.as_str()))
         .filter(|i| {
             let created = time(i["created_at"].as_str().unwrap()).unwrap();
-            window.is_none_or(|(since, until)| since <= created && created < until)
+            q.matches(i["status"].as_str().unwrap(), i["service"]["id"].as_str().unwrap(), created)
         })
         .collect();
-    let Some((Ok(limit), Ok(offset))) = one("limit").zip(one("offset")).map(|(l, o)| (l.parse(), o.parse())) else {
-        return invalid("limit and offset");
-    };
-    let (limit, offset): (usize, usize) = (limit, offset);
-    let items: Vec<Value> = matching.iter().skip(offset).take(limit).cloned().collect();
-    Json(json!({"incidents": items, "limit": limit, "offset": offset, "more": offset + limit < matching.len(), "total": null}))
-        .into_response()
+    let items: Vec<Value> = matching.iter().skip(q.offset).take(q.limit).cloned().collect();
+    let more = q.offset + q.limit < matching.len();
+    Json(json!({"incidents": items, "limit": q.limit, "offset": q.offset, "more": more, "total": null})).into_response()
 }
 
 /// `PUT /incidents/{id}` as PagerDuty answers it: the `From` header is required; a resolved incident
@@ -165,18 +168,14 @@ async fn update(State(s): S, h: HeaderMap, Path(id): Path<String>, Json(body): J
 }
 
 /// `GET /incidents/{id}/notes` as PagerDuty answers it.
-async fn notes(State(s): S, Path(id): Path<String>) -> Json<Value> {
-    let list: Vec<Value> = s
-        .lock()
-        .unwrap()
-        .notes
-        .get(&id)
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| json!({"content": c}))
-        .collect();
-    Json(json!({"notes": list}))
+async fn notes(State(s): S, Path(id): Path<String>) -> Response {
+    let s = s.lock().unwrap();
+    if s.notes_broken {
+        return server_error();
+    }
+    let list: Vec<Value> =
+        s.notes.get(&id).cloned().unwrap_or_default().into_iter().map(|c| json!({"content": c})).collect();
+    Json(json!({"notes": list})).into_response()
 }
 
 /// `POST /incidents/{id}/notes` as PagerDuty answers it: the `From` header is required.
@@ -213,6 +212,9 @@ async fn serve() -> (String, Arc<Mutex<Server>>) {
         notes: HashMap::new(),
         list_calls: 0,
         note_delay: Duration::ZERO,
+        resolved_fails: false,
+        extra_open: false,
+        notes_broken: false,
     }));
     let app = axum::Router::new()
         .route("/incidents", get(incidents))
@@ -361,4 +363,49 @@ async fn a_note_whose_answer_was_lost_is_not_added_twice() {
     let client = PagerDuty::new(&pd.source, pd.services.clone(), pd.teams.clone()).unwrap();
     client.add_note("P00001", "checked the database").await.expect("found among the notes");
     assert_eq!(state.lock().unwrap().notes["P00001"].len(), 1, "sent once");
+}
+
+/// The answer lost and the notes unreadable: perhaps added, perhaps not, so neither done nor failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_whose_answer_was_lost_and_cannot_be_checked_is_of_unknown_outcome() {
+    let (url, state) = serve().await;
+    {
+        let mut s = state.lock().unwrap();
+        (s.note_delay, s.notes_broken) = (Duration::from_millis(1500), true);
+    }
+    let cfg = config(&url, "500ms");
+    let pd = cfg.pagerduty.as_ref().unwrap();
+    let client = PagerDuty::new(&pd.source, pd.services.clone(), pd.teams.clone()).unwrap();
+    let err = client.add_note("P00001", "checked the database").await.unwrap_err();
+    let NotDone::Unknown(why) = &err else { panic!("not of unknown outcome: {err:?}") };
+    assert!(why.as_str().contains("the incident's notes could not be read: HTTP 500"), "{why}");
+    assert_eq!(state.lock().unwrap().notes["P00001"].len(), 1, "sent once");
+}
+
+/// The resolved incidents cannot be listed: the open ones are still listed as they are now, the resolved
+/// ones of the last listing kept, and the screen says which listing failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_incidents_are_listed_when_the_resolved_ones_cannot_be() {
+    let (url, state) = serve().await;
+    let cfg = config(&url, "2s");
+    let pd = cfg.pagerduty.as_ref().unwrap();
+    let client = PagerDuty::new(&pd.source, pd.services.clone(), pd.teams.clone()).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let (cmd_tx, cmd_rx) = mpsc::channel(16);
+    tokio::spawn(run(client, Duration::from_secs(30), tx, cmd_rx));
+    let mut app = App::new(&cfg, Utc::now());
+    until(&mut rx, &mut app, "251 incidents", |a| a.incidents.incidents.len() == 251).await;
+
+    {
+        let mut s = state.lock().unwrap();
+        (s.resolved_fails, s.extra_open) = (true, true);
+    }
+    // A change makes the poller list again at once.
+    cmd_tx.send(IncidentCommand::Escalate("P00002".into(), 2)).await.unwrap();
+    until(&mut rx, &mut app, "partial listing", |a| a.incidents.unreachable.is_some()).await;
+    let why = app.incidents.unreachable.as_ref().unwrap().as_str();
+    assert!(why.starts_with("resolved incidents not listed (the last ones shown): HTTP 500"), "{why}");
+    let ids: Vec<&str> = app.incidents.incidents.iter().map(|i| i.id.as_str()).collect();
+    assert!(ids.contains(&"P09004"), "opened since the last listing: listed");
+    assert_eq!(ids.len(), 252, "127 open then, one more now, and the 124 resolved ones kept");
 }

@@ -3,7 +3,7 @@
 use super::state::App;
 use crate::incidents::model::{Incident, LogEntry, Source, Status};
 use crate::sources::SourceHealth;
-use crate::sources::pagerduty::poller::{IncidentCommand, IncidentUpdate};
+use crate::sources::pagerduty::poller::{IncidentCommand, IncidentUpdate, NotDone};
 use crate::text::Clean;
 use chrono::{DateTime, Utc};
 use ratatui_textarea::TextArea;
@@ -21,6 +21,7 @@ pub struct IncidentsView {
     pub incidents: Vec<Incident>,
     pub at: Option<DateTime<Utc>>,
     pub cut: bool,
+    /// Why the last listing failed, or which part of it did (the rest of the list is then current).
     pub unreachable: Option<Clean>,
     pub selected: usize,
     /// The open incident's log, by id.
@@ -51,7 +52,7 @@ impl App {
         match u {
             IncidentUpdate::Health(h) => v.health = Some(h),
             IncidentUpdate::Unreachable(e) => v.unreachable = Some(e),
-            IncidentUpdate::Snapshot { at, source, incidents, cut } => {
+            IncidentUpdate::Snapshot { at, source, incidents, cut, errors } => {
                 let mut incidents = incidents;
                 incidents.extend(v.incidents.iter().filter(|i| i.source != source).cloned());
                 // With PagerDuty the KPIs come from its incident history.
@@ -70,14 +71,19 @@ impl App {
                 v.incidents = incidents;
                 v.at = Some(at);
                 v.cut = cut;
-                v.unreachable = None;
+                let errors: Vec<&str> = errors.iter().map(Clean::raw).collect();
+                v.unreachable = (!errors.is_empty()).then(|| Clean::new(&errors.join("; ")));
                 v.selected = v.selected.min(v.incidents.len().saturating_sub(1));
             }
             IncidentUpdate::Log { id, entries } => v.log = Some((id, entries)),
             IncidentUpdate::Done { what, result } => {
                 v.notice = Some(match result {
                     Ok(()) => (true, what),
-                    Err(e) => (false, format!("{what} failed: {e}")),
+                    Err(NotDone::Failed(e)) => (false, format!("{what} failed: {e}")),
+                    // Not "failed": it may have been done, and sending it again could do it twice.
+                    Err(NotDone::Unknown(e)) => {
+                        (false, format!("{what}: outcome unknown ({e}); check the incident before sending it again"))
+                    }
                 })
             }
         }

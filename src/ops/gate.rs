@@ -6,7 +6,7 @@ use super::who::Who;
 use crate::alerts::matcher;
 use crate::sources::alertmanager::AlertCommand;
 use crate::sources::alertmanager::api::matcher_json;
-use crate::sources::pagerduty::poller::IncidentCommand;
+use crate::sources::pagerduty::poller::{IncidentCommand, UNKNOWN_OUTCOME};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use tokio::sync::mpsc;
@@ -51,7 +51,8 @@ pub fn describe(d: &Deliver) -> Option<(String, String, Value)> {
 
 pub enum GateMsg {
     Action(Deliver),
-    /// An outcome to record (`what` as the source reported it).
+    /// An outcome to record (`what` as the source reported it): what was done, or why not; the text of
+    /// a change whose outcome is unknown starts with [`UNKNOWN_OUTCOME`].
     Outcome {
         action: String,
         what: String,
@@ -64,6 +65,19 @@ pub enum GateMsg {
 pub struct Refused {
     pub action: String,
     pub error: String,
+}
+
+/// An outcome as the trail records it: `ok …`, `failed: …`, or `unknown: …` for a change that was sent
+/// but whose outcome could not be learnt, so that no one reading the trail takes it for a failure and
+/// sends it again.
+fn recorded(result: &Result<String, String>) -> String {
+    match result {
+        Ok(v) => format!("ok {v}").trim().to_string(),
+        Err(e) => match e.strip_prefix(UNKNOWN_OUTCOME) {
+            Some(why) => format!("unknown: {why}"),
+            None => format!("failed: {e}"),
+        },
+    }
 }
 
 /// The policy's name for an action: `silence.create` → `silence`, `incident.note` → `ack`.
@@ -128,10 +142,7 @@ pub fn spawn(
                         }
                     }
                     GateMsg::Outcome { action, what, result } => {
-                        let result = match result {
-                            Ok(v) => format!("ok {v}").trim().to_string(),
-                            Err(e) => format!("failed: {e}"),
-                        };
+                        let result = recorded(&result);
                         if let Ok(a) = &mut audit
                             && let Err(e) = a.record(&who, now, &format!("{action}.result"), &what, &json!({}), &result)
                         {
@@ -174,5 +185,37 @@ mod tests {
         let (_, _, v) = describe(&Deliver::Alertmanager(tx, AlertCommand::PostSilence(s))).unwrap();
         assert_eq!(v["matchers"][0]["value"], "web\u{200b}-1");
         assert_eq!(v["shown"], "instance=\"web\\u200b-1\"");
+    }
+
+    /// A change whose outcome could not be learnt is recorded as unknown, not as failed (which would
+    /// invite sending it again); a failure and a success as before.
+    #[test]
+    fn an_unknown_outcome_is_recorded_as_unknown() {
+        use crate::sources::pagerduty::poller::NotDone;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("audit.db");
+        let who = Who { user: "alice".into(), host: "bastion-1".into(), ssh_client: None };
+        let (gate, _refused) = spawn(db.clone(), who, None);
+        let outcomes = [
+            Err(NotDone::Unknown("request req-1 not processed after 5 reads".into()).to_string()),
+            Err(NotDone::Failed("opsgenie: Alert is already closed".into()).to_string()),
+            Ok(String::new()),
+        ];
+        for result in outcomes {
+            let (action, what) = ("incident".to_string(), "acknowledged a1".to_string());
+            gate.send(GateMsg::Outcome { action, what, result }).unwrap();
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let results = loop {
+            let entries = Audit::open(&db).and_then(|a| a.entries()).unwrap_or_default();
+            if entries.len() == 3 || std::time::Instant::now() > deadline {
+                break entries.into_iter().map(|e| e.result).collect::<Vec<_>>();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(
+            results,
+            ["unknown: request req-1 not processed after 5 reads", "failed: opsgenie: Alert is already closed", "ok"]
+        );
     }
 }

@@ -8,13 +8,23 @@ use crate::incidents::model::{Incident, LogEntry, Status};
 use crate::sources::http::{FetchError, HttpClient};
 use crate::text::Clean;
 use chrono::{DateTime, Utc};
+use poller::NotDone;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
-/// At most this many pages are read (100 per page): a runaway list is cut, not followed forever.
+/// At most this many pages are read (100 per page) for one poll's incidents, open and resolved together,
+/// and for one incident's log or notes: a runaway list is cut, not followed forever.
 pub const MAX_PAGES: usize = 10;
 const PAGE: usize = 100;
+
+/// What one poll lists: the open incidents, and the resolved ones or why they could not be listed.
+pub struct Listing {
+    pub open: Vec<Incident>,
+    pub resolved: Result<Vec<Incident>, FetchError>,
+    /// The pages ran out (at [`MAX_PAGES`]) before the incidents did.
+    pub cut: bool,
+}
 
 #[derive(Clone)]
 pub struct PagerDuty {
@@ -140,13 +150,16 @@ impl PagerDuty {
         Ok(PagerDuty { http: HttpClient::new(&src.name, src)?, services, teams })
     }
 
+    /// At most `max_pages` pages of a list: the items, how many pages were read, and whether more were
+    /// left unread.
     async fn pages<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
-    ) -> Result<(Vec<T>, bool), FetchError> {
+        max_pages: usize,
+    ) -> Result<(Vec<T>, usize, bool), FetchError> {
         let mut out = Vec::new();
-        for page in 0..MAX_PAGES {
+        for page in 0..max_pages {
             let mut q = query.to_vec();
             q.push(("limit", PAGE.to_string()));
             q.push(("offset", (page * PAGE).to_string()));
@@ -154,19 +167,21 @@ impl PagerDuty {
             let p: Page<T> = decode(&body)?;
             out.extend(p.items);
             if !p.more {
-                return Ok((out, false));
+                return Ok((out, page + 1, false));
             }
         }
-        Ok((out, true))
+        Ok((out, max_pages, true))
     }
 
-    /// Open incidents (triggered or acknowledged), however old, and those resolved since `since`. `true`
-    /// when either list was cut at [`MAX_PAGES`].
+    /// Open incidents (triggered or acknowledged), however old, and resolved ones opened since `since`:
+    /// PagerDuty's window is by when an incident was opened, so one opened before `since` and resolved
+    /// since is not among them. An error when the open ones cannot be listed; when only the resolved ones
+    /// cannot, the open ones and that error.
     ///
     /// Two listings: PagerDuty searches a `since`..`until` window of at most 6 months (1 month when unset),
     /// so an incident opened before the window and still open would be missed by one windowed listing.
     /// Open ones are asked with `date_range=all` (the window ignored), resolved ones within the window.
-    pub async fn incidents(&self, since: DateTime<Utc>) -> Result<(Vec<Incident>, bool), FetchError> {
+    pub async fn incidents(&self, since: DateTime<Utc>) -> Result<Listing, FetchError> {
         let mut open: Vec<(&str, String)> = vec![("date_range", "all".into())];
         open.extend(["triggered", "acknowledged"].map(|s| ("statuses[]", s.to_string())));
         let mut resolved: Vec<(&str, String)> =
@@ -175,28 +190,24 @@ impl PagerDuty {
             q.extend(self.services.iter().map(|s| ("service_ids[]", s.clone())));
             q.extend(self.teams.iter().map(|t| ("team_ids[]", t.clone())));
         }
-        let ((open, open_cut), (resolved, resolved_cut)): ((Vec<RawIncident>, bool), (Vec<RawIncident>, bool)) =
-            futures::future::try_join(self.pages("incidents", &open), self.pages("incidents", &resolved)).await?;
-        // One resolved while the listings were read is in both, and one can come twice when a list shifts
-        // under the offset. Its status only moves forward, so the furthest one seen is the current one.
-        let mut list: Vec<Incident> = Vec::new();
-        let mut at: HashMap<String, usize> = HashMap::new();
-        for i in open.into_iter().chain(resolved).filter_map(incident) {
-            match at.get(&i.id) {
-                Some(&n) if i.status >= list[n].status => list[n] = i,
-                Some(_) => {}
-                None => {
-                    at.insert(i.id.clone(), list.len());
-                    list.push(i);
-                }
-            }
-        }
-        Ok((list, open_cut || resolved_cut))
+        // One budget of pages for both listings, open ones first: the cap bounds what one poll asks of
+        // PagerDuty (the screen says the list was cut at 1 000), and the open incidents, the ones acted
+        // on, are never those left out. So they are read one after the other, at one more round trip.
+        let (open, read, open_cut) = self.pages::<RawIncident>("incidents", &open, MAX_PAGES).await?;
+        let open = open.into_iter().filter_map(incident).collect();
+        let (resolved, resolved_cut) = match MAX_PAGES - read {
+            0 => (Ok(Vec::new()), true),
+            left => match self.pages::<RawIncident>("incidents", &resolved, left).await {
+                Ok((r, _, cut)) => (Ok(r.into_iter().filter_map(incident).collect()), cut),
+                Err(e) => (Err(e), false),
+            },
+        };
+        Ok(Listing { open, resolved, cut: open_cut || resolved_cut })
     }
 
     pub async fn log(&self, id: &str) -> Result<Vec<LogEntry>, FetchError> {
         let id = safe_id(id).ok_or(FetchError::Decode("bad incident id".into()))?;
-        let (raw, _): (Vec<RawLog>, bool) = self.pages(&format!("incidents/{id}/log_entries"), &[]).await?;
+        let (raw, ..): (Vec<RawLog>, _, _) = self.pages(&format!("incidents/{id}/log_entries"), &[], MAX_PAGES).await?;
         Ok(raw
             .into_iter()
             .map(|l| LogEntry {
@@ -228,19 +239,43 @@ impl PagerDuty {
         self.put(id, json!({"type": "incident_reference", "escalation_level": level})).await
     }
 
-    /// Add a note, once: if the answer is lost, the notes are read to see whether it was added.
-    pub async fn add_note(&self, id: &str, content: &str) -> Result<(), FetchError> {
+    /// Add a note, once: if the answer is lost, the notes are read to see whether it was added. PagerDuty
+    /// adds a note before it answers, so one not among them then is taken as not added; when they cannot
+    /// be read, whether it was is unknown.
+    pub async fn add_note(&self, id: &str, content: &str) -> Result<(), NotDone> {
         let id = safe_id(id).ok_or(FetchError::Decode("bad incident id".into()))?;
         let path = format!("incidents/{id}/notes");
         match self.http.post_json(&path, &json!({"note": {"content": content}})).await {
-            Ok(body) => refused(&body),
-            Err(e) if e.is_transient() => {
-                let (notes, _): (Vec<RawNote>, bool) = self.pages(&path, &[]).await.map_err(|_| e.clone())?;
-                if notes.iter().any(|n| n.content == content) { Ok(()) } else { Err(e) }
-            }
-            Err(e) => Err(e),
+            Ok(body) => Ok(refused(&body)?),
+            Err(e) if e.is_transient() => match self.pages::<RawNote>(&path, &[], MAX_PAGES).await {
+                Ok((notes, ..)) if notes.iter().any(|n| n.content == content) => Ok(()),
+                Ok(_) => Err(NotDone::Failed(Clean::new(&format!("{e}; the note is not among the incident's notes")))),
+                Err(read) => {
+                    Err(NotDone::Unknown(Clean::new(&format!("{e}; the incident's notes could not be read: {read}"))))
+                }
+            },
+            Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Open and resolved incidents as one list. One resolved while the listings were read is in both, and one
+/// can come twice when a list shifts under the offset; its status only moves forward, so the furthest one
+/// seen is the current one.
+pub fn merge(open: Vec<Incident>, resolved: Vec<Incident>) -> Vec<Incident> {
+    let mut list: Vec<Incident> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for i in open.into_iter().chain(resolved) {
+        match at.get(&i.id) {
+            Some(&n) if i.status >= list[n].status => list[n] = i,
+            Some(_) => {}
+            None => {
+                at.insert(i.id.clone(), list.len());
+                list.push(i);
+            }
+        }
+    }
+    list
 }
 
 /// The id of a user reference, for reassigning (PagerDuty user ids such as `PABC123`).
