@@ -19,8 +19,9 @@ DURATION=${DURATION:-60}
 REFRESH=5
 [ $# -gt 0 ] || set -- 10 100 1000
 command -v tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
-cargo build --release --locked -q
-bin=$PWD/target/release/watchpost
+# WATCHPOST_BIN runs a binary built already (the release build takes minutes on two cores).
+if [ -z "${WATCHPOST_BIN:-}" ]; then cargo build --release --locked -q; fi
+bin=${WATCHPOST_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/watchpost}
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
