@@ -1,6 +1,28 @@
 //! Durations as people write them (`30s`, `5m`, `30d`) and as the console shows them.
 use std::time::Duration;
 
+/// Where this process's periodic work falls within each period: one phase, drawn once, for the clock
+/// and every poller, so that the clock's new second and the round asked at the same moment are drawn as
+/// one frame, while consoles on many desks do not all ask Prometheus in the same millisecond.
+pub fn phase() -> Duration {
+    static PHASE: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *PHASE.get_or_init(|| Duration::from_millis(rand::random_range(0..250)))
+}
+
+/// The next moment that falls on a whole multiple of `period` on the wall clock, plus [`phase`]: ticks
+/// of the same period line up across tasks (and steps across refreshes), whenever each task started.
+pub fn next_aligned(period: Duration) -> std::time::Instant {
+    let period_ms = period.as_millis().max(1);
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now_ms = since_epoch.as_millis();
+    let phase_ms = phase().as_millis() % period_ms;
+    let mut next = (now_ms - phase_ms) / period_ms * period_ms + period_ms + phase_ms;
+    if next <= now_ms {
+        next += period_ms;
+    }
+    std::time::Instant::now() + Duration::from_millis(u64::try_from(next - now_ms).unwrap_or(0))
+}
+
 /// Parse `250ms`, `30s`, `5m`, `2h`, `30d`, `1w` or combinations (`1h30m`).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim())
@@ -49,5 +71,18 @@ mod tests {
         assert_eq!(short(Duration::from_secs(30 * 86_400)), "30d");
         assert_eq!(promql(Duration::from_secs(1800)), "30m");
         assert_eq!(promql(Duration::from_secs(90)), "90s");
+    }
+
+    #[test]
+    fn aligned_ticks_fall_on_the_same_phase_of_the_wall_clock() {
+        for period in [Duration::from_secs(1), Duration::from_secs(5), Duration::from_millis(1500)] {
+            let at = next_aligned(period);
+            let wait = at.saturating_duration_since(std::time::Instant::now());
+            assert!(wait <= period, "{period:?}: {wait:?}");
+            let wall = std::time::SystemTime::now() + wait;
+            let ms = wall.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+            let off = (ms + period.as_millis() - phase().as_millis() % period.as_millis()) % period.as_millis();
+            assert!(off <= 5 || off >= period.as_millis() - 5, "{period:?}: {off} ms off its phase");
+        }
     }
 }

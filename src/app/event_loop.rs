@@ -31,6 +31,9 @@ const MIN_DATA_FRAME: Duration = Duration::from_millis(33);
 /// How long a change that is not a key waits for company before it is drawn: the clock's new second and
 /// the round that answers a few milliseconds after it go out as one frame, not two.
 const SETTLE: Duration = Duration::from_millis(40);
+/// The clock's new second alone waits longer: the round asked on the same aligned tick answers after a
+/// round trip to Prometheus, and the two are one frame (the clock shows the second at most this late).
+const TICK_SETTLE: Duration = Duration::from_millis(150);
 /// When the start-up code pages are handed back (`memory::release_startup_code`): three refreshes in,
 /// so the code of an ordinary round has run and is not paged out only to come straight back.
 const RELEASE_STARTUP_AFTER: Duration = Duration::from_secs(15);
@@ -99,6 +102,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
 
     // The first frame goes out before any backend has answered.
     tui.draw(&app)?;
+    app.redraw_at = crate::ui::when::next();
     app.take_dirty();
     // For the test that proves a panic restores the terminal; nothing else sets this.
     if std::env::var_os("WATCHPOST_TEST_PANIC").is_some() {
@@ -245,7 +249,9 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
 
     let mut release_startup_at = Some(tokio::time::Instant::now() + RELEASE_STARTUP_AFTER);
     let mut events = crate::term::events();
-    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    // On the wall clock's seconds, in the same phase as the pollers' rounds (`time::next_aligned`).
+    let first_tick = tokio::time::Instant::from_std(crate::time::next_aligned(Duration::from_secs(1)));
+    let mut clock = tokio::time::interval_at(first_tick, Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut batch = Vec::with_capacity(64);
     let mut log_batch = Vec::with_capacity(64);
@@ -315,7 +321,10 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             Some(u) = trace_updates.recv() => Msg::Traces(u),
             _ = sleep_until(draw_due) => {
                 draw_due = None;
-                if app.take_dirty() && tui.draw(&app).is_err() { break Exit::TerminalGone; }
+                if app.take_dirty() {
+                    if tui.draw(&app).is_err() { break Exit::TerminalGone; }
+                    app.redraw_at = crate::ui::when::next();
+                }
                 last_draw = tokio::time::Instant::now();
                 continue;
             }
@@ -332,6 +341,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             _ = sighup.recv() => break Exit::Signal("SIGHUP"),
         };
         let by_input = matches!(msg, Msg::Terminal(_));
+        let settle = if matches!(msg, Msg::Tick(_)) { TICK_SETTLE } else { SETTLE };
         if let Msg::Terminal(crossterm::event::Event::Resize(w, h)) = msg
             && tui.resize(w, h).is_err()
         {
@@ -349,13 +359,14 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         // Keys draw at once; anything else a moment later, with whatever else arrives meanwhile.
         let now = tokio::time::Instant::now();
         if app.dirty && !by_input {
-            draw_due.get_or_insert((now + SETTLE).max(last_draw + MIN_DATA_FRAME));
+            draw_due.get_or_insert((now + settle).max(last_draw + MIN_DATA_FRAME));
             continue;
         }
         if app.take_dirty() {
             if tui.draw(&app).is_err() {
                 break Exit::TerminalGone;
             }
+            app.redraw_at = crate::ui::when::next();
             (last_draw, draw_due) = (now, None);
         }
     };

@@ -65,6 +65,11 @@ impl ServiceView {
 pub fn is_stale(age: Option<Duration>, refresh: Duration, source_down: bool) -> bool {
     match age {
         None => false,
-        Some(a) => source_down || a > (refresh * 3).max(Duration::from_secs(15)),
+        Some(a) => source_down || a > stale_after(refresh),
     }
+}
+
+/// The age past which a figure is stale.
+pub fn stale_after(refresh: Duration) -> Duration {
+    (refresh * 3).max(Duration::from_secs(15))
 }

@@ -82,6 +82,8 @@ pub struct App {
     pub notice: Option<Notice>,
     pub changes: super::changes::ChangesView,
     pub(crate) dirty: bool,
+    /// When the last frame drawn goes out of date with time alone (`ui::when`); `None`: it does not.
+    pub redraw_at: Option<DateTime<Utc>>,
     pub quit: bool,
     pub(crate) commands: Vec<Command>,
 }
@@ -168,6 +170,7 @@ impl App {
                 ..Default::default()
             },
             dirty: true,
+            redraw_at: None,
             quit: false,
             commands: Vec::new(),
         }
@@ -225,7 +228,9 @@ impl App {
     /// The clock advanced. Ages and the clock are shown to the second, so a new second redraws. An open
     /// detail screen asks for fresh charts once a refresh interval (at least 10 s apart).
     pub fn on_tick(&mut self, now: DateTime<Utc>) {
-        if now.timestamp() != self.now.timestamp() {
+        // Time alone changes the view only where the last frame said it would (an age, a countdown, the
+        // clock's minute): an idle console draws nothing between changes.
+        if self.redraw_at.is_some_and(|at| now >= at) {
             self.dirty = true;
         }
         self.now = now;

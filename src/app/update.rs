@@ -6,6 +6,19 @@ use crate::sources::prometheus::{Sparks, Update};
 
 impl App {
     pub fn on_update(&mut self, update: Update) {
+        // The rounds come every refresh, most often with the same figures: those mark the view dirty only
+        // when what is drawn changes (their timestamps alone show only as an age, which the view notes).
+        if let Update::Round(rows) = update {
+            self.dirty |= self.round_shows(&rows);
+            let index = self.service_index();
+            for (name, figures) in rows {
+                self.last_update = Some(figures.at.max(self.last_update.unwrap_or(figures.at)));
+                if let Some(&i) = index.get(name.as_str()) {
+                    self.services[i].figures = Some(figures);
+                }
+            }
+            return;
+        }
         self.dirty = true;
         match update {
             Update::Health(h) => self.source = h,
@@ -57,15 +70,7 @@ impl App {
                     v.sparks = Some(sparks);
                 }
             }
-            Update::Round(rows) => {
-                let index = self.service_index();
-                for (name, figures) in rows {
-                    self.last_update = Some(figures.at.max(self.last_update.unwrap_or(figures.at)));
-                    if let Some(&i) = index.get(name.as_str()) {
-                        self.services[i].figures = Some(figures);
-                    }
-                }
-            }
+            Update::Round(_) => unreachable!("a round is applied above"),
             Update::SparksRound(rows) => {
                 let index = self.service_index();
                 for (name, sparks) in rows {
@@ -118,6 +123,23 @@ impl App {
             }
             Update::Completions { kind, values } => self.explorer.on_completions(kind, values),
         }
+    }
+
+    /// Whether a round changes what is drawn: a figure (timestamps aside), a service that had none, or
+    /// an age on screen (data older than two refreshes shows its age; fresher reads `now`).
+    fn round_shows(&self, rows: &[(String, crate::sources::prometheus::ServiceFigures)]) -> bool {
+        let shown =
+            |at: chrono::DateTime<chrono::Utc>| (self.now - at).to_std().unwrap_or_default() >= self.refresh * 2;
+        if self.last_update.is_none_or(shown) {
+            return true;
+        }
+        let index = self.service_index();
+        rows.iter().any(|(name, new)| match index.get(name.as_str()).and_then(|&i| self.services[i].figures.as_ref()) {
+            None => true,
+            Some(old) => {
+                shown(old.at) || crate::sources::prometheus::ServiceFigures { at: new.at, ..old.clone() } != *new
+            }
+        })
     }
 
     /// Ask for the detail of the selected service over the current range.

@@ -215,7 +215,8 @@ mod tests {
 
     fn engine() -> Engine {
         let mut store = Store::default();
-        let text = "up{job=\"a\"} 1 100\nup{job=\"a\"} 1 115\nx_total{job=\"a\"} 10 100\nx_total{job=\"a\"} 40 115\n# EOF\n";
+        let text =
+            "up{job=\"a\"} 1 100\nup{job=\"a\"} 1 115\nx_total{job=\"a\"} 10 100\nx_total{job=\"a\"} 40 115\n# EOF\n";
         load(&mut store, text, 0).unwrap();
         Engine::new(store)
     }

@@ -3,7 +3,6 @@
 use super::format::fit;
 use crate::alerts::model::{Alert, AlertState};
 use crate::app::App;
-use crate::time::short;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -84,7 +83,7 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         }
         _ => {
             if let Some(at) = v.at {
-                let age = short((app.now - at).to_std().unwrap_or_default());
+                let age = crate::ui::when::ago(app.now, at);
                 let style = if v.unreachable.is_some() { t.stale() } else { t.dim() };
                 spans.push(Span::styled(format!(" as of {age} ago"), style));
             }
@@ -150,7 +149,7 @@ fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[
             lines.push(Line::from(Span::styled(text, t.title())));
             last_group = Some(*g);
         }
-        let since = short((app.now - a.starts_at).to_std().unwrap_or_default());
+        let since = crate::ui::when::ago(app.now, a.starts_at);
         let who = a.label("service").or_else(|| a.label("job")).map_or("", |c| c.as_str());
         let style = if i == v.selected { t.selected() } else { state_style(app, a) };
         let row = cells([a.state_label(), a.severity(), a.name(), who, &since, a.summary()]);

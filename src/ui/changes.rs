@@ -81,6 +81,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
 
     // The coming week: a cell per day, marked where an occurrence touches it.
     let day0 = app.now.date_naive();
+    if let Some(midnight) = day0.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        super::when::changes_at(midnight.and_utc());
+    }
     let mut header = vec![Span::styled(format!(" {:<22}", "next 7 days"), t.dim())];
     for d in 0..7 {
         let day = day0 + chrono::Days::new(d);

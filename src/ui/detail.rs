@@ -37,7 +37,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let status = match (&d.charts, &d.charts_error, d.loading) {
         (_, Some(e), _) => Span::styled(format!("  ✖ {e}"), t.bad()),
         (Some(c), _, loading) => {
-            let age = crate::time::short((app.now - c.at).to_std().unwrap_or_default());
+            let age = crate::ui::when::ago(app.now, c.at);
             Span::styled(format!("  as of {age} ago{}", if loading { " · loading…" } else { "" }), t.dim())
         }
         (None, None, _) => Span::styled("  loading…", t.dim()),
@@ -109,9 +109,8 @@ fn draw_targets(app: &App, f: &mut Frame, area: Rect) {
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     let rows = d.targets.iter().map(|tg| {
         let healthy = tg.health.as_str() == "up";
-        let last = tg.last_scrape.map_or(format::NONE.into(), |at| {
-            format!("{} ago", crate::time::short((app.now - at).to_std().unwrap_or_default()))
-        });
+        let last =
+            tg.last_scrape.map_or(format::NONE.into(), |at| format!("{} ago", crate::ui::when::ago(app.now, at)));
         Row::new(vec![
             Cell::from(crate::text::capped(&tg.instance, 120).into_owned()),
             Cell::from(Span::styled(tg.health.to_string(), if healthy { t.good() } else { t.bad() })),

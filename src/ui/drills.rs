@@ -139,6 +139,9 @@ fn progress_lines(app: &App) -> Vec<Line<'static>> {
         Line::from(vec![Span::styled(format!("{k:<10}"), t.dim()), Span::styled(v, style)])
     };
     let now = app.now;
+    if r.is_active() {
+        super::when::changes_at(now + chrono::Duration::seconds(1));
+    }
     lines.push(kv("drill", crate::text::sanitize(&r.scenario.title).into_owned(), t.title()));
     lines.push(kv(
         "clock",

@@ -53,7 +53,7 @@ fn draw_result(app: &App, f: &mut Frame, area: Rect) {
         );
         return;
     };
-    let age = crate::time::short((app.now - r.at).to_std().unwrap_or_default());
+    let age = crate::ui::when::ago(app.now, r.at);
     let title = format!(
         " {} · {age} ago{} ",
         crate::text::sanitize(&r.expr),

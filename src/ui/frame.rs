@@ -16,7 +16,9 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 pub const MIN_WIDTH: u16 = 50;
 pub const MIN_HEIGHT: u16 = 12;
 
+/// Draw the whole view; afterwards [`super::when::next`] says when it goes out of date by time alone.
 pub fn draw(app: &App, f: &mut Frame) {
+    super::when::begin();
     let area = f.area();
     let t = &app.theme;
     f.render_widget(Block::new().style(t.base()), area);
@@ -105,7 +107,7 @@ fn source_span(app: &App) -> Span<'static> {
 
 fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let clock = app.now.format(" %H:%M:%S UTC ").to_string();
+    let clock = format!(" {} ", super::when::clock(app.now));
     // Parts in order of importance; the least important go first when the line is too narrow.
     let mut parts: Vec<(u8, Span<'static>)> = vec![(0, Span::styled(" watchpost", t.title()))];
     if app.demo {
@@ -126,6 +128,8 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         parts.push((0, Span::styled(text, t.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
     }
     if let Some(r) = app.drills.run.as_ref().filter(|r| r.is_active()) {
+        // The drill's clock counts seconds while it runs.
+        super::when::changes_at(app.now + chrono::Duration::seconds(1));
         let text = format!(" DRILL {} ", crate::time::short(r.clock(app.now)));
         parts.push((0, Span::styled(text, t.bad().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
     }
@@ -144,10 +148,16 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
                 }
                 Some(age) => {
                     let stale = crate::app::service_view::is_stale(Some(age), app.refresh, app.source_down());
-                    Span::styled(
-                        format!("updated {} ago", crate::time::short(age)),
-                        if stale { t.stale() } else { t.dim() },
-                    )
+                    let at = app.last_update.unwrap_or(app.now);
+                    if !stale {
+                        let turns = crate::app::service_view::stale_after(app.refresh);
+                        super::when::changes_at(at + chrono::Duration::from_std(turns).unwrap_or_default());
+                    }
+                    let text = match super::when::freshness(app.now, at, app.refresh) {
+                        None => "updated now".to_string(),
+                        Some(a) => format!("updated {a} ago"),
+                    };
+                    Span::styled(text, if stale { t.stale() } else { t.dim() })
                 }
                 None => Span::styled("waiting for data", t.dim()),
             },
@@ -175,16 +185,15 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 fn banner_text(app: &App) -> String {
     let s = &app.source;
     let since = s.failing_since.map_or(String::new(), |at| {
-        format!(
-            " since {} ({} ago)",
-            at.format("%H:%M:%S"),
-            crate::time::short((app.now - at).to_std().unwrap_or_default())
-        )
+        format!(" since {} ({} ago)", at.format("%H:%M:%S"), super::when::ago(app.now, at))
     });
     let why = s.last_error.as_ref().map_or(String::new(), |e| format!(" — {e}"));
-    let retry = s.retry_at.map_or(String::new(), |at| match (at - app.now).num_seconds() {
-        secs if secs > 0 => format!(" — next try in {secs}s"),
-        _ => " — probing".to_string(),
+    let retry = s.retry_at.map_or(String::new(), |at| {
+        if at - app.now >= chrono::Duration::seconds(1) {
+            format!(" — next try in {}", super::when::until(app.now, at))
+        } else {
+            " — probing".to_string()
+        }
     });
     let showing = if app.direct_since.is_some() {
         "showing the fallback targets, scraped directly"

@@ -5,7 +5,6 @@ use crate::app::App;
 use crate::app::incidents::PromptKind;
 use crate::incidents::model::Status;
 use crate::incidents::timeline::{self, Kind};
-use crate::time::short;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -26,10 +25,7 @@ fn status_line(app: &App, f: &mut Frame, area: Rect) {
     } else {
         if let Some(at) = v.at {
             let style = if v.unreachable.is_some() { t.stale() } else { t.dim() };
-            spans.push(Span::styled(
-                format!(" as of {} ago", short((app.now - at).to_std().unwrap_or_default())),
-                style,
-            ));
+            spans.push(Span::styled(format!(" as of {} ago", crate::ui::when::ago(app.now, at)), style));
         }
         if v.cut {
             spans.push(Span::styled("  (list cut at 1 000)", t.warn()));
@@ -80,7 +76,7 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
                 Status::Resolved => t.dim(),
             }
         };
-        let age = short((app.now - inc.created_at).to_std().unwrap_or_default());
+        let age = crate::ui::when::ago(app.now, inc.created_at);
         let who: Vec<&str> = inc.assignees.iter().map(|a| a.as_str()).collect();
         let text = row([
             inc.status.as_str(),

@@ -44,11 +44,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let status = match (&k.error, k.at) {
         (Some(e), _) => Span::styled(format!(" ✖ {e}"), t.bad()),
         (None, Some(at)) => Span::styled(
-            format!(
-                " incidents from {} over 30 days · as of {} ago",
-                k.source,
-                short((app.now - at).to_std().unwrap_or_default())
-            ),
+            format!(" incidents from {} over 30 days · as of {} ago", k.source, crate::ui::when::ago(app.now, at)),
             t.dim(),
         ),
         (None, None) => Span::styled(" loading…", t.dim()),

@@ -22,6 +22,7 @@ pub mod silences;
 pub mod slo_panel;
 pub mod theme;
 pub mod traces;
+pub mod when;
 pub mod widgets;
 
 pub use frame::{MIN_HEIGHT, MIN_WIDTH, draw};

@@ -5,7 +5,7 @@ use super::slo_panel;
 use super::theme::Theme;
 use super::widgets::spark;
 use crate::app::App;
-use crate::app::service_view::{ServiceView, is_stale};
+use crate::app::service_view::{ServiceView, is_stale, stale_after};
 use crate::slo::target::Verdict;
 use crate::slo::{BurnAlert, ErrorBudget};
 use ratatui::Frame;
@@ -68,8 +68,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
 fn draw_live(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let v = &app.traces;
+    // The live list is asked every refresh: its age shows once it falls behind.
     let age = v.live_at.map_or("waiting".to_string(), |at| {
-        format!("{} ago", crate::time::short((app.now - at).to_std().unwrap_or_default()))
+        super::when::freshness(app.now, at, app.refresh).map_or("now".into(), |a| format!("{a} ago"))
     });
     let focus = if v.live_focus.is_some() { "enter: waterfall · v: back to services" } else { "v: select" };
     let title = format!(" Live traces — failing or slower than p95 target, last 5m · {age} · {focus} ");
@@ -99,7 +100,7 @@ fn draw_live(app: &App, f: &mut Frame, area: Rect) {
         .map(|(i, s)| {
             let mark = if s.errors > 0 { Span::styled("✖ ", t.bad()) } else { Span::styled("◷ ", t.warn()) };
             let start = chrono::DateTime::from_timestamp_micros(s.start_us)
-                .map_or(String::new(), |at| crate::time::short((app.now - at).to_std().unwrap_or_default()));
+                .map_or(String::new(), |at| super::when::ago(app.now, at));
             let text = format!(
                 "{} {} {:>8} {:>8} ago",
                 super::format::fit(s.service.as_str(), 11),
@@ -182,11 +183,18 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
         Some(b) => format!("{:.0}%", b.remaining * 100.0),
     };
     let budget_style = budget_style(t, budget.as_ref());
-    let age_cell = match age {
-        None => Span::styled("waiting", t.dim()),
-        Some(_) if !v.has_data() => Span::styled("no data", t.unknown()),
-        Some(a) if stale => Span::styled(format!("stale {}", crate::time::short(a)), t.stale()),
-        Some(a) => Span::styled(crate::time::short(a), t.dim()),
+    // As fresh as the refresh allows reads `now`; older, its age; stale (noted for when it turns), marked.
+    let at = f.map(|f| f.at);
+    if let (Some(at), false) = (at, stale) {
+        super::when::changes_at(at + chrono::Duration::from_std(stale_after(app.refresh)).unwrap_or_default());
+    }
+    let age_cell = match (age, at) {
+        (None, _) | (_, None) => Span::styled("waiting", t.dim()),
+        (Some(_), _) if !v.has_data() => Span::styled("no data", t.unknown()),
+        (Some(_), Some(at)) if stale => Span::styled(format!("stale {}", super::when::ago(app.now, at)), t.stale()),
+        (Some(_), Some(at)) => {
+            Span::styled(super::when::freshness(app.now, at, app.refresh).unwrap_or_else(|| "now".into()), t.dim())
+        }
     };
     let name_style = if f.is_some_and(|f| !f.problems.is_empty()) { t.warn() } else { t.base() };
     Row::new(vec![

@@ -4,7 +4,6 @@ use crate::alerts::matcher::to_text;
 use crate::alerts::model::SilenceState;
 use crate::app::App;
 use crate::app::alerts::{FIELD_NAMES, is_broad};
-use crate::time::short;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -35,8 +34,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             SilenceState::Expired => ("expired", t.dim()),
         };
         let ends = match s.state {
-            SilenceState::Expired => format!("ended {} ago", short((app.now - s.ends_at).to_std().unwrap_or_default())),
-            _ => format!("in {}", short((s.ends_at - app.now).to_std().unwrap_or_default())),
+            SilenceState::Expired => format!("ended {} ago", crate::ui::when::ago(app.now, s.ends_at)),
+            _ => format!("in {}", crate::ui::when::until(app.now, s.ends_at)),
         };
         let covers = s.covers(&v.alerts).count();
         Row::new([

@@ -79,7 +79,9 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
     let t = &app.theme;
     let tg = &v.service.targets;
     let avail = v.availability();
-    let slo_age = v.sparks.as_ref().map(|s| crate::time::short((app.now - s.at).to_std().unwrap_or_default()));
+    // Asked on the slow lane: its age shows once it falls behind that lane.
+    let lane = crate::sources::prometheus::poller::SLOW_LANE.max(app.refresh);
+    let slo_age = v.sparks.as_ref().map(|s| super::when::freshness(app.now, s.at, lane));
     let mut out = vec![Line::from(vec![
         Span::styled(" Availability  ", t.dim()),
         Span::styled(format::availability(avail), verdict_style(t, tg.judge_availability(avail))),
@@ -91,7 +93,14 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
             ),
             t.dim(),
         ),
-        Span::styled(slo_age.map_or(" · waiting".into(), |a| format!(" · as of {a} ago")), t.dim()),
+        Span::styled(
+            match slo_age {
+                None => " · waiting".into(),
+                Some(None) => " · current".into(),
+                Some(Some(a)) => format!(" · as of {a} ago"),
+            },
+            t.dim(),
+        ),
     ])];
     if let Some(s) = excluded(app, v) {
         out[0].spans.push(s);

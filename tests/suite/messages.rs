@@ -71,3 +71,36 @@ fn a_notice_belongs_to_its_screen_and_a_passing_one_fades() {
     press(&mut app, KeyCode::Char('j'));
     assert!(!screen(&app, 120, 40).contains("The rollback worker is busy"), "a key dismisses it");
 }
+
+/// An idle console draws nothing between changes: a tick before the drawn frame goes out of date, or a
+/// round whose figures differ only in their timestamps, leaves the view clean; the tick at the moment
+/// the frame said (its clock's next minute, an age turning) makes it dirty.
+#[test]
+fn an_idle_console_draws_only_when_what_is_drawn_changes() {
+    use watchpost::sources::prometheus::Update;
+    let mut app = fixtures::app(3);
+    screen(&app, 120, 40);
+    app.redraw_at = watchpost::ui::when::next();
+    let next = app.redraw_at.expect("the frame shows the clock and ages");
+    assert!(next > t0() && next <= t0() + chrono::Duration::minutes(1), "{next}");
+    app.take_dirty();
+    app.update(Msg::Tick(t0() + chrono::Duration::milliseconds(900)));
+    assert!(!app.take_dirty(), "a second passing changes nothing drawn");
+    let same: Vec<_> = app
+        .services
+        .iter()
+        .map(|v| {
+            let mut f = v.figures.clone().unwrap();
+            f.at = t0();
+            (v.service.name.clone(), f)
+        })
+        .collect();
+    app.update(Msg::Prometheus(Update::Round(same.clone())));
+    assert!(!app.take_dirty(), "the same figures again draw nothing");
+    let mut changed = same;
+    changed[0].1.rate = Some(1234.0);
+    app.update(Msg::Prometheus(Update::Round(changed)));
+    assert!(app.take_dirty(), "a new figure is drawn");
+    app.update(Msg::Tick(next));
+    assert!(app.take_dirty(), "the moment the frame said it would change");
+}

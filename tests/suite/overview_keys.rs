@@ -163,11 +163,11 @@ fn answers_with_nothing_in_them_say_waiting_for_data() {
     app.on_update(Update::Round(rows));
     app.now = t0();
     let s = screen(&app, 120, 40);
-    assert!(s.contains("waiting for data") && !s.contains("updated 0s ago"), "{s}");
+    assert!(s.contains("waiting for data") && !s.contains("updated"), "{s}");
     assert_eq!(s.matches("no data").count(), 3, "{s}");
     let name = app.services[0].service.name.clone();
     let data = ServiceFigures { at: t0(), up: Some((1, 1)), rate: Some(3.0), ..Default::default() };
     app.on_update(Update::Round(vec![(name, data)]));
     let s = screen(&app, 120, 40);
-    assert!(s.contains("updated 0s ago") && s.matches("no data").count() == 2, "{s}");
+    assert!(s.contains("updated now") && s.matches("no data").count() == 2, "{s}");
 }

@@ -188,7 +188,11 @@ impl Poller {
         if let Some(f) = &self.fallback {
             crate::sources::health::forward(f.http.health(), self.tx.clone(), Update::FallbackHealth);
         }
-        let mut tick = tokio::time::interval(self.refresh);
+        // A round at once, then on the wall clock's multiples of the refresh, in step with the header's
+        // clock (one frame for both) and asking the same evaluation times across refreshes.
+        self.round(false).await;
+        let first = tokio::time::Instant::from_std(crate::time::next_aligned(self.refresh));
+        let mut tick = tokio::time::interval_at(first, self.refresh);
         // After a stall (laptop lid, SIGSTOP), one tick, not a burst.
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
