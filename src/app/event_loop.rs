@@ -7,7 +7,7 @@ use crate::config::LogSource;
 use crate::drills::session::Effect as DrillEffect;
 use crate::estate::control::Control;
 use crate::incidents::model::Source;
-use crate::ops::gate::{Deliver, GateMsg};
+use crate::ops::gate::{Deliver, GateMsg, Outcome};
 use crate::sources::alertmanager::poller::AlertPoller;
 use crate::sources::alertmanager::{AlertCommand, AlertUpdate, Alertmanager};
 use crate::sources::logs::elastic::Elastic;
@@ -301,13 +301,23 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             }
             Some(u) = alert_updates.recv() => {
                 if let AlertUpdate::SilenceDone { what, result } = &u {
-                    rt.outcome("silence", what, result.clone().map_err(|e| e.to_string()));
+                    let outcome = match result {
+                        Ok(v) => Outcome::Done(v.clone()),
+                        Err(e) => Outcome::Failed(e.to_string()),
+                    };
+                    rt.outcome("silence", what, outcome);
                 }
                 Msg::Alerts(u)
             }
             Some(u) = incident_updates.recv() => {
                 if let IncidentUpdate::Done { what, result } = &u {
-                    rt.outcome("incident", what, result.clone().map(|()| String::new()).map_err(|e| e.to_string()));
+                    use crate::sources::pagerduty::poller::NotDone;
+                    let outcome = match result {
+                        Ok(()) => Outcome::Done(String::new()),
+                        Err(NotDone::Failed(why)) => Outcome::Failed(why.to_string()),
+                        Err(NotDone::Unknown(why)) => Outcome::Unknown(why.to_string()),
+                    };
+                    rt.outcome("incident", what, outcome);
                 }
                 Msg::Incidents(u)
             }
@@ -429,7 +439,7 @@ impl Runtime {
     }
 
     /// Record how an audited action ended (the audit thread writes it after the action's own record).
-    fn outcome(&self, action: &str, what: &str, result: Result<String, String>) {
+    fn outcome(&self, action: &str, what: &str, result: Outcome) {
         let _ = self.gate.send(GateMsg::Outcome { action: action.into(), what: what.into(), result });
     }
 

@@ -6,7 +6,7 @@ use super::who::Who;
 use crate::alerts::matcher;
 use crate::sources::alertmanager::AlertCommand;
 use crate::sources::alertmanager::api::matcher_json;
-use crate::sources::pagerduty::poller::{IncidentCommand, UNKNOWN_OUTCOME};
+use crate::sources::pagerduty::poller::IncidentCommand;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use tokio::sync::mpsc;
@@ -51,12 +51,11 @@ pub fn describe(d: &Deliver) -> Option<(String, String, Value)> {
 
 pub enum GateMsg {
     Action(Deliver),
-    /// An outcome to record (`what` as the source reported it): what was done, or why not; the text of
-    /// a change whose outcome is unknown starts with [`UNKNOWN_OUTCOME`].
+    /// An outcome to record (`what` as the source reported it).
     Outcome {
         action: String,
         what: String,
-        result: Result<String, String>,
+        result: Outcome,
     },
 }
 
@@ -67,16 +66,26 @@ pub struct Refused {
     pub error: String,
 }
 
-/// An outcome as the trail records it: `ok …`, `failed: …`, or `unknown: …` for a change that was sent
-/// but whose outcome could not be learnt, so that no one reading the trail takes it for a failure and
-/// sends it again.
-fn recorded(result: &Result<String, String>) -> String {
-    match result {
-        Ok(v) => format!("ok {v}").trim().to_string(),
-        Err(e) => match e.strip_prefix(UNKNOWN_OUTCOME) {
-            Some(why) => format!("unknown: {why}"),
-            None => format!("failed: {e}"),
-        },
+/// How an action ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Done, with what the service said of it.
+    Done(String),
+    /// Refused or failed: not done.
+    Failed(String),
+    /// Sent, but whether it was done could not be learnt: recorded as such, so that no one reading the
+    /// trail takes it for a failure and sends it again.
+    Unknown(String),
+}
+
+impl Outcome {
+    /// As the trail records it: `ok …`, `failed: …` or `unknown: …`.
+    fn recorded(&self) -> String {
+        match self {
+            Outcome::Done(v) => format!("ok {v}").trim().to_string(),
+            Outcome::Failed(e) => format!("failed: {e}"),
+            Outcome::Unknown(why) => format!("unknown: {why}"),
+        }
     }
 }
 
@@ -142,7 +151,7 @@ pub fn spawn(
                         }
                     }
                     GateMsg::Outcome { action, what, result } => {
-                        let result = recorded(&result);
+                        let result = result.recorded();
                         if let Ok(a) = &mut audit
                             && let Err(e) = a.record(&who, now, &format!("{action}.result"), &what, &json!({}), &result)
                         {
@@ -191,15 +200,14 @@ mod tests {
     /// invite sending it again); a failure and a success as before.
     #[test]
     fn an_unknown_outcome_is_recorded_as_unknown() {
-        use crate::sources::pagerduty::poller::NotDone;
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("audit.db");
         let who = Who { user: "alice".into(), host: "bastion-1".into(), ssh_client: None };
         let (gate, _refused) = spawn(db.clone(), who, None);
         let outcomes = [
-            Err(NotDone::Unknown("request req-1 not processed after 5 reads".into()).to_string()),
-            Err(NotDone::Failed("opsgenie: Alert is already closed".into()).to_string()),
-            Ok(String::new()),
+            Outcome::Unknown("request req-1 not processed after 5 reads".into()),
+            Outcome::Failed("opsgenie: Alert is already closed".into()),
+            Outcome::Done(String::new()),
         ];
         for result in outcomes {
             let (action, what) = ("incident".to_string(), "acknowledged a1".to_string());

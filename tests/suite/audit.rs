@@ -175,8 +175,12 @@ async fn actions_are_recorded_before_they_are_sent_or_not_sent_at_all() {
         (entries[0].action.as_str(), entries[0].target.as_str(), entries[0].result.as_str()),
         ("incident.note", "P1", "intent")
     );
-    gate.send(GateMsg::Outcome { action: "incident".into(), what: "note on P1".into(), result: Ok(String::new()) })
-        .unwrap();
+    gate.send(GateMsg::Outcome {
+        action: "incident".into(),
+        what: "note on P1".into(),
+        result: watchpost::ops::gate::Outcome::Done(String::new()),
+    })
+    .unwrap();
 
     // A trail that cannot be opened: nothing is sent.
     let blocked = dir.path().join("not-a-dir");

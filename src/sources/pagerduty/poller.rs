@@ -18,10 +18,6 @@ pub enum IncidentCommand {
     Escalate(String, u32),
 }
 
-/// Marks the text of a change of unknown outcome, so that whoever has only the text (the audit trail)
-/// can still tell it from a failure.
-pub const UNKNOWN_OUTCOME: &str = "outcome unknown: ";
-
 /// Why a change the UI asked for is not reported done.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NotDone {
@@ -36,7 +32,7 @@ impl std::fmt::Display for NotDone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             NotDone::Failed(why) => write!(f, "{why}"),
-            NotDone::Unknown(why) => write!(f, "{UNKNOWN_OUTCOME}{why}"),
+            NotDone::Unknown(why) => write!(f, "outcome unknown: {why}"),
         }
     }
 }
