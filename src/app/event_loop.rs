@@ -102,7 +102,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
 
     // The first frame goes out before any backend has answered.
     tui.draw(&app)?;
-    app.redraw_at = crate::ui::when::next();
+    app.drawn(crate::ui::when::next());
     app.take_dirty();
     // For the test that proves a panic restores the terminal; nothing else sets this.
     if std::env::var_os("WATCHPOST_TEST_PANIC").is_some() {
@@ -333,7 +333,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                 draw_due = None;
                 if app.take_dirty() {
                     if tui.draw(&app).is_err() { break Exit::TerminalGone; }
-                    app.redraw_at = crate::ui::when::next();
+                    app.drawn(crate::ui::when::next());
                 }
                 last_draw = tokio::time::Instant::now();
                 continue;
@@ -376,7 +376,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             if tui.draw(&app).is_err() {
                 break Exit::TerminalGone;
             }
-            app.redraw_at = crate::ui::when::next();
+            app.drawn(crate::ui::when::next());
             (last_draw, draw_due) = (now, None);
         }
     };

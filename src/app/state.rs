@@ -83,7 +83,9 @@ pub struct App {
     pub changes: super::changes::ChangesView,
     pub(crate) dirty: bool,
     /// When the last frame drawn goes out of date with time alone (`ui::when`); `None`: it does not.
-    pub redraw_at: Option<DateTime<Utc>>,
+    redraw_at: Option<DateTime<Utc>>,
+    /// How fresh the data was as last drawn, or at the last tick (see [`App::freshness`]).
+    freshness: u64,
     pub quit: bool,
     pub(crate) commands: Vec<Command>,
 }
@@ -171,6 +173,7 @@ impl App {
             },
             dirty: true,
             redraw_at: None,
+            freshness: 0,
             quit: false,
             commands: Vec::new(),
         }
@@ -199,6 +202,12 @@ impl App {
     }
 
     /// Whether the next loop turn must draw; clears the flag.
+    /// A frame was drawn: `redraw_at` is when it goes out of date with time alone (`ui::when::next`).
+    pub fn drawn(&mut self, redraw_at: Option<DateTime<Utc>>) {
+        self.redraw_at = redraw_at;
+        self.freshness = self.freshness(self.now);
+    }
+
     pub fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)
     }
@@ -231,6 +240,13 @@ impl App {
         // Time alone changes the view only where the last frame said it would (an age, a countdown, the
         // clock's minute): an idle console draws nothing between changes.
         if self.redraw_at.is_some_and(|at| now >= at) {
+            self.dirty = true;
+        }
+        // Data that stops being fresh, or turns stale, changes how it is drawn: the rounds move its time
+        // on without redrawing, so it is watched here rather than noted by the last frame.
+        let freshness = self.freshness(now);
+        if freshness != self.freshness {
+            self.freshness = freshness;
             self.dirty = true;
         }
         self.now = now;
@@ -269,6 +285,30 @@ impl App {
     }
 
     /// Age of the newest data, for the header.
+    /// Which data is fresh (younger than two of its refreshes) and which stale, as one number: the newest
+    /// data, each service's figures and slow-lane data, the live traces. It changes when any of them
+    /// crosses either line.
+    fn freshness(&self, now: DateTime<Utc>) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let down = self.source_down();
+        let state = |at: DateTime<Utc>| {
+            let age = (now - at).to_std().unwrap_or_default();
+            (age < self.refresh * 2, super::service_view::is_stale(Some(age), self.refresh, down))
+        };
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.last_update.map(state).hash(&mut h);
+        self.traces.live_at.map(state).hash(&mut h);
+        let lane = crate::sources::prometheus::poller::SLOW_LANE.max(self.refresh);
+        for v in &self.services {
+            v.figures.as_ref().map(|f| state(f.at)).hash(&mut h);
+            v.sparks
+                .as_ref()
+                .map(|s| now - s.at < chrono::Duration::from_std(lane * 2).unwrap_or_default())
+                .hash(&mut h);
+        }
+        h.finish()
+    }
+
     pub fn refresh_age(&self) -> Option<Duration> {
         self.last_update.map(|t| (self.now - t).to_std().unwrap_or_default())
     }

@@ -4,6 +4,15 @@ use super::state::App;
 use crate::sources::prometheus::poller::Command;
 use crate::sources::prometheus::{Sparks, Update};
 
+/// The figures the screens draw (the instant saturation is asked with the round but drawn nowhere: the
+/// detail charts its own series).
+#[allow(clippy::type_complexity)]
+fn drawn(
+    f: &crate::sources::prometheus::ServiceFigures,
+) -> (Option<(u32, u32)>, [Option<f64>; 3], [Option<f64>; 4], &[crate::text::Clean], &[crate::text::Clean]) {
+    (f.up, [f.rate, f.error_ratio, f.p95], f.window_ratios, &f.problems, &f.partial)
+}
+
 impl App {
     pub fn on_update(&mut self, update: Update) {
         // The rounds come every refresh, most often with the same figures: those mark the view dirty only
@@ -136,9 +145,7 @@ impl App {
         let index = self.service_index();
         rows.iter().any(|(name, new)| match index.get(name.as_str()).and_then(|&i| self.services[i].figures.as_ref()) {
             None => true,
-            Some(old) => {
-                shown(old.at) || crate::sources::prometheus::ServiceFigures { at: new.at, ..old.clone() } != *new
-            }
+            Some(old) => shown(old.at) || drawn(old) != drawn(new),
         })
     }
 

@@ -149,10 +149,6 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
                 Some(age) => {
                     let stale = crate::app::service_view::is_stale(Some(age), app.refresh, app.source_down());
                     let at = app.last_update.unwrap_or(app.now);
-                    if !stale {
-                        let turns = crate::app::service_view::stale_after(app.refresh);
-                        super::when::changes_at(at + chrono::Duration::from_std(turns).unwrap_or_default());
-                    }
                     let text = match super::when::freshness(app.now, at, app.refresh) {
                         None => "updated now".to_string(),
                         Some(a) => format!("updated {a} ago"),

@@ -5,7 +5,7 @@ use super::slo_panel;
 use super::theme::Theme;
 use super::widgets::spark;
 use crate::app::App;
-use crate::app::service_view::{ServiceView, is_stale, stale_after};
+use crate::app::service_view::{ServiceView, is_stale};
 use crate::slo::target::Verdict;
 use crate::slo::{BurnAlert, ErrorBudget};
 use ratatui::Frame;
@@ -183,11 +183,8 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
         Some(b) => format!("{:.0}%", b.remaining * 100.0),
     };
     let budget_style = budget_style(t, budget.as_ref());
-    // As fresh as the refresh allows reads `now`; older, its age; stale (noted for when it turns), marked.
+    // As fresh as the refresh allows reads `now`; older, its age; stale, marked (the app watches both).
     let at = f.map(|f| f.at);
-    if let (Some(at), false) = (at, stale) {
-        super::when::changes_at(at + chrono::Duration::from_std(stale_after(app.refresh)).unwrap_or_default());
-    }
     let age_cell = match (age, at) {
         (None, _) | (_, None) => Span::styled("waiting", t.dim()),
         (Some(_), _) if !v.has_data() => Span::styled("no data", t.unknown()),

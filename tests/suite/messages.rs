@@ -80,8 +80,8 @@ fn an_idle_console_draws_only_when_what_is_drawn_changes() {
     use watchpost::sources::prometheus::Update;
     let mut app = fixtures::app(3);
     screen(&app, 120, 40);
-    app.redraw_at = watchpost::ui::when::next();
-    let next = app.redraw_at.expect("the frame shows the clock and ages");
+    let next = watchpost::ui::when::next().expect("the frame shows the clock");
+    app.drawn(Some(next));
     assert!(next > t0() && next <= t0() + chrono::Duration::minutes(1), "{next}");
     app.take_dirty();
     app.update(Msg::Tick(t0() + chrono::Duration::milliseconds(900)));
@@ -101,6 +101,13 @@ fn an_idle_console_draws_only_when_what_is_drawn_changes() {
     changed[0].1.rate = Some(1234.0);
     app.update(Msg::Prometheus(Update::Round(changed)));
     assert!(app.take_dirty(), "a new figure is drawn");
+    screen(&app, 120, 40);
+    app.drawn(watchpost::ui::when::next());
+    // No more rounds: the figures stop being fresh after two refreshes, and that is drawn.
+    let aged = t0() + chrono::Duration::from_std(app.refresh * 2).unwrap() + chrono::Duration::milliseconds(1);
+    assert!(aged < next, "before the clock's minute");
+    app.update(Msg::Tick(aged));
+    assert!(app.take_dirty(), "data no longer fresh shows its age");
     app.update(Msg::Tick(next));
     assert!(app.take_dirty(), "the moment the frame said it would change");
 }
