@@ -226,6 +226,16 @@ impl Explorer {
     }
 }
 
+impl super::state::App {
+    /// Ask the explorer's query, as an instant or a range query by its mode.
+    pub(crate) fn run_explorer_query(&mut self) {
+        if let Some((id, expr)) = self.explorer.submit() {
+            let range = self.explorer.range_query.then(|| self.range());
+            self.commands.push(crate::sources::prometheus::Command::Query { id, expr, range });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,15 +268,5 @@ mod tests {
         e.set_text("");
         e.history_prev();
         assert_eq!(e.text(), "node_load1");
-    }
-}
-
-impl super::state::App {
-    /// Ask the explorer's query, as an instant or a range query by its mode.
-    pub(crate) fn run_explorer_query(&mut self) {
-        if let Some((id, expr)) = self.explorer.submit() {
-            let range = self.explorer.range_query.then(|| self.range());
-            self.commands.push(crate::sources::prometheus::Command::Query { id, expr, range });
-        }
     }
 }

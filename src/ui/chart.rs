@@ -71,12 +71,11 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
         .enumerate()
         .map(|(i, pts)| {
             let color = if i == 0 || t.monochrome { spec.color } else { PALETTE_SHIFT[(i - 1) % PALETTE_SHIFT.len()] };
-            let d = Dataset::default()
+            Dataset::default()
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
                 .style(Style::new().fg(color))
-                .data(pts);
-            d
+                .data(pts)
         })
         .collect();
     let marks: Vec<[(f64, f64); 2]> =
