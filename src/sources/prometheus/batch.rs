@@ -175,7 +175,39 @@ const ASK_LABEL: &str = "watchpost_ask";
 /// them all. If the server refuses the combined query (a limit on samples, a proxy's limit on length) or
 /// cannot finish it in time, the asks go one by one, that round and after. A service's own queries are
 /// asked on their own: they may answer with anything. The client bounds how many are in flight.
+/// A round's asks, with which of them go in one combined query and its text: the same every round while
+/// the services are the same, so a poller builds it once and asks it every refresh.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub asks: Vec<Ask>,
+    /// The asks that go together (one query for all of their services), by index.
+    together: Vec<usize>,
+    /// The combined query of `together`, each part tagged with its index by [`ASK_LABEL`].
+    combined: String,
+}
+
+impl Plan {
+    pub fn new(asks: Vec<Ask>) -> Self {
+        let together: Vec<usize> = (0..asks.len()).filter(|i| matches!(asks[*i].whom, Whom::Jobs(_))).collect();
+        let combined = together
+            .iter()
+            .enumerate()
+            .map(|(n, i)| format!("label_replace({}, \"{ASK_LABEL}\", \"{n}\", \"\", \"\")", asks[*i].query))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        Plan { asks, together, combined }
+    }
+}
+
+/// Every ask of `asks`, in order (see [`ask_plan`]).
 pub async fn ask_all(p: &Prometheus, asks: &[Ask], eval: Eval) -> Vec<Result<QueryOutcome, FetchError>> {
+    ask_plan(p, &Plan::new(asks.to_vec()), eval).await
+}
+
+/// Every ask of `plan`, in order: those of many services as one combined query when the server takes it
+/// (split on arrival), the rest one by one.
+pub async fn ask_plan(p: &Prometheus, plan: &Plan, eval: Eval) -> Vec<Result<QueryOutcome, FetchError>> {
+    let asks = &plan.asks;
     let send = |q: &str| {
         let q = q.to_string();
         async move {
@@ -185,19 +217,13 @@ pub async fn ask_all(p: &Prometheus, asks: &[Ask], eval: Eval) -> Vec<Result<Que
             }
         }
     };
-    let (together, alone): (Vec<usize>, Vec<usize>) =
-        (0..asks.len()).partition(|i| matches!(asks[*i].whom, Whom::Jobs(_)));
+    let together = &plan.together;
     if together.len() < 2 || !p.combines() {
         return join_all(asks.iter().map(|a| send(&a.query))).await;
     }
-    let query = together
-        .iter()
-        .enumerate()
-        .map(|(n, i)| format!("label_replace({}, \"{ASK_LABEL}\", \"{n}\", \"\", \"\")", asks[*i].query))
-        .collect::<Vec<_>>()
-        .join(" or ");
+    let alone = (0..asks.len()).filter(|i| !matches!(asks[*i].whom, Whom::Jobs(_)));
     let (combined, alone) = futures::join!(
-        send(&query),
+        send(&plan.combined),
         join_all(alone.into_iter().map(|i| async move { (i, send(&asks[i].query).await) }))
     );
     let mut out: Vec<Option<Result<QueryOutcome, FetchError>>> = (0..asks.len()).map(|_| None).collect();
@@ -221,7 +247,7 @@ pub async fn ask_all(p: &Prometheus, asks: &[Ask], eval: Eval) -> Vec<Result<Que
                 // Perhaps the sum of the figures is too slow where each alone is not: next round tells.
                 p.stop_combining(&e);
             }
-            for i in &together {
+            for i in together {
                 out[*i] = Some(Err(e.clone()));
             }
         }

@@ -339,9 +339,20 @@ pub async fn poll_estate(
     services: &[Service],
     at: DateTime<Utc>,
 ) -> Result<Vec<ServiceFigures>, FetchError> {
+    poll_estate_plan(p, services, &batch::Plan::new(estate_instant_asks(services)), at).await
+}
+
+/// [`poll_estate`] with the asks planned already (`estate_instant_asks` of the same `services`): a
+/// poller plans them once, not every round.
+pub async fn poll_estate_plan(
+    p: &Prometheus,
+    services: &[Service],
+    plan: &batch::Plan,
+    at: DateTime<Utc>,
+) -> Result<Vec<ServiceFigures>, FetchError> {
     use batch::{Slot, Value};
-    let asks = estate_instant_asks(services);
-    let results = batch::ask_all(p, &asks, batch::Eval::Instant(at)).await;
+    let asks = &plan.asks;
+    let results = batch::ask_plan(p, plan, batch::Eval::Instant(at)).await;
     if let Some(e) = all_down(&results) {
         return Err(e);
     }
@@ -350,7 +361,7 @@ pub async fn poll_estate(
     let mut problems: Vec<Vec<Clean>> = vec![Vec::new(); services.len()];
     let mut partial: Vec<Vec<Clean>> = vec![Vec::new(); services.len()];
     scatter(
-        &asks,
+        asks,
         results,
         false,
         |i, slot, v| {

@@ -115,6 +115,8 @@ pub struct Poller {
     fallback: Option<Prometheus>,
     direct: bool,
     services: Arc<Vec<Service>>,
+    /// The round's asks for `services`, planned when they change rather than every round.
+    plan: Arc<super::batch::Plan>,
     discover: bool,
     /// The overview's grouping label: discovery reads each job's value of it from `up`.
     group_label: Option<String>,
@@ -146,6 +148,7 @@ impl Poller {
             prom,
             fallback: None,
             direct: false,
+            plan: Arc::new(super::batch::Plan::new(figures::estate_instant_asks(&services))),
             services: Arc::new(services),
             discover,
             group_label: None,
@@ -258,10 +261,10 @@ impl Poller {
         let now = Utc::now();
         let names = || self.services.iter().map(|s| s.name.clone());
         self.spawn_once("figures", {
-            let (p, services, tx) = (self.active(), self.services.clone(), self.tx.clone());
+            let (p, services, plan, tx) = (self.active(), self.services.clone(), self.plan.clone(), self.tx.clone());
             let names: Vec<String> = names().collect();
             async move {
-                if let Ok(figures) = figures::poll_estate(&p, &services, now).await {
+                if let Ok(figures) = figures::poll_estate_plan(&p, &services, &plan, now).await {
                     let _ = tx.send(Update::Round(names.into_iter().zip(figures).collect())).await;
                 }
             }
@@ -343,6 +346,7 @@ impl Poller {
             // The new services' sparklines and availability come now, not a lane's period later.
             self.sparks.now();
             self.availability.now();
+            self.plan = Arc::new(super::batch::Plan::new(figures::estate_instant_asks(&found)));
             self.services = Arc::new(found.clone());
             let _ = self.tx.send(Update::Services(found)).await;
         }
