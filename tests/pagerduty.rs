@@ -247,6 +247,18 @@ async fn until(rx: &mut mpsc::Receiver<IncidentUpdate>, app: &mut App, what: &st
     }
 }
 
+/// The incident worker against the test server at `url`, and a console fed by it: the app, the worker's
+/// updates and its command channel.
+fn console(url: &str) -> (App, mpsc::Receiver<IncidentUpdate>, mpsc::Sender<IncidentCommand>) {
+    let cfg = config(url, "2s");
+    let pd = cfg.pagerduty.as_ref().unwrap();
+    let client = PagerDuty::new(&pd.source, pd.services.clone(), pd.teams.clone()).unwrap();
+    let (tx, rx) = mpsc::channel(64);
+    let (cmd_tx, cmd_rx) = mpsc::channel(16);
+    tokio::spawn(run(client, Duration::from_secs(30), tx, cmd_rx));
+    (App::new(&cfg, Utc::now()), rx, cmd_tx)
+}
+
 fn key(app: &mut App, c: KeyCode) {
     app.on_key(KeyEvent::new(c, KeyModifiers::NONE));
 }
@@ -254,13 +266,7 @@ fn key(app: &mut App, c: KeyCode) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incidents_paginated_acknowledged_noted_and_refused() {
     let (url, state) = serve().await;
-    let cfg = config(&url, "2s");
-    let pd = cfg.pagerduty.as_ref().unwrap();
-    let client = PagerDuty::new(&pd.source, pd.services.clone(), pd.teams.clone()).unwrap();
-    let (tx, mut rx) = mpsc::channel(64);
-    let (cmd_tx, cmd_rx) = mpsc::channel(16);
-    tokio::spawn(run(client, Duration::from_secs(30), tx, cmd_rx));
-    let mut app = App::new(&cfg, Utc::now());
+    let (mut app, mut rx, cmd_tx) = console(&url);
     assert_eq!(app.screen, Screen::Incidents, "PagerDuty alone: the console opens on the incidents");
 
     // Open ones however old, resolved ones of the last 30 days, each in two pages, after a 429 that was
@@ -387,13 +393,7 @@ async fn a_note_whose_answer_was_lost_and_cannot_be_checked_is_of_unknown_outcom
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_incidents_are_listed_when_the_resolved_ones_cannot_be() {
     let (url, state) = serve().await;
-    let cfg = config(&url, "2s");
-    let pd = cfg.pagerduty.as_ref().unwrap();
-    let client = PagerDuty::new(&pd.source, pd.services.clone(), pd.teams.clone()).unwrap();
-    let (tx, mut rx) = mpsc::channel(64);
-    let (cmd_tx, cmd_rx) = mpsc::channel(16);
-    tokio::spawn(run(client, Duration::from_secs(30), tx, cmd_rx));
-    let mut app = App::new(&cfg, Utc::now());
+    let (mut app, mut rx, cmd_tx) = console(&url);
     until(&mut rx, &mut app, "251 incidents", |a| a.incidents.incidents.len() == 251).await;
 
     {

@@ -342,26 +342,11 @@ async fn run_the_rest_tick_a_checklist_and_abort_a_running_step() {
     assert!(text.contains("[x] first") && text.contains("[x] second"), "each ticked item is journalled");
 }
 
-const LONG: &str = r#"---
-id: long-test
-title: One long step
-params:
-  out:
-    type: string
-    pattern: '/[A-Za-z0-9/._-]+'
----
-```sh {#long timeout=1m}
-sleep 30 &
-echo $! > "$out/pid"
-wait
-```
-"#;
-
 /// The console ending (its terminal lost) while a step runs: the step is killed and the journal says
 /// why — not that the operator aborted it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_step_killed_because_the_terminal_was_lost_says_so() {
-    let (_home, out, audit, mut app) = open_run(LONG);
+    let (_home, out, audit, mut app) = open_run(&crate::support::long_step("long-test"));
     let (tx, mut rx) = mpsc::channel(256);
     let mut tasks = std::collections::HashMap::new();
     typed(&mut app, "r");
@@ -383,7 +368,7 @@ async fn a_step_killed_because_the_terminal_was_lost_says_so() {
 /// does it. With nothing running, `q` quits at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quitting_or_aborting_with_a_step_running_asks_first() {
-    let (_home, out, audit, mut app) = open_run(LONG);
+    let (_home, out, audit, mut app) = open_run(&crate::support::long_step("long-test"));
     let (tx, mut rx) = mpsc::channel(256);
     let mut tasks = std::collections::HashMap::new();
     typed(&mut app, "r");

@@ -137,28 +137,13 @@ fn an_unwritable_log_file_moves_the_log_and_says_where() {
     assert!(p.wait_exit(10).success());
 }
 
-const LONG_STEP: &str = r#"---
-id: a-long-test
-title: One long step
-params:
-  out:
-    type: string
-    pattern: '/[A-Za-z0-9/._-]+'
----
-```sh {#long timeout=1m}
-sleep 30 &
-echo $! > "$out/pid"
-wait
-```
-"#;
-
 /// The release console in a fresh HOME outside the repo, with one runbook in the user's directory, its
 /// one long step started from the keys. The home, the step's output folder and the console.
 fn console_with_a_running_step() -> (tempfile::TempDir, std::path::PathBuf, Pty) {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
     std::fs::create_dir_all(h.join("config/watchpost/runbooks")).unwrap();
-    std::fs::write(h.join("config/watchpost/runbooks/long.md"), LONG_STEP).unwrap();
+    std::fs::write(h.join("config/watchpost/runbooks/long.md"), support::long_step("a-long-test")).unwrap();
     let out = h.join("out");
     std::fs::create_dir_all(&out).unwrap();
     // Not the demo (where a shell step is skipped as a drill): a Prometheus that is not there will do.

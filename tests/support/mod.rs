@@ -265,3 +265,24 @@ pub fn typed(app: &mut watchpost::app::App, s: &str) {
         key(app, crossterm::event::KeyCode::Char(c));
     }
 }
+
+/// A runbook whose one step (`long`, it takes `out`) runs for 30 s and writes its background process's pid
+/// to `$out/pid`: for the tests that end a run, or the console, while a step runs.
+pub fn long_step(id: &str) -> String {
+    format!(
+        r#"---
+id: {id}
+title: One long step
+params:
+  out:
+    type: string
+    pattern: '/[A-Za-z0-9/._-]+'
+---
+```sh {{#long timeout=1m}}
+sleep 30 &
+echo $! > "$out/pid"
+wait
+```
+"#
+    )
+}
