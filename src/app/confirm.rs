@@ -33,7 +33,7 @@ impl App {
             .iter()
             .filter(|r| r.busy() && !r.aborted)
             .map(|r| {
-                let step = r.states.iter().position(|s| *s == super::runbooks::StepState::Running).unwrap_or(0);
+                let step = r.running_step().unwrap_or(0);
                 format!("runbook {}: step `{}` (its processes are killed)", r.runbook.id, r.step_id(step))
             })
             .collect();
@@ -60,7 +60,7 @@ impl App {
         if r.aborted || r.dry_run {
             return;
         }
-        let kills = match r.states.iter().position(|s| *s == super::runbooks::StepState::Running) {
+        let kills = match r.running_step() {
             Some(i) => vec![format!("step `{}` is running: its processes are killed", r.step_id(i))],
             None => vec!["no step is running: the steps left are not run".into()],
         };

@@ -38,6 +38,13 @@ const TICK_SETTLE: Duration = Duration::from_millis(150);
 /// so the code of an ordinary round has run and is not paged out only to come straight back.
 const RELEASE_STARTUP_AFTER: Duration = Duration::from_secs(15);
 
+/// Draw the view, and tell the app when what was drawn goes out of date with time alone.
+fn draw(tui: &mut Tui, app: &mut App) -> std::io::Result<()> {
+    tui.draw(app)?;
+    app.drawn(crate::ui::when::next());
+    Ok(())
+}
+
 /// Sleep until `at`, or forever when there is nothing to wait for.
 async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
@@ -101,8 +108,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     }
 
     // The first frame goes out before any backend has answered.
-    tui.draw(&app)?;
-    app.drawn(crate::ui::when::next());
+    draw(tui, &mut app)?;
     app.take_dirty();
     // For the test that proves a panic restores the terminal; nothing else sets this.
     if std::env::var_os("WATCHPOST_TEST_PANIC").is_some() {
@@ -332,8 +338,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             _ = sleep_until(draw_due) => {
                 draw_due = None;
                 if app.take_dirty() {
-                    if tui.draw(&app).is_err() { break Exit::TerminalGone; }
-                    app.drawn(crate::ui::when::next());
+                    if draw(tui, &mut app).is_err() { break Exit::TerminalGone; }
                 }
                 last_draw = tokio::time::Instant::now();
                 continue;
@@ -373,10 +378,9 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             continue;
         }
         if app.take_dirty() {
-            if tui.draw(&app).is_err() {
+            if draw(tui, &mut app).is_err() {
                 break Exit::TerminalGone;
             }
-            app.drawn(crate::ui::when::next());
             (last_draw, draw_due) = (now, None);
         }
     };

@@ -25,6 +25,13 @@ pub enum StepState {
     Unknown,
 }
 
+impl StepState {
+    /// Ran well or was skipped: nothing left to do for it.
+    pub fn is_done(&self) -> bool {
+        matches!(self, StepState::Ok | StepState::Skipped(_))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunPrompt {
     /// Type the service name to run a destructive step.
@@ -77,16 +84,26 @@ pub struct Checklist {
 
 impl RunView {
     pub fn busy(&self) -> bool {
-        self.states.contains(&StepState::Running)
+        self.running_step().is_some()
+    }
+    /// The step running now.
+    pub fn running_step(&self) -> Option<usize> {
+        self.states.iter().position(|s| *s == StepState::Running)
+    }
+    /// The steps a run goes through, by index: every step but the undo ones, which run only when asked
+    /// for (a run is finished without them).
+    fn way(&self) -> impl Iterator<Item = usize> + '_ {
+        self.runbook.steps().enumerate().filter(|(_, s)| !self.runbook.is_undo(&s.id)).map(|(i, _)| i)
+    }
+    /// The first step of the way not done.
+    fn next_open(&self) -> Option<usize> {
+        self.way().find(|&i| !self.states[i].is_done())
     }
     /// The run's state in a few words. Undo steps that never ran do not count: a run whose steps of the
     /// way are all done is done.
     pub fn summary(&self) -> String {
-        let way: Vec<usize> =
-            self.runbook.steps().enumerate().filter(|(_, s)| !self.runbook.is_undo(&s.id)).map(|(i, _)| i).collect();
-        let finished = |i: &usize| matches!(self.states.get(*i), Some(StepState::Ok | StepState::Skipped(_)));
-        let done = way.iter().filter(|i| finished(i)).count();
-        let n = way.len();
+        let n = self.way().count();
+        let done = self.way().filter(|&i| self.states[i].is_done()).count();
         let failed = self.states.iter().position(|s| matches!(s, StepState::Failed(_)));
         let unknown = self.states.iter().position(|s| *s == StepState::Unknown);
         match (self.aborted, failed, self.busy()) {
@@ -104,11 +121,7 @@ impl RunView {
 
     /// Whether every step of the way is done (ok or skipped).
     pub fn finished(&self) -> bool {
-        self.runbook
-            .steps()
-            .enumerate()
-            .filter(|(_, s)| !self.runbook.is_undo(&s.id))
-            .all(|(i, _)| matches!(self.states.get(i), Some(StepState::Ok | StepState::Skipped(_))))
+        self.next_open().is_none()
     }
     pub fn step_id(&self, i: usize) -> String {
         self.runbook.steps().nth(i).map(|s| s.id.clone()).unwrap_or_default()
@@ -239,23 +252,13 @@ impl App {
             let v = &mut self.runbooks;
             v.next_id += 1;
             let id = v.next_id;
-            // The cursor goes where the run stopped: the step of unknown outcome, else the first step of
-            // the way not done — never an undo step.
-            let selected = states.iter().position(|s| *s == StepState::Unknown).unwrap_or_else(|| {
-                rb.steps()
-                    .enumerate()
-                    .position(|(i, s)| {
-                        !rb.is_undo(&s.id) && !matches!(states[i], StepState::Ok | StepState::Skipped(_))
-                    })
-                    .unwrap_or(0)
-            });
             v.starts.push((rb.clone(), values.clone(), id, Some(path.clone())));
             v.runs.push(RunView {
                 id,
                 runbook: rb,
                 values,
                 states,
-                selected,
+                selected: 0,
                 output: VecDeque::new(),
                 prompt: None,
                 journal: Some(path.clone()),
@@ -267,6 +270,11 @@ impl App {
                 auto: false,
                 checklist: None,
             });
+            // The cursor goes where the run stopped: the step of unknown outcome, else the first step of
+            // the way not done — never an undo step.
+            if let Some(r) = v.runs.last_mut() {
+                r.selected = r.states.iter().position(|s| *s == StepState::Unknown).or(r.next_open()).unwrap_or(0);
+            }
         }
     }
 
@@ -327,7 +335,7 @@ impl App {
         }
         let i = r.selected;
         let Some(step) = r.runbook.steps().nth(i).cloned() else { return };
-        if matches!(r.states[i], StepState::Ok | StepState::Skipped(_)) {
+        if r.states[i].is_done() {
             r.notice = Some(format!("{} is done already.", step.id));
             return;
         }
@@ -407,11 +415,7 @@ impl App {
         }
         // A step that is another's rollback runs only when asked for: running the rest passes it by. A
         // step that failed or whose outcome is unknown stops it: the operator decides (enter, s).
-        let undo: Vec<String> = r.runbook.steps().filter_map(|s| s.rollback.clone()).collect();
-        let is_undo = |i: usize| r.runbook.steps().nth(i).is_some_and(|s| undo.contains(&s.id));
-        let open =
-            (0..r.states.len()).find(|&i| !matches!(r.states[i], StepState::Ok | StepState::Skipped(_)) && !is_undo(i));
-        match open {
+        match r.next_open() {
             Some(stop) if r.states[stop] != StepState::Pending => {
                 r.auto = false;
                 r.selected = stop;

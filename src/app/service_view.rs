@@ -69,6 +69,12 @@ pub fn is_stale(age: Option<Duration>, refresh: Duration, source_down: bool) -> 
     }
 }
 
+/// Data fetched every `refresh` is fresh while younger than two of them: it is shown as current, not
+/// with its age.
+pub fn is_fresh(age: Duration, refresh: Duration) -> bool {
+    age < refresh * 2
+}
+
 /// The age past which a figure is stale.
 pub fn stale_after(refresh: Duration) -> Duration {
     (refresh * 3).max(Duration::from_secs(15))

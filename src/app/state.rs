@@ -201,13 +201,13 @@ impl App {
         self.services.get(self.selected)
     }
 
-    /// Whether the next loop turn must draw; clears the flag.
     /// A frame was drawn: `redraw_at` is when it goes out of date with time alone (`ui::when::next`).
     pub fn drawn(&mut self, redraw_at: Option<DateTime<Utc>>) {
         self.redraw_at = redraw_at;
         self.freshness = self.freshness(self.now);
     }
 
+    /// Whether the next loop turn must draw; clears the flag.
     pub fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)
     }
@@ -234,8 +234,8 @@ impl App {
         self.notice.as_ref().filter(|n| n.screen == self.screen).map(|n| n.text.as_str())
     }
 
-    /// The clock advanced. Ages and the clock are shown to the second, so a new second redraws. An open
-    /// detail screen asks for fresh charts once a refresh interval (at least 10 s apart).
+    /// The clock advanced: a redraw when the last frame's time-derived text or the data's freshness has
+    /// changed. An open detail screen asks for fresh charts once a refresh interval (at least 10 s apart).
     pub fn on_tick(&mut self, now: DateTime<Utc>) {
         // Time alone changes the view only where the last frame said it would (an age, a countdown, the
         // clock's minute): an idle console draws nothing between changes.
@@ -284,31 +284,28 @@ impl App {
         }
     }
 
-    /// Age of the newest data, for the header.
     /// Which data is fresh (younger than two of its refreshes) and which stale, as one number: the newest
     /// data, each service's figures and slow-lane data, the live traces. It changes when any of them
     /// crosses either line.
     fn freshness(&self, now: DateTime<Utc>) -> u64 {
+        use super::service_view::is_fresh;
         use std::hash::{Hash, Hasher};
         let down = self.source_down();
-        let state = |at: DateTime<Utc>| {
-            let age = (now - at).to_std().unwrap_or_default();
-            (age < self.refresh * 2, super::service_view::is_stale(Some(age), self.refresh, down))
-        };
+        let age = |at: DateTime<Utc>| (now - at).to_std().unwrap_or_default();
+        let state =
+            |at| (is_fresh(age(at), self.refresh), super::service_view::is_stale(Some(age(at)), self.refresh, down));
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.last_update.map(state).hash(&mut h);
         self.traces.live_at.map(state).hash(&mut h);
         let lane = crate::sources::prometheus::poller::SLOW_LANE.max(self.refresh);
         for v in &self.services {
             v.figures.as_ref().map(|f| state(f.at)).hash(&mut h);
-            v.sparks
-                .as_ref()
-                .map(|s| now - s.at < chrono::Duration::from_std(lane * 2).unwrap_or_default())
-                .hash(&mut h);
+            v.sparks.as_ref().map(|s| is_fresh(age(s.at), lane)).hash(&mut h);
         }
         h.finish()
     }
 
+    /// Age of the newest data, for the header.
     pub fn refresh_age(&self) -> Option<Duration> {
         self.last_update.map(|t| (self.now - t).to_std().unwrap_or_default())
     }

@@ -15,20 +15,10 @@ fn drawn(
 
 impl App {
     pub fn on_update(&mut self, update: Update) {
-        // The rounds come every refresh, most often with the same figures: those mark the view dirty only
-        // when what is drawn changes (their timestamps alone show only as an age, which the view notes).
-        if let Update::Round(rows) = update {
-            self.dirty |= self.round_shows(&rows);
-            let index = self.service_index();
-            for (name, figures) in rows {
-                self.last_update = Some(figures.at.max(self.last_update.unwrap_or(figures.at)));
-                if let Some(&i) = index.get(name.as_str()) {
-                    self.services[i].figures = Some(figures);
-                }
-            }
-            return;
+        // Every update is drawn but a round, which is when what it brings shows (`apply_round`).
+        if !matches!(update, Update::Round(_)) {
+            self.dirty = true;
         }
-        self.dirty = true;
         match update {
             Update::Health(h) => self.source = h,
             Update::Incidents { at, window, spans } => {
@@ -79,7 +69,7 @@ impl App {
                     v.sparks = Some(sparks);
                 }
             }
-            Update::Round(_) => unreachable!("a round is applied above"),
+            Update::Round(rows) => self.apply_round(rows),
             Update::SparksRound(rows) => {
                 let index = self.service_index();
                 for (name, sparks) in rows {
@@ -134,19 +124,28 @@ impl App {
         }
     }
 
-    /// Whether a round changes what is drawn: a figure (timestamps aside), a service that had none, or
-    /// an age on screen (data older than two refreshes shows its age; fresher reads `now`).
-    fn round_shows(&self, rows: &[(String, crate::sources::prometheus::ServiceFigures)]) -> bool {
-        let shown =
-            |at: chrono::DateTime<chrono::Utc>| (self.now - at).to_std().unwrap_or_default() >= self.refresh * 2;
-        if self.last_update.is_none_or(shown) {
-            return true;
-        }
+    /// A round's figures. The rounds come every refresh, most often with the same figures: the view is
+    /// dirty only when what is drawn changes — a figure (timestamps aside), a service that had none, or an
+    /// age on screen (data no longer fresh shows its age; fresh data reads `now`).
+    fn apply_round(&mut self, rows: Vec<(String, crate::sources::prometheus::ServiceFigures)>) {
+        let shown = |at: chrono::DateTime<chrono::Utc>| {
+            !super::service_view::is_fresh((self.now - at).to_std().unwrap_or_default(), self.refresh)
+        };
         let index = self.service_index();
-        rows.iter().any(|(name, new)| match index.get(name.as_str()).and_then(|&i| self.services[i].figures.as_ref()) {
-            None => true,
-            Some(old) => shown(old.at) || drawn(old) != drawn(new),
-        })
+        let shows = self.last_update.is_none_or(shown)
+            || rows.iter().any(|(name, new)| {
+                match index.get(name.as_str()).and_then(|&i| self.services[i].figures.as_ref()) {
+                    None => true,
+                    Some(old) => shown(old.at) || drawn(old) != drawn(new),
+                }
+            });
+        self.dirty |= shows;
+        for (name, figures) in rows {
+            self.last_update = Some(figures.at.max(self.last_update.unwrap_or(figures.at)));
+            if let Some(&i) = index.get(name.as_str()) {
+                self.services[i].figures = Some(figures);
+            }
+        }
     }
 
     /// Ask for the detail of the selected service over the current range.

@@ -67,7 +67,8 @@ pub fn until(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
 /// moment is noted for fresh data: each round moves its time on without a redraw, so the app watches
 /// when data stops being fresh or turns stale itself (`App::on_tick`).
 pub fn freshness(now: DateTime<Utc>, at: DateTime<Utc>, refresh: Duration) -> Option<String> {
-    (now - at >= chrono(refresh * 2)).then(|| ago(now, at))
+    let age = (now - at).to_std().unwrap_or_default();
+    (!crate::app::service_view::is_fresh(age, refresh)).then(|| ago(now, at))
 }
 
 /// The clock in the header, to the minute: noted to change at the next minute.
