@@ -157,8 +157,13 @@ impl DrillRun {
 
     /// Time since arming: the clock a trainee sees (the start itself may be hidden).
     pub fn clock(&self, now: DateTime<Utc>) -> Duration {
-        let end = self.recovered_at.filter(|_| self.phase == Phase::Done).unwrap_or(now);
+        let end = self.recovered_at.filter(|_| !self.clock_runs()).unwrap_or(now);
         since(self.armed_at, end)
+    }
+
+    /// Whether the drill's clock still moves: it stops when the drill is over and the service back.
+    pub fn clock_runs(&self) -> bool {
+        !(self.phase == Phase::Done && self.recovered_at.is_some())
     }
 
     /// The score once the drill is over.
@@ -183,6 +188,19 @@ impl DrillRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An aborted drill's clock goes on counting (the screen redraws it); it stops only when the drill
+    /// is over and the service is back.
+    #[test]
+    fn the_clock_runs_until_recovery() {
+        let s = crate::drills::scenario::built_in().remove(0);
+        let t0 = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut d = DrillRun::arm(s, t0, Duration::from_secs(120), true);
+        assert!(d.clock_runs());
+        d.abort(t0 + chrono::Duration::minutes(1));
+        assert!(d.clock_runs(), "aborted: still counting from its arming");
+        assert_eq!(d.clock(t0 + chrono::Duration::minutes(3)), Duration::from_secs(180));
+    }
 
     #[test]
     fn armed_running_mitigated_recovered_scored() {

@@ -29,6 +29,11 @@ pub struct ChartSpec<'a> {
 const MAX_SERIES: usize = 6;
 const PALETTE_SHIFT: [Color; 5] = [Color::Cyan, Color::Magenta, Color::Green, Color::Yellow, Color::Blue];
 
+/// The colour of series `i`: the chart's own for the first (and for all without colour), then the palette.
+fn series_color(t: &Theme, first: Color, i: usize) -> Color {
+    if i == 0 || t.monochrome { first } else { PALETTE_SHIFT[(i - 1) % PALETTE_SHIFT.len()] }
+}
+
 fn hhmm(t: f64, span: f64) -> String {
     let dt: DateTime<Utc> = Utc.timestamp_opt(t as i64, 0).single().unwrap_or_default();
     if span > 2.0 * 86_400.0 { dt.format("%m-%d %H:%M").to_string() } else { dt.format("%H:%M").to_string() }
@@ -70,7 +75,7 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
         .iter()
         .enumerate()
         .map(|(i, pts)| {
-            let color = if i == 0 || t.monochrome { spec.color } else { PALETTE_SHIFT[(i - 1) % PALETTE_SHIFT.len()] };
+            let color = series_color(t, spec.color, i);
             Dataset::default()
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
@@ -112,8 +117,7 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                let color =
-                    if i == 0 || t.monochrome { spec.color } else { PALETTE_SHIFT[(i - 1) % PALETTE_SHIFT.len()] };
+                let color = series_color(t, spec.color, i);
                 ratatui::text::Line::from(vec![
                     Span::styled("━ ", Style::new().fg(color)),
                     Span::styled(crate::text::capped(n, width).into_owned(), t.base()),

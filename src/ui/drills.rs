@@ -139,15 +139,9 @@ fn progress_lines(app: &App) -> Vec<Line<'static>> {
         Line::from(vec![Span::styled(format!("{k:<10}"), t.dim()), Span::styled(v, style)])
     };
     let now = app.now;
-    if r.is_active() {
-        super::when::changes_at(now + chrono::Duration::seconds(1));
-    }
+    let clock = if r.clock_runs() { super::when::counting(now, r.clock(now)) } else { short(r.clock(now)) };
     lines.push(kv("drill", crate::text::sanitize(&r.scenario.title).into_owned(), t.title()));
-    lines.push(kv(
-        "clock",
-        format!("{} since armed at {}", short(r.clock(now)), r.armed_at.format("%H:%M:%S")),
-        t.base(),
-    ));
+    lines.push(kv("clock", format!("{clock} since armed at {}", r.armed_at.format("%H:%M:%S")), t.base()));
     let (phase, style) = match r.phase {
         Phase::Armed if r.hidden_start => ("armed — it starts when it starts".to_string(), t.warn()),
         Phase::Armed => (format!("starts at {}", r.starts_at.format("%H:%M:%S")), t.warn()),

@@ -128,9 +128,7 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
         parts.push((0, Span::styled(text, t.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
     }
     if let Some(r) = app.drills.run.as_ref().filter(|r| r.is_active()) {
-        // The drill's clock counts seconds while it runs.
-        super::when::changes_at(app.now + chrono::Duration::seconds(1));
-        let text = format!(" DRILL {} ", crate::time::short(r.clock(app.now)));
+        let text = format!(" DRILL {} ", super::when::counting(app.now, r.clock(app.now)));
         parts.push((0, Span::styled(text, t.bad().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
     }
     parts.extend([(

@@ -184,12 +184,11 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
     };
     let budget_style = budget_style(t, budget.as_ref());
     // As fresh as the refresh allows reads `now`; older, its age; stale, marked (the app watches both).
-    let at = f.map(|f| f.at);
-    let age_cell = match (age, at) {
-        (None, _) | (_, None) => Span::styled("waiting", t.dim()),
-        (Some(_), _) if !v.has_data() => Span::styled("no data", t.unknown()),
-        (Some(_), Some(at)) if stale => Span::styled(format!("stale {}", super::when::ago(app.now, at)), t.stale()),
-        (Some(_), Some(at)) => {
+    let age_cell = match f.map(|f| f.at) {
+        None => Span::styled("waiting", t.dim()),
+        Some(_) if !v.has_data() => Span::styled("no data", t.unknown()),
+        Some(at) if stale => Span::styled(format!("stale {}", super::when::ago(app.now, at)), t.stale()),
+        Some(at) => {
             Span::styled(super::when::freshness(app.now, at, app.refresh).unwrap_or_else(|| "now".into()), t.dim())
         }
     };

@@ -46,9 +46,13 @@ fn chrono(d: Duration) -> chrono::Duration {
 
 /// How long ago `at` was, as `short` writes it (`42s`, `3m12s`); noted to change when it does.
 pub fn ago(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
-    let d = (now - at).to_std().unwrap_or_default();
-    changes_at(now + chrono(step(d)));
-    crate::time::short(d)
+    counting(now, (now - at).to_std().unwrap_or_default())
+}
+
+/// A clock counting up (a drill's), as `short` writes it; noted to change when it does.
+pub fn counting(now: DateTime<Utc>, elapsed: Duration) -> String {
+    changes_at(now + chrono(step(elapsed)));
+    crate::time::short(elapsed)
 }
 
 /// How long until `at`, as `short` writes it; noted to change when it does (and when `at` passes).
