@@ -98,21 +98,19 @@ fn silence_json(x: &StoredSilence, now: DateTime<Utc>) -> serde_json::Value {
     })
 }
 
-/// Keep the silences in `path` from now on, starting with those already there (expired ones older than a
-/// day are forgotten, as on every change). A file that cannot be read starts empty, and says why.
+/// Keep the silences in `path` from now on, starting with those already there (expired ones past
+/// [`kept`] are forgotten, as on every change). A file that cannot be read starts empty, and says why.
 pub fn keep_silences(shared: &Shared, path: std::path::PathBuf) {
     let now = Utc::now();
-    let kept: Vec<StoredSilence> = match std::fs::read(&path) {
-        Ok(bytes) => match serde_json::from_slice::<Vec<serde_json::Value>>(&bytes) {
-            Ok(list) => {
-                list.iter().filter_map(stored).filter(|x| now - x.ends_at < chrono::Duration::days(1)).collect()
-            }
-            Err(e) => {
-                tracing::warn!("{}: silences not read: {e}", path.display());
-                Vec::new()
-            }
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+    let read = match std::fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        read => read
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice::<Vec<serde_json::Value>>(&b).map_err(|e| e.to_string())),
+    };
+    // An entry that does not read back is left out, not the whole file.
+    let kept: Vec<StoredSilence> = match read {
+        Ok(list) => list.into_iter().filter_map(stored).filter(|x| kept(x, now)).collect(),
         Err(e) => {
             tracing::warn!("{}: silences not read: {e}", path.display());
             Vec::new()
@@ -122,27 +120,37 @@ pub fn keep_silences(shared: &Shared, path: std::path::PathBuf) {
     *shared.silences_file.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
 }
 
-/// A silence as [`silence_json`] writes it, read back.
-fn stored(v: &serde_json::Value) -> Option<StoredSilence> {
-    let time =
-        |k: &str| v[k].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
-    let matchers = v["matchers"]
-        .as_array()?
-        .iter()
-        .map(|m| {
-            let op = Op::from_api(m["isRegex"].as_bool()?, m["isEqual"].as_bool().unwrap_or(true));
-            Matcher::new(m["name"].as_str()?, op, m["value"].as_str()?).ok()
-        })
-        .collect::<Option<Vec<_>>>()?;
+/// A silence as [`silence_json`] writes it, read back: the posted shape, with its id and last change.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Saved {
+    #[serde(flatten)]
+    silence: Postable,
+    updated_at: DateTime<Utc>,
+}
+
+fn stored(v: serde_json::Value) -> Option<StoredSilence> {
+    let s: Saved = serde_json::from_value(v).ok()?;
+    let p = s.silence;
     Some(StoredSilence {
-        id: v["id"].as_str()?.to_string(),
-        matchers,
-        starts_at: time("startsAt")?,
-        ends_at: time("endsAt")?,
-        updated_at: time("updatedAt")?,
-        created_by: v["createdBy"].as_str()?.to_string(),
-        comment: v["comment"].as_str()?.to_string(),
+        id: p.id?,
+        matchers: matchers(&p.matchers).ok()?,
+        starts_at: p.starts_at,
+        ends_at: p.ends_at,
+        updated_at: s.updated_at,
+        created_by: p.created_by,
+        comment: p.comment,
     })
+}
+
+/// The API's matchers as the engine's, or why one is invalid.
+fn matchers(raw: &[crate::sources::alertmanager::api::RawMatcher]) -> Result<Vec<Matcher>, String> {
+    raw.iter().map(|m| Matcher::new(&m.name, Op::from_api(m.is_regex, m.is_equal), &m.value)).collect()
+}
+
+/// Expired silences are kept a day, then forgotten.
+fn kept(x: &StoredSilence, now: DateTime<Utc>) -> bool {
+    now - x.ends_at < chrono::Duration::days(1)
 }
 
 /// Write the silences to their file, if they have one, off the async threads. Each write takes the
@@ -207,13 +215,10 @@ async fn post_silence(State(s): State<Arc<Shared>>, body: axum::body::Bytes) -> 
     if p.ends_at <= p.starts_at {
         return bad("silence invalid: end time must not be before start time");
     }
-    let mut matchers = Vec::new();
-    for m in &p.matchers {
-        match Matcher::new(&m.name, Op::from_api(m.is_regex, m.is_equal), &m.value) {
-            Ok(m) => matchers.push(m),
-            Err(e) => return bad(&format!("silence invalid: {e}")),
-        }
-    }
+    let matchers = match matchers(&p.matchers) {
+        Ok(m) => m,
+        Err(e) => return bad(&format!("silence invalid: {e}")),
+    };
     let now = Utc::now();
     let mut all = s.silences.lock().unwrap_or_else(|p| p.into_inner());
     // An update of an unexpired silence with the same matchers changes it in place; otherwise the old
@@ -243,8 +248,7 @@ async fn post_silence(State(s): State<Arc<Shared>>, body: axum::body::Bytes) -> 
         created_by: p.created_by,
         comment: p.comment,
     });
-    // Expired silences are kept a day, then forgotten.
-    all.retain(|x| now - x.ends_at < chrono::Duration::days(1));
+    all.retain(|x| kept(x, now));
     save(&s);
     Json(json!({"silenceID": id})).into_response()
 }
