@@ -116,6 +116,12 @@ pub struct HttpClient {
 
 type Flight = Shared<BoxFuture<'static, Result<Vec<u8>, FetchError>>>;
 
+/// An HTTP status that refuses the request itself (4xx, but for 429, too many requests): asking again
+/// the same way gets the same answer.
+pub fn refuses_request(code: u16) -> bool {
+    (400..500).contains(&code) && code != 429
+}
+
 /// A duration as the header says it: milliseconds under a second (a 500 ms timeout is not "0s").
 fn brief(d: Duration) -> String {
     if d < Duration::from_secs(1) { format!("{}ms", d.as_millis()) } else { crate::time::short(d) }

@@ -128,7 +128,7 @@ fn handshake_failed(e: tungstenite::Error) -> Next {
             let body = resp.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
             let body = body.trim();
             let why = if body.is_empty() { format!("HTTP {code}") } else { format!("HTTP {code}: {body}") };
-            if (400..500).contains(&code) && code != 429 { Next::Stop(why) } else { Next::Later(why) }
+            if crate::sources::http::refuses_request(code) { Next::Stop(why) } else { Next::Later(why) }
         }
         e => Next::Later(e.to_string()),
     }

@@ -180,22 +180,24 @@ const ASK_LABEL: &str = "watchpost_ask";
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     pub asks: Vec<Ask>,
-    /// The asks that go together (one query for all of their services), by index.
+    /// The asks that go together (one query for all of their services), by index, and the others.
     together: Vec<usize>,
+    alone: Vec<usize>,
     /// The combined query of `together`, each part tagged with its index by [`ASK_LABEL`].
     combined: String,
 }
 
 impl Plan {
     pub fn new(asks: Vec<Ask>) -> Self {
-        let together: Vec<usize> = (0..asks.len()).filter(|i| matches!(asks[*i].whom, Whom::Jobs(_))).collect();
+        let (together, alone): (Vec<usize>, Vec<usize>) =
+            (0..asks.len()).partition(|i| matches!(asks[*i].whom, Whom::Jobs(_)));
         let combined = together
             .iter()
             .enumerate()
             .map(|(n, i)| format!("label_replace({}, \"{ASK_LABEL}\", \"{n}\", \"\", \"\")", asks[*i].query))
             .collect::<Vec<_>>()
             .join(" or ");
-        Plan { asks, together, combined }
+        Plan { asks, together, alone, combined }
     }
 }
 
@@ -221,10 +223,9 @@ pub async fn ask_plan(p: &Prometheus, plan: &Plan, eval: Eval) -> Vec<Result<Que
     if together.len() < 2 || !p.combines() {
         return join_all(asks.iter().map(|a| send(&a.query))).await;
     }
-    let alone = (0..asks.len()).filter(|i| !matches!(asks[*i].whom, Whom::Jobs(_)));
     let (combined, alone) = futures::join!(
         send(&plan.combined),
-        join_all(alone.into_iter().map(|i| async move { (i, send(&asks[i].query).await) }))
+        join_all(plan.alone.iter().map(|&i| async move { (i, send(&asks[i].query).await) }))
     );
     let mut out: Vec<Option<Result<QueryOutcome, FetchError>>> = (0..asks.len()).map(|_| None).collect();
     for (i, r) in alone {
@@ -261,7 +262,7 @@ pub async fn ask_plan(p: &Prometheus, plan: &Plan, eval: Eval) -> Vec<Result<Que
 fn refused(e: &FetchError) -> bool {
     match e {
         FetchError::Api { .. } | FetchError::TooLarge { .. } | FetchError::Decode(_) => true,
-        FetchError::Status { code, .. } => (400..500).contains(code) && *code != 429,
+        FetchError::Status { code, .. } => crate::sources::http::refuses_request(*code),
         _ => false,
     }
 }
