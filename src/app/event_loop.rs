@@ -337,9 +337,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
             Some(u) = trace_updates.recv() => Msg::Traces(u),
             _ = sleep_until(draw_due) => {
                 draw_due = None;
-                if app.take_dirty() {
-                    if draw(tui, &mut app).is_err() { break Exit::TerminalGone; }
-                }
+                if app.take_dirty() && draw(tui, &mut app).is_err() { break Exit::TerminalGone; }
                 last_draw = tokio::time::Instant::now();
                 continue;
             }
