@@ -25,6 +25,12 @@ async fn serve(app: Router) -> String {
     url
 }
 
+/// A server that takes the request and does not answer for 30 s.
+async fn hang() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    OK
+}
+
 fn source(url: &str) -> HttpSource {
     let mut s = HttpSource::new(url.parse().unwrap());
     s.timeout = Duration::from_millis(500);
@@ -80,13 +86,7 @@ async fn responses_over_the_cap_are_refused() {
 
 #[tokio::test]
 async fn a_hanging_server_times_out() {
-    let app = Router::new().route(
-        "/api/v1/query",
-        get(|| async {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            OK
-        }),
-    );
+    let app = Router::new().route("/api/v1/query", get(hang));
     let p = Prometheus::new(&source(&serve(app).await)).unwrap();
     let started = Instant::now();
     let err = p.query("x", Utc::now()).await.unwrap_err();
@@ -206,10 +206,7 @@ async fn an_aborted_probe_does_not_keep_the_circuit_open() {
                 match n {
                     0..9 => Response::builder().status(500).body(Body::from("down")).unwrap(),
                     // The probe: hangs until its caller gives up.
-                    9 => {
-                        tokio::time::sleep(Duration::from_secs(30)).await;
-                        Response::new(Body::from(OK))
-                    }
+                    9 => Response::new(Body::from(hang().await)),
                     _ => Response::new(Body::from(OK)),
                 }
             }
@@ -240,13 +237,7 @@ async fn an_aborted_probe_does_not_keep_the_circuit_open() {
 /// at the first timeout, while the request's later tries are still out.
 #[tokio::test]
 async fn a_server_that_never_answers_is_called_slow_at_the_first_timeout() {
-    let app = Router::new().route(
-        "/api/v1/query",
-        get(|| async {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            OK
-        }),
-    );
+    let app = Router::new().route("/api/v1/query", get(hang));
     let p = Arc::new(Prometheus::new(&source(&serve(app).await)).unwrap());
     let mut health = p.http.health();
     let pending = {

@@ -33,13 +33,20 @@ async fn pump(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rollback_from_the_console() {
+/// The estate serving its deploy API on loopback, and the console's config for it with an audit trail
+/// of its own: the estate, its API's address, the folder the trail lives in and the config.
+async fn estate_config() -> (watchpost::estate::serve::Served, url::Url, tempfile::TempDir, watchpost::config::Config) {
     let estate = watchpost::estate::serve::start(5, "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let api = url::Url::parse(&format!("http://{}/", estate.api)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = watchpost::config::Config::demo(&api, 5);
     cfg.audit_path = dir.path().join("audit.db");
+    (estate, api, dir, cfg)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_from_the_console() {
+    let (_estate, _, _dir, mut cfg) = estate_config().await;
     // A freeze on checkout, in effect now.
     let start = (Utc::now() - chrono::Duration::minutes(5)).naive_utc();
     let schedule = watchpost::schedule::Schedule::new(
@@ -128,11 +135,7 @@ async fn a_rollback_from_the_console() {
 /// says why, before the console exits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollback_killed_because_the_console_ended_is_recorded() {
-    let estate = watchpost::estate::serve::start(5, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let api = url::Url::parse(&format!("http://{}/", estate.api)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = watchpost::config::Config::demo(&api, 5);
-    cfg.audit_path = dir.path().join("audit.db");
+    let (_estate, api, _dir, cfg) = estate_config().await;
     let mut app = App::new(&cfg, Utc::now());
     app.audit.path = cfg.audit_path.clone();
     // A rollback whose command takes a while: it is still running when the console ends. Not checkout:

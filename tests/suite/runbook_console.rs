@@ -342,10 +342,18 @@ async fn run_the_rest_tick_a_checklist_and_abort_a_running_step() {
     assert!(text.contains("[x] first") && text.contains("[x] second"), "each ticked item is journalled");
 }
 
-/// The console ending (its terminal lost) while a step runs: the step is killed and the journal says
-/// why — not that the operator aborted it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_step_killed_because_the_terminal_was_lost_says_so() {
+/// A console whose run of the long step was started from the keys and is running (its journal open, its
+/// process up), with what pumping the run on needs.
+struct Started {
+    _home: tempfile::TempDir,
+    audit: std::path::PathBuf,
+    app: App,
+    tx: mpsc::Sender<RunUpdate>,
+    rx: mpsc::Receiver<RunUpdate>,
+    tasks: std::collections::HashMap<u64, mpsc::Sender<RunCommand>>,
+}
+
+async fn long_step_running() -> Started {
     let (_home, out, audit, mut app) = open_run(&crate::support::long_step("long-test"));
     let (tx, mut rx) = mpsc::channel(256);
     let mut tasks = std::collections::HashMap::new();
@@ -355,6 +363,14 @@ async fn a_step_killed_because_the_terminal_was_lost_says_so() {
     })
     .await;
     appears(&out.join("pid")).await;
+    Started { _home, audit, app, tx, rx, tasks }
+}
+
+/// The console ending (its terminal lost) while a step runs: the step is killed and the journal says
+/// why — not that the operator aborted it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_killed_because_the_terminal_was_lost_says_so() {
+    let Started { _home, audit: _, app, tx: _, rx: _, tasks } = long_step_running().await;
     let task = tasks.values().next().unwrap().clone();
     task.send(RunCommand::End("the terminal was lost".into())).await.unwrap();
     tokio::time::timeout(Duration::from_secs(5), task.closed()).await.expect("the run ends");
@@ -368,12 +384,7 @@ async fn a_step_killed_because_the_terminal_was_lost_says_so() {
 /// does it. With nothing running, `q` quits at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quitting_or_aborting_with_a_step_running_asks_first() {
-    let (_home, out, audit, mut app) = open_run(&crate::support::long_step("long-test"));
-    let (tx, mut rx) = mpsc::channel(256);
-    let mut tasks = std::collections::HashMap::new();
-    typed(&mut app, "r");
-    pump(&mut app, &mut tasks, &tx, &mut rx, &audit, |a| a.runbooks.runs[0].states[0] == StepState::Running).await;
-    appears(&out.join("pid")).await;
+    let Started { _home, audit, mut app, tx, mut rx, mut tasks } = long_step_running().await;
     typed(&mut app, "q");
     assert!(!app.quit, "asked, not quit");
     let s = crate::support::screen(&app, 80, 24);
