@@ -177,7 +177,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let (trace_cmd_tx, trace_cmd_rx) = mpsc::channel::<TraceCommand>(16);
     if let Some(t) = &config.traces {
         let store = TraceStore::new(t).map_err(|e| eyre!("trace store client: {e}"))?;
-        let every = config.refresh.max(Duration::from_secs(15));
+        let every = crate::sources::traces::live_every(config.refresh);
         tokio::spawn(crate::sources::traces::run(store, every, trace_cmd_rx, trace_tx.clone()));
         app.request_live_traces();
     }

@@ -296,7 +296,8 @@ impl App {
             |at| (is_fresh(age(at), self.refresh), super::service_view::is_stale(Some(age(at)), self.refresh, down));
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.last_update.map(state).hash(&mut h);
-        self.traces.live_at.map(state).hash(&mut h);
+        let live = crate::sources::traces::live_every(self.refresh);
+        self.traces.live_at.map(|at| is_fresh(age(at), live)).hash(&mut h);
         let lane = crate::sources::prometheus::poller::SLOW_LANE.max(self.refresh);
         for v in &self.services {
             v.figures.as_ref().map(|f| state(f.at)).hash(&mut h);

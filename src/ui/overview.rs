@@ -68,9 +68,10 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
 fn draw_live(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let v = &app.traces;
-    // The live list is asked every refresh: its age shows once it falls behind.
+    // The live list is asked on its own period: its age shows once it falls behind that.
+    let every = crate::sources::traces::live_every(app.refresh);
     let age = v.live_at.map_or("waiting".to_string(), |at| {
-        super::when::freshness(app.now, at, app.refresh).map_or("now".into(), |a| format!("{a} ago"))
+        super::when::freshness(app.now, at, every).map_or("now".into(), |a| format!("{a} ago"))
     });
     let focus = if v.live_focus.is_some() { "enter: waterfall · v: back to services" } else { "v: select" };
     let title = format!(" Live traces — failing or slower than p95 target, last 5m · {age} · {focus} ");

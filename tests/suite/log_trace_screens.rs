@@ -368,3 +368,16 @@ fn a_hop_is_a_fresh_search_and_ids_are_told_apart() {
         assert!(s.contains("4bf92f3577b34da6") && s.contains("4bf92f3577b34da7"), "{w}x{h}: {s}");
     }
 }
+
+/// The live traces are asked every 15 s at the least: a list 12 s old is as fresh as that allows, and
+/// reads `now` (it counted seconds against the 5 s refresh, redrawing the overview every second).
+#[test]
+fn live_traces_are_fresh_for_their_own_period() {
+    let mut app = app();
+    app.screen = Screen::Overview;
+    app.traces.live_at = Some(t0() - CDuration::seconds(12));
+    app.now = t0();
+    let s = render(&app, 120, 40);
+    assert!(s.contains("last 5m · now"), "{s}");
+    assert_eq!(watchpost::ui::when::next().map(|at| at > t0() + CDuration::seconds(1)), Some(true), "nothing counts");
+}

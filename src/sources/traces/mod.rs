@@ -131,6 +131,11 @@ pub enum TraceUpdate {
 }
 
 pub const LIVE_PER_SERVICE: usize = 3;
+/// How often the overview's live traces are asked: the refresh, at least every 15 s.
+pub fn live_every(refresh: Duration) -> Duration {
+    refresh.max(Duration::from_secs(15))
+}
+
 /// How far back live traces look.
 pub const LIVE_WINDOW: Duration = Duration::from_secs(300);
 
