@@ -179,7 +179,18 @@ async fn run(
                 .ok_or(format!("--param {p}: expected NAME=VALUE"))
         })
         .collect::<Result<_, _>>()?;
-    let values = crate::runbooks::run::resolve(&rb, &given, &Default::default()).map_err(|e| e.join("\n"))?;
+    let values = crate::runbooks::run::resolve(&rb, &given, &Default::default()).map_err(|problems| {
+        // On the command line a missing value is given with a flag: say which.
+        let missing = format!(": {}", crate::runbooks::run::MISSING);
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| match p.strip_suffix(&missing) {
+                Some(name) => format!("{p} (give it with --param {name}=…)"),
+                None => p.clone(),
+            })
+            .collect();
+        lines.join("\n")
+    })?;
     let config = super::resolve_config(config).ok();
     let prom = config
         .as_ref()

@@ -21,6 +21,10 @@ pub trait Operator {
     fn say(&mut self, text: &str);
 }
 
+/// What [`resolve`] says of a parameter given no value and with no label or default to fall back on;
+/// each front end adds how to give one (a flag, a form field).
+pub const MISSING: &str = "needs a value";
+
 /// The parameters' values: given ones, else the alert's label, else the default; each validated.
 pub fn resolve(
     rb: &Runbook,
@@ -42,7 +46,7 @@ pub fn resolve(
             .or_else(|| p.from_label.as_ref().and_then(|l| labels.get(l).cloned()))
             .or_else(|| p.default.clone());
         match value {
-            None => problems.push(format!("{}: no value (give it with --param {}=…)", p.name, p.name)),
+            None => problems.push(format!("{}: {MISSING}", p.name)),
             Some(v) => match super::params::validate(p, &v) {
                 Ok(()) => out.push(Value { name: p.name.clone(), value: v, kind: p.kind.clone() }),
                 Err(e) => problems.push(e),

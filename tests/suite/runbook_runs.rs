@@ -73,6 +73,11 @@ fn hostile_values_are_refused_and_a_dry_run_runs_nothing() {
         assert!(err.contains("does not match") || err.contains("control character"), "{err}");
     }
     assert!(!canary.exists());
+    // A value not given: the command line says how to give it.
+    let o =
+        bin(home.path()).args(["runbook", "run", "--dry-run"]).arg(&file).args(["-p", "service=api"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("out: needs a value (give it with --param out=…)"), "{err}");
     let o = bin(home.path())
         .args(["runbook", "run", "--dry-run"])
         .arg(&file)
