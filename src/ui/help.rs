@@ -6,14 +6,25 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+/// The width of the keys' column, and the popup's widest.
+const KEYS_W: usize = 18;
+const MAX_W: u16 = 100;
+
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let ctx = app.context();
     let mut lines = Vec::new();
+    // As wide as the longest description needs, up to the terminal; what is still longer wraps under its
+    // own column, never cut.
+    let w = area.width.min(MAX_W);
+    let desc_w = usize::from(w).saturating_sub(2 + KEYS_W).max(10);
     let section = |name: &str, ctx: Context, lines: &mut Vec<Line<'static>>| {
         lines.push(Line::from(Span::styled(name.to_string(), t.title())));
         for (keys, desc) in app.keys.describe(ctx) {
-            lines.push(Line::from(vec![Span::styled(format!("  {keys:<16}"), t.base()), Span::styled(desc, t.dim())]));
+            for (i, part) in wrap(desc, desc_w).into_iter().enumerate() {
+                let keys = if i == 0 { format!("  {keys:<16}") } else { " ".repeat(KEYS_W) };
+                lines.push(Line::from(vec![Span::styled(keys, t.base()), Span::styled(part, t.dim())]));
+            }
         }
         lines.push(Line::default());
     };
@@ -25,7 +36,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let fits = lines.len() + 3 <= usize::from(area.height);
     let close = if fits { "Any key closes this." } else { "j/k or ↓/↑ scroll; any other key closes this." };
     lines.push(Line::from(Span::styled(close, t.dim())));
-    let w = area.width.min(64);
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let w = w.min(u16::try_from(widest + 2).unwrap_or(MAX_W)).max(area.width.min(40));
     let h = (lines.len() as u16 + 2).min(area.height);
     // What does not fit scrolls (the help of a busy screen is longer than 24 lines).
     let room = usize::from(h.saturating_sub(2));
@@ -35,4 +47,43 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Clear, popup);
     let block = Block::new().borders(Borders::ALL).border_style(t.title()).title(Span::styled(" Help ", t.title()));
     f.render_widget(Paragraph::new(lines).style(t.base()).block(block), popup);
+}
+
+/// `text` in lines of at most `width` columns, broken between words (a word wider than a line is cut
+/// across lines). By hand: the popup's only wrapping with a hanging indent, which `Paragraph` lacks.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let mut out = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = out.last_mut().expect("never empty");
+        let need = if line.is_empty() { word.width() } else { line.width() + 1 + word.width() };
+        if need <= width {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(String::new());
+        }
+        for c in word.chars() {
+            let line = out.last_mut().expect("never empty");
+            if line.width() + c.width().unwrap_or(0) > width {
+                out.push(String::new());
+            }
+            out.last_mut().expect("never empty").push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wraps_between_words_and_cuts_only_words_wider_than_a_line() {
+        assert_eq!(super::wrap("open the logs of the service", 12), ["open the", "logs of the", "service"]);
+        assert_eq!(super::wrap("abcdefghij kl", 4), ["abcd", "efgh", "ij", "kl"]);
+        assert_eq!(super::wrap("", 4), [""]);
+    }
 }
