@@ -63,6 +63,9 @@ pub struct LogsView {
     pub prompt_error: Option<String>,
     /// Showing the unfiltered lines around this entry.
     pub context: Option<u64>,
+    /// The selection is drawn mid-screen, with as many lines before it as after (after a jump to a time,
+    /// so the lines that led to it show too), rather than at the bottom edge; until the next query.
+    pub centered: bool,
     pub copy_enabled: bool,
     /// A line to put on the terminal's clipboard (OSC 52), taken by the loop.
     pub(crate) clipboard: Option<String>,
@@ -96,6 +99,7 @@ impl Default for LogsView {
             prompt: None,
             prompt_error: None,
             context: None,
+            centered: false,
             copy_enabled: false,
             clipboard: None,
             notice: None,
@@ -212,6 +216,7 @@ impl App {
         };
         self.logs.service = service.map(str::to_string);
         self.logs.query = query;
+        self.logs.centered = false;
         // A new subject starts unfiltered (the trace's logs set their filter after this).
         self.logs.buffer.set_filter(None);
         self.logs.notice = None;
@@ -326,7 +331,14 @@ impl App {
         let result = match kind {
             LogPrompt::Query if text.is_empty() => Err("an empty query: type a query".to_string()),
             LogPrompt::Query => {
+                // The title names the service only while the query is still the one asked for it.
+                let for_service =
+                    |s: &String| self.logs.source.as_ref().is_some_and(|src| src.service_query(s) == text);
+                if !self.logs.service.as_ref().is_some_and(for_service) {
+                    self.logs.service = None;
+                }
                 self.logs.query = text.to_string();
+                self.logs.centered = false;
                 let (from, to) = self.log_window();
                 self.run_log_query(from, to);
                 Ok(())
@@ -347,6 +359,7 @@ impl App {
                 let row = v.buffer.row_at_time(ns(t));
                 v.context = None;
                 v.cursor = v.buffer.shown_at(row);
+                v.centered = true;
                 if v.cursor.is_some() && v.buffer.get(v.cursor.unwrap_or(0)).is_some_and(|e| e.ts_ns() < ns(t)) {
                     v.notice = Some((false, "No line at or after that time in the buffer: showing the last.".into()));
                 }

@@ -381,3 +381,40 @@ fn live_traces_are_fresh_for_their_own_period() {
     assert!(s.contains("last 5m · now"), "{s}");
     assert_eq!(watchpost::ui::when::next().map(|at| at > t0() + CDuration::seconds(1)), Some(true), "nothing counts");
 }
+
+/// `e` changes the query: the title no longer names the service the screen was opened on.
+#[test]
+fn the_title_follows_an_edited_query() {
+    let mut app = app();
+    open_logs(&mut app);
+    assert!(render(&app, 100, 12).contains("Logs — checkout"));
+    typed(&mut app, "e");
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "{service=\"payments\"}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.logs.query, "{service=\"payments\"}");
+    let s = render(&app, 100, 12);
+    assert!(!s.contains("checkout"), "{s}");
+}
+
+/// `@` jumps to a time with the line found in the middle of the screen, the lines before it in sight.
+#[test]
+fn a_jump_puts_its_line_mid_screen() {
+    let mut app = app();
+    let id = open_logs(&mut app);
+    let entries = (0..200).map(|i| Entry::Line(LogLine::new(ns(200 - i), &format!("line {i}"), &[]))).collect();
+    app.on_log_update(LogUpdate::Lines { id, entries, replace: true });
+    typed(&mut app, "@");
+    typed(&mut app, &(t0() - CDuration::seconds(100)).format("%H:%M:%S").to_string());
+    key(&mut app, KeyCode::Enter);
+    let s = render(&app, 100, 24);
+    let rows: Vec<&str> = s.lines().collect();
+    let at = rows.iter().position(|l| l.contains("▶")).expect("the selection is drawn");
+    assert!(rows[at].contains("line 100"), "{s}");
+    // Rows 3..=21 are the log body (header, status, border; border and keys below): the line is in
+    // their middle, as many lines before it as after.
+    assert!((11..=13).contains(&at), "row {at}:\n{s}");
+    assert!(s.contains("line 92") && s.contains("line 108"), "{s}");
+}
