@@ -119,7 +119,8 @@ fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[
     let inner = block.inner(area);
     f.render_widget(block, area);
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-    let rest = (inner.width as usize).saturating_sub(COLS.iter().sum::<usize>() + COLS.len());
+    // Less the selection's mark before each row.
+    let rest = (inner.width as usize).saturating_sub(2 + COLS.iter().sum::<usize>() + COLS.len());
     let cells = |parts: [&str; 6]| -> String {
         let mut line = String::new();
         for (i, p) in parts.iter().enumerate() {
@@ -129,7 +130,10 @@ fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[
         line
     };
     f.render_widget(
-        Paragraph::new(cells(["STATE", "SEVERITY", "ALERT", "SERVICE", "SINCE", "SUMMARY"])).style(t.dim()),
+        Paragraph::new(crate::ui::widgets::unmarked(Line::from(cells([
+            "STATE", "SEVERITY", "ALERT", "SERVICE", "SINCE", "SUMMARY",
+        ]))))
+        .style(t.dim()),
         head,
     );
     // Rows with group headers; only the window around the selection is built, so thousands of alerts
@@ -151,9 +155,8 @@ fn draw_list(app: &App, f: &mut Frame, area: Rect, block: Block<'_>, visible: &[
         }
         let since = crate::ui::when::ago(app.now, a.starts_at);
         let who = a.label("service").or_else(|| a.label("job")).map_or("", |c| c.as_str());
-        let style = if i == v.selected { t.selected() } else { state_style(app, a) };
         let row = cells([a.state_label(), a.severity(), a.name(), who, &since, a.summary()]);
-        lines.push(Line::from(Span::styled(row, style)));
+        lines.push(crate::ui::widgets::picked(Line::from(Span::styled(row, state_style(app, a))), i == v.selected, t));
         if lines.len() >= height {
             break;
         }

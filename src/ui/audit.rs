@@ -41,9 +41,14 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     }
     let height = usize::from(inner.height);
     let top_row = (v.selected + 1).saturating_sub(height);
-    let w = usize::from(inner.width);
-    let (who_w, act_w, tgt_w) = if w >= 130 { (30, 28, 24) } else { (18, 22, 18) };
-    let res_w = w.saturating_sub(20 + who_w + act_w + tgt_w + 4).max(8);
+    // Less the selection's mark; narrower columns on a narrow terminal, so the result keeps its room.
+    let w = usize::from(inner.width).saturating_sub(2);
+    let (who_w, act_w, tgt_w) = match w {
+        130.. => (30, 28, 24),
+        100.. => (18, 22, 18),
+        _ => (12, 16, 12),
+    };
+    let res_w = w.saturating_sub(23 + who_w + act_w + tgt_w).max(8);
     let lines: Vec<Line> = visible
         .iter()
         .enumerate()
@@ -64,8 +69,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
                 fit(&crate::text::sanitize(&e.target), tgt_w),
                 fit(&crate::text::sanitize(&e.result), res_w),
             );
-            let line = Line::from(Span::styled(text, style));
-            if i == v.selected { line.patch_style(t.selected()) } else { line }
+            crate::ui::widgets::picked(Line::from(Span::styled(text, style)), i == v.selected, t)
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);

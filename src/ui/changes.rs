@@ -6,7 +6,7 @@ use crate::app::changes::{Kind, SUCCESS_TARGET};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -70,7 +70,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             Span::styled(format!("{:<11}", clean(&r.service)), t.title()),
             Span::raw(clean(&r.text)),
         ]);
-        lines.push(if i == app.changes.selected { line.patch_style(t.selected()) } else { line });
+        lines.push(crate::ui::widgets::picked(line, i == app.changes.selected, t));
     }
     if rows.is_empty() && failed.is_empty() {
         lines.push(Line::from(Span::styled(" nothing has changed that watchpost can see", t.dim())));
@@ -153,8 +153,13 @@ fn field_line(app: &App, input: &ratatui_textarea::TextArea<'_>, focused: bool) 
 fn draw_form(app: &App, form: &crate::app::changes::WindowForm, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let fields = crate::app::changes::FORM_FIELDS;
-    let h = (fields.len() as u16 * 2 + 3).min(area.height);
-    let r = area.centered(Constraint::Length(area.width.min(80)), Constraint::Length(h));
+    let width = area.width.min(80);
+    let error_rows = form
+        .error
+        .as_deref()
+        .map_or(1, |e| crate::ui::widgets::wrapped_rows(&format!("✖ {}", crate::text::sanitize(e)), width - 2));
+    let h = (fields.len() as u16 * 2 + 2 + error_rows).min(area.height);
+    let r = area.centered(Constraint::Length(width), Constraint::Length(h));
     f.render_widget(Clear, r);
     let block = Block::new()
         .borders(Borders::ALL)
@@ -162,14 +167,18 @@ fn draw_form(app: &App, form: &crate::app::changes::WindowForm, f: &mut Frame, a
         .title(Span::styled(" New maintenance window — tab: next field · enter: add · esc: cancel ", t.title()));
     let mut lines = Vec::new();
     for (i, ((name, _), input)) in fields.iter().zip(&form.fields).enumerate() {
-        let style = if i == form.focus { t.accent_style() } else { t.dim() };
-        lines.push(Line::from(Span::styled(*name, style)));
+        lines.push(crate::ui::widgets::field_label(name, i == form.focus, t));
         lines.push(field_line(app, input, i == form.focus));
     }
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [fields_at, error_at] =
+        Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Fill(1)]).areas(inner);
+    f.render_widget(Paragraph::new(lines), fields_at);
     if let Some(e) = &form.error {
-        lines.push(Line::from(Span::styled(format!("✖ {}", crate::text::sanitize(e)), t.bad())));
+        let e = Span::styled(format!("✖ {}", crate::text::sanitize(e)), t.bad());
+        f.render_widget(Paragraph::new(e).wrap(Wrap { trim: true }), error_at);
     }
-    f.render_widget(Paragraph::new(lines).block(block), r);
 }
 
 /// The id of the window to cancel, over the screen.

@@ -136,7 +136,7 @@ fn line_of(app: &App, l: &LogLine, selected: bool, service_w: usize) -> Line<'st
     let segs = if v.wrap { segs } else { skip_chars(segs, v.hscroll) };
     spans.extend(segs.into_iter().map(|(s, st)| Span::styled(s, st)));
     let line = Line::from(spans);
-    if selected { line.patch_style(t.selected()) } else { line }
+    crate::ui::widgets::picked(line, selected, t)
 }
 
 fn gap_line(app: &App, from: i64, to: i64, note: &str) -> Line<'static> {
@@ -185,7 +185,11 @@ fn draw_lines(app: &App, f: &mut Frame, area: Rect) {
         None => {
             let len = v.buffer.shown_len();
             let sel = v.selected_row();
-            let top = (sel + 1).saturating_sub(height);
+            let top = if v.centered && v.cursor.is_some() {
+                sel.saturating_sub(height / 2).min(len.saturating_sub(height))
+            } else {
+                (sel + 1).saturating_sub(height)
+            };
             let rows = (top..len.min(top + height)).filter_map(|r| v.buffer.shown_at(r)).collect();
             (rows, v.buffer.shown_at(sel))
         }

@@ -92,7 +92,7 @@ fn draw_live(app: &App, f: &mut Frame, area: Rect) {
     let height = usize::from(inner.height);
     let sel = v.live_focus.unwrap_or(0);
     let top = (sel + 1).saturating_sub(height);
-    let op_w = usize::from(inner.width).saturating_sub(2 + 11 + 9 + 10 + 4).max(6);
+    let op_w = usize::from(inner.width).saturating_sub(2 + 2 + 11 + 9 + 10 + 4).max(6);
     let lines: Vec<Line> = list
         .iter()
         .enumerate()
@@ -110,7 +110,7 @@ fn draw_live(app: &App, f: &mut Frame, area: Rect) {
                 start
             );
             let line = Line::from(vec![mark, Span::styled(text, if s.errors > 0 { t.bad() } else { t.base() })]);
-            if v.live_focus == Some(i) { line.patch_style(t.selected()) } else { line }
+            crate::ui::widgets::picked(line, v.live_focus == Some(i), t)
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);

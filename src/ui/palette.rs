@@ -24,11 +24,11 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         lines.push(Line::from(Span::styled("  nothing here does that", t.dim())));
     }
     for (i, e) in found.iter().enumerate().skip(first).take(room) {
-        let style = if i == p.selected { t.selected() } else { t.base() };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<12} ", e.keys), if i == p.selected { style } else { t.title() }),
-            Span::styled(e.desc.to_string(), style),
-        ]));
+        let line = Line::from(vec![
+            Span::styled(format!("{:<12} ", e.keys), t.title()),
+            Span::styled(e.desc.to_string(), t.base()),
+        ]);
+        lines.push(crate::ui::widgets::picked(line, i == p.selected, t));
     }
     f.render_widget(Clear, popup);
     let title = format!(" Find · {} ", app.screen.title());

@@ -51,7 +51,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     }
     for (i, v) in r.history.iter().enumerate().rev() {
         let at = v.at.map_or("—".into(), |a| a.format("%Y-%m-%d %H:%M").to_string());
-        let mark = if v.current { "▶" } else { " " };
+        // `●` is the version running; `▶` (as in every list) the one chosen.
+        let mark = if v.current { "●" } else { " " };
         let text = format!(
             "{mark} {:<8} {:<34} {:<17} {}",
             clean(&v.revision),
@@ -61,7 +62,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         );
         let style = if v.current { t.good() } else { t.base() };
         let line = Line::from(Span::styled(text, style));
-        lines.push(if i == r.selected && r.phase != Phase::Loading { line.patch_style(t.selected()) } else { line });
+        lines.push(crate::ui::widgets::picked(line, i == r.selected && r.phase != Phase::Loading, t));
     }
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     f.render_widget(Paragraph::new(lines).block(block), versions);

@@ -34,8 +34,7 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
                 b.steps().count(),
                 fit(&b.alerts.join(", "), 26)
             );
-            let line = Line::from(Span::styled(text, t.base()));
-            if i == v.selected { line.patch_style(t.selected()) } else { line }
+            crate::ui::widgets::picked(Line::from(Span::styled(text, t.base())), i == v.selected, t)
         })
         .collect();
     if v.books.is_empty() {
@@ -90,8 +89,10 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
 fn draw_form(app: &App, form: &crate::app::runbooks::ParamForm, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let Some(rb) = app.runbooks.books.get(form.book) else { return };
-    let h = (form.fields.len() as u16 * 2 + 4 + form.errors.len() as u16).min(area.height);
     let w = area.width.min(90);
+    let error_rows: u16 =
+        form.errors.iter().map(|e| crate::ui::widgets::wrapped_rows(&format!("✖ {e}"), w.saturating_sub(2))).sum();
+    let h = (form.fields.len() as u16 * 2 + 4 + error_rows).min(area.height);
     let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
     f.render_widget(Clear, r);
     let mode = match (form.dry_run, app.estate_api.is_some()) {
@@ -109,8 +110,10 @@ fn draw_form(app: &App, form: &crate::app::runbooks::ParamForm, f: &mut Frame, a
     for (i, (p, input)) in form.fields.iter().enumerate() {
         let label =
             format!("{}{}", p.name, p.from_label.as_ref().map_or(String::new(), |l| format!(" (from label {l})")));
-        let style = if i == form.focus { t.accent_style() } else { t.dim() };
-        f.render_widget(Paragraph::new(Span::styled(label, style)), Rect { y, height: 1, ..inner });
+        f.render_widget(
+            Paragraph::new(crate::ui::widgets::field_label(&label, i == form.focus, t)),
+            Rect { y, height: 1, ..inner },
+        );
         let mut value = vec![Span::raw("  ")];
         if i == form.focus {
             value.extend(crate::ui::widgets::field(input, Default::default(), Default::default()));
@@ -123,9 +126,12 @@ fn draw_form(app: &App, form: &crate::app::runbooks::ParamForm, f: &mut Frame, a
         y += 2;
     }
     for e in &form.errors {
-        if y < inner.y + inner.height {
-            f.render_widget(Paragraph::new(Span::styled(format!("✖ {e}"), t.bad())), Rect { y, height: 1, ..inner });
-            y += 1;
+        let e = format!("✖ {e}");
+        let rows = crate::ui::widgets::wrapped_rows(&e, inner.width).min((inner.y + inner.height).saturating_sub(y));
+        if rows > 0 {
+            let at = Rect { y, height: rows, ..inner };
+            f.render_widget(Paragraph::new(Span::styled(e, t.bad())).wrap(Wrap { trim: true }), at);
+            y += rows;
         }
     }
     if y < inner.y + inner.height {
@@ -174,7 +180,7 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
                 Span::styled(format!("{mark} "), style),
                 Span::styled(format!("{} ({}){flag}", fit(&s.id, 20).trim_end(), s.kind.name()), style),
             ]);
-            if i == r.selected { line.patch_style(t.selected()) } else { line }
+            crate::ui::widgets::picked(line, i == r.selected, t)
         })
         .collect();
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Steps ", t.title()));
@@ -199,7 +205,7 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
         for (i, item) in c.items.iter().enumerate() {
             let mark = if c.ticked[i] { "[x]" } else { "[ ]" };
             let line = Line::from(format!("  {mark} {}", crate::text::sanitize(item)));
-            lines.push(if i == c.cursor { line.patch_style(t.selected()) } else { line });
+            lines.push(crate::ui::widgets::picked(line, i == c.cursor, t));
         }
         lines.push(Line::from(Span::styled("  space: tick · j/k: move · enter: done · esc: put away", t.dim())));
     }

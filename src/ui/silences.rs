@@ -7,7 +7,7 @@ use crate::app::alerts::{FIELD_NAMES, is_broad};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Clear, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -26,6 +26,16 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(msg).style(t.dim()).block(block), list);
         return;
     }
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Fill(3),
+        Constraint::Length(6),
+        Constraint::Length(12),
+        Constraint::Length(18),
+        Constraint::Fill(2),
+    ];
+    let cols = crate::ui::widgets::column_widths(&widths, block.inner(list).width);
+    let fit = |i: usize, text: &str| crate::ui::format::fit(text, cols[i]).trim_end().to_string();
     let rows = all.iter().map(|s| {
         let (state, style) = match s.state {
             SilenceState::Active if v.expiring_while_firing(s, app.now) => ("ENDING", t.bad()),
@@ -40,25 +50,19 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         let covers = s.covers(&v.alerts).count();
         Row::new([
             Cell::from(Span::styled(state, style)),
-            Cell::from(crate::text::sanitize(&to_text(&s.matchers)).into_owned()),
+            Cell::from(fit(1, &crate::text::sanitize(&to_text(&s.matchers)))),
             Cell::from(format!("{covers}")),
-            Cell::from(ends),
-            Cell::from(s.created_by.to_string()),
-            Cell::from(s.comment.to_string()),
+            Cell::from(fit(3, &ends)),
+            Cell::from(fit(4, &s.created_by.to_string())),
+            Cell::from(fit(5, &s.comment.to_string())),
         ])
     });
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Fill(3),
-        Constraint::Length(6),
-        Constraint::Length(12),
-        Constraint::Length(18),
-        Constraint::Fill(2),
-    ];
     let table = Table::new(rows, widths)
         .header(Row::new(["STATE", "MATCHERS", "ALERTS", "ENDS", "BY", "WHY"]).style(t.dim()))
         .block(block)
-        .row_highlight_style(t.selected());
+        .row_highlight_style(t.selected())
+        .highlight_symbol(crate::ui::widgets::MARK)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(Some(v.silence_selected));
     f.render_stateful_widget(table, list, &mut state);
 }
@@ -76,22 +80,24 @@ pub fn draw_editor(app: &App, f: &mut Frame, area: Rect) {
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     let warnings = ed.warnings();
+    // A field's error is read whole: it takes the rows it needs.
+    let msg_rows = ed.error.as_deref().map_or(1, |e| crate::ui::widgets::wrapped_rows(e, inner.width).min(4));
     let [f0, f1, f2, by, msg, warn, preview] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(2),
         Constraint::Length(2),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(msg_rows),
         Constraint::Length(warnings.len().min(4) as u16),
         Constraint::Fill(1),
     ])
     .areas(inner);
     for (i, area) in [f0, f1, f2].into_iter().enumerate() {
         let [label, input] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-        let style = if ed.focus == i { t.title() } else { t.dim() };
-        f.render_widget(Paragraph::new(FIELD_NAMES[i]).style(style), label);
+        f.render_widget(Paragraph::new(crate::ui::widgets::field_label(FIELD_NAMES[i], ed.focus == i, t)), label);
         // Drawn escaped, like every untrusted text: the values are what will be sent, and a label's
         // invisible or bidi characters show as `\u200b`, never as themselves.
+        let [_, input] = Layout::horizontal([Constraint::Length(2), Constraint::Fill(1)]).areas(input);
         let cursor = if ed.focus == i { t.title() } else { ratatui::style::Style::default() };
         let spans = crate::ui::widgets::field_fit(&ed.fields[i], t.base(), cursor, input.width);
         let spans = if ed.focus == i { spans } else { vec![spans[0].clone(), spans[2].clone()] };

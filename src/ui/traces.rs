@@ -88,10 +88,10 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     let top_row = (v.selected + 1).saturating_sub(height);
     // The trace ids as long as it takes to tell the listed ones apart (ids can share their start).
     let id_w = unique_prefix(v.list.iter().map(|s| s.trace_id.as_str()));
-    let op_w = usize::from(inner.width).saturating_sub(9 + 12 + 9 + 7 + 2 + 6 + id_w).max(8);
+    let op_w = usize::from(inner.width).saturating_sub(2 + 9 + 12 + 9 + 7 + 2 + 6 + id_w).max(8);
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            "  {:<8} {:<11} {:<op_w$} {:>8} {:>6} {:<id_w$}",
+            "    {:<8} {:<11} {:<op_w$} {:>8} {:>6} {:<id_w$}",
             "START", "SERVICE", "OPERATION", "DURATION", "SPANS", "TRACE"
         ),
         t.dim(),
@@ -110,7 +110,7 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
         );
         let style = if s.errors > 0 { t.bad() } else { t.base() };
         let line = Line::from(vec![mark, Span::styled(text, style)]);
-        lines.push(if i == v.selected { line.patch_style(t.selected()) } else { line });
+        lines.push(crate::ui::widgets::picked(line, i == v.selected, t));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
@@ -175,8 +175,9 @@ fn draw_rows(app: &App, w: &Waterfall, f: &mut Frame, area: Rect) {
         .title(Span::styled(" Waterfall — ━ critical path · ✖ error · ⇡? orphan · ↻ cycle cut ", t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let width = usize::from(inner.width);
-    let name_w = (width * 2 / 5).clamp(16, 48);
+    let name_w = (usize::from(inner.width) * 2 / 5).clamp(16, 48);
+    // The lanes give up the room of the selection's mark before each row.
+    let width = usize::from(inner.width).saturating_sub(2);
     let dur_w = 8;
     let lane = width.saturating_sub(name_w + dur_w + 3).max(4) as u16;
     // The axis: start, middle and end of the trace.
@@ -190,7 +191,7 @@ fn draw_rows(app: &App, w: &Waterfall, f: &mut Frame, area: Rect) {
         s.push_str(&mid);
         let used = 1 + pad + mid.len();
         s.push_str(&format!("{end:>w$}", w = lane_w.saturating_sub(used)));
-        Line::from(Span::styled(s, t.dim()))
+        crate::ui::widgets::unmarked(Line::from(Span::styled(s, t.dim())))
     };
     let height = usize::from(inner.height.saturating_sub(1));
     let top_row = (w.selected + 1).saturating_sub(height);
@@ -233,7 +234,7 @@ fn draw_rows(app: &App, w: &Waterfall, f: &mut Frame, area: Rect) {
             spans.push(Span::styled("✖", t.bad()));
         }
         let line = Line::from(spans);
-        lines.push(if i == w.selected { line.patch_style(t.selected()) } else { line });
+        lines.push(crate::ui::widgets::picked(line, i == w.selected, t));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

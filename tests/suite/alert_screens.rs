@@ -250,3 +250,34 @@ fn an_alert_and_the_overview_name_their_windows_when_their_figures_differ() {
     assert!(s.contains("measured: the rule measures over 1m, values as of its last evaluation"), "{s}");
     assert!(s.contains("now, over 5m (the overview): errors 2.10%"), "{s}");
 }
+
+/// Focus shows without colour: the field that takes the keys is marked `▶`, the mark follows tab, and a
+/// field's error is drawn whole (wrapped), never cut at the form's edge.
+#[test]
+fn the_silence_form_marks_its_focus_without_colour_and_wraps_its_errors() {
+    let mut app = app_with_alerts(sample());
+    app.theme = app.theme.clone().monochrome();
+    key(&mut app, KeyCode::Char('A'));
+    key(&mut app, KeyCode::Char('s'));
+    let marked = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("│▶ "))
+            .map(|l| l.split("│▶ ").nth(1).unwrap().trim_end_matches([' ', '│', '"', '…']).to_string())
+            .collect()
+    };
+    let s = render(&app, 80, 24);
+    assert_eq!(marked(&s), ["comment"], "the form opens on the comment:\n{s}");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(marked(&render(&app, 80, 24)), ["matchers"]);
+    key(&mut app, KeyCode::Tab);
+    let ed = app.alerts.editor.as_mut().unwrap();
+    ed.fields[1] = ratatui_textarea::TextArea::new(vec!["sometime next week, after the migration".into()]);
+    key(&mut app, KeyCode::Enter);
+    let error = app.alerts.editor.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.len() > 60, "an error longer than a line: {error}");
+    // The form's inside (the popup is 76 wide, centred), row by row, joined as one text.
+    let s = render(&app, 80, 24);
+    let inside: Vec<String> = s.lines().map(|l| l.chars().skip(1 + 3).take(74).collect::<String>()).collect();
+    let drawn = inside.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    assert!(drawn.contains(&error), "the whole error: {error}\n{s}");
+}

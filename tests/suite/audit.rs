@@ -241,6 +241,13 @@ fn the_audit_screen_lists_filters_and_says_when_the_chain_is_broken() {
     let s = draw(&app);
     assert!(s.contains("5 entries, the chain is intact"), "{s}");
     assert!(s.contains("runbook.step") && s.contains("alice@bastion-1 (203.0.113.7)"), "{s}");
+    // At 80 columns every column keeps its room, the result too; the selection is marked.
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();
+    let s = term.backend().to_string();
+    let row = s.lines().find(|l| l.contains("03:00:01")).unwrap_or_else(|| panic!("{s}"));
+    assert!(row.contains("ok: 5f2a"), "{s}");
+    assert_eq!(s.matches("│▶ ").count(), 1, "{s}");
     key(&mut app, KeyCode::Char('/'));
     for c in "acknowledge".chars() {
         key(&mut app, KeyCode::Char(c));

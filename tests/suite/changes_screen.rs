@@ -158,6 +158,8 @@ async fn a_window_from_the_console_is_audited_and_written() {
     let screen = draw(&app);
     assert!(screen.contains("New maintenance window") && screen.contains("edge-work"), "{screen}");
     assert!(screen.contains("change freeze `deploy-stop`"), "the form shows why: {screen}");
+    assert_eq!(screen.matches("▶ ").count(), 1, "one field has the focus, marked: {screen}");
+    assert!(screen.contains("▶ start"), "{screen}");
     for _ in 0..5 {
         key(&mut app, KeyCode::Tab);
     }

@@ -112,7 +112,9 @@ async fn runbooks_run_from_the_console() {
     assert_eq!((form.fields[1].0.name.as_str(), form.fields[1].1.lines()[0].as_str()), ("service", "checkout"));
     // `out` has no default: the form refuses to start without it, and refuses a bad value.
     key(&mut app, KeyCode::Enter);
-    assert!(app.runbooks.form.as_ref().unwrap().errors[0].contains("out: no value"));
+    assert_eq!(app.runbooks.form.as_ref().unwrap().errors[0], "out: needs a value");
+    let s = crate::support::screen(&app, 80, 24);
+    assert!(s.contains("▶ out") && s.contains("✖ out: needs a value") && !s.contains("--param"), "{s}");
     typed(&mut app, "$(reboot)");
     key(&mut app, KeyCode::Enter);
     assert!(app.runbooks.form.as_ref().unwrap().errors[0].contains("does not match"));

@@ -12,6 +12,65 @@ pub fn failure(
     Some(ratatui::text::Span::styled(format!("✖ {}{why} ", h.state.label()), t.bad()))
 }
 
+/// The glyph beside what has the focus or the selection: a form's field, a list's row. Colour alone is
+/// lost without colour (`NO_COLOR`, a monochrome terminal) and hard to read on some themes.
+pub const MARK: &str = "▶ ";
+/// As wide as [`MARK`], beside what has neither.
+pub const NO_MARK: &str = "  ";
+
+/// A form field's name: marked and in the title style when it has the focus, dimmed when not.
+pub fn field_label(name: &str, focused: bool, t: &crate::ui::theme::Theme) -> ratatui::text::Line<'static> {
+    use ratatui::text::{Line, Span};
+    if focused {
+        Line::from(vec![Span::styled(MARK, t.title()), Span::styled(name.to_string(), t.title())])
+    } else {
+        Line::from(vec![Span::raw(NO_MARK), Span::styled(name.to_string(), t.dim())])
+    }
+}
+
+/// A list's row with the selection's glyph before it (and its style over it) when `selected`, or as much
+/// room when not, so the rows stay aligned with their header (give the header [`unmarked`]).
+pub fn picked<'a>(
+    line: ratatui::text::Line<'a>,
+    selected: bool,
+    t: &crate::ui::theme::Theme,
+) -> ratatui::text::Line<'a> {
+    if !selected {
+        return unmarked(line);
+    }
+    let mut line = line;
+    line.spans.insert(0, ratatui::text::Span::styled(MARK, t.title()));
+    line.patch_style(t.selected())
+}
+
+/// A list's header (or a row that is never selected), indented as [`picked`] rows are.
+pub fn unmarked(mut line: ratatui::text::Line<'_>) -> ratatui::text::Line<'_> {
+    line.spans.insert(0, ratatui::text::Span::raw(NO_MARK));
+    line
+}
+
+/// The width of each column of a `Table` drawn in `width` columns (borders excluded) with `constraints`,
+/// a selection gutter as wide as [`MARK`] and one column between columns — the layout the table itself
+/// makes — so that cells can be cut to fit with `…` ([`crate::ui::format::fit`]) instead of silently.
+pub fn column_widths(constraints: &[ratatui::layout::Constraint], width: u16) -> Vec<usize> {
+    use ratatui::layout::{Constraint, Layout, Rect};
+    let mark = u16::try_from(unicode_width::UnicodeWidthStr::width(MARK)).unwrap_or(2);
+    let [_, columns] =
+        Layout::horizontal([Constraint::Length(mark), Constraint::Fill(0)]).areas(Rect::new(0, 0, width, 1));
+    Layout::horizontal(constraints.iter().copied())
+        .spacing(1)
+        .split(columns)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
+/// How many rows `text` takes wrapped at word boundaries in `width` columns (at least one).
+pub fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let p = ratatui::widgets::Paragraph::new(text.to_string()).wrap(ratatui::widgets::Wrap { trim: true });
+    u16::try_from(p.line_count(width)).unwrap_or(u16::MAX).max(1)
+}
+
 /// A one-line text field as drawn: its text escaped for display, with the cursor mark where the cursor
 /// is (after `ctrl-a` it is at the start, not at the end).
 pub fn field(
