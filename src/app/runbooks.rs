@@ -71,6 +71,10 @@ pub struct RunView {
     pub auto: bool,
     /// A manual step's checklist being ticked.
     pub checklist: Option<Checklist>,
+    /// When the running step was started (a wait step counts down from it).
+    pub step_started: Option<chrono::DateTime<chrono::Utc>>,
+    /// How the running check step stands.
+    pub check: Option<crate::runbooks::run::CheckState>,
 }
 
 /// The items of a manual step, ticked one at a time.
@@ -221,6 +225,8 @@ impl App {
                     drill: self.estate_api.is_some(),
                     auto: false,
                     checklist: None,
+                    step_started: None,
+                    check: None,
                 });
                 v.current = v.runs.len() - 1;
                 self.go(super::Screen::Run, true);
@@ -269,6 +275,8 @@ impl App {
                 drill: r.drill,
                 auto: false,
                 checklist: None,
+                step_started: None,
+                check: None,
             });
             // The cursor goes where the run stopped: the step of unknown outcome, else the first step of
             // the way not done — never an undo step.
@@ -435,9 +443,12 @@ impl App {
     }
 
     fn send_step(&mut self, i: usize) {
+        let now = self.now;
         let Some(r) = self.current_run() else { return };
         r.states[i] = StepState::Running;
         r.checklist = None;
+        r.check = None;
+        r.step_started = Some(now);
         if !r.auto {
             r.notice = None;
         }
@@ -500,6 +511,7 @@ impl App {
         let run_id = match &u {
             RunUpdate::Started { run, .. }
             | RunUpdate::Line { run, .. }
+            | RunUpdate::Check { run, .. }
             | RunUpdate::Ended { run, .. }
             | RunUpdate::Skipped { run, .. }
             | RunUpdate::Refused { run, .. }
@@ -511,6 +523,7 @@ impl App {
         match u {
             RunUpdate::Started { journal, .. } => r.journal = Some(journal),
             RunUpdate::Line { text, .. } => r.say(text),
+            RunUpdate::Check { state, .. } => r.check = r.busy().then_some(state),
             RunUpdate::Ended { step, result, .. } => {
                 r.states[step] = match result {
                     Ok(()) => StepState::Ok,

@@ -31,6 +31,11 @@ pub enum RunUpdate {
         run: u64,
         text: String,
     },
+    /// The running check step asked its query again.
+    Check {
+        run: u64,
+        state: crate::runbooks::run::CheckState,
+    },
     /// The step ran: its own result.
     Ended {
         run: u64,
@@ -88,6 +93,10 @@ impl Operator for Screen {
     fn say(&mut self, text: &str) {
         // A screen that falls behind loses output lines, never the run's progress.
         let _ = self.tx.try_send(RunUpdate::Line { run: self.run, text: text.to_string() });
+    }
+    fn checking(&mut self, state: &crate::runbooks::run::CheckState) {
+        // Each one stands for the ones before it: one lost is made good by the next.
+        let _ = self.tx.try_send(RunUpdate::Check { run: self.run, state: state.clone() });
     }
 }
 

@@ -19,6 +19,23 @@ pub trait Operator {
     fn checklist(&mut self, step: &Step, items: &[String]) -> bool;
     /// Something to show: a step starting or ending, or a line of output.
     fn say(&mut self, text: &str);
+    /// A check step has asked its query again: how it stands.
+    fn checking(&mut self, _state: &CheckState) {}
+}
+
+/// Where a check step stands after its latest query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckState {
+    pub asked_at: chrono::DateTime<chrono::Utc>,
+    /// How many series the query returned, and the value when it is one (or a scalar).
+    pub series: usize,
+    pub value: Option<f64>,
+    /// Since when the condition has held without a break; `None` while it does not hold.
+    pub holding_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// For how long it must hold.
+    pub needed: Duration,
+    /// The query's failure, in the server's words.
+    pub error: Option<String>,
 }
 
 /// What [`resolve`] says of a parameter given no value and with no label or default to fall back on;
@@ -406,16 +423,27 @@ async fn check(
     let deadline = tokio::time::Instant::now() + timeout;
     let every = (for_ / 4).clamp(Duration::from_secs(1), Duration::from_secs(15));
     let mut since: Option<tokio::time::Instant> = None;
+    let mut since_wall = None;
     loop {
-        let holds = match prom.query(query, chrono::Utc::now()).await {
-            Ok(o) => o.result.holds(),
+        let asked_at = chrono::Utc::now();
+        let mut state = CheckState { asked_at, series: 0, value: None, holding_since: None, needed: for_, error: None };
+        let holds = match prom.query(query, asked_at).await {
+            Ok(o) => {
+                state.series = o.result.series().len();
+                state.value = o.result.single();
+                o.result.holds()
+            }
             Err(e) => {
                 op.say(&format!("  query failed: {e}"));
+                state.error = Some(e.to_string());
                 false
             }
         };
         let now = tokio::time::Instant::now();
         since = if holds { since.or(Some(now)) } else { None };
+        since_wall = if holds { since_wall.or(Some(asked_at)) } else { None };
+        state.holding_since = since_wall;
+        op.checking(&state);
         if since.is_some_and(|s| now - s >= for_) {
             return Ok(());
         }

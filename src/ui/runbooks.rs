@@ -200,6 +200,10 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
         .border_style(t.border())
         .title(Span::styled(" enter: run · r: run the rest · p: pause · s: skip · x: abort ", t.title()));
     let mut lines: Vec<Line> = text.lines().map(|l| Line::from(crate::text::sanitize(l).into_owned())).collect();
+    if let Some(progress) = progress(app, r) {
+        lines.push(Line::from(""));
+        lines.push(progress);
+    }
     if let Some(c) = r.checklist.as_ref().filter(|c| c.step == r.selected) {
         lines.push(Line::from(""));
         for (i, item) in c.items.iter().enumerate() {
@@ -228,4 +232,47 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
     }
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Output ", t.title()));
     f.render_widget(Paragraph::new(lines).block(block), out);
+}
+
+/// How the selected step stands while it runs: a wait's time left, a check's latest answer and how long
+/// it has held of what it needs.
+fn progress(app: &App, r: &crate::app::runbooks::RunView) -> Option<Line<'static>> {
+    use crate::runbooks::StepKind;
+    let t = &app.theme;
+    if r.running_step() != Some(r.selected) {
+        return None;
+    }
+    let step = r.runbook.steps().nth(r.selected)?;
+    let started = r.step_started?;
+    match &step.kind {
+        StepKind::Wait { duration } => {
+            let end = started + chrono::Duration::from_std((*duration).min(step.timeout)).ok()?;
+            let left = crate::ui::when::until(app.now, end);
+            Some(Line::from(Span::styled(format!("◷ {left} left of {}", crate::time::short(*duration)), t.warn())))
+        }
+        StepKind::Check { for_, .. } => {
+            let Some(c) = &r.check else {
+                return Some(Line::from(Span::styled("◷ asking Prometheus…", t.dim())));
+            };
+            let now = match (&c.error, c.value, c.series) {
+                (Some(e), _, _) => format!("query failed: {}", crate::text::capped(e, 200)),
+                (None, Some(v), _) => format!("now {}", super::format::number(v)),
+                (None, None, 0) => "now: no result".into(),
+                (None, None, n) => format!("now: {n} series"),
+            };
+            let asked = crate::ui::when::ago(app.now, c.asked_at);
+            let (text, style) = match c.holding_since {
+                Some(since) => {
+                    let held = crate::ui::when::ago(app.now, since);
+                    (
+                        format!("✓ holds: {now} · for {held} of {} · asked {asked} ago", crate::time::short(*for_)),
+                        t.good(),
+                    )
+                }
+                None => (format!("✖ does not hold: {now} · asked {asked} ago"), t.warn()),
+            };
+            Some(Line::from(Span::styled(text, style)))
+        }
+        _ => None,
+    }
 }

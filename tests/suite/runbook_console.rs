@@ -35,7 +35,7 @@ echo "restart $service" >> "$out/log"
 ```
 "#;
 
-use crate::support::{key, typed};
+use crate::support::{self, key, typed};
 
 /// Send what the app asked for to the run tasks, and feed their answers back until `done` holds.
 async fn pump(
@@ -464,4 +464,53 @@ async fn a_run_is_done_without_its_undo_steps_and_resumes_where_it_stopped() {
     next.runbooks.runs[k].states = vec![StepState::Ok, StepState::Ok, StepState::Ok, StepState::Pending, StepState::Ok];
     assert_eq!(next.runbooks.runs[k].summary(), "done");
     assert_eq!(next.interrupted_runs(), 0);
+}
+
+/// A running wait step counts down; a running check step shows its latest answer and how long the
+/// condition has held of what it needs.
+#[test]
+fn a_wait_counts_down_and_a_check_shows_its_value_and_how_long_it_held() {
+    let book = r#"---
+id: progress-test
+title: Progress test
+params:
+  out:
+    type: string
+---
+```wait {#settle duration=5m}
+```
+
+```promql {#errors-low for=2m timeout=15m}
+sum(rate(http_requests_total{code=~"5.."}[2m])) / sum(rate(http_requests_total[2m])) < 0.001
+```
+
+```sh {#note}
+echo checked >> "$out/log"
+```
+"#;
+    let (_home, _out, _audit, mut app) = open_run(book);
+    assert_eq!(app.screen, Screen::Run);
+    key(&mut app, KeyCode::Enter);
+    let run = app.runbooks.runs[0].id;
+    assert!(support::screen(&app, 120, 30).contains("◷ 5m left of 5m"));
+    app.now += chrono::Duration::seconds(90);
+    assert!(support::screen(&app, 120, 30).contains("◷ 3m30s left of 5m"));
+    app.on_run_update(RunUpdate::Ended { run, step: 0, result: Ok(()) });
+    key(&mut app, KeyCode::Enter);
+    assert!(support::screen(&app, 120, 30).contains("asking Prometheus…"));
+    let now = app.now;
+    let state = |value: Option<f64>, holding: Option<i64>| watchpost::runbooks::run::CheckState {
+        asked_at: now - chrono::Duration::seconds(3),
+        series: usize::from(value.is_some()),
+        value,
+        holding_since: holding.map(|s| now - chrono::Duration::seconds(s)),
+        needed: Duration::from_secs(120),
+        error: None,
+    };
+    app.on_run_update(RunUpdate::Check { run, state: state(None, None) });
+    let s = support::screen(&app, 120, 30);
+    assert!(s.contains("✖ does not hold: now: no result · asked 3s ago"), "{s}");
+    app.on_run_update(RunUpdate::Check { run, state: state(Some(0.0004), Some(20)) });
+    let s = support::screen(&app, 120, 30);
+    assert!(s.contains("✓ holds: now 4.000e-4 · for 20s of 2m · asked 3s ago"), "{s}");
 }
