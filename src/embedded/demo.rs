@@ -15,11 +15,17 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
 pub const SCRAPE_INTERVAL: Duration = Duration::from_secs(5);
-/// How far back the history goes, and at what resolution.
+/// How far back the history goes.
 pub const HISTORY: Duration = Duration::from_secs(30 * 86_400);
-pub const HISTORY_STEP: Duration = Duration::from_secs(600);
-/// The last stretch of history is filled at 15 s, so current rates and sparklines are right at once.
-pub const RECENT: Duration = Duration::from_secs(3600);
+/// The history's resolution, finer towards now: (from how long ago, every). Each chart range needs
+/// samples at least as close as its step (two in every rate window), over the whole range: 10 min
+/// serves the 24 h and 7 d charts, 2 min the 6 h one (at 10 min it drew only its last hour, the part
+/// filled finer), and the last hour is at three scrapes, so current rates and sparklines are right at once.
+pub const TIERS: [(Duration, Duration); 3] = [
+    (HISTORY, Duration::from_secs(600)),
+    (Duration::from_secs(6 * 3600), Duration::from_secs(120)),
+    (Duration::from_secs(3600), Duration::from_secs(15)),
+];
 
 pub struct Demo {
     /// The embedded Prometheus API, for the console's client.
@@ -112,9 +118,10 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
             sim.model.epoch = epoch;
             let mut engine = Engine::default();
             let mut rules = Rules::new(crate::estate::rule_groups());
-            let recent = now() - RECENT.as_secs_f64();
-            backfill(&mut sim, &mut engine, &mut rules, &eps, recent, HISTORY_STEP.as_secs_f64());
-            backfill(&mut sim, &mut engine, &mut rules, &eps, now(), SCRAPE_INTERVAL.as_secs_f64() * 3.0);
+            for (i, (_, every)) in TIERS.iter().enumerate() {
+                let until = TIERS.get(i + 1).map_or_else(now, |(ago, _)| now() - ago.as_secs_f64());
+                backfill(&mut sim, &mut engine, &mut rules, &eps, until, every.as_secs_f64());
+            }
             *sh.rules.lock().unwrap_or_else(|p| p.into_inner()) = rules;
             *sh.engine.write().unwrap_or_else(|p| p.into_inner()) = engine;
             *sh.model.write().unwrap_or_else(|p| p.into_inner()) = Some(sim.model.clone());
@@ -135,4 +142,27 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
         scrape::run(sh2, SCRAPE_INTERVAL, scrape::Limits::DEMO).await;
     });
     Ok(Demo { api, endpoints, shared, control, changes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every chart range finds at least two samples in each of its rate windows, over the whole range.
+    #[test]
+    fn the_history_is_fine_enough_for_every_chart_range() {
+        assert_eq!(TIERS[0].0, HISTORY);
+        assert_eq!(TIERS[2].1, SCRAPE_INTERVAL * 3);
+        for (range, name) in crate::app::RANGES {
+            let step = crate::sources::prometheus::figures::step_for(range);
+            // Tier i fills from `ago` back to where the next one starts: it is charted when that is
+            // within the range.
+            for (i, (_, every)) in TIERS.iter().enumerate() {
+                let ends = TIERS.get(i + 1).map_or(Duration::ZERO, |(ago, _)| *ago);
+                if ends < range {
+                    assert!(*every <= step, "{name}: samples every {every:?}, charted every {step:?}");
+                }
+            }
+        }
+    }
 }
