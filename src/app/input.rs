@@ -296,7 +296,7 @@ impl App {
                     self.request_audit();
                 }
                 self.commands.push(Command::RefreshNow);
-                if self.screen == Screen::Detail {
+                if self.detail_on_screen() {
                     self.request_detail();
                 }
             }
@@ -306,7 +306,7 @@ impl App {
                 } else {
                     self.range.saturating_sub(1)
                 };
-                if self.screen == Screen::Detail {
+                if self.detail_on_screen() {
                     self.request_detail();
                 }
             }
@@ -504,13 +504,10 @@ impl App {
             Action::NewWindow => self.new_window_form(),
             Action::CancelWindow => self.cancel_window_prompt(),
             Action::ChangesScope => {
+                // The selected service's changes, or back to the estate's when they are shown already.
                 let selected = self.services.get(self.selected).map(|v| v.service.name.clone());
-                self.changes.service = match &self.changes.service {
-                    Some(_) => None,
-                    None => selected,
-                };
+                self.changes.service = if self.changes.service == selected { None } else { selected };
                 self.changes.selected = 0;
-                // Its error and latency charts, over the range, with the changes marked on them.
                 if self.changes.service.is_some() {
                     self.request_detail();
                 }
@@ -653,6 +650,15 @@ impl App {
                 if let Some(name) = self.selected_service().map(|v| v.service.name.clone()) {
                     self.drill_saw(&name);
                 }
+            }
+            // A service's changes follow the selection: the service chosen since, its charts as of now.
+            Screen::Changes if self.changes.service.is_some() => {
+                let selected = self.services.get(self.selected).map(|v| v.service.name.clone());
+                if self.changes.service != selected {
+                    self.changes.service = selected;
+                    self.changes.selected = 0;
+                }
+                self.request_detail();
             }
             Screen::Alerts => self.alerts.attention = 0,
             Screen::Audit => self.request_audit(),

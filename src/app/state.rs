@@ -258,7 +258,7 @@ impl App {
         if self.screen == Screen::Kpis && self.kpis.due(now) {
             self.request_kpis();
         }
-        if self.screen == Screen::Detail {
+        if self.detail_on_screen() {
             let every = chrono::Duration::from_std(self.refresh.max(Duration::from_secs(10))).unwrap_or_default();
             let due = self
                 .selected_service()

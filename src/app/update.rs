@@ -148,6 +148,13 @@ impl App {
         }
     }
 
+    /// A screen showing the selected service's charts is open: the Detail screen, or the Changes screen
+    /// scoped to it. Its charts follow the range and are asked again as they age.
+    pub(crate) fn detail_on_screen(&self) -> bool {
+        self.screen == super::Screen::Detail
+            || (self.screen == super::Screen::Changes && self.changes.service.is_some())
+    }
+
     /// Ask for the detail of the selected service over the current range.
     pub(crate) fn request_detail(&mut self) {
         let range = super::RANGES[self.range].0;

@@ -207,3 +207,90 @@ async fn a_window_from_the_console_is_audited_and_written() {
     let entries = watchpost::ops::audit::Audit::open(&audit).unwrap().entries().unwrap();
     assert_eq!(entries[2].action, "maintenance.cancel");
 }
+
+/// The Changes screen's service view follows the selection: opened again after another service was
+/// chosen, it shows that one, with charts asked for as of now; `s` switches straight to the selected
+/// service and back to the estate; its charts follow the range and are asked again as they age.
+#[test]
+fn the_service_view_follows_the_selection_and_its_charts_stay_current() {
+    use watchpost::app::keymap::Action;
+    use watchpost::sources::prometheus::Command;
+    let mut app = fixtures::app(5);
+    let detail_asked = |app: &mut watchpost::app::App| {
+        app.take_commands().into_iter().find_map(|c| match c {
+            Command::Detail { service, range } => Some((service, range.as_secs())),
+            _ => None,
+        })
+    };
+    let name = |app: &watchpost::app::App, i: usize| app.services[i].service.name.clone();
+    app.selected = 0;
+    app.act(Action::Changes);
+    app.act(Action::ChangesScope);
+    assert_eq!(app.changes.service, Some(name(&app, 0)));
+    assert_eq!(detail_asked(&mut app), Some((name(&app, 0), 3600)));
+    // Away, another service chosen, back: its changes, and its charts asked for now.
+    app.act(Action::Back);
+    app.selected = 2;
+    app.act(Action::Changes);
+    assert_eq!(app.changes.service, Some(name(&app, 2)));
+    assert_eq!(detail_asked(&mut app), Some((name(&app, 2), 3600)));
+    // `t` widens the charts' range here too.
+    app.act(Action::NextRange);
+    assert_eq!(detail_asked(&mut app), Some((name(&app, 2), 6 * 3600)));
+    // Charts are asked again as they age, as on the service screen.
+    let later = app.now + Duration::minutes(1);
+    app.services[2].detail.loading = false;
+    app.on_tick(later);
+    assert_eq!(detail_asked(&mut app), Some((name(&app, 2), 6 * 3600)));
+    // `s` with another service selected goes to it at once; on the one shown, back to the estate.
+    app.selected = 1;
+    app.act(Action::ChangesScope);
+    assert_eq!(app.changes.service, Some(name(&app, 1)));
+    app.act(Action::ChangesScope);
+    assert_eq!(app.changes.service, None);
+}
+
+/// A rollback the audit trail recorded but the provider's history does not show (the demo's estate
+/// after a restart starts its history afresh) still counts against the change success rate, and the
+/// line says where it was found.
+#[test]
+fn a_rollback_known_only_from_the_audit_trail_counts() {
+    let mut app = fixtures::app(5);
+    app.now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+    app.changes.histories.insert(
+        "checkout".into(),
+        Ok(vec![v(1, "5.1.0", 20, "release 5.1.0", false), v(2, "5.2.0", 10, "release 5.2.0", true)]),
+    );
+    let entry = |action: &str, result: &str| watchpost::ops::audit::Entry {
+        seq: 0,
+        at: "2026-11-29T11:00:00Z".into(),
+        user: "ann".into(),
+        host: "h".into(),
+        ssh_client: None,
+        action: action.into(),
+        target: "checkout".into(),
+        values: "{}".into(),
+        result: result.into(),
+        prev: String::new(),
+        hash: String::new(),
+    };
+    app.audit.entries = vec![entry("rollback", "intent"), entry("rollback.result", "succeeded: every gate held")];
+    assert_eq!(app.change_success(), (2, 3));
+    app.screen = watchpost::app::Screen::Changes;
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(140, 30)).unwrap();
+    term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();
+    let s = term.backend().to_string();
+    assert!(s.contains("66.7% of 3 deploys not rolled back (1 rollback known from the audit trail only)"), "{s}");
+    // One the history shows (within ten minutes) is not counted twice.
+    let mut back = v(3, "5.1.0", 0, "rollback by ann from 2 to 1", true);
+    back.at = Some(Utc.with_ymd_and_hms(2026, 11, 29, 11, 4, 0).unwrap());
+    if let Some(Ok(h)) = app.changes.histories.get_mut("checkout") {
+        h[1].current = false;
+        h.push(back);
+    }
+    assert_eq!(app.change_success(), (1, 2));
+    // One that failed before the service changed is no rollback.
+    app.changes.histories.clear();
+    app.audit.entries[1].result = "failed: kubectl: connection refused".into();
+    assert_eq!(app.change_success(), (0, 0));
+}
