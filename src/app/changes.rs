@@ -341,7 +341,9 @@ impl App {
         rows
     }
 
-    /// Deploys in the last 30 days and how many were not rolled back: (succeeded, all).
+    /// Deploys in the last 30 days and how many were not rolled back: (succeeded, all). A rollback the
+    /// audit trail recorded but the provider's history does not show ([`Self::rollbacks_only_in_trail`])
+    /// counts as a deploy rolled back.
     pub fn change_success(&self) -> (usize, usize) {
         let since = self.now - Duration::days(30);
         let (mut ok, mut all) = (0, 0);
@@ -354,7 +356,29 @@ impl App {
                 }
             }
         }
-        (ok, all)
+        (ok, all + self.rollbacks_only_in_trail())
+    }
+
+    /// Rollbacks of the last 30 days that the audit trail recorded as done (the service is back on the
+    /// earlier version, whether or not its gates then held) and that the service's history does not
+    /// show within ten minutes: a provider that was reset since (the demo's estate, after a restart) or
+    /// that keeps no causes. Each took back a deploy the history no longer lists.
+    pub fn rollbacks_only_in_trail(&self) -> usize {
+        let since = self.now - Duration::days(30);
+        let near = Duration::minutes(10);
+        let shown = |service: &str, at: DateTime<Utc>| {
+            self.changes.histories.get(service).and_then(|h| h.as_ref().ok()).is_some_and(|h| {
+                (1..h.len()).any(|i| rolled_back(h, i - 1) && h[i].at.is_some_and(|t| (t - at).abs() <= near))
+            })
+        };
+        self.audit
+            .entries
+            .iter()
+            .filter(|e| e.action == "rollback.result")
+            .filter(|e| e.result.starts_with("succeeded") || e.result.contains("the gate"))
+            .filter_map(|e| Some((e, DateTime::parse_from_rfc3339(&e.at).ok()?.with_timezone(&Utc))))
+            .filter(|(e, at)| *at >= since && !shown(&e.target, *at))
+            .count()
     }
 
     /// The coming week's windows and freezes.

@@ -36,11 +36,15 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     } else {
         let rate = ok as f64 / all as f64;
         let style = if rate >= SUCCESS_TARGET { t.good() } else { t.bad() };
+        let trail = match app.rollbacks_only_in_trail() {
+            0 => String::new(),
+            n => format!(" ({n} rollback{} known from the audit trail only)", if n == 1 { "" } else { "s" }),
+        };
         Line::from(vec![
             Span::styled(" change success (30d) ", t.dim()),
             Span::styled(format!("{:.1}%", rate * 100.0), style),
             Span::styled(
-                format!(" of {all} deploys not rolled back · objective {:.0}%", SUCCESS_TARGET * 100.0),
+                format!(" of {all} deploys not rolled back{trail} · objective {:.0}%", SUCCESS_TARGET * 100.0),
                 t.dim(),
             ),
         ])
