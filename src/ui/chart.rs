@@ -34,21 +34,31 @@ fn series_color(t: &Theme, first: Color, i: usize) -> Color {
     if i == 0 || t.monochrome { first } else { PALETTE_SHIFT[(i - 1) % PALETTE_SHIFT.len()] }
 }
 
-fn hhmm(t: f64, span: f64) -> String {
-    let dt: DateTime<Utc> = Utc.timestamp_opt(t as i64, 0).single().unwrap_or_default();
-    if span > 2.0 * 86_400.0 { dt.format("%m-%d %H:%M").to_string() } else { dt.format("%H:%M").to_string() }
+fn at(t: f64) -> DateTime<Utc> {
+    Utc.timestamp_opt(t as i64, 0).single().unwrap_or_default()
+}
+
+/// A time on the chart's axis: with its date when the chart spans more than one day (`24h` from 11:00 is
+/// 11:00 to 11:00, which says nothing without the days).
+fn hhmm(t: f64, start: f64, end: f64) -> String {
+    let dated = at(start).date_naive() != at(end).date_naive();
+    at(t).format(if dated { "%m-%d %H:%M" } else { "%H:%M" }).to_string()
 }
 
 pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
     let span = spec.end - spec.start;
     // The time range is in the title; the x axis (two rows) only when the chart is tall enough to spare them.
+    let (start, end) = (spec.start, spec.end);
     let range =
-        if span > 0.0 { format!(" {}–{}", hhmm(spec.start, span), hhmm(spec.end, span)) } else { String::new() };
+        if span > 0.0 { format!(" {}–{}", hhmm(start, start, end), hhmm(end, start, end)) } else { String::new() };
+    // The range goes below when the title and it do not fit side by side (dated ranges are long).
+    let title_w = spec.title.chars().count() + 2 + range.chars().count() + 1 + 2;
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.border())
-        .title(Span::styled(format!(" {} ", spec.title), t.title()))
-        .title(Span::styled(format!("{range} "), t.dim()).into_right_aligned_line());
+        .title(Span::styled(format!(" {} ", spec.title), t.title()));
+    let range = Span::styled(format!("{range} "), t.dim()).into_right_aligned_line();
+    let block = if title_w <= usize::from(area.width) { block.title(range) } else { block.title_bottom(range) };
     let has_data = spec.series.iter().any(|s| s.points.iter().any(|p| p.1.is_finite()));
     if !has_data {
         let (text, style) = match spec.problem {
@@ -95,7 +105,7 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, spec: ChartSpec<'_>) {
     }
     let mut x = Axis::default().style(t.dim()).bounds([spec.start, spec.end]);
     if area.height >= 10 {
-        x = x.labels([hhmm(spec.start, span), hhmm(spec.end, span)]);
+        x = x.labels([hhmm(start, start, end), hhmm(end, start, end)]);
     }
     let y = Axis::default().style(t.dim()).bounds([0.0, max]).labels(["0".to_string(), (spec.fmt)(max)]);
     // The legend goes under the plot, not over it: a line a series, named by what tells them apart.

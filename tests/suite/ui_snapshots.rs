@@ -228,3 +228,20 @@ fn explorer_mode_and_chart_keys_ask_again() {
     assert!(s.contains(r#"━ {job="checkout"}"#) && s.contains(r#"━ {job="payments"}"#), "{s}");
     insta::assert_snapshot!("explorer_chart_120x40", s);
 }
+
+/// A chart over more than one day dates its range (`24h` from 11:00 is 11:00–11:00 without the days),
+/// and a range that does not fit beside the title goes under the chart instead of being cut.
+#[test]
+fn charts_over_a_day_date_their_range() {
+    let mut app = fixtures::detail(fixtures::app(5), 2);
+    let at = app.services[2].detail.charts.as_ref().unwrap().at;
+    if let Some(c) = app.services[2].detail.charts.as_mut() {
+        c.range = std::time::Duration::from_secs(86_400);
+    }
+    let from = (at - chrono::Duration::days(1)).format("%m-%d %H:%M");
+    let range = format!("{from}–{}", at.format("%m-%d %H:%M"));
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = render(&app, w, h).backend().to_string();
+        assert_eq!(s.matches(&range).count(), 4, "every chart dates its range at {w}x{h}:\n{s}");
+    }
+}
