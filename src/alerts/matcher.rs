@@ -92,6 +92,16 @@ impl Matcher {
     pub fn matches_empty(&self) -> bool {
         self.matches(&Labels::new())
     }
+
+    /// Whether it would match any value (`=~".*"`, `=~".+"`, `!=""`…): it selects nothing in particular.
+    pub fn matches_any_value(&self) -> bool {
+        ["", "x", "zz-probe-7", "Q9"].iter().filter(|v| self.matches_value(v)).count() >= 3
+    }
+
+    /// Whether a label of this matcher's name with this value satisfies it.
+    pub fn matches_value(&self, value: &str) -> bool {
+        self.matches(&[(self.name.clone(), value.to_string())].into())
+    }
 }
 
 impl fmt::Display for Matcher {
