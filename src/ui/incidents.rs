@@ -2,9 +2,11 @@
 //! with its service's alerts and the silences over them.
 use super::format::fit;
 use crate::app::App;
+use crate::app::alerts::EXPIRING_SOON;
 use crate::app::incidents::PromptKind;
 use crate::incidents::model::Status;
 use crate::incidents::timeline::{self, Kind};
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -92,6 +94,63 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
+/// One line of the timeline: when, what (a silence with until when it holds, as of now), who.
+fn entry_line(app: &App, e: &timeline::Entry) -> Line<'static> {
+    let t = &app.theme;
+    let style = match e.kind {
+        Kind::AlertFired => t.bad(),
+        Kind::AlertResolved => t.good(),
+        Kind::Silence { until, .. } if until <= app.now => t.dim(),
+        Kind::Silence { .. } => t.warn(),
+        Kind::SilenceEnded => t.dim(),
+        Kind::Incident => t.base(),
+    };
+    let mut spans = vec![
+        Span::styled(format!("{} ", e.at.format("%m-%d %H:%M:%S")), t.dim()),
+        Span::styled(crate::text::sanitize(&e.what).into_owned(), style),
+    ];
+    if let Kind::Silence { until, firing } = e.kind {
+        spans.push(silence_holds(app, e.at, until, firing));
+    }
+    if !e.who.as_str().is_empty() {
+        spans.push(Span::styled(format!("  — {}", e.who), t.dim()));
+    }
+    Line::from(spans)
+}
+
+/// Until when a silence that took hold at `from` holds, as of now: from when (not yet begun), until
+/// when, ending soon while an alert it covers fires (that alert then comes through), or over.
+fn silence_holds(app: &App, from: DateTime<Utc>, until: DateTime<Utc>, firing: bool) -> Span<'static> {
+    let t = &app.theme;
+    let now = app.now;
+    let soon = until - chrono::Duration::from_std(EXPIRING_SOON).unwrap_or_default();
+    if until <= now {
+        return Span::styled(format!(" · held until {}", clock(until, from)), t.dim());
+    }
+    crate::ui::when::changes_at(until);
+    if from > now {
+        crate::ui::when::changes_at(from);
+        return Span::styled(format!(" · from {} until {}", clock(from, now), clock(until, from)), t.warn());
+    }
+    if firing && soon <= now {
+        let left = crate::ui::when::until(now, until);
+        return Span::styled(format!(" · ends in {left} while its alerts fire"), t.bad());
+    }
+    if firing {
+        crate::ui::when::changes_at(soon);
+    }
+    Span::styled(format!(" · until {}", clock(until, from)), t.warn())
+}
+
+/// A time of day, with its date when it is not on the day of `beside`.
+fn clock(at: DateTime<Utc>, beside: DateTime<Utc>) -> String {
+    if at.date_naive() == beside.date_naive() {
+        at.format("%H:%M").to_string()
+    } else {
+        at.format("%m-%d %H:%M").to_string()
+    }
+}
+
 pub fn draw_timeline(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let v = &app.incidents;
@@ -111,25 +170,8 @@ pub fn draw_timeline(app: &App, f: &mut Frame, area: Rect) {
         }
         _ => Vec::new(),
     };
-    let service = inc.service.as_str().to_string();
-    let entries = timeline::build(inc, &log, &app.alerts.alerts, &app.alerts.silences, &service);
-    let lines: Vec<Line> = entries
-        .iter()
-        .map(|e| {
-            let style = match e.kind {
-                Kind::AlertFired => t.bad(),
-                Kind::AlertResolved => t.good(),
-                Kind::Silence => t.warn(),
-                Kind::Incident => t.base(),
-            };
-            let who = if e.who.as_str().is_empty() { String::new() } else { format!("  — {}", e.who) };
-            Line::from(vec![
-                Span::styled(format!("{} ", e.at.format("%m-%d %H:%M:%S")), t.dim()),
-                Span::styled(crate::text::sanitize(&e.what).into_owned(), style),
-                Span::styled(who, t.dim()),
-            ])
-        })
-        .collect();
+    let entries = timeline::build(inc, &log, &app.alerts.alerts, &app.alerts.silences, app.now);
+    let lines: Vec<Line> = entries.iter().map(|e| entry_line(app, e)).collect();
     let lines =
         if v.log.is_none() { vec![Line::from(Span::styled("loading the incident's log…", t.dim()))] } else { lines };
     f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), body);

@@ -20,6 +20,7 @@ mod estate_serve;
 mod estate_telemetry;
 mod failover;
 mod http_client;
+mod incident_screens;
 mod layers;
 mod log_stores;
 mod log_trace_screens;
