@@ -3,9 +3,10 @@
 use super::format::fit;
 use crate::app::App;
 use crate::app::alerts::EXPIRING_SOON;
-use crate::app::incidents::PromptKind;
+use crate::app::incidents::{IncidentsView, PromptKind};
 use crate::incidents::model::Status;
 use crate::incidents::timeline::{self, Kind};
+use crate::sources::pagerduty::poller::HISTORY;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -42,18 +43,45 @@ fn status_line(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// What an empty list means: not listed yet, or no incident open and none opened within what the
+/// listing covers (open ones of any age, resolved ones opened in the last [`HISTORY`]).
+fn empty_list(v: &IncidentsView) -> String {
+    match (v.at, &v.unreachable) {
+        (None, None) => "Listing incidents…".into(),
+        (None, Some(_)) => "No incidents listed yet: the listing failed (see above).".into(),
+        (Some(_), Some(_)) => "No incidents open at the last listing (see above for why it is not current).".into(),
+        (Some(at), None) => {
+            let since = at - chrono::Duration::from_std(HISTORY).unwrap_or_default();
+            let days = HISTORY.as_secs() / 86_400;
+            format!(
+                "No incidents open, and none opened in the last {days} days (since {}).",
+                since.format("%m-%d %H:%M")
+            )
+        }
+    }
+}
+
 pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let v = &app.incidents;
     let [top, list] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     status_line(app, f, top);
     let sorted = v.sorted();
+    let open = sorted.iter().filter(|i| i.status != Status::Resolved).count();
+    let count = match (sorted.len(), open) {
+        (n @ 1.., 0) => format!("{n}, none open"),
+        (n, _) => n.to_string(),
+    };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.border())
-        .title(Span::styled(format!(" Incidents ({}) ", sorted.len()), t.title()));
-    if !v.configured {
-        let msg = "No PagerDuty configured: add [pagerduty] with token = { env = \"PAGERDUTY_TOKEN\" } and services.";
+        .title(Span::styled(format!(" Incidents ({count}) "), t.title()));
+    if !v.configured || sorted.is_empty() {
+        let msg = if v.configured {
+            empty_list(v)
+        } else {
+            "No PagerDuty configured: add [pagerduty] with token = { env = \"PAGERDUTY_TOKEN\" } and services.".into()
+        };
         f.render_widget(Paragraph::new(msg).style(t.dim()).block(block).wrap(Wrap { trim: true }), list);
         return;
     }

@@ -1,5 +1,5 @@
-//! One incident's timeline as text (fixed clock, insta snapshots): the silences made for the incident
-//! on its timeline.
+//! The Incidents list and one incident's timeline as text (fixed clock, insta snapshots): the silences
+//! made for an incident on its timeline, and what an empty list says.
 use crate::support;
 
 use chrono::{DateTime, Duration as CDuration, Utc};
@@ -176,4 +176,34 @@ fn incident_timeline_shows_a_silence_made_in_the_console() {
     let line = line_with(&s, "03-14 03:00:00 silenced");
     assert!(line.contains(r#"job="payments""#) && line.contains("while HighLatency is handled"), "{line}");
     assert!(line.contains("· until 05:00  — oncall@test"), "{line}");
+}
+
+/// An empty list says what it means: not listed yet, not answered, or no incident open and none
+/// opened in the window the listing covers; a list of resolved ones says none is open.
+#[test]
+fn incident_list_says_when_there_are_none() {
+    let mut app = fixtures::app(5);
+    app.incidents.configured = true;
+    key(&mut app, KeyCode::Char('I'));
+    assert!(render(&app, 120, 40).contains("│Listing incidents…"));
+    app.on_incident_update(IncidentUpdate::Unreachable("connection refused".into()));
+    assert!(render(&app, 120, 40).contains("No incidents listed yet: the listing failed (see above)."));
+    app.on_incident_update(IncidentUpdate::Snapshot {
+        at: t0(),
+        source: Source::PagerDuty,
+        incidents: vec![],
+        cut: false,
+        errors: vec![],
+    });
+    let wide = render(&app, 120, 40);
+    assert!(wide.contains("No incidents open, and none opened in the last 30 days (since 02-12 03:00)."), "{wide}");
+    insta::assert_snapshot!("incident_list_empty_120x40", wide);
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("No incidents open, and none opened in the last 30 days"), "{narrow}");
+    insta::assert_snapshot!("incident_list_empty_80x24", narrow);
+
+    let resolved = Incident { status: Status::Resolved, resolved_at: Some(ago(10)), ..payments_incident() };
+    let mut app = app_with_incidents(vec![resolved]);
+    key(&mut app, KeyCode::Char('I'));
+    assert!(render(&app, 120, 40).contains("┌ Incidents (1, none open) "));
 }
