@@ -1,5 +1,6 @@
 //! The KPIs screen's state: incident spans per service from the `ALERTS` history, fetched when the
 //! screen is shown and once a minute while it is.
+use super::service_view::ServiceView;
 use super::state::App;
 use crate::alerts::kpi::{self, Kpis, Span};
 use crate::sources::prometheus::Command;
@@ -35,13 +36,32 @@ impl KpiView {
         Some(kpi::kpis(spans, from, at))
     }
 
-    /// The estate as one: every service's incidents, overlapping ones merged.
-    pub fn overall(&self) -> Option<Kpis> {
-        let at = self.at?;
-        let from = at - chrono::Duration::from_std(self.window).unwrap_or_default();
-        let all: Vec<Span> = self.spans.iter().flat_map(|(_, s)| s.iter().copied()).collect();
-        Some(kpi::kpis(&all, from, at))
+    /// The rows of these services as one ([`kpi::pooled`]): the services shown, and only those.
+    pub fn pooled<'a>(&self, services: impl IntoIterator<Item = &'a str>) -> Option<Kpis> {
+        let rows: Option<Vec<Kpis>> = services.into_iter().map(|s| self.of(s)).collect();
+        Some(kpi::pooled(&rows?, self.window))
     }
+}
+
+/// A service's error rate on the KPIs: one minus its availability over its SLO window.
+pub fn error_rate(v: &ServiceView) -> Option<f64> {
+    v.availability().map(|a| 1.0 - a)
+}
+
+/// Of the services with an error rate, the one that stands worst against its own target (the furthest
+/// over it, or else the nearest to it); the first of equals.
+pub fn worst_error(services: &[ServiceView]) -> Option<&ServiceView> {
+    let against = |v: &ServiceView| {
+        let (e, target) = (error_rate(v)?, v.service.targets.error_rate);
+        Some(if target > 0.0 {
+            e / target
+        } else if e > 0.0 {
+            f64::INFINITY
+        } else {
+            0.0
+        })
+    };
+    services.iter().filter_map(|v| Some((v, against(v)?))).min_by(|a, b| b.1.total_cmp(&a.1)).map(|(v, _)| v)
 }
 
 impl App {

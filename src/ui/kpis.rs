@@ -1,14 +1,17 @@
-//! The KPIs screen: per service and for the estate, incidents over 30 days, MTTR, MTBF and the error
-//! rate, each against its target (MTTR < 15 min, MTBF > 30 d, error rate < 0.1 %).
+//! The KPIs screen: per service and for all of them, incidents over 30 days, MTTR, MTBF and the error
+//! rate, each against its target (MTTR < 15 min, MTBF > 30 d, error rate < 0.1 %). The "all services"
+//! row is the rows above pooled, by a rule written under the table.
 use super::format;
 use crate::alerts::kpi::{Kpis, MTBF_TARGET, MTTR_TARGET};
 use crate::app::App;
+use crate::app::kpis::{error_rate, worst_error};
+use crate::app::service_view::ServiceView;
 use crate::time::short;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_err: f64) -> Row<'a> {
     let t = &app.theme;
@@ -40,7 +43,7 @@ fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_er
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let k = &app.kpis;
-    let [top, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let status = match (&k.error, k.at) {
         (Some(e), _) => Span::styled(format!(" ✖ {e}"), t.bad()),
         (None, Some(at)) => Span::styled(
@@ -50,48 +53,77 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         (None, None) => Span::styled(" loading…", t.dim()),
     };
     f.render_widget(Paragraph::new(status), top);
+    let worst = worst_error(&app.services);
+    let rows = rows(app, worst);
+    let (head, widths) = heading(app, body.width < 100);
+    let block =
+        Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" On-call KPIs ", t.title()));
+    let inner = block.inner(body);
+    f.render_widget(block, body);
+    // The rule right under the table: its heading and rows.
+    let height = u16::try_from(rows.len() + 1).unwrap_or(u16::MAX);
+    let [table, _, rule, _] =
+        Layout::vertical([Constraint::Max(height), Constraint::Length(1), Constraint::Length(3), Constraint::Fill(1)])
+            .areas(inner);
+    let table_w = Table::new(rows, widths).header(head.style(t.dim())).row_highlight_style(t.selected());
+    let mut state = TableState::default().with_selected(Some(app.selected));
+    f.render_stateful_widget(table_w, table, &mut state);
+    let rule_text = pooling_rule(worst.map(|v| v.service.name.as_str()));
+    f.render_widget(Paragraph::new(rule_text).style(t.dim()).wrap(Wrap { trim: true }), rule);
+}
+
+/// A row per service, then "all services": their rows pooled, and the error rate of `worst`.
+fn rows<'a>(app: &App, worst: Option<&ServiceView>) -> Vec<Row<'a>> {
+    let k = &app.kpis;
     let mut rows: Vec<Row> = app
         .services
         .iter()
-        .map(|v| {
-            let err = v.availability().map(|a| 1.0 - a);
-            row(app, v.service.name.clone(), k.of(&v.service.name), err, v.service.targets.error_rate)
-        })
+        .map(|v| row(app, v.service.name.clone(), k.of(&v.service.name), error_rate(v), v.service.targets.error_rate))
         .collect();
-    // The estate: incidents merged across services; the error rate weighted by each service's traffic.
-    let (num, den) = app.services.iter().fold((0.0, 0.0), |(n, d), v| {
-        match (v.availability(), v.figures.as_ref().and_then(|f| f.rate)) {
-            (Some(a), Some(r)) => (n + (1.0 - a) * r, d + r),
-            _ => (n, d),
-        }
-    });
-    let overall_err = (den > 0.0).then(|| num / den);
-    rows.push(
-        row(
-            app,
-            "all services".into(),
-            k.overall(),
-            overall_err,
-            app.services.first().map_or(0.001, |v| v.service.targets.error_rate),
+    let all = k.pooled(app.services.iter().map(|v| v.service.name.as_str()));
+    let (err, target) = worst.map_or((None, 0.0), |v| (error_rate(v), v.service.targets.error_rate));
+    rows.push(row(app, "all services".into(), all, err, target).style(app.theme.title()));
+    rows
+}
+
+/// The headings and the widths of the columns after the service's. At 80 columns the long headings
+/// leave the service two characters: short ones there.
+fn heading(app: &App, narrow: bool) -> (Row<'static>, Vec<Constraint>) {
+    let window = slo_window(app);
+    let (head, widths): ([String; 6], [u16; 5]) = if narrow {
+        (
+            ["SERVICE", "INC 30d", "MTTR <15m", "MTBF >30d", "DOWN", &format!("ERR {window} <0.1%")].map(String::from),
+            [8, 10, 10, 9, 14],
         )
-        .style(t.title()),
-    );
-    // At 80 columns the long headings leave the service two characters: short ones there.
-    let narrow = table.width < 100;
-    let (head, widths): ([&str; 6], [u16; 5]) = if narrow {
-        (["SERVICE", "INC 30d", "MTTR <15m", "MTBF >30d", "DOWN", "ERR 30d <0.1%"], [8, 10, 10, 9, 14])
     } else {
         (
-            ["SERVICE", "INCIDENTS 30d", "MTTR (<15m)", "MTBF (>30d)", "DOWNTIME", "ERRORS 30d (<0.1%)"],
+            ["SERVICE", "INCIDENTS 30d", "MTTR (<15m)", "MTBF (>30d)", "DOWNTIME", &format!("ERRORS {window} (<0.1%)")]
+                .map(String::from),
             [14, 15, 13, 10, 19],
         )
     };
-    let head = Row::new(head).style(t.dim());
-    let widths: Vec<Constraint> =
-        std::iter::once(Constraint::Min(10)).chain(widths.into_iter().map(Constraint::Length)).collect();
-    let block =
-        Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" On-call KPIs ", t.title()));
-    let table_w = Table::new(rows, widths).header(head).block(block).row_highlight_style(t.selected());
-    let mut state = TableState::default().with_selected(Some(app.selected));
-    f.render_stateful_widget(table_w, table, &mut state);
+    let widths = std::iter::once(Constraint::Min(10)).chain(widths.into_iter().map(Constraint::Length)).collect();
+    (Row::new(head), widths)
+}
+
+/// How the "all services" row follows from the rows above, naming the service its error rate is.
+fn pooling_rule(worst: Option<&str>) -> String {
+    let errors = match worst {
+        Some(name) => format!("the worst against its target ({})", crate::text::sanitize(name)),
+        None => "the worst against its target".to_string(),
+    };
+    format!(
+        "all services = the rows above pooled: incidents and downtime summed, MTTR and MTBF over all their \
+         incidents; errors: {errors}."
+    )
+}
+
+/// The SLO window the error rates are over, when every service shares it.
+fn slo_window(app: &App) -> String {
+    let mut windows = app.services.iter().map(|v| v.service.targets.window);
+    match windows.next() {
+        Some(first) if windows.all(|w| w == first) => crate::time::promql(first),
+        Some(_) => "SLO".to_string(),
+        None => "30d".to_string(),
+    }
 }

@@ -229,6 +229,65 @@ fn kpis_screen_120x30() {
     insta::assert_snapshot!(s);
 }
 
+/// The "all services" row is the rows above pooled, as the screen says under the table: here the
+/// checkout and payments incidents overlap (merged, they would count once) and a service no row shows
+/// has incidents of its own (counted, the row would hold more than the rows above). Payments has the
+/// highest error rate but a target of 1 %; checkout stands worst against its 0.1 %.
+#[test]
+fn kpis_all_services_row_is_the_rows_above_pooled() {
+    use watchpost::app::kpis::WINDOW;
+    use watchpost::time::short;
+    let mut app = fixtures::app(5);
+    app.services[2].service.targets.error_rate = 0.01;
+    let ago = |m: i64| t0() - CDuration::minutes(m);
+    let spans = vec![
+        (
+            "payments".to_string(),
+            vec![Span { start: ago(90), end: Some(ago(48)) }, Span { start: ago(30), end: Some(ago(22)) }],
+        ),
+        ("checkout".to_string(), vec![Span { start: ago(60), end: Some(ago(45)) }, Span { start: ago(20), end: None }]),
+        (
+            "billing".to_string(),
+            vec![Span { start: ago(300), end: Some(ago(200)) }, Span { start: ago(700), end: None }],
+        ),
+    ];
+    app.on_update(Update::Incidents { at: t0(), window: WINDOW, spans: Ok(spans) });
+    key(&mut app, KeyCode::Char('K'));
+    let s = render(&app, 120, 30);
+
+    // The row computed here from the rows above.
+    let rows: Vec<_> = app.services.iter().map(|v| app.kpis.of(&v.service.name).unwrap()).collect();
+    let incidents: usize = rows.iter().map(|k| k.incidents).sum();
+    let resolved: usize = rows.iter().map(|k| k.resolved).sum();
+    let downtime: std::time::Duration = rows.iter().map(|k| k.downtime).sum();
+    let repairs: std::time::Duration = rows.iter().filter_map(|k| Some(k.mttr? * k.resolved as u32)).sum();
+    let up: std::time::Duration = rows.iter().map(|k| WINDOW - k.downtime).sum();
+    let errors = |i: usize| 1.0 - app.services[i].availability().unwrap();
+    let worst = (0..4).max_by(|&a, &b| {
+        let against = |i: usize| errors(i) / app.services[i].service.targets.error_rate;
+        against(a).total_cmp(&against(b))
+    });
+    assert_eq!((incidents, resolved), (4, 3));
+    assert_eq!(worst, Some(1), "checkout");
+    let want = [
+        incidents.to_string(),
+        short(repairs / resolved as u32),
+        short(up / incidents as u32),
+        short(downtime),
+        watchpost::ui::format::percent(worst.map(errors)),
+    ];
+
+    let all = s.lines().find(|l| l.contains("all services")).expect("the all services row");
+    let cells: Vec<&str> = all.trim_matches(['"', '│']).split_whitespace().skip(2).collect();
+    assert_eq!(cells, want, "{s}");
+    assert!(s.contains("all services = the rows above pooled"), "{s}");
+    assert!(s.contains("the worst against its target (checkout)"), "{s}");
+    // The error rates are over each service's SLO window: the heading names it when they share one.
+    assert!(s.contains("ERRORS 30d (<0.1%)"), "{s}");
+    app.services[4].service.targets.window = std::time::Duration::from_secs(28 * 86_400);
+    assert!(render(&app, 120, 30).contains("ERRORS SLO (<0.1%)"));
+}
+
 #[test]
 fn an_alert_and_the_overview_name_their_windows_when_their_figures_differ() {
     // Prometheus's generator URL carries the rule's expression: this one measures over 1m, the overview
