@@ -272,6 +272,7 @@ impl App {
             self.alerts.notice = Some((false, "No alert selected.".into()));
             return;
         };
+        self.drills.saw_alert(self.now, &a.raw_labels, "a silence");
         // Quoted with every unsafe code point as an escape: the form shows exactly what will be sent.
         let ms: Vec<String> =
             a.raw_labels.iter().map(|(k, v)| format!("{k}={}", crate::text::quote::quoted(v))).collect();
@@ -366,6 +367,9 @@ impl App {
             ed.confirm_suspicious = true;
             ed.error = Some("Check the values marked above: press enter again to send them exactly so.".into());
             return;
+        }
+        for a in alerts.iter().filter(|a| matcher::matches_all(&matchers, &a.raw_labels)) {
+            self.drills.saw_alert(now, &a.raw_labels, "a silence");
         }
         let new = NewSilence { id: ed.id.clone(), matchers, starts_at: now, ends_at, created_by: author, comment };
         self.alerts.commands.push(AlertCommand::PostSilence(new));

@@ -3,6 +3,7 @@
 use super::state::App;
 use crate::drills::session::Effect;
 use crate::drills::{DrillRun, Phase, Scenario};
+use crate::engine::Labels;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use std::time::Duration;
@@ -16,6 +17,25 @@ pub struct Drills {
     /// A one-line message for the screen (why a key did nothing).
     pub notice: Option<String>,
     pub(crate) effects: Vec<Effect>,
+}
+
+impl Drills {
+    /// The trainee did `what` ("the logs") to `service`: the drill's detection, if it concerns the
+    /// service.
+    pub(crate) fn saw(&mut self, now: DateTime<Utc>, service: &str, what: &str) {
+        if let Some(r) = self.run.as_mut().filter(|r| r.scenario.concerns(service)) {
+            r.detect(now, &format!("by {what} of {service}"));
+        }
+    }
+
+    /// The trainee did `what` ("a silence") to the alert with these raw labels: the drill's detection,
+    /// if the alert is the drill's.
+    pub(crate) fn saw_alert(&mut self, now: DateTime<Utc>, labels: &Labels, what: &str) {
+        if let Some(r) = self.run.as_mut().filter(|r| r.scenario.concerns_alert(labels)) {
+            let name = labels.get("alertname").map_or("", String::as_str);
+            r.detect(now, &format!("by {what} of {name}"));
+        }
+    }
 }
 
 impl App {
@@ -65,16 +85,16 @@ impl App {
     }
 
     /// An operator's action on the built-in estate (a runbook step in a drill, a rollback): kept for
-    /// the change list, and if it ended the drill's fault, the drill is mitigated by it.
+    /// the change list. On the drill's service it is a detection, and if it ended the drill's fault,
+    /// the drill is mitigated by it.
     pub fn on_estate_change(&mut self, c: crate::estate::changes::Change) {
         self.dirty = true;
         let now = self.now;
-        if c.mitigated
-            && let Some(r) = self.drills.run.as_mut().filter(|r| r.scenario.service == c.service)
-        {
+        if let Some(r) = self.drills.run.as_mut().filter(|r| r.scenario.concerns(&c.service)) {
             let cause = if c.cause.is_empty() { String::new() } else { format!(": {}", c.cause) };
             let by = format!("by {} of {} ({}{cause})", c.action.name(), c.service, c.by);
-            if r.mitigated_by(now, &by) {
+            r.detect(now, &by);
+            if c.mitigated && r.scenario.service == c.service && r.mitigated_by(now, &by) {
                 self.drills.notice = Some(format!("Fault ended {by}."));
             }
         }
@@ -84,12 +104,9 @@ impl App {
         self.estate_changes.push_back(c);
     }
 
-    /// The trainee opened `service`: detection, if the drill concerns it.
-    pub(crate) fn drill_saw(&mut self, service: &str) {
-        let now = self.now;
-        if let Some(r) = self.drills.run.as_mut().filter(|r| r.scenario.concerns(service)) {
-            r.detect(now);
-        }
+    /// The trainee did `what` to `service`, now: detection, if the drill concerns it.
+    pub(crate) fn drill_saw(&mut self, service: &str, what: &str) {
+        self.drills.saw(self.now, service, what);
     }
 
     /// Whether the services the drill concerns are back within their SLO, by figures fetched after

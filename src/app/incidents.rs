@@ -101,11 +101,20 @@ impl App {
         id
     }
 
-    pub(crate) fn incident_status(&mut self, s: Status) {
-        // Acting on the incident is looking at the problem (a drill's detection).
-        if let Some(service) = self.incidents.selected_incident().map(|i| i.service.raw().to_string()) {
-            self.drill_saw(&service);
+    /// The trainee did `what` to the selected incident: a drill's detection, when the incident is on
+    /// the drill's service.
+    fn drill_saw_incident(&mut self, what: &str) {
+        if let Some(i) = self.incidents.selected_incident() {
+            self.drills.saw(self.now, i.service.raw(), what);
         }
+    }
+
+    pub(crate) fn incident_status(&mut self, s: Status) {
+        self.drill_saw_incident(match s {
+            Status::Acknowledged => "an acknowledgement",
+            Status::Resolved => "a resolution",
+            Status::Triggered => "a status change",
+        });
         if let Some((src, id)) = self.selected_incident_id() {
             self.incidents.notice = Some((true, format!("sending: {} {id}…", s.as_str())));
             self.incidents.commands.push((src, IncidentCommand::SetStatus(id, s)));
@@ -113,6 +122,7 @@ impl App {
     }
 
     pub(crate) fn incident_escalate(&mut self) {
+        self.drill_saw_incident("an escalation");
         if let Some(i) = self.incidents.selected_incident() {
             let (src, id, level) = (i.source, i.id.clone(), i.escalation_level + 1);
             self.incidents.notice = Some((true, format!("escalating {id} to level {level}…")));
@@ -139,6 +149,10 @@ impl App {
             self.incidents.notice = Some((false, "Nothing to send.".into()));
             return;
         }
+        self.drill_saw_incident(match kind {
+            PromptKind::Note => "a note",
+            PromptKind::Reassign => "a reassignment",
+        });
         match kind {
             PromptKind::Note => self.incidents.commands.push((src, IncidentCommand::Note(id, text))),
             PromptKind::Reassign => match crate::sources::pagerduty::user_id(&text) {
@@ -153,6 +167,7 @@ impl App {
 
     /// Open the selected incident's timeline: ask for its log.
     pub(crate) fn open_incident(&mut self) {
+        self.drill_saw_incident("the incident");
         if let Some((src, id)) = self.incidents.selected_incident().map(|i| (i.source, i.id.clone())) {
             self.incidents.log = None;
             self.incidents.commands.push((src, IncidentCommand::Log(id)));

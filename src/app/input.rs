@@ -508,7 +508,8 @@ impl App {
                 let selected = self.services.get(self.selected).map(|v| v.service.name.clone());
                 self.changes.service = if self.changes.service == selected { None } else { selected };
                 self.changes.selected = 0;
-                if self.changes.service.is_some() {
+                if let Some(service) = self.changes.service.clone() {
+                    self.drill_saw(&service, "the changes");
                     self.request_detail();
                 }
             }
@@ -648,7 +649,7 @@ impl App {
                 self.target_scroll = 0;
                 self.request_detail();
                 if let Some(name) = self.selected_service().map(|v| v.service.name.clone()) {
-                    self.drill_saw(&name);
+                    self.drill_saw(&name, "the detail");
                 }
             }
             // A service's changes follow the selection: the service chosen since, its charts as of now.

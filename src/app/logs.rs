@@ -214,6 +214,9 @@ impl App {
             None if self.logs.query.is_empty() => src.all_query(),
             None => self.logs.query.clone(),
         };
+        if let Some(s) = service {
+            self.drill_saw(s, "the logs");
+        }
         self.logs.service = service.map(str::to_string);
         self.logs.query = query;
         self.logs.centered = false;

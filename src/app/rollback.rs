@@ -51,8 +51,8 @@ impl App {
             self.report(format!("No deploy provider for {service}: add [deploy.{service}] to the config."));
             return;
         };
-        // In a drill, going to roll the service back is looking at the problem.
-        self.drill_saw(&service);
+        // In a drill, going to roll the service back is acting on the problem.
+        self.drill_saw(&service, "the rollback");
         self.rollback = Some(RollbackView {
             service,
             phase: Phase::Loading,

@@ -197,6 +197,9 @@ impl App {
         match resolve(&rb, &given, &self.runbooks.labels) {
             Err(errors) => self.runbooks.form = Some(ParamForm { errors, ..form }),
             Ok(values) => {
+                if let Some(service) = values.iter().find(|v| v.name == "service") {
+                    self.drill_saw(&service.value, "a runbook run");
+                }
                 let v = &mut self.runbooks;
                 v.next_id += 1;
                 let id = v.next_id;
@@ -567,6 +570,7 @@ impl App {
     /// labels for the defaults; else its `runbook_url`.
     pub(crate) fn runbook_for_alert(&mut self) -> bool {
         let Some(a) = self.alerts.selected_alert() else { return false };
+        self.drills.saw_alert(self.now, &a.raw_labels, "the runbook");
         let name = a.name().to_string();
         let service = a.service().map(str::to_string);
         let labels: BTreeMap<String, String> = a.raw_labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

@@ -126,7 +126,11 @@ impl App {
         self.go(super::Screen::Traces, true);
     }
 
+    /// Ask for the traces the search names; one of a service is an action on it (a drill's detection).
     pub(crate) fn search_traces(&mut self) {
+        if let Some(s) = self.traces.service.clone() {
+            self.drill_saw(&s, "the traces");
+        }
         let now = self.now;
         let range = chrono::Duration::from_std(self.range()).unwrap_or_default();
         let v = &mut self.traces;

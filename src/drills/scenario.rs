@@ -65,9 +65,17 @@ impl Scenario {
         crate::estate::topology::index_of(&self.service).unwrap_or(0)
     }
 
-    /// The services whose detail counts as "looking at the problem": the faulty one and the alert's.
+    /// The services an action on which counts as detecting the fault: the faulty one and the alert's.
     pub fn concerns(&self, service: &str) -> bool {
         service == self.service || self.expect.labels.get("job").is_some_and(|j| j == service)
+    }
+
+    /// Whether an alert (by its raw labels) is the drill's: the one it expects, with its labels, or any
+    /// alert on a service it concerns (by its `service` label, else its `job`).
+    pub fn concerns_alert(&self, labels: &BTreeMap<String, String>) -> bool {
+        let expected = labels.get("alertname") == Some(&self.expect.alert)
+            && self.expect.labels.iter().all(|(k, v)| labels.get(k) == Some(v));
+        expected || labels.get("service").or_else(|| labels.get("job")).is_some_and(|s| self.concerns(s))
     }
 }
 
@@ -193,6 +201,17 @@ mod tests {
         assert_eq!(built_in().len(), BUILT_IN.len());
         let kinds: std::collections::BTreeSet<&str> = built_in().iter().map(|s| s.fault.name()).collect();
         assert_eq!(kinds.len(), 6, "every kind of fault has a scenario: {kinds:?}");
+    }
+    #[test]
+    fn an_alert_is_the_drills_by_its_expectation_or_its_service() {
+        let s = built_in().into_iter().find(|s| s.name == "payments-latency").unwrap();
+        let labels = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        assert!(s.concerns_alert(&labels(&[("alertname", "HighLatency"), ("job", "payments")])));
+        assert!(s.concerns_alert(&labels(&[("alertname", "HighErrorRate"), ("service", "payments")])));
+        assert!(!s.concerns_alert(&labels(&[("alertname", "HighLatency"), ("job", "gateway")])));
+        assert!(!s.concerns_alert(&labels(&[("alertname", "HighLatency")])), "not its labels");
     }
     #[test]
     fn problems_are_located() {

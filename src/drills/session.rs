@@ -39,8 +39,10 @@ pub struct DrillRun {
     /// The start is not shown until the drill is over.
     pub hidden_start: bool,
     pub started_at: Option<DateTime<Utc>>,
-    /// When the trainee first looked at the problem (opened the service or the alert).
+    /// When the trainee first acted on the drill's service or alert (opened its detail, logs, traces or
+    /// runbook, silenced or acknowledged it, changed it), and what that was: "by the logs of payments".
     pub detected_at: Option<DateTime<Utc>>,
+    pub detected_by: Option<String>,
     /// When the fault ended, and whether the trainee ended it.
     pub fault_ended_at: Option<DateTime<Utc>>,
     pub mitigated: bool,
@@ -75,6 +77,7 @@ impl DrillRun {
             hidden_start: hidden,
             started_at: None,
             detected_at: None,
+            detected_by: None,
             fault_ended_at: None,
             mitigated: false,
             mitigated_by: None,
@@ -113,10 +116,12 @@ impl DrillRun {
         out
     }
 
-    /// The trainee opened the service or the alert.
-    pub fn detect(&mut self, now: DateTime<Utc>) {
+    /// The trainee acted on the drill's service or alert (`by` says how): the first such action while
+    /// the fault is in effect is the detection.
+    pub fn detect(&mut self, now: DateTime<Utc>, by: &str) {
         if self.phase == Phase::Running && self.detected_at.is_none() {
             self.detected_at = Some(now);
+            self.detected_by = Some(by.to_string());
         }
     }
 
@@ -126,11 +131,13 @@ impl DrillRun {
     }
 
     /// The estate says an action ended the fault (a runbook step, a rollback): `by` says which. The
-    /// fault has ended already; true when this drill was running.
+    /// fault has ended already; true when this drill was running. The action that fixed it is an action
+    /// on the service, so it is the detection too when nothing came before it.
     pub fn mitigated_by(&mut self, now: DateTime<Utc>, by: &str) -> bool {
         if self.phase != Phase::Running {
             return false;
         }
+        self.detect(now, by);
         self.phase = Phase::Recovering;
         self.fault_ended_at = Some(now);
         self.mitigated = true;
@@ -209,14 +216,16 @@ mod tests {
         let at = |m: i64| t0 + chrono::Duration::minutes(m);
         let mut d = DrillRun::arm(s, t0, Duration::from_secs(120), true);
         assert!(d.tick(at(1), true).is_empty());
-        d.detect(at(1));
+        d.detect(at(1), "by the detail of payments");
         assert_eq!(d.detected_at, None, "nothing to detect before the start");
         let fx = d.tick(at(2), true);
         assert!(matches!(&fx[..], [Effect::Inject(f)] if f.until - f.from == 1200.0), "{fx:?}");
         assert_eq!(d.phase, Phase::Running);
         assert!(d.tick(at(3), true).is_empty(), "healthy figures do not end a running fault");
-        d.detect(at(5));
+        d.detect(at(5), "by the logs of payments");
+        d.detect(at(6), "by the detail of payments");
         assert!(matches!(d.mitigate(at(9)), Some(Effect::EndFaults(_))));
+        assert_eq!(d.detected_by.as_deref(), Some("by the logs of payments"), "the first action is the detection");
         d.tick(at(10), false);
         assert_eq!(d.phase, Phase::Recovering);
         d.tick(at(12), true);
@@ -237,5 +246,19 @@ mod tests {
         assert_eq!(d.phase, Phase::Recovering);
         d.tick(t0 + chrono::Duration::minutes(22), true);
         assert!(!d.score().unwrap().met_target);
+    }
+
+    /// A fault fixed through the estate with nothing done about it before: the fixing action was the
+    /// first on the service, so it is the detection as well.
+    #[test]
+    fn the_action_that_fixed_it_is_a_detection() {
+        let s = crate::drills::scenario::built_in().remove(0);
+        let t0 = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let at = |m: i64| t0 + chrono::Duration::minutes(m);
+        let mut d = DrillRun::arm(s, t0, Duration::ZERO, false);
+        d.tick(t0, true);
+        assert!(d.mitigated_by(at(6), "by rollback of payments (ann)"));
+        d.detect(at(7), "by the logs of payments");
+        assert_eq!((d.detected_at, d.detected_by.as_deref()), (Some(at(6)), Some("by rollback of payments (ann)")));
     }
 }

@@ -156,7 +156,8 @@ fn progress_lines(app: &App) -> Vec<Line<'static>> {
         lines.push(kv("started", s.format("%H:%M:%S").to_string(), t.base()));
     }
     if let Some(d) = r.detected_at.filter(|_| !r.hidden_start || r.phase == Phase::Done) {
-        lines.push(kv("detected", d.format("%H:%M:%S").to_string(), t.base()));
+        let by = r.detected_by.as_deref().map_or(String::new(), |b| format!(" {}", crate::text::sanitize(b)));
+        lines.push(kv("detected", format!("{}{by}", d.format("%H:%M:%S")), t.base()));
     }
     if !r.runbooks.is_empty() {
         lines.push(kv("runbooks", crate::text::sanitize(&r.runbooks.join(", ")).into_owned(), t.base()));

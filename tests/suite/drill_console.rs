@@ -1,6 +1,6 @@
 //! A drill as the console runs it, with a fixed clock: armed, started (the fault goes to the estate),
-//! detected when the trainee opens the service, mitigated with `m`, over once the service's figures
-//! are back within its SLO, and scored. The Drills screen as text.
+//! detected at the trainee's first action on the service or its alert, mitigated with `m`, over once
+//! the service's figures are back within its SLO, and scored. The Drills screen as text.
 use crate::support;
 
 use chrono::Duration as CDuration;
@@ -8,9 +8,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use support::fixtures::{self, t0};
+use watchpost::alerts::model::{Alert, AlertState, display_pairs, fingerprint};
 use watchpost::app::{App, Screen};
+use watchpost::config::{HttpSource, TraceBackend, TraceConfig};
 use watchpost::drills::Phase;
 use watchpost::drills::session::Effect;
+use watchpost::engine::Labels;
+use watchpost::estate::changes::{Action, Change};
+use watchpost::sources::alertmanager::AlertUpdate;
 use watchpost::sources::prometheus::{ServiceFigures, Update};
 
 fn key(app: &mut App, c: char) {
@@ -109,15 +114,8 @@ fn a_change_on_the_estate_mitigates_the_drill_and_is_scored() {
     app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     app.take_drill_effects();
     app.drills.run.as_mut().unwrap().used_runbook("scale-out");
-    let change = |service: &str, mitigated: bool| watchpost::estate::changes::Change {
-        service: service.into(),
-        action: watchpost::estate::changes::Action::Scale { replicas: 6 },
-        at: 0.0,
-        by: "ann".into(),
-        cause: "runbook scale-out, step scale".into(),
-        revision: None,
-        version: None,
-        mitigated,
+    let change = |service: &str, mitigated: bool| {
+        estate_change(service, Action::Scale { replicas: 6 }, "runbook scale-out, step scale", mitigated)
     };
     app.on_tick(t0() + CDuration::minutes(4));
     app.on_estate_change(change("checkout", false));
@@ -138,4 +136,146 @@ fn a_change_on_the_estate_mitigates_the_drill_and_is_scored() {
     let screen = term.backend().to_string();
     assert!(screen.contains("scale-out"), "{screen}");
     assert!(screen.contains("by scale of payments"), "{screen}");
+}
+
+/// The demo console with logs and traces to open, and `alert` firing for `job` since the drill began.
+fn console_with_alert(name: &str, job: &str) -> App {
+    let mut cfg = fixtures::with_loki(fixtures::config(5));
+    let jaeger = url::Url::parse("http://jaeger.example:16686").unwrap();
+    cfg.traces = Some(TraceConfig { backend: TraceBackend::Jaeger, source: HttpSource::new(jaeger) });
+    let mut app = demo_app();
+    let fresh = App::new(&cfg, t0());
+    (app.logs, app.traces) = (fresh.logs, fresh.traces);
+    app.alerts.configured = true;
+    let raw: Labels = [("alertname", name), ("job", job), ("severity", "critical")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let alert = Alert {
+        fingerprint: fingerprint(&raw),
+        source: "alertmanager".into(),
+        labels: display_pairs(&raw),
+        annotations: Vec::new(),
+        raw_labels: raw,
+        state: AlertState::Active,
+        silenced_by: vec![],
+        inhibited_by: vec![],
+        starts_at: t0() + CDuration::minutes(1),
+        ends_at: None,
+        updated_at: Some(t0() + CDuration::minutes(1)),
+        generator_url: "".into(),
+    };
+    let at = t0() + CDuration::minutes(1);
+    app.on_alert_update(AlertUpdate::Snapshot { at, alerts: vec![alert], silences: vec![], errors: vec![] });
+    app
+}
+
+/// An operator's change through the estate's deploy API, as its change feed reports it.
+fn estate_change(service: &str, action: Action, cause: &str, mitigated: bool) -> Change {
+    Change {
+        service: service.into(),
+        action,
+        at: 0.0,
+        by: "ann".into(),
+        cause: cause.into(),
+        revision: None,
+        version: None,
+        mitigated,
+    }
+}
+
+fn start_drill(app: &mut App, name: &str) {
+    key(app, 'D');
+    app.drills.selected = app.drills.scenarios.iter().position(|s| s.name == name).unwrap();
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    app.take_drill_effects();
+    assert_eq!(app.drills.run.as_ref().unwrap().phase, Phase::Running);
+}
+
+fn esc(app: &mut App) {
+    app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+}
+
+/// Detection is the first thing the trainee does about the drill's alert: opening its logs at 2 min,
+/// then its traces, then silencing it; not the rollback at 9 min that fixed it.
+#[test]
+fn detection_is_the_first_action_on_the_alert_not_the_rollback() {
+    let mut app = console_with_alert("HighLatency", "payments");
+    let api = url::Url::parse("http://127.0.0.1:9408/").unwrap();
+    app.deploy.insert("payments".into(), watchpost::deploy::Provider::estate("payments", api));
+    start_drill(&mut app, "payments-latency");
+
+    app.on_tick(t0() + CDuration::minutes(2));
+    key(&mut app, 'A');
+    key(&mut app, 'l');
+    assert_eq!(app.screen, Screen::Logs);
+    esc(&mut app);
+    app.on_tick(t0() + CDuration::minutes(3));
+    key(&mut app, 't');
+    assert_eq!(app.screen, Screen::Traces);
+    esc(&mut app);
+    app.on_tick(t0() + CDuration::minutes(4));
+    key(&mut app, 's');
+    assert!(app.alerts.editor.is_some(), "the silence editor is open on the alert");
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(app.alerts.editor.is_none(), "the silence was sent: {:?}", app.alerts.editor.as_ref().map(|e| &e.error));
+
+    app.on_tick(t0() + CDuration::minutes(9));
+    key(&mut app, 'H');
+    app.selected = 2;
+    key(&mut app, 'R');
+    assert_eq!(app.screen, Screen::Rollback);
+    let rollback = Action::Rollback { revision: None };
+    app.on_estate_change(estate_change("payments", rollback, "rollback from the console", true));
+
+    let run = app.drills.run.as_ref().unwrap();
+    assert_eq!(run.detected_at, Some(t0() + CDuration::minutes(2)), "the logs were the first look");
+    assert_eq!(run.phase, Phase::Recovering);
+}
+
+/// Alert → its runbook → the runbook's rollback: opening the alert's runbook is the detection, even
+/// though the only change to the estate is the step that ended the fault.
+#[test]
+fn an_alert_runbook_rollback_run_is_detected_at_the_runbook() {
+    let mut app = console_with_alert("HighErrorRate", "checkout");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
+    app.runbooks.books = vec![watchpost::runbooks::parse::load(&dir.join("bad-deploy-rollback.md")).unwrap()];
+    start_drill(&mut app, "checkout-bad-deploy");
+
+    app.on_tick(t0() + CDuration::minutes(2));
+    key(&mut app, 'A');
+    key(&mut app, 'b');
+    assert_eq!(app.screen, Screen::Runbooks, "the alert's runbook, its form filled from the alert");
+    app.on_tick(t0() + CDuration::minutes(4));
+    app.on_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    key(&mut app, '4');
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(app.screen, Screen::Run, "the runbook runs");
+    app.on_tick(t0() + CDuration::minutes(5));
+    let rollback = Action::Rollback { revision: Some(4) };
+    app.on_estate_change(estate_change("checkout", rollback, "runbook bad-deploy-rollback, step rollback", true));
+    app.on_tick(t0() + CDuration::minutes(7));
+    let ok = figures(&app, "checkout", t0() + CDuration::minutes(7), 0.09);
+    app.on_update(ok);
+    app.on_tick(t0() + CDuration::minutes(7));
+
+    let run = app.drills.run.as_ref().unwrap();
+    assert_eq!(run.phase, Phase::Done);
+    assert_eq!(run.detected_at, Some(t0() + CDuration::minutes(2)));
+    key(&mut app, 'D');
+    let screen = support::screen(&app, 120, 40);
+    let detect = screen.lines().find(|l| l.contains("time to detect")).unwrap_or_else(|| panic!("{screen}"));
+    assert!(detect.contains("2m") && !detect.contains("never"), "{detect}");
+}
+
+/// A fault ended by the estate's change, with nothing opened before it: the change was the operator's
+/// first action on the service, so it is the detection too.
+#[test]
+fn the_fixing_change_is_a_detection_when_nothing_came_before() {
+    let mut app = demo_app();
+    start_drill(&mut app, "checkout-bad-deploy");
+    app.on_tick(t0() + CDuration::minutes(6));
+    let rollback = Action::Rollback { revision: Some(4) };
+    app.on_estate_change(estate_change("checkout", rollback, "runbook bad-deploy-rollback, step rollback", true));
+    assert_eq!(app.drills.run.as_ref().unwrap().detected_at, Some(t0() + CDuration::minutes(6)));
 }
