@@ -53,11 +53,15 @@ pub struct DrillRun {
     pub recovered_at: Option<DateTime<Utc>>,
 }
 
+/// Times from the fault's start.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Score {
     pub time_to_detect: Option<Duration>,
+    /// To the action that ended the fault; none when it ran its course.
     pub time_to_mitigate: Option<Duration>,
-    /// Back within SLO inside the MTTR target.
+    /// To the service's figures back within its SLO: the drill's end.
+    pub time_to_recover: Duration,
+    /// Mitigated, and back within SLO inside the MTTR target.
     pub met_target: bool,
 }
 
@@ -179,11 +183,12 @@ impl DrillRun {
             return None;
         }
         let start = self.started_at?;
-        let time_to_mitigate = self.recovered_at.map(|r| since(start, r));
+        let time_to_recover = since(start, self.recovered_at?);
         Some(Score {
             time_to_detect: self.detected_at.map(|d| since(start, d)),
-            time_to_mitigate,
-            met_target: self.mitigated && time_to_mitigate.is_some_and(|t| t <= MTTR_TARGET),
+            time_to_mitigate: self.fault_ended_at.filter(|_| self.mitigated).map(|m| since(start, m)),
+            time_to_recover,
+            met_target: self.mitigated && time_to_recover <= MTTR_TARGET,
         })
     }
 
@@ -231,7 +236,8 @@ mod tests {
         d.tick(at(12), true);
         let score = d.score().unwrap();
         assert_eq!(score.time_to_detect, Some(Duration::from_secs(180)));
-        assert_eq!(score.time_to_mitigate, Some(Duration::from_secs(600)));
+        assert_eq!(score.time_to_mitigate, Some(Duration::from_secs(420)), "to the mitigation");
+        assert_eq!(score.time_to_recover, Duration::from_secs(600), "to back within SLO");
         assert!(score.met_target);
         assert_eq!(d.clock(at(30)), Duration::from_secs(12 * 60), "the clock stops at recovery");
     }
@@ -245,7 +251,10 @@ mod tests {
         d.tick(t0 + chrono::Duration::minutes(20), false);
         assert_eq!(d.phase, Phase::Recovering);
         d.tick(t0 + chrono::Duration::minutes(22), true);
-        assert!(!d.score().unwrap().met_target);
+        let score = d.score().unwrap();
+        assert_eq!(score.time_to_mitigate, None, "nothing fixed it");
+        assert_eq!(score.time_to_recover, Duration::from_secs(22 * 60));
+        assert!(!score.met_target);
     }
 
     /// A fault fixed through the estate with nothing done about it before: the fixing action was the
@@ -260,5 +269,9 @@ mod tests {
         assert!(d.mitigated_by(at(6), "by rollback of payments (ann)"));
         d.detect(at(7), "by the logs of payments");
         assert_eq!((d.detected_at, d.detected_by.as_deref()), (Some(at(6)), Some("by rollback of payments (ann)")));
+        d.tick(at(8), true);
+        let score = d.score().unwrap();
+        assert_eq!(score.time_to_detect, score.time_to_mitigate);
+        assert_eq!(score.time_to_recover, Duration::from_secs(8 * 60));
     }
 }

@@ -172,39 +172,35 @@ fn progress_lines(app: &App) -> Vec<Line<'static>> {
     lines
 }
 
+/// The score: times from the fault's start to the detection, to the action that fixed it, and to the
+/// service back within its SLO (held against the MTTR target).
 fn score_lines(app: &App, r: &DrillRun, s: crate::drills::Score) -> Vec<Line<'static>> {
     let t = &app.theme;
-    let or_never = |d: Option<std::time::Duration>| d.map_or("never".to_string(), short);
+    let row = |label: &'static str, value: Vec<Span<'static>>| {
+        Line::from([vec![Span::styled(format!("{label:<22}"), t.dim())], value].concat())
+    };
+    let fix = match s.time_to_mitigate {
+        Some(d) => Span::raw(short(d)),
+        None => Span::styled("never: the fault ran its course".to_string(), t.bad()),
+    };
     let verdict = if s.met_target {
         Span::styled(format!("within the {} MTTR target", short(MTTR_TARGET)), t.good())
     } else if !r.mitigated {
-        Span::styled("not mitigated: the fault ran its course".to_string(), t.bad())
+        Span::styled("MTTR target missed: not mitigated".to_string(), t.bad())
     } else {
         Span::styled(format!("over the {} MTTR target", short(MTTR_TARGET)), t.bad())
     };
+    let runbooks = if r.runbooks.is_empty() {
+        Span::styled("no runbook was run".to_string(), t.warn())
+    } else {
+        Span::raw(crate::text::sanitize(&r.runbooks.join(", ")).into_owned())
+    };
     vec![
         Line::from(Span::styled("Score", t.title())),
-        Line::from(vec![
-            Span::styled(format!("{:<18}", "time to detect"), t.dim()),
-            Span::raw(or_never(s.time_to_detect)),
-        ]),
-        Line::from(vec![
-            Span::styled(format!("{:<18}", "time to mitigate"), t.dim()),
-            Span::raw(or_never(s.time_to_mitigate)),
-            Span::raw("  "),
-            verdict,
-        ]),
-        Line::from(vec![
-            Span::styled(format!("{:<18}", "with a runbook"), t.dim()),
-            if r.runbooks.is_empty() {
-                Span::styled("no runbook was run".to_string(), t.warn())
-            } else {
-                Span::raw(crate::text::sanitize(&r.runbooks.join(", ")).into_owned())
-            },
-        ]),
-        Line::from(vec![
-            Span::styled(format!("{:<18}", "what would fix it"), t.dim()),
-            Span::raw(crate::text::sanitize(&r.scenario.mitigation).into_owned()),
-        ]),
+        row("time to detect", vec![Span::raw(s.time_to_detect.map_or("never".to_string(), short))]),
+        row("action that fixed it", vec![fix]),
+        row("back within SLO", vec![Span::raw(short(s.time_to_recover)), Span::raw("  "), verdict]),
+        row("with a runbook", vec![runbooks]),
+        row("what would fix it", vec![Span::raw(crate::text::sanitize(&r.scenario.mitigation).into_owned())]),
     ]
 }

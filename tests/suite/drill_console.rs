@@ -75,7 +75,8 @@ fn a_drill_from_arming_to_score() {
     assert_eq!(run.phase, Phase::Done);
     let score = run.score().unwrap();
     assert_eq!(score.time_to_detect, Some(std::time::Duration::from_secs(180)));
-    assert_eq!(score.time_to_mitigate, Some(std::time::Duration::from_secs(540)));
+    assert_eq!(score.time_to_mitigate, Some(std::time::Duration::from_secs(420)), "to `m`");
+    assert_eq!(score.time_to_recover, std::time::Duration::from_secs(540), "to back within SLO");
     assert!(score.met_target);
 
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -278,4 +279,32 @@ fn the_fixing_change_is_a_detection_when_nothing_came_before() {
     let rollback = Action::Rollback { revision: Some(4) };
     app.on_estate_change(estate_change("checkout", rollback, "runbook bad-deploy-rollback, step rollback", true));
     assert_eq!(app.drills.run.as_ref().unwrap().detected_at, Some(t0() + CDuration::minutes(6)));
+}
+/// The score gives two times: to the action that fixed it, and to the service back within its SLO
+/// (the one the MTTR target is for).
+#[test]
+fn the_score_shows_the_fix_and_back_within_slo() {
+    let mut app = demo_app();
+    start_drill(&mut app, "payments-latency");
+    app.on_tick(t0() + CDuration::minutes(2));
+    esc(&mut app);
+    app.selected = 2;
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    app.on_tick(t0() + CDuration::minutes(4));
+    let scale = Action::Scale { replicas: 6 };
+    app.on_estate_change(estate_change("payments", scale, "runbook scale-out, step scale", true));
+    app.on_tick(t0() + CDuration::minutes(11));
+    let ok = figures(&app, "payments", t0() + CDuration::minutes(11), 0.09);
+    app.on_update(ok);
+    app.on_tick(t0() + CDuration::minutes(11));
+    key(&mut app, 'D');
+
+    let screen = support::screen(&app, 120, 40);
+    let row = |label: &str| {
+        screen.lines().find(|l| l.contains(label)).unwrap_or_else(|| panic!("no `{label}`:\n{screen}")).to_string()
+    };
+    assert!(row("time to detect").contains("2m"), "{screen}");
+    assert!(row("action that fixed it").contains("4m"), "{screen}");
+    assert!(row("back within SLO").contains("11m"), "{screen}");
+    assert!(row("back within SLO").contains("within the 15m MTTR target"), "{screen}");
 }
