@@ -139,7 +139,7 @@ fn a_change_on_the_estate_mitigates_the_drill_and_is_scored() {
     assert!(screen.contains("by scale of payments"), "{screen}");
 }
 
-/// The demo console with logs and traces to open, and `alert` firing for `job` since the drill began.
+/// The demo console with logs and traces to open, and alert `name` firing for `job` from a minute in.
 fn console_with_alert(name: &str, job: &str) -> App {
     let mut cfg = fixtures::with_loki(fixtures::config(5));
     let jaeger = url::Url::parse("http://jaeger.example:16686").unwrap();
@@ -231,6 +231,7 @@ fn detection_is_the_first_action_on_the_alert_not_the_rollback() {
 
     let run = app.drills.run.as_ref().unwrap();
     assert_eq!(run.detected_at, Some(t0() + CDuration::minutes(2)), "the logs were the first look");
+    assert_eq!(run.detected_by.as_deref(), Some("by the logs of payments"));
     assert_eq!(run.phase, Phase::Recovering);
 }
 
