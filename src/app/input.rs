@@ -659,6 +659,9 @@ impl App {
                     self.changes.service = selected;
                     self.changes.selected = 0;
                 }
+                if let Some(service) = self.changes.service.clone() {
+                    self.drill_saw(&service, "the changes");
+                }
                 self.request_detail();
             }
             Screen::Alerts => self.alerts.attention = 0,

@@ -44,7 +44,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     )
     .header(header)
     .block(block)
-    .row_highlight_style(t.selected());
+    .row_highlight_style(t.selected())
+    .highlight_symbol(crate::ui::widgets::MARK)
+    .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     let mut state = TableState::default().with_selected((!d.scenarios.is_empty()).then_some(d.selected));
     f.render_stateful_widget(table, list, &mut state);
 

@@ -88,23 +88,20 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     let inner = block.inner(list);
     f.render_widget(block, list);
     let cols = [13usize, 7, 8, 16, 8, 18];
-    let rest = (inner.width as usize).saturating_sub(cols.iter().sum::<usize>() + cols.len());
+    // Less the selection's mark before each row.
+    let rest = (inner.width as usize).saturating_sub(2 + cols.iter().sum::<usize>() + cols.len());
     let row = |p: [&str; 7]| -> String {
         p.iter().enumerate().map(|(i, s)| fit(s, if i < cols.len() { cols[i] } else { rest }) + " ").collect()
     };
-    let mut lines =
-        vec![Line::from(Span::styled(row(["STATUS", "#", "URGENCY", "SERVICE", "AGE", "ASSIGNED", "TITLE"]), t.dim()))];
+    let head = row(["STATUS", "#", "URGENCY", "SERVICE", "AGE", "ASSIGNED", "TITLE"]);
+    let mut lines = vec![crate::ui::widgets::unmarked(Line::from(Span::styled(head, t.dim())))];
     let height = inner.height.saturating_sub(1) as usize;
     let first = v.selected.saturating_sub(height.saturating_sub(1));
     for (i, inc) in sorted.iter().enumerate().skip(first).take(height) {
-        let style = if i == v.selected {
-            t.selected()
-        } else {
-            match inc.status {
-                Status::Triggered => t.bad(),
-                Status::Acknowledged => t.warn(),
-                Status::Resolved => t.dim(),
-            }
+        let style = match inc.status {
+            Status::Triggered => t.bad(),
+            Status::Acknowledged => t.warn(),
+            Status::Resolved => t.dim(),
         };
         let age = crate::ui::when::ago(app.now, inc.created_at);
         let who: Vec<&str> = inc.assignees.iter().map(|a| a.as_str()).collect();
@@ -117,7 +114,7 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
             &who.join(", "),
             inc.title.as_str(),
         ]);
-        lines.push(Line::from(Span::styled(text, style)));
+        lines.push(crate::ui::widgets::picked(Line::from(Span::styled(text, style)), i == v.selected, t));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

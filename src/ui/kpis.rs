@@ -65,7 +65,11 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let [table, _, rule, _] =
         Layout::vertical([Constraint::Max(height), Constraint::Length(1), Constraint::Length(3), Constraint::Fill(1)])
             .areas(inner);
-    let table_w = Table::new(rows, widths).header(head.style(t.dim())).row_highlight_style(t.selected());
+    let table_w = Table::new(rows, widths)
+        .header(head.style(t.dim()))
+        .row_highlight_style(t.selected())
+        .highlight_symbol(crate::ui::widgets::MARK)
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(Some(app.selected));
     f.render_stateful_widget(table_w, table, &mut state);
     let rule_text = pooling_rule(worst.map(|v| v.service.name.as_str()));
