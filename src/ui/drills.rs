@@ -19,34 +19,35 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
 
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Drills ", t.title()));
     let header = Row::new(["NAME", "FAULT", "SERVICE", "EXPECTED ALERT", "WITHIN"]).style(t.dim());
+    let widths = [
+        Constraint::Fill(2),
+        Constraint::Length(11),
+        Constraint::Length(10),
+        Constraint::Fill(2),
+        Constraint::Length(7),
+    ];
+    let cols = crate::ui::widgets::column_widths(&widths, block.inner(list).width);
+    let fit =
+        |i: usize, text: &str| crate::ui::format::fit(&crate::text::sanitize(text), cols[i]).trim_end().to_string();
     let body: Vec<Row> = d
         .scenarios
         .iter()
         .map(|s| {
             Row::new([
-                Cell::from(crate::text::sanitize(&s.name).into_owned()),
+                Cell::from(fit(0, &s.name)),
                 Cell::from(s.fault.name()),
-                Cell::from(s.service.clone()),
-                Cell::from(crate::text::sanitize(&s.expect.alert).into_owned()),
+                Cell::from(fit(2, &s.service)),
+                Cell::from(fit(3, &s.expect.alert)),
                 Cell::from(short(s.expect.within)),
             ])
         })
         .collect();
-    let table = Table::new(
-        body,
-        [
-            Constraint::Fill(2),
-            Constraint::Length(11),
-            Constraint::Length(10),
-            Constraint::Fill(2),
-            Constraint::Length(7),
-        ],
-    )
-    .header(header)
-    .block(block)
-    .row_highlight_style(t.selected())
-    .highlight_symbol(crate::ui::widgets::MARK)
-    .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(t.selected())
+        .highlight_symbol(crate::ui::widgets::MARK)
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     let mut state = TableState::default().with_selected((!d.scenarios.is_empty()).then_some(d.selected));
     f.render_stateful_widget(table, list, &mut state);
 

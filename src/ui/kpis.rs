@@ -13,7 +13,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_err: f64) -> Row<'a> {
+fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_err: f64, name_w: usize) -> Row<'a> {
     let t = &app.theme;
     let verdict = |ok: bool| -> Style { if ok { t.good() } else { t.bad() } };
     let (incidents, mttr, mtbf, down) = match k {
@@ -31,7 +31,7 @@ fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_er
     };
     let err = err.map_or(Span::raw(format::NONE), |e| Span::styled(format::percent(Some(e)), verdict(e < target_err)));
     Row::new([
-        Cell::from(crate::text::sanitize(&name).into_owned()),
+        Cell::from(format::fit(&crate::text::sanitize(&name), name_w).trim_end().to_string()),
         Cell::from(incidents),
         Cell::from(mttr),
         Cell::from(mtbf),
@@ -54,11 +54,11 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     };
     f.render_widget(Paragraph::new(status), top);
     let worst = worst_error(&app.services);
-    let rows = rows(app, worst);
     let (head, widths) = heading(app, body.width < 100);
     let block =
         Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" On-call KPIs ", t.title()));
     let inner = block.inner(body);
+    let rows = rows(app, worst, crate::ui::widgets::column_widths(&widths, inner.width)[0]);
     f.render_widget(block, body);
     // The rule right under the table: its heading and rows.
     let height = u16::try_from(rows.len() + 1).unwrap_or(u16::MAX);
@@ -77,16 +77,19 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
 }
 
 /// A row per service, then "all services": their rows pooled, and the error rate of `worst`.
-fn rows<'a>(app: &App, worst: Option<&ServiceView>) -> Vec<Row<'a>> {
+fn rows<'a>(app: &App, worst: Option<&ServiceView>, name_w: usize) -> Vec<Row<'a>> {
     let k = &app.kpis;
     let mut rows: Vec<Row> = app
         .services
         .iter()
-        .map(|v| row(app, v.service.name.clone(), k.of(&v.service.name), error_rate(v), v.service.targets.error_rate))
+        .map(|v| {
+            let (kpis, target) = (k.of(&v.service.name), v.service.targets.error_rate);
+            row(app, v.service.name.clone(), kpis, error_rate(v), target, name_w)
+        })
         .collect();
     let all = k.pooled(app.services.iter().map(|v| v.service.name.as_str()));
     let (err, target) = worst.map_or((None, 0.0), |v| (error_rate(v), v.service.targets.error_rate));
-    rows.push(row(app, "all services".into(), all, err, target).style(app.theme.title()));
+    rows.push(row(app, "all services".into(), all, err, target, name_w).style(app.theme.title()));
     rows
 }
 

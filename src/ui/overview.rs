@@ -65,6 +65,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
 }
 
 /// The latest failing or slow traces across services (failing first); `v` moves into them, enter opens.
+/// The overview's selection mark: one column, the table being the widest of the console.
+const SELECTED: &str = "▶";
+
 fn draw_live(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let v = &app.traces;
@@ -137,7 +140,7 @@ fn cell_with_spark(
     spark_spans(Span::styled(format!("{value:>7}"), style), points, t, stale)
 }
 
-fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
+fn row(app: &App, v: &ServiceView, wide: bool, name_w: usize) -> Row<'static> {
     let t = &app.theme;
     let tg = &v.service.targets;
     let age = v.figures_age(app.now);
@@ -195,7 +198,10 @@ fn row(app: &App, v: &ServiceView, wide: bool) -> Row<'static> {
     };
     let name_style = if f.is_some_and(|f| !f.problems.is_empty()) { t.warn() } else { t.base() };
     Row::new(vec![
-        Cell::from(Span::styled(crate::text::sanitize(&v.service.name).into_owned(), name_style)),
+        Cell::from(Span::styled(
+            format::fit(&crate::text::sanitize(&v.service.name), name_w).trim_end().to_string(),
+            name_style,
+        )),
         spark_spans(up, pick(|s| &s.up), t, stale),
         cell_with_spark(partial("request rate", format::rate(rate)), t.base(), pick(|s| &s.rate), t, stale),
         cell_with_spark(
@@ -323,6 +329,7 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
         ["SERVICE", "   UP", "  REQ/S", " ERRORS", "    P95", "AVAIL", "BUDG", "BURN 1h/6h", "AGE"]
     };
     let header = Row::new(head.iter().map(|h| Cell::from(*h))).style(t.dim());
+    let name_w = crate::ui::widgets::column_widths_marked(&widths, block.inner(area).width, SELECTED)[0];
     if shown == 0 {
         let msg = format!(
             "No service matches /{}/ — esc clears the filter.",
@@ -342,7 +349,7 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
         .take(height)
         .enumerate()
         .map(|(n, l)| match l {
-            Item::Service(i) => row(app, &app.services[*i], wide),
+            Item::Service(i) => row(app, &app.services[*i], wide, name_w),
             Item::Group { name, services, in_trouble } => {
                 headings.push((n, group_heading(app, name, *services, *in_trouble)));
                 Row::new(Vec::<Cell>::new())
@@ -355,7 +362,7 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
         .block(block)
         .column_spacing(1)
         .row_highlight_style(t.selected())
-        .highlight_symbol("▶");
+        .highlight_symbol(SELECTED);
     let mut state = TableState::default().with_selected(Some(at - top));
     f.render_stateful_widget(table, area, &mut state);
     for (n, line) in headings {

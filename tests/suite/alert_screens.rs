@@ -340,3 +340,16 @@ fn the_silence_form_marks_its_focus_without_colour_and_wraps_its_errors() {
     let drawn = inside.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
     assert!(drawn.contains(&error), "the whole error: {error}\n{s}");
 }
+
+/// A value wider than its column is cut with `…`, so a cut name never passes for a whole one.
+#[test]
+fn cut_values_end_with_an_ellipsis() {
+    let mut app = app_with_alerts(sample());
+    app.alerts.silences[0].created_by = "watchpost (platform maintenance)".into();
+    app.services[1].service.name = "checkout-api-gateway-eu-west-1-canary".into();
+    let s = render(&app, 80, 24);
+    assert!(s.contains("│ checkout-ap…   2/2"), "{s}");
+    key(&mut app, KeyCode::Char('S'));
+    let s = render(&app, 120, 20);
+    assert!(s.contains("watchpost (platfo…"), "{s}");
+}

@@ -53,8 +53,13 @@ pub fn unmarked(mut line: ratatui::text::Line<'_>) -> ratatui::text::Line<'_> {
 /// a selection gutter as wide as [`MARK`] and one column between columns — the layout the table itself
 /// makes — so that cells can be cut to fit with `…` ([`crate::ui::format::fit`]) instead of silently.
 pub fn column_widths(constraints: &[ratatui::layout::Constraint], width: u16) -> Vec<usize> {
+    column_widths_marked(constraints, width, MARK)
+}
+
+/// [`column_widths`] for a table whose selection gutter is `mark`.
+pub fn column_widths_marked(constraints: &[ratatui::layout::Constraint], width: u16, mark: &str) -> Vec<usize> {
     use ratatui::layout::{Constraint, Layout, Rect};
-    let mark = u16::try_from(unicode_width::UnicodeWidthStr::width(MARK)).unwrap_or(2);
+    let mark = u16::try_from(unicode_width::UnicodeWidthStr::width(mark)).unwrap_or(2);
     let [_, columns] =
         Layout::horizontal([Constraint::Length(mark), Constraint::Fill(0)]).areas(Rect::new(0, 0, width, 1));
     Layout::horizontal(constraints.iter().copied())
