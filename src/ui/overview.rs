@@ -140,7 +140,8 @@ fn cell_with_spark(
     spark_spans(Span::styled(format!("{value:>7}"), style), points, t, stale)
 }
 
-fn row(app: &App, v: &ServiceView, wide: bool, name_w: usize) -> Row<'static> {
+/// A service's row; `waiting` while no service has any data yet (the header says so too).
+fn row(app: &App, v: &ServiceView, wide: bool, name_w: usize, waiting: bool) -> Row<'static> {
     let t = &app.theme;
     let tg = &v.service.targets;
     let age = v.figures_age(app.now);
@@ -190,6 +191,7 @@ fn row(app: &App, v: &ServiceView, wide: bool, name_w: usize) -> Row<'static> {
     // As fresh as the refresh allows reads `now`; older, its age; stale, marked (the app watches both).
     let age_cell = match f.map(|f| f.at) {
         None => Span::styled("waiting", t.dim()),
+        Some(_) if waiting => Span::styled("waiting", t.dim()),
         Some(_) if !v.has_data() => Span::styled("no data", t.unknown()),
         Some(at) if stale => Span::styled(format!("stale {}", super::when::ago(app.now, at)), t.stale()),
         Some(at) => {
@@ -330,6 +332,7 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
     };
     let header = Row::new(head.iter().map(|h| Cell::from(*h))).style(t.dim());
     let name_w = crate::ui::widgets::column_widths_marked(&widths, block.inner(area).width, SELECTED)[0];
+    let waiting = !app.services.iter().any(ServiceView::has_data);
     if shown == 0 {
         let msg = format!(
             "No service matches /{}/ — esc clears the filter.",
@@ -349,7 +352,7 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
         .take(height)
         .enumerate()
         .map(|(n, l)| match l {
-            Item::Service(i) => row(app, &app.services[*i], wide, name_w),
+            Item::Service(i) => row(app, &app.services[*i], wide, name_w, waiting),
             Item::Group { name, services, in_trouble } => {
                 headings.push((n, group_heading(app, name, *services, *in_trouble)));
                 Row::new(Vec::<Cell>::new())
