@@ -69,7 +69,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             _ => t.base(),
         };
         let line = Line::from(vec![
-            Span::styled(format!(" {} ", r.at.format("%m-%d %H:%M")), t.dim()),
+            Span::styled(format!("{} ", r.at.format("%m-%d %H:%M")), t.dim()),
             Span::styled(format!("{:<9}", r.kind.label()), style),
             Span::styled(format!("{:<11}", clean(&r.service)), t.title()),
             Span::raw(clean(&r.text)),
