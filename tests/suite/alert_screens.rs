@@ -8,30 +8,19 @@ use support::fixtures::{self, t0};
 use support::{key, screen as render};
 use watchpost::alerts::kpi::Span;
 use watchpost::alerts::matcher::parse;
-use watchpost::alerts::model::{Alert, AlertState, Silence, SilenceState, display_pairs, fingerprint};
+use watchpost::alerts::model::{Alert, AlertState, Silence, SilenceState};
 use watchpost::app::App;
-use watchpost::engine::Labels;
 use watchpost::sources::alertmanager::AlertUpdate;
 use watchpost::sources::prometheus::Update;
 
 fn alert(name: &str, labels: &[(&str, &str)], summary: &str, mins_ago: i64, state: AlertState) -> Alert {
-    let mut raw: Labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    raw.insert("alertname".into(), name.into());
-    let ann: Labels = [("summary".to_string(), summary.to_string())].into();
-    Alert {
-        fingerprint: fingerprint(&raw),
-        source: "alertmanager am-1".into(),
-        labels: display_pairs(&raw),
-        annotations: display_pairs(&ann),
-        raw_labels: raw,
-        state,
-        silenced_by: if state == AlertState::Suppressed { vec!["s-1".into()] } else { vec![] },
-        inhibited_by: vec![],
-        starts_at: t0() - CDuration::minutes(mins_ago),
-        ends_at: None,
-        updated_at: Some(t0()),
-        generator_url: "".into(),
+    let labels: Vec<(&str, &str)> = labels.iter().copied().chain([("alertname", name)]).collect();
+    let mut a = fixtures::alert(&labels, summary, t0() - CDuration::minutes(mins_ago));
+    a.state = state;
+    if state == AlertState::Suppressed {
+        a.silenced_by = vec!["s-1".into()];
     }
+    a
 }
 
 fn app_with_alerts(alerts: Vec<Alert>) -> App {

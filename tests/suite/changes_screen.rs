@@ -21,6 +21,23 @@ fn v(rev: u32, version: &str, days_ago: i64, cause: &str, current: bool) -> Vers
     }
 }
 
+/// An audit trail entry by ann at 11:00 on the day the tests are set.
+fn entry(action: &str, target: &str, values: &str, result: &str) -> watchpost::ops::audit::Entry {
+    watchpost::ops::audit::Entry {
+        seq: 0,
+        at: "2026-11-29T11:00:00Z".into(),
+        user: "ann".into(),
+        host: "h".into(),
+        ssh_client: None,
+        action: action.into(),
+        target: target.into(),
+        values: values.into(),
+        result: result.into(),
+        prev: String::new(),
+        hash: String::new(),
+    }
+}
+
 #[test]
 fn the_timeline_the_success_rate_and_the_calendar() {
     let mut app = fixtures::app(5);
@@ -36,19 +53,8 @@ fn the_timeline_the_success_rate_and_the_calendar() {
     );
     app.changes.histories.insert("payments".into(), Err("kubectl: connection refused".into()));
     // A silence's intent and outcome are one row, saying what it is for.
-    let entry = |action: &str, result: &str| watchpost::ops::audit::Entry {
-        seq: 0,
-        at: "2026-11-29T11:00:00Z".into(),
-        user: "ann".into(),
-        host: "h".into(),
-        ssh_client: None,
-        action: action.into(),
-        target: "maintenance".into(),
-        values: r#"{"comment": "[watchpost window db-patching @ 2026-12-01T02:00:00Z] upgrade"}"#.into(),
-        result: result.into(),
-        prev: String::new(),
-        hash: String::new(),
-    };
+    let values = r#"{"comment": "[watchpost window db-patching @ 2026-12-01T02:00:00Z] upgrade"}"#;
+    let entry = |action: &str, result: &str| entry(action, "maintenance", values, result);
     app.audit.entries = vec![entry("silence.create", "intent"), entry("silence.create.result", "ok")];
     let silences: Vec<_> = app.change_rows().into_iter().filter(|r| r.kind == Kind::Silence).collect();
     assert_eq!(silences.len(), 1, "{silences:?}");
@@ -261,19 +267,7 @@ fn a_rollback_known_only_from_the_audit_trail_counts() {
         "checkout".into(),
         Ok(vec![v(1, "5.1.0", 20, "release 5.1.0", false), v(2, "5.2.0", 10, "release 5.2.0", true)]),
     );
-    let entry = |action: &str, result: &str| watchpost::ops::audit::Entry {
-        seq: 0,
-        at: "2026-11-29T11:00:00Z".into(),
-        user: "ann".into(),
-        host: "h".into(),
-        ssh_client: None,
-        action: action.into(),
-        target: "checkout".into(),
-        values: "{}".into(),
-        result: result.into(),
-        prev: String::new(),
-        hash: String::new(),
-    };
+    let entry = |action: &str, result: &str| entry(action, "checkout", "{}", result);
     app.audit.entries = vec![entry("rollback", "intent"), entry("rollback.result", "succeeded: every gate held")];
     assert_eq!(app.change_success(), (2, 3));
     app.screen = watchpost::app::Screen::Changes;

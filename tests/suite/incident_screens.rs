@@ -7,9 +7,8 @@ use crossterm::event::KeyCode;
 use support::fixtures::{self, t0};
 use support::{key, screen as render};
 use watchpost::alerts::matcher::parse;
-use watchpost::alerts::model::{Alert, AlertState, Silence, SilenceState, display_pairs, fingerprint};
+use watchpost::alerts::model::{Alert, Silence, SilenceState};
 use watchpost::app::{App, Screen};
-use watchpost::engine::Labels;
 use watchpost::incidents::model::{Incident, LogEntry, Source, Status};
 use watchpost::sources::alertmanager::{AlertCommand, AlertUpdate};
 use watchpost::sources::pagerduty::poller::IncidentUpdate;
@@ -20,23 +19,8 @@ fn ago(m: i64) -> DateTime<Utc> {
 }
 
 fn alert(name: &str, job: &str, since: i64) -> Alert {
-    let raw: Labels =
-        [("alertname", name), ("job", job), ("severity", "warning")].map(|(k, v)| (k.into(), v.into())).into();
-    let ann: Labels = [("summary".to_string(), format!("{job}: {name}"))].into();
-    Alert {
-        fingerprint: fingerprint(&raw),
-        source: "alertmanager am-1".into(),
-        labels: display_pairs(&raw),
-        annotations: display_pairs(&ann),
-        raw_labels: raw,
-        state: AlertState::Active,
-        silenced_by: vec![],
-        inhibited_by: vec![],
-        starts_at: ago(since),
-        ends_at: None,
-        updated_at: Some(t0()),
-        generator_url: "".into(),
-    }
+    let labels = [("alertname", name), ("job", job), ("severity", "warning")];
+    fixtures::alert(&labels, &format!("{job}: {name}"), ago(since))
 }
 
 fn silence(id: &str, matchers: &str, (from, to): (i64, i64), by: &str, why: &str) -> Silence {

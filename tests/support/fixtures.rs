@@ -137,3 +137,24 @@ pub fn detail(mut app: App, i: usize) -> App {
     app.take_dirty();
     app
 }
+
+/// An Alertmanager alert with these labels and summary, firing since `starts_at`, as of [`t0`].
+pub fn alert(labels: &[(&str, &str)], summary: &str, starts_at: DateTime<Utc>) -> watchpost::alerts::model::Alert {
+    use watchpost::alerts::model::{Alert, AlertState, display_pairs, fingerprint};
+    let raw: watchpost::engine::Labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let ann: watchpost::engine::Labels = [("summary".to_string(), summary.to_string())].into();
+    Alert {
+        fingerprint: fingerprint(&raw),
+        source: "alertmanager am-1".into(),
+        labels: display_pairs(&raw),
+        annotations: display_pairs(&ann),
+        raw_labels: raw,
+        state: AlertState::Active,
+        silenced_by: vec![],
+        inhibited_by: vec![],
+        starts_at,
+        ends_at: None,
+        updated_at: Some(t0()),
+        generator_url: "".into(),
+    }
+}
