@@ -3,8 +3,11 @@
 # `script` (which records every byte written to the terminal), against a steady source — a real
 # Prometheus scraping a node_exporter on loopback — with a 1 s refresh.
 #
-# Prints: time to first frame, CPU % of one core, RSS, and bytes written to the terminal per second,
-# over DURATION seconds (default 30) after a 5 s warm-up.
+# Prints: time to first frame, CPU % of one core, RSS, bytes written to the terminal per second and the
+# console's page faults, over DURATION seconds (default 30) after WARMUP seconds (default 30). Idle cost is
+# measured in the steady state: in its first half-minute the console hands its start-up code back to the
+# kernel (src/memory.rs) and pages back in, one fault at a time, what it runs at idle, and asks for the
+# jobs and sparklines for the first time. `WARMUP=5` measures that first stretch instead.
 #
 # `scripts/perf.sh --vs` runs grafatui (`cargo install grafatui`; it is not a dependency) beside it on the
 # same Prometheus, in the same run and at the same size, and prints both with their ratios.
@@ -14,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-30}
+WARMUP=${WARMUP:-30}
 vs=false
 [ "${1:-}" = "--vs" ] && vs=true
 peer=${GRAFATUI:-$(command -v grafatui || echo "$HOME/.cargo/bin/grafatui")}
@@ -83,16 +87,18 @@ if $vs; then
   vfirst=$ms vpid=$pid
 fi
 
-sleep 5
+sleep "$WARMUP"
 # CPU time in nanoseconds, summed over the process's threads from the scheduler's own accounting
 # (/proc/PID/task/*/schedstat): /proc/PID/stat counts 10 ms ticks, and an idle console uses a few of
 # them in 30 s, too few to compare two programs by.
 cpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ns += $1} END {printf "%.0f", ns}'; }
-c0=$(cpu "$wpid"); b0=$(stat -c %s "$ts")
+# Minor and major page faults (/proc/PID/stat fields 10 and 12).
+faults() { awk '{print $10 + $12, $12}' /proc/"$1"/stat; }
+c0=$(cpu "$wpid"); b0=$(stat -c %s "$ts"); read -r fa0 fm0 < <(faults "$wpid")
 if $vs; then vc0=$(cpu "$vpid"); vb0=$(stat -c %s "$vts"); fi
 t0=$(date +%s.%N)
 sleep "$DURATION"
-c1=$(cpu "$wpid"); b1=$(stat -c %s "$ts")
+c1=$(cpu "$wpid"); b1=$(stat -c %s "$ts"); read -r fa1 fm1 < <(faults "$wpid")
 if $vs; then vc1=$(cpu "$vpid"); vb1=$(stat -c %s "$vts"); fi
 t1=$(date +%s.%N)
 kb() { awk "/$2/ {print \$2}" "/proc/$1/status"; }
@@ -112,6 +118,7 @@ report() { # name first c0 c1 b0 b1 rss hwm
   }'
 }
 report watchpost "$first" "$c0" "$c1" "$b0" "$b1" "$rss" "$hwm"
+echo "  page faults           $((fa1 - fa0)) ($((fm1 - fm0)) major) over the run, after ${WARMUP} s"
 if $vs; then
   report grafatui "$vfirst" "$vc0" "$vc1" "$vb0" "$vb1" "$vrss" "$vhwm"
   awk -v c="$((c1 - c0))" -v vc="$((vc1 - vc0))" -v b="$((b1 - b0))" -v vb="$((vb1 - vb0))" \
