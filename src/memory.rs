@@ -8,9 +8,16 @@
 //! file on its next use. Pages another process maps too (a second console) stay. No crate does this (it
 //! is one `madvise` per mapping), hence by hand.
 
-/// Release the resident pages of the executable's own read-only mappings. Best effort: on kernels
-/// without `MADV_PAGEOUT` (before 5.4) or other systems it does nothing. Returns the mappings released.
+/// Release the resident pages of the executable's own read-only mappings, and the heap's free pages
+/// (start-up's parsing frees most of what it allocates, but the allocator keeps the pages). Best effort:
+/// on kernels without `MADV_PAGEOUT` (before 5.4) or other systems it does nothing. Returns the mappings
+/// released.
 pub fn release_startup_code() -> usize {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only hands free memory of the allocator's arenas back to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
     #[cfg(target_os = "linux")]
     {
         linux::release()
