@@ -14,8 +14,12 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let d = &app.drills;
     let rows = d.scenarios.len() as u16 + 3;
-    let [list, below] =
-        Layout::vertical([Constraint::Length(rows.min(area.height / 2)), Constraint::Fill(1)]).areas(area);
+    // On a narrow terminal a drill's progress and score take the room: the list shrinks to a few rows
+    // and the scenario's description gives way.
+    let wide = area.width >= 100;
+    let running = d.run.is_some();
+    let list_h = if !wide && running { rows.min(5) } else { rows.min(area.height / 2) };
+    let [list, below] = Layout::vertical([Constraint::Length(list_h), Constraint::Fill(1)]).areas(area);
 
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Drills ", t.title()));
     let header = Row::new(["NAME", "FAULT", "SERVICE", "EXPECTED ALERT", "WITHIN"]).style(t.dim());
@@ -51,9 +55,10 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let mut state = TableState::default().with_selected((!d.scenarios.is_empty()).then_some(d.selected));
     f.render_stateful_widget(table, list, &mut state);
 
-    let wide = below.width >= 100;
     let [about, progress] = if wide {
         Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(below)
+    } else if running {
+        Layout::vertical([Constraint::Length(0), Constraint::Fill(1)]).areas(below)
     } else {
         Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(below)
     };
@@ -64,8 +69,11 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             .title(Span::styled(format!(" {} ", crate::text::sanitize(&s.title)), t.title()));
         f.render_widget(Paragraph::new(about_lines(app, s)).block(block).wrap(Wrap { trim: false }), about);
     }
-    let block =
-        Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" In progress ", t.title()));
+    let title = match d.run.as_ref().map(|r| r.phase) {
+        Some(Phase::Done | Phase::Aborted) => " Last drill ",
+        _ => " In progress ",
+    };
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     f.render_widget(Paragraph::new(progress_lines(app)).block(block).wrap(Wrap { trim: false }), progress);
 }
 
@@ -162,7 +170,8 @@ fn progress_lines(app: &App) -> Vec<Line<'static>> {
         let by = r.detected_by.as_deref().map_or(String::new(), |b| format!(" {}", crate::text::sanitize(b)));
         lines.push(kv("detected", format!("{}{by}", d.format("%H:%M:%S")), t.base()));
     }
-    if !r.runbooks.is_empty() {
+    // The score names the runbooks once it is there.
+    if !r.runbooks.is_empty() && r.score().is_none() {
         lines.push(kv("runbooks", crate::text::sanitize(&r.runbooks.join(", ")).into_owned(), t.base()));
     }
     if let Some(by) = &r.mitigated_by {

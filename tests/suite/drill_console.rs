@@ -82,6 +82,13 @@ fn a_drill_from_arming_to_score() {
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();
     insta::assert_snapshot!(term.backend());
+    // At 80x24 the score is read whole: the list gives up its room to it.
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| watchpost::ui::draw(&app, f)).unwrap();
+    let s = term.backend().to_string();
+    for line in ["Last drill", "time to detect", "action that fixed it", "back within SLO", "what would fix it"] {
+        assert!(s.contains(line), "{line}:\n{s}");
+    }
 }
 
 #[test]
