@@ -64,19 +64,21 @@ pub fn kpis(spans: &[Span], from: DateTime<Utc>, now: DateTime<Utc>) -> Kpis {
 }
 
 /// Several services' KPIs, each over the same `window`, as one: their incidents and downtime summed,
-/// the MTTR over all their resolved incidents, the MTBF over all their time in service (each
-/// service's window less its downtime) per incident, so both lie within the services' own.
+/// the MTTR over all their resolved incidents, and the MTBF as the time between incidents anywhere
+/// among them (the window less their downtime, per incident) — how often the on-call is called, never
+/// longer than any one service's (summing their times in service read as one incident every four
+/// months for two in a month).
 pub fn pooled(each: &[Kpis], window: Duration) -> Kpis {
     let incidents: usize = each.iter().map(|k| k.incidents).sum();
     let resolved: usize = each.iter().map(|k| k.resolved).sum();
     let repairs: Duration = each.iter().filter_map(|k| Some(k.mttr? * k.resolved as u32)).sum();
-    let up: Duration = each.iter().map(|k| window.saturating_sub(k.downtime)).sum();
+    let downtime: Duration = each.iter().map(|k| k.downtime).sum();
     Kpis {
         incidents,
         resolved,
         mttr: (resolved > 0).then(|| repairs / resolved as u32),
-        mtbf: (incidents > 0).then(|| up / incidents as u32),
-        downtime: each.iter().map(|k| k.downtime).sum(),
+        mtbf: (incidents > 0).then(|| window.saturating_sub(downtime) / incidents as u32),
+        downtime,
     }
 }
 
@@ -182,7 +184,8 @@ mod tests {
         assert_eq!((all.incidents, all.resolved), (4, 3));
         assert_eq!(all.mttr, Some(Duration::from_secs(20 * 60)));
         assert_eq!(all.downtime, Duration::from_secs(120 * 60));
-        assert_eq!(all.mtbf, Some(Duration::from_secs(1_942_200)));
+        assert_eq!(all.mtbf, Some(Duration::from_secs((30 * 86_400 - 120 * 60) / 4)));
+        assert!(all.mtbf < busy.mtbf && all.mtbf < quick.mtbf, "the estate fails at least as often as any of it");
         assert_eq!(pooled(&[quiet, quiet], window), quiet);
     }
 

@@ -13,6 +13,10 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
+/// A name column narrower than this is the narrow layout's, where the MTBF column is too ("none", not
+/// "no incidents").
+const NARROW_NAME: usize = 30;
+
 fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_err: f64, name_w: usize) -> Row<'a> {
     let t = &app.theme;
     let verdict = |ok: bool| -> Style { if ok { t.good() } else { t.bad() } };
@@ -25,7 +29,9 @@ fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_er
                 (None, 0) => Span::styled(format::NONE, t.dim()),
                 (None, _) => Span::styled("still open", t.warn()),
             },
-            k.mtbf.map_or(Span::styled("no incidents", t.good()), |d| Span::styled(short(d), verdict(d > MTBF_TARGET))),
+            k.mtbf.map_or(Span::styled(if name_w < NARROW_NAME { "none" } else { "no incidents" }, t.good()), |d| {
+                Span::styled(short(d), verdict(d > MTBF_TARGET))
+            }),
             Span::raw(short(k.downtime)),
         ),
     };
@@ -120,8 +126,8 @@ fn pooling_rule(worst: Option<&str>) -> String {
         None => "the worst against its target".to_string(),
     };
     format!(
-        "all services = the rows above pooled: incidents and downtime summed, MTTR and MTBF over all their \
-         incidents; errors: {errors}."
+        "all services = the rows above pooled: incidents and downtime summed, MTTR over all their incidents, \
+         MTBF the time between incidents of any of them; errors: {errors}."
     )
 }
 

@@ -250,7 +250,9 @@ fn kpis_all_services_row_is_the_rows_above_pooled() {
     let resolved: usize = rows.iter().map(|k| k.resolved).sum();
     let downtime: std::time::Duration = rows.iter().map(|k| k.downtime).sum();
     let repairs: std::time::Duration = rows.iter().filter_map(|k| Some(k.mttr? * k.resolved as u32)).sum();
-    let up: std::time::Duration = rows.iter().map(|k| WINDOW - k.downtime).sum();
+    // Time between incidents of any of them: the window less their downtime, per incident.
+    let between = WINDOW.saturating_sub(downtime) / incidents as u32;
+    assert!(rows.iter().filter_map(|k| k.mtbf).all(|m| between <= m), "never longer than a row's");
     let errors = |i: usize| 1.0 - app.services[i].availability().unwrap();
     let worst = (0..4).max_by(|&a, &b| {
         let against = |i: usize| errors(i) / app.services[i].service.targets.error_rate;
@@ -261,7 +263,7 @@ fn kpis_all_services_row_is_the_rows_above_pooled() {
     let want = [
         incidents.to_string(),
         short(repairs / resolved as u32),
-        short(up / incidents as u32),
+        short(between),
         short(downtime),
         watchpost::ui::format::percent(worst.map(errors)),
     ];
