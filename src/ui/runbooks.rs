@@ -52,19 +52,24 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(lines), inner);
     }
     if runs_h > 0 {
+        // The list goes on into the runs: j past the last runbook selects the first run, enter opens it.
         let lines: Vec<Line> = v
             .runs
             .iter()
-            .map(|r| {
+            .enumerate()
+            .map(|(i, r)| {
                 let kind = if r.dry_run { "dry run" } else { "run" };
-                Line::from(vec![
-                    Span::styled(format!(" #{} {kind} of {} ", r.id, r.runbook.id), t.title()),
+                let line = Line::from(vec![
+                    Span::styled(format!("#{} {kind} of {} ", r.id, r.runbook.id), t.title()),
                     Span::styled(r.summary(), t.dim()),
-                ])
+                ]);
+                crate::ui::widgets::picked(line, v.books.len() + i == v.selected, t)
             })
             .collect();
-        let block =
-            Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" Runs ", t.title()));
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .border_style(t.border())
+            .title(Span::styled(" Runs — j/k past the runbooks, enter: open ", t.title()));
         f.render_widget(Paragraph::new(lines).block(block), runs);
     }
     if probs_h > 0 {

@@ -514,3 +514,18 @@ echo checked >> "$out/log"
     let s = support::screen(&app, 120, 30);
     assert!(s.contains("✓ holds: now 4.000e-4 · for 20s of 2m · asked 3s ago"), "{s}");
 }
+
+/// The runs listed under the runbooks are reached with j past the last runbook, and the selected one is
+/// marked as every selected row is.
+#[test]
+fn a_run_in_the_list_is_marked_when_selected() {
+    let book =
+        "---\nid: marked\ntitle: Marked\nparams:\n  out:\n    type: string\n---\n```sh {#one}\necho \"$out\"\n```\n";
+    let (_home, _out, _audit, mut app) = open_run(book);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Runbooks);
+    key(&mut app, KeyCode::Char('j'));
+    let s = support::screen(&app, 100, 30);
+    assert!(s.contains("│▶ #1 run of marked"), "{s}");
+    assert_eq!(s.matches("▶").count(), 1, "{s}");
+}
