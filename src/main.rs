@@ -65,6 +65,8 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some(Cmd::Completions { shell }) => cli::completions(shell),
+        Some(Cmd::Man) => cli::man(),
         None => console(&rt, cli.config, None, None),
     };
     // Source tasks may be mid-request: do not wait for them.

@@ -7,6 +7,7 @@ mod drill;
 mod estate;
 mod query;
 mod runbook;
+mod shell;
 
 pub use audit::{audit_export, audit_verify};
 pub use changes::{RollbackArgs, deploy_history, maintenance_list, maintenance_reconcile, rollback};
@@ -15,6 +16,7 @@ pub use drill::drill_list;
 pub use estate::{estate_export, estate_serve};
 pub use query::{parse_range, parse_time, query, render_table, safe_json};
 pub use runbook::{RunArgs, default_dirs as runbook_dirs, runbook_check, runbook_resume, runbook_run};
+pub use shell::{completions, man};
 
 use crate::config::{self, Config, Found};
 use clap::{Parser, Subcommand};
@@ -96,6 +98,11 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: EstateCmd,
     },
+    /// Print the shell's completion script for every command and option, to standard output
+    /// (e.g. `watchpost completions bash > ~/.local/share/bash-completion/completions/watchpost`).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) to standard output (e.g. `watchpost man > ~/.local/share/man/man1/watchpost.1`).
+    Man,
 }
 
 #[derive(Debug, Subcommand)]

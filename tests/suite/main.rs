@@ -8,6 +8,7 @@ mod alertmanager_live;
 mod audit;
 mod changes_screen;
 mod cli_query;
+mod cli_shell;
 mod config_files;
 mod demo;
 mod deploy_providers;
