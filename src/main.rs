@@ -67,6 +67,7 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Completions { shell }) => cli::completions(shell),
         Some(Cmd::Man) => cli::man(),
+        Some(Cmd::Keys) => cli::keys(cli.config),
         None => console(&rt, cli.config, None, None),
     };
     // Source tasks may be mid-request: do not wait for them.

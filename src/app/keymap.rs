@@ -543,6 +543,11 @@ impl KeyMap {
 
     /// Bindings for a context, one entry per action with all its keys: `j, ↓  move down`.
     pub fn describe(&self, context: Context) -> Vec<(String, &'static str)> {
+        self.actions(context).into_iter().map(|(keys, a)| (keys, a.desc())).collect()
+    }
+
+    /// Bindings for a context, one entry per action (in the table's order) with all its keys.
+    pub fn actions(&self, context: Context) -> Vec<(String, Action)> {
         let mut out: Vec<(Action, Vec<String>)> = Vec::new();
         for b in self.bindings.iter().filter(|b| b.context == context) {
             match out.iter_mut().find(|(a, _)| *a == b.action) {
@@ -550,7 +555,7 @@ impl KeyMap {
                 None => out.push((b.action, vec![b.key.to_string()])),
             }
         }
-        out.into_iter().map(|(a, keys)| (keys.join(", "), a.desc())).collect()
+        out.into_iter().map(|(a, keys)| (keys.join(", "), a)).collect()
     }
 
     /// As [`describe`](Self::describe), without movement keys and with short labels.

@@ -5,6 +5,7 @@ mod config_check;
 mod data;
 mod drill;
 mod estate;
+mod keys;
 mod query;
 mod runbook;
 mod shell;
@@ -14,6 +15,7 @@ pub use changes::{RollbackArgs, deploy_history, maintenance_list, maintenance_re
 pub use config_check::config_check;
 pub use drill::drill_list;
 pub use estate::{estate_export, estate_serve};
+pub use keys::{keys, table as key_table};
 pub use query::{parse_range, parse_time, query, render_table, safe_json};
 pub use runbook::{RunArgs, default_dirs as runbook_dirs, runbook_check, runbook_resume, runbook_run};
 pub use shell::{completions, man};
@@ -103,6 +105,9 @@ pub enum Cmd {
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff) to standard output (e.g. `watchpost man > ~/.local/share/man/man1/watchpost.1`).
     Man,
+    /// Print the key table the console uses, by context, with each action's name (as `[keys.*]` in the
+    /// config rebinds it): the defaults, with the config's overrides.
+    Keys,
 }
 
 #[derive(Debug, Subcommand)]

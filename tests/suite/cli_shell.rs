@@ -9,7 +9,7 @@ fn run(args: &[&str]) -> String {
 }
 
 /// Every top-level command, as `watchpost --help` lists them.
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 13] = [
     "config",
     "query",
     "demo",
@@ -22,6 +22,7 @@ const COMMANDS: [&str; 12] = [
     "estate",
     "completions",
     "man",
+    "keys",
 ];
 
 #[test]
@@ -44,4 +45,34 @@ fn the_man_page_is_roff_and_names_every_command() {
     for c in COMMANDS {
         assert!(page.contains(c), "{c} missing");
     }
+}
+
+/// `watchpost keys` prints the table the console uses: the defaults, with the config's overrides, by
+/// context and with each action's name as the config rebinds it.
+#[test]
+fn keys_prints_the_table_the_console_uses() {
+    use watchpost::app::keymap::{Context, KeyMap};
+    let home = tempfile::tempdir().unwrap();
+    let keys = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_watchpost"))
+            .args(args)
+            .env("HOME", home.path())
+            .env_remove("WATCHPOST_CONFIG")
+            .env_remove("XDG_CONFIG_HOME")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let defaults = keys(&["keys"]);
+    assert_eq!(defaults, watchpost::cli::key_table(&KeyMap::default()));
+    assert!(defaults.starts_with("[keys.global]\n  q, ctrl-c"), "{defaults}");
+    for context in Context::ALL.into_iter().filter(|c| !KeyMap::default().actions(*c).is_empty()) {
+        assert!(defaults.contains(&format!("[keys.{}]", context.name())), "{}", context.name());
+    }
+    let config = home.path().join("c.toml");
+    std::fs::write(&config, "[keys.global]\n\"x\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
+    let mine = keys(&["--config", config.to_str().unwrap(), "keys"]);
+    assert!(mine.starts_with("[keys.global]\n  ctrl-c, x          quit"), "{mine}");
+    assert_eq!(mine.len(), defaults.len() - "q, ".len() + ", x".len(), "only that binding changed");
 }
