@@ -6,7 +6,7 @@ use crate::app::{App, RANGES};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -109,26 +109,23 @@ fn draw_targets(app: &App, f: &mut Frame, area: Rect) {
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     let widths =
         [Constraint::Fill(2), Constraint::Length(6), Constraint::Length(9), Constraint::Length(6), Constraint::Fill(3)];
-    let cols = crate::ui::widgets::column_widths(&widths, block.inner(area).width);
-    let fit = |i: usize, text: &str| format::fit(text, cols[i]).trim_end().to_string();
+    let cols = crate::ui::widgets::Columns::new(&widths, block.inner(area).width);
     let rows = d.targets.iter().map(|tg| {
         let healthy = tg.health.as_str() == "up";
         let last =
             tg.last_scrape.map_or(format::NONE.into(), |at| format!("{} ago", crate::ui::when::ago(app.now, at)));
         Row::new(vec![
-            Cell::from(fit(0, &crate::text::capped(&tg.instance, 120))),
+            Cell::from(cols.fit(0, &crate::text::capped(&tg.instance, 120))),
             Cell::from(Span::styled(tg.health.to_string(), if healthy { t.good() } else { t.bad() })),
             Cell::from(last),
             Cell::from(format::latency(Some(tg.last_scrape_duration))),
-            Cell::from(Span::styled(fit(4, &tg.last_error.to_string()), t.bad())),
+            Cell::from(Span::styled(cols.fit(4, &tg.last_error.to_string()), t.bad())),
         ])
     });
     let table = Table::new(rows, widths)
         .header(Row::new(["INSTANCE", "HEALTH", "SCRAPED", "TOOK", "ERROR"]).style(t.dim()))
-        .block(block)
-        .row_highlight_style(t.selected())
-        .highlight_symbol(crate::ui::widgets::MARK)
-        .highlight_spacing(HighlightSpacing::Always);
+        .block(block);
+    let table = crate::ui::widgets::selectable(table, t);
     let mut state = TableState::default().with_selected(Some(app.target_scroll));
     f.render_stateful_widget(table, area, &mut state);
 }

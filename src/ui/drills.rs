@@ -30,9 +30,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Fill(2),
         Constraint::Length(7),
     ];
-    let cols = crate::ui::widgets::column_widths(&widths, block.inner(list).width);
-    let fit =
-        |i: usize, text: &str| crate::ui::format::fit(&crate::text::sanitize(text), cols[i]).trim_end().to_string();
+    let cols = crate::ui::widgets::Columns::new(&widths, block.inner(list).width);
+    let fit = |i: usize, text: &str| cols.fit(i, &crate::text::sanitize(text));
     let body: Vec<Row> = d
         .scenarios
         .iter()
@@ -46,12 +45,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    let table = Table::new(body, widths)
-        .header(header)
-        .block(block)
-        .row_highlight_style(t.selected())
-        .highlight_symbol(crate::ui::widgets::MARK)
-        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+    let table = crate::ui::widgets::selectable(Table::new(body, widths).header(header).block(block), t);
     let mut state = TableState::default().with_selected((!d.scenarios.is_empty()).then_some(d.selected));
     f.render_stateful_widget(table, list, &mut state);
 

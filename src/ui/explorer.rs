@@ -7,7 +7,7 @@ use crate::sources::prometheus::QueryResult;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -109,11 +109,10 @@ fn draw_result(app: &App, f: &mut Frame, area: Rect) {
         QueryResult::Vector(series) | QueryResult::Matrix(series) => {
             let matrix = matches!(o.result, QueryResult::Matrix(_));
             let widths = [Constraint::Fill(1), Constraint::Length(14), Constraint::Length(12)];
-            let name_w = crate::ui::widgets::column_widths(&widths, block.inner(body).width)[0];
+            let cols = crate::ui::widgets::Columns::new(&widths, block.inner(body).width);
             let rows = series.iter().map(|s| {
                 let last = s.last().map_or(format::NONE.into(), format::number);
-                let name = format::fit(&s.display_name(), name_w).trim_end().to_string();
-                let mut cells = vec![Cell::from(name), Cell::from(last)];
+                let mut cells = vec![Cell::from(cols.fit(0, &s.display_name())), Cell::from(last)];
                 if matrix {
                     cells.push(Cell::from(format!("{} points", s.points.len())));
                 }
@@ -123,10 +122,8 @@ fn draw_result(app: &App, f: &mut Frame, area: Rect) {
             let count = format!(" {} series{} ", series.len(), if matrix { " · v: chart" } else { "" });
             let table = Table::new(rows, widths)
                 .header(Row::new(header).style(t.dim()))
-                .block(block.title_bottom(Span::styled(count, t.dim())))
-                .row_highlight_style(t.selected())
-                .highlight_symbol(crate::ui::widgets::MARK)
-                .highlight_spacing(HighlightSpacing::Always);
+                .block(block.title_bottom(Span::styled(count, t.dim())));
+            let table = crate::ui::widgets::selectable(table, t);
             let mut state = TableState::default().with_selected(Some(ex.scroll));
             f.render_stateful_widget(table, body, &mut state);
         }

@@ -7,17 +7,24 @@ use crate::app::App;
 use crate::app::kpis::{error_rate, worst_error};
 use crate::app::service_view::ServiceView;
 use crate::time::short;
+use crate::ui::widgets::Columns;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-/// A name column narrower than this is the narrow layout's, where the MTBF column is too ("none", not
-/// "no incidents").
-const NARROW_NAME: usize = 30;
-
-fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_err: f64, name_w: usize) -> Row<'a> {
+/// A service's row, its name cut to its column; in the narrow layout the MTBF column says "none", not
+/// "no incidents".
+fn row<'a>(
+    app: &App,
+    name: String,
+    k: Option<Kpis>,
+    err: Option<f64>,
+    target_err: f64,
+    cols: &Columns,
+    narrow: bool,
+) -> Row<'a> {
     let t = &app.theme;
     let verdict = |ok: bool| -> Style { if ok { t.good() } else { t.bad() } };
     let (incidents, mttr, mtbf, down) = match k {
@@ -29,7 +36,7 @@ fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_er
                 (None, 0) => Span::styled(format::NONE, t.dim()),
                 (None, _) => Span::styled("still open", t.warn()),
             },
-            k.mtbf.map_or(Span::styled(if name_w < NARROW_NAME { "none" } else { "no incidents" }, t.good()), |d| {
+            k.mtbf.map_or(Span::styled(if narrow { "none" } else { "no incidents" }, t.good()), |d| {
                 Span::styled(short(d), verdict(d > MTBF_TARGET))
             }),
             Span::raw(short(k.downtime)),
@@ -37,7 +44,7 @@ fn row<'a>(app: &App, name: String, k: Option<Kpis>, err: Option<f64>, target_er
     };
     let err = err.map_or(Span::raw(format::NONE), |e| Span::styled(format::percent(Some(e)), verdict(e < target_err)));
     Row::new([
-        Cell::from(format::fit(&crate::text::sanitize(&name), name_w).trim_end().to_string()),
+        Cell::from(cols.fit(0, &crate::text::sanitize(&name))),
         Cell::from(incidents),
         Cell::from(mttr),
         Cell::from(mtbf),
@@ -60,22 +67,19 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     };
     f.render_widget(Paragraph::new(status), top);
     let worst = worst_error(&app.services);
-    let (head, widths) = heading(app, body.width < 100);
+    let narrow = body.width < 100;
+    let (head, widths) = heading(app, narrow);
     let block =
         Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(" On-call KPIs ", t.title()));
     let inner = block.inner(body);
-    let rows = rows(app, worst, crate::ui::widgets::column_widths(&widths, inner.width)[0]);
+    let rows = rows(app, worst, &Columns::new(&widths, inner.width), narrow);
     f.render_widget(block, body);
     // The rule right under the table: its heading and rows.
     let height = u16::try_from(rows.len() + 1).unwrap_or(u16::MAX);
     let [table, _, rule, _] =
         Layout::vertical([Constraint::Max(height), Constraint::Length(1), Constraint::Length(3), Constraint::Fill(1)])
             .areas(inner);
-    let table_w = Table::new(rows, widths)
-        .header(head.style(t.dim()))
-        .row_highlight_style(t.selected())
-        .highlight_symbol(crate::ui::widgets::MARK)
-        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+    let table_w = crate::ui::widgets::selectable(Table::new(rows, widths).header(head.style(t.dim())), t);
     let mut state = TableState::default().with_selected(Some(app.selected));
     f.render_stateful_widget(table_w, table, &mut state);
     let rule_text = pooling_rule(worst.map(|v| v.service.name.as_str()));
@@ -83,19 +87,19 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
 }
 
 /// A row per service, then "all services": their rows pooled, and the error rate of `worst`.
-fn rows<'a>(app: &App, worst: Option<&ServiceView>, name_w: usize) -> Vec<Row<'a>> {
+fn rows<'a>(app: &App, worst: Option<&ServiceView>, cols: &Columns, narrow: bool) -> Vec<Row<'a>> {
     let k = &app.kpis;
     let mut rows: Vec<Row> = app
         .services
         .iter()
         .map(|v| {
             let (kpis, target) = (k.of(&v.service.name), v.service.targets.error_rate);
-            row(app, v.service.name.clone(), kpis, error_rate(v), target, name_w)
+            row(app, v.service.name.clone(), kpis, error_rate(v), target, cols, narrow)
         })
         .collect();
     let all = k.pooled(app.services.iter().map(|v| v.service.name.as_str()));
     let (err, target) = worst.map_or((None, 0.0), |v| (error_rate(v), v.service.targets.error_rate));
-    rows.push(row(app, "all services".into(), all, err, target, name_w).style(app.theme.title()));
+    rows.push(row(app, "all services".into(), all, err, target, cols, narrow).style(app.theme.title()));
     rows
 }
 

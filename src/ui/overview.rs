@@ -141,7 +141,7 @@ fn cell_with_spark(
 }
 
 /// A service's row; `waiting` while no service has any data yet (the header says so too).
-fn row(app: &App, v: &ServiceView, wide: bool, name_w: usize, waiting: bool) -> Row<'static> {
+fn row(app: &App, v: &ServiceView, wide: bool, cols: &crate::ui::widgets::Columns, waiting: bool) -> Row<'static> {
     let t = &app.theme;
     let tg = &v.service.targets;
     let age = v.figures_age(app.now);
@@ -200,10 +200,7 @@ fn row(app: &App, v: &ServiceView, wide: bool, name_w: usize, waiting: bool) -> 
     };
     let name_style = if f.is_some_and(|f| !f.problems.is_empty()) { t.warn() } else { t.base() };
     Row::new(vec![
-        Cell::from(Span::styled(
-            format::fit(&crate::text::sanitize(&v.service.name), name_w).trim_end().to_string(),
-            name_style,
-        )),
+        Cell::from(Span::styled(cols.fit(0, &crate::text::sanitize(&v.service.name)), name_style)),
         spark_spans(up, pick(|s| &s.up), t, stale),
         cell_with_spark(partial("request rate", format::rate(rate)), t.base(), pick(|s| &s.rate), t, stale),
         cell_with_spark(
@@ -331,7 +328,7 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
         ["SERVICE", "   UP", "  REQ/S", " ERRORS", "    P95", "AVAIL", "BUDG", "BURN 1h/6h", "AGE"]
     };
     let header = Row::new(head.iter().map(|h| Cell::from(*h))).style(t.dim());
-    let name_w = crate::ui::widgets::column_widths_marked(&widths, block.inner(area).width, SELECTED)[0];
+    let cols = crate::ui::widgets::Columns::marked(&widths, block.inner(area).width, SELECTED);
     let waiting = !app.services.iter().any(ServiceView::has_data);
     if shown == 0 {
         let msg = format!(
@@ -352,7 +349,7 @@ fn draw_table(app: &App, f: &mut Frame, area: Rect) {
         .take(height)
         .enumerate()
         .map(|(n, l)| match l {
-            Item::Service(i) => row(app, &app.services[*i], wide, name_w, waiting),
+            Item::Service(i) => row(app, &app.services[*i], wide, &cols, waiting),
             Item::Group { name, services, in_trouble } => {
                 headings.push((n, group_heading(app, name, *services, *in_trouble)));
                 Row::new(Vec::<Cell>::new())

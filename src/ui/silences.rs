@@ -7,7 +7,7 @@ use crate::app::alerts::{FIELD_NAMES, is_broad};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -34,8 +34,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Length(18),
         Constraint::Fill(2),
     ];
-    let cols = crate::ui::widgets::column_widths(&widths, block.inner(list).width);
-    let fit = |i: usize, text: &str| crate::ui::format::fit(text, cols[i]).trim_end().to_string();
+    let cols = crate::ui::widgets::Columns::new(&widths, block.inner(list).width);
     let rows = all.iter().map(|s| {
         let (state, style) = match s.state {
             SilenceState::Active if v.expiring_while_firing(s, app.now) => ("ENDING", t.bad()),
@@ -50,19 +49,17 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         let covers = s.covers(&v.alerts).count();
         Row::new([
             Cell::from(Span::styled(state, style)),
-            Cell::from(fit(1, &crate::text::sanitize(&to_text(&s.matchers)))),
+            Cell::from(cols.fit(1, &crate::text::sanitize(&to_text(&s.matchers)))),
             Cell::from(format!("{covers}")),
-            Cell::from(fit(3, &ends)),
-            Cell::from(fit(4, &s.created_by.to_string())),
-            Cell::from(fit(5, &s.comment.to_string())),
+            Cell::from(cols.fit(3, &ends)),
+            Cell::from(cols.fit(4, &s.created_by.to_string())),
+            Cell::from(cols.fit(5, &s.comment.to_string())),
         ])
     });
     let table = Table::new(rows, widths)
         .header(Row::new(["STATE", "MATCHERS", "ALERTS", "ENDS", "BY", "WHY"]).style(t.dim()))
-        .block(block)
-        .row_highlight_style(t.selected())
-        .highlight_symbol(crate::ui::widgets::MARK)
-        .highlight_spacing(HighlightSpacing::Always);
+        .block(block);
+    let table = crate::ui::widgets::selectable(table, t);
     let mut state = TableState::default().with_selected(Some(v.silence_selected));
     f.render_stateful_widget(table, list, &mut state);
 }

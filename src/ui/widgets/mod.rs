@@ -49,25 +49,45 @@ pub fn unmarked(mut line: ratatui::text::Line<'_>) -> ratatui::text::Line<'_> {
     line
 }
 
-/// The width of each column of a `Table` drawn in `width` columns (borders excluded) with `constraints`,
-/// a selection gutter as wide as [`MARK`] and one column between columns — the layout the table itself
-/// makes — so that cells can be cut to fit with `…` ([`crate::ui::format::fit`]) instead of silently.
-pub fn column_widths(constraints: &[ratatui::layout::Constraint], width: u16) -> Vec<usize> {
-    column_widths_marked(constraints, width, MARK)
+/// The width of each column of a `Table` drawn in `width` columns (borders excluded): a selection
+/// gutter as wide as its mark and one column between columns — the layout the table itself makes — so
+/// that cells can be cut to fit with `…` instead of silently.
+pub struct Columns(Vec<usize>);
+
+impl Columns {
+    /// For a table made [`selectable`] (its gutter is [`MARK`]).
+    pub fn new(constraints: &[ratatui::layout::Constraint], width: u16) -> Self {
+        Self::marked(constraints, width, MARK)
+    }
+
+    /// For a table whose selection gutter is `mark`.
+    pub fn marked(constraints: &[ratatui::layout::Constraint], width: u16, mark: &str) -> Self {
+        use ratatui::layout::{Constraint, Layout, Rect};
+        let mark = u16::try_from(unicode_width::UnicodeWidthStr::width(mark)).unwrap_or(2);
+        let [_, columns] =
+            Layout::horizontal([Constraint::Length(mark), Constraint::Fill(0)]).areas(Rect::new(0, 0, width, 1));
+        let split = Layout::horizontal(constraints.iter().copied()).spacing(1).split(columns);
+        Columns(split.iter().map(|r| usize::from(r.width)).collect())
+    }
+
+    /// Column `i`'s width.
+    pub fn width(&self, i: usize) -> usize {
+        self.0[i]
+    }
+
+    /// `text` in column `i`: cut with `…` when wider (the table pads it).
+    pub fn fit(&self, i: usize, text: &str) -> String {
+        crate::ui::format::fit(text, self.0[i]).trim_end().to_string()
+    }
 }
 
-/// [`column_widths`] for a table whose selection gutter is `mark`.
-pub fn column_widths_marked(constraints: &[ratatui::layout::Constraint], width: u16, mark: &str) -> Vec<usize> {
-    use ratatui::layout::{Constraint, Layout, Rect};
-    let mark = u16::try_from(unicode_width::UnicodeWidthStr::width(mark)).unwrap_or(2);
-    let [_, columns] =
-        Layout::horizontal([Constraint::Length(mark), Constraint::Fill(0)]).areas(Rect::new(0, 0, width, 1));
-    Layout::horizontal(constraints.iter().copied())
-        .spacing(1)
-        .split(columns)
-        .iter()
-        .map(|r| usize::from(r.width))
-        .collect()
+/// `table` with its selected row marked [`MARK`] and in the selection's style, the gutter kept when no
+/// row is selected so the columns never move.
+pub fn selectable<'a>(table: ratatui::widgets::Table<'a>, t: &crate::ui::theme::Theme) -> ratatui::widgets::Table<'a> {
+    table
+        .row_highlight_style(t.selected())
+        .highlight_symbol(MARK)
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
 }
 
 /// How many rows `text` takes wrapped at word boundaries in `width` columns (at least one).
