@@ -158,10 +158,9 @@ fn draw_form(app: &App, form: &crate::app::changes::WindowForm, f: &mut Frame, a
     let t = &app.theme;
     let fields = crate::app::changes::FORM_FIELDS;
     let width = area.width.min(80);
-    let error_rows = form
-        .error
-        .as_deref()
-        .map_or(1, |e| crate::ui::widgets::wrapped_rows(&format!("✖ {}", crate::text::sanitize(e)), width - 2));
+    let error_rows = form.error.as_deref().map_or(1, |e| {
+        crate::ui::widgets::wrapped_rows(&format!("✖ {}", crate::text::sanitize(e)), width.saturating_sub(2))
+    });
     let h = (fields.len() as u16 * 2 + 2 + error_rows).min(area.height);
     let r = area.centered(Constraint::Length(width), Constraint::Length(h));
     f.render_widget(Clear, r);
