@@ -116,6 +116,20 @@ impl App {
         self.go(super::Screen::Changes, true);
     }
 
+    /// The Changes screen on `service`'s changes (none: the estate's), from the top of its timeline when
+    /// that is another one; a service's charts are asked for as of now and, in a drill, it counts as
+    /// looking at that service.
+    pub(crate) fn scope_changes(&mut self, service: Option<String>) {
+        if self.changes.service != service {
+            self.changes.service = service;
+            self.changes.selected = 0;
+        }
+        if let Some(service) = self.changes.service.clone() {
+            self.drill_saw(&service, "the changes");
+            self.request_detail();
+        }
+    }
+
     /// `n` on the Changes screen: a new window's form.
     pub(crate) fn new_window_form(&mut self) {
         let fields = FORM_FIELDS

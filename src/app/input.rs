@@ -505,13 +505,8 @@ impl App {
             Action::CancelWindow => self.cancel_window_prompt(),
             Action::ChangesScope => {
                 // The selected service's changes, or back to the estate's when they are shown already.
-                let selected = self.services.get(self.selected).map(|v| v.service.name.clone());
-                self.changes.service = if self.changes.service == selected { None } else { selected };
-                self.changes.selected = 0;
-                if let Some(service) = self.changes.service.clone() {
-                    self.drill_saw(&service, "the changes");
-                    self.request_detail();
-                }
+                let selected = self.selected_service().map(|v| v.service.name.clone());
+                self.scope_changes(if self.changes.service == selected { None } else { selected });
             }
             Action::RollbackNext => self.rollback_enter(),
             Action::AbortRollback => self.ask_abort_rollback(),
@@ -654,15 +649,7 @@ impl App {
             }
             // A service's changes follow the selection: the service chosen since, its charts as of now.
             Screen::Changes if self.changes.service.is_some() => {
-                let selected = self.services.get(self.selected).map(|v| v.service.name.clone());
-                if self.changes.service != selected {
-                    self.changes.service = selected;
-                    self.changes.selected = 0;
-                }
-                if let Some(service) = self.changes.service.clone() {
-                    self.drill_saw(&service, "the changes");
-                }
-                self.request_detail();
+                self.scope_changes(self.selected_service().map(|v| v.service.name.clone()));
             }
             Screen::Alerts => self.alerts.attention = 0,
             Screen::Audit => self.request_audit(),
