@@ -195,7 +195,10 @@ impl App {
             .filter(|(_, v)| !v.is_empty())
             .collect();
         match resolve(&rb, &given, &self.runbooks.labels) {
-            Err(errors) => self.runbooks.form = Some(ParamForm { errors, ..form }),
+            Err(problems) => {
+                let errors = problems.iter().map(ToString::to_string).collect();
+                self.runbooks.form = Some(ParamForm { errors, ..form });
+            }
             Ok(values) => {
                 if let Some(service) = values.iter().find(|v| v.name == "service") {
                     self.drill_saw(&service.value, "a runbook run");

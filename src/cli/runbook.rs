@@ -180,13 +180,13 @@ async fn run(
         })
         .collect::<Result<_, _>>()?;
     let values = crate::runbooks::run::resolve(&rb, &given, &Default::default()).map_err(|problems| {
+        use crate::runbooks::run::Problem;
         // On the command line a missing value is given with a flag: say which.
-        let missing = format!(": {}", crate::runbooks::run::MISSING);
         let lines: Vec<String> = problems
             .iter()
-            .map(|p| match p.strip_suffix(&missing) {
-                Some(name) => format!("{p} (give it with --param {name}=…)"),
-                None => p.clone(),
+            .map(|p| match p {
+                Problem::Missing(name) => format!("{p} (give it with --param {name}=…)"),
+                Problem::Other(_) => p.to_string(),
             })
             .collect();
         lines.join("\n")

@@ -32,27 +32,40 @@ pub struct CheckState {
     pub value: Option<f64>,
     /// Since when the condition has held without a break; `None` while it does not hold.
     pub holding_since: Option<chrono::DateTime<chrono::Utc>>,
-    /// For how long it must hold.
-    pub needed: Duration,
     /// The query's failure, in the server's words.
     pub error: Option<String>,
 }
 
-/// What [`resolve`] says of a parameter given no value and with no label or default to fall back on;
-/// each front end adds how to give one (a flag, a form field).
-pub const MISSING: &str = "needs a value";
+/// Why the parameters cannot be used as given.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// This parameter has no value, given or from a label or a default: each front end says how to give
+    /// one (a flag, a form field).
+    Missing(String),
+    /// Anything else (an unknown parameter, a value that fails its check), said whole.
+    Other(String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Missing(name) => write!(f, "{name}: needs a value"),
+            Problem::Other(why) => f.write_str(why),
+        }
+    }
+}
 
 /// The parameters' values: given ones, else the alert's label, else the default; each validated.
 pub fn resolve(
     rb: &Runbook,
     given: &[(String, String)],
     labels: &BTreeMap<String, String>,
-) -> Result<Vec<Value>, Vec<String>> {
+) -> Result<Vec<Value>, Vec<Problem>> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (name, _) in given {
         if rb.param(name).is_none() {
-            problems.push(format!("{name}: not a parameter of {} (it takes {})", rb.id, names(rb)));
+            problems.push(Problem::Other(format!("{name}: not a parameter of {} (it takes {})", rb.id, names(rb))));
         }
     }
     for p in &rb.params {
@@ -63,10 +76,10 @@ pub fn resolve(
             .or_else(|| p.from_label.as_ref().and_then(|l| labels.get(l).cloned()))
             .or_else(|| p.default.clone());
         match value {
-            None => problems.push(format!("{}: {MISSING}", p.name)),
+            None => problems.push(Problem::Missing(p.name.clone())),
             Some(v) => match super::params::validate(p, &v) {
                 Ok(()) => out.push(Value { name: p.name.clone(), value: v, kind: p.kind.clone() }),
-                Err(e) => problems.push(e),
+                Err(e) => problems.push(Problem::Other(e)),
             },
         }
     }
@@ -422,11 +435,11 @@ async fn check(
     let Some(prom) = prometheus else { return Err("no Prometheus configured to check against".into()) };
     let deadline = tokio::time::Instant::now() + timeout;
     let every = (for_ / 4).clamp(Duration::from_secs(1), Duration::from_secs(15));
-    let mut since: Option<tokio::time::Instant> = None;
-    let mut since_wall = None;
+    // Since when it has held: by the monotonic clock, to decide; by the wall clock, to show.
+    let mut since: Option<(tokio::time::Instant, chrono::DateTime<chrono::Utc>)> = None;
     loop {
         let asked_at = chrono::Utc::now();
-        let mut state = CheckState { asked_at, series: 0, value: None, holding_since: None, needed: for_, error: None };
+        let mut state = CheckState { asked_at, series: 0, value: None, holding_since: None, error: None };
         let holds = match prom.query(query, asked_at).await {
             Ok(o) => {
                 state.series = o.result.series().len();
@@ -440,11 +453,10 @@ async fn check(
             }
         };
         let now = tokio::time::Instant::now();
-        since = if holds { since.or(Some(now)) } else { None };
-        since_wall = if holds { since_wall.or(Some(asked_at)) } else { None };
-        state.holding_since = since_wall;
+        since = if holds { since.or(Some((now, asked_at))) } else { None };
+        state.holding_since = since.map(|(_, wall)| wall);
         op.checking(&state);
-        if since.is_some_and(|s| now - s >= for_) {
+        if since.is_some_and(|(s, _)| now - s >= for_) {
             return Ok(());
         }
         if now + every > deadline {

@@ -504,7 +504,6 @@ echo checked >> "$out/log"
         series: usize::from(value.is_some()),
         value,
         holding_since: holding.map(|s| now - chrono::Duration::seconds(s)),
-        needed: Duration::from_secs(120),
         error: None,
     };
     app.on_run_update(RunUpdate::Check { run, state: state(None, None) });
