@@ -9,12 +9,24 @@ use support::fixtures;
 use watchpost::app::changes::Kind;
 use watchpost::deploy::Version;
 
+/// The day the tests are set, at noon.
+fn noon() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap()
+}
+
+/// A console at [`noon`] whose checkout has this deploy history.
+fn app_with_history(history: Vec<Version>) -> watchpost::app::App {
+    let mut app = fixtures::app(5);
+    app.now = noon();
+    app.changes.histories.insert("checkout".into(), Ok(history));
+    app
+}
+
 fn v(rev: u32, version: &str, days_ago: i64, cause: &str, current: bool) -> Version {
-    let now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
     Version {
         revision: rev.to_string(),
         version: version.into(),
-        at: Some(now - Duration::days(days_ago)),
+        at: Some(noon() - Duration::days(days_ago)),
         by: None,
         cause: Some(cause.into()),
         current,
@@ -40,17 +52,12 @@ fn entry(action: &str, target: &str, values: &str, result: &str) -> watchpost::o
 
 #[test]
 fn the_timeline_the_success_rate_and_the_calendar() {
-    let mut app = fixtures::app(5);
-    app.now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
-    app.changes.histories.insert(
-        "checkout".into(),
-        Ok(vec![
-            v(1, "5.1.0", 20, "release 5.1.0", false),
-            v(2, "5.2.0", 10, "release 5.2.0", false),
-            v(3, "5.3.0", 2, "release 5.3.0", false),
-            v(4, "5.2.0", 1, "rollback by ann from 3 to 2", true),
-        ]),
-    );
+    let mut app = app_with_history(vec![
+        v(1, "5.1.0", 20, "release 5.1.0", false),
+        v(2, "5.2.0", 10, "release 5.2.0", false),
+        v(3, "5.3.0", 2, "release 5.3.0", false),
+        v(4, "5.2.0", 1, "rollback by ann from 3 to 2", true),
+    ]);
     app.changes.histories.insert("payments".into(), Err("kubectl: connection refused".into()));
     // A silence's intent and outcome are one row, saying what it is for.
     let values = r#"{"comment": "[watchpost window db-patching @ 2026-12-01T02:00:00Z] upgrade"}"#;
@@ -129,7 +136,7 @@ async fn a_window_from_the_console_is_audited_and_written() {
     std::fs::write(&file, "# the team's windows\n").unwrap();
     let audit = dir.path().join("audit.db");
     let mut app = fixtures::app(5);
-    app.now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+    app.now = noon();
     let start = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap().naive_utc();
     let schedule =
         watchpost::schedule::Schedule::new(start, chrono_tz::UTC, Duration::days(1), watchpost::schedule::Rule::Once)
@@ -261,12 +268,8 @@ fn the_service_view_follows_the_selection_and_its_charts_stay_current() {
 /// line says where it was found.
 #[test]
 fn a_rollback_known_only_from_the_audit_trail_counts() {
-    let mut app = fixtures::app(5);
-    app.now = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
-    app.changes.histories.insert(
-        "checkout".into(),
-        Ok(vec![v(1, "5.1.0", 20, "release 5.1.0", false), v(2, "5.2.0", 10, "release 5.2.0", true)]),
-    );
+    let mut app =
+        app_with_history(vec![v(1, "5.1.0", 20, "release 5.1.0", false), v(2, "5.2.0", 10, "release 5.2.0", true)]);
     let entry = |action: &str, result: &str| entry(action, "checkout", "{}", result);
     app.audit.entries = vec![entry("rollback", "intent"), entry("rollback.result", "succeeded: every gate held")];
     assert_eq!(app.change_success(), (2, 3));
