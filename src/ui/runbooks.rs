@@ -21,7 +21,8 @@ pub fn draw_list(app: &App, f: &mut Frame, area: Rect) {
     ));
     let inner = block.inner(list);
     f.render_widget(block, list);
-    let w = usize::from(inner.width);
+    // Less the selection's mark before each row.
+    let w = usize::from(inner.width).saturating_sub(crate::ui::widgets::MARK.chars().count());
     let lines: Vec<Line> = v
         .books
         .iter()

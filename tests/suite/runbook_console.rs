@@ -528,3 +528,16 @@ fn a_run_in_the_list_is_marked_when_selected() {
     assert!(s.contains("│▶ #1 run of marked"), "{s}");
     assert_eq!(s.matches("▶").count(), 1, "{s}");
 }
+
+/// The shipped runbooks listed at 80 columns: each row, its selection's mark included, fits inside the
+/// border, the alerts it handles whole where they fit.
+#[test]
+fn the_runbook_list_fits_80_columns() {
+    let cfg = watchpost::config::Config::from_env(Some("http://prometheus.example:9090")).unwrap();
+    let mut app = App::new(&cfg, Utc::now());
+    app.runbooks.books = watchpost::runbooks::load_all(&[]).0;
+    typed(&mut app, "B");
+    let s = support::screen(&app, 80, 24);
+    let row = s.lines().find(|l| l.contains("bad-deploy-rollback")).unwrap_or_else(|| panic!("{s}"));
+    assert!(row.contains("HighErrorRate, HighLatency│"), "{s}");
+}
