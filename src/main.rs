@@ -67,7 +67,14 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Completions { shell }) => cli::completions(shell),
         Some(Cmd::Man) => cli::man(),
-        Some(Cmd::Keys) => cli::keys(cli.config),
+        Some(Cmd::Keys { defaults, markdown }) => {
+            let format = match (defaults, markdown) {
+                (true, _) => cli::KeysFormat::Shipped,
+                (_, true) => cli::KeysFormat::Markdown,
+                _ => cli::KeysFormat::Table,
+            };
+            cli::keys(cli.config, format)
+        }
         None => console(&rt, cli.config, None, None),
     };
     // Source tasks may be mid-request: do not wait for them.

@@ -4,7 +4,7 @@ use super::screen::{RANGES, Screen};
 use super::state::App;
 use super::textinput::edit;
 use crate::sources::prometheus::poller::Command;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 impl App {
     /// The key context of what has focus now.
@@ -46,6 +46,28 @@ impl App {
         }
     }
 
+    /// Whether an action of a context does anything where the console is: a form's keys that belong to
+    /// another kind of form (the runbook form's dry run, a second field) are left out of its footer and
+    /// help.
+    pub fn applies(&self, context: Context, action: Action) -> bool {
+        if context != Context::Form {
+            return true;
+        }
+        let runbook_form = self.screen == Screen::Runbooks && self.runbooks.form.is_some();
+        match action {
+            Action::ToggleDryRun => runbook_form,
+            Action::NextField | Action::PrevField => {
+                let log_query = self.logs.prompt.as_ref().is_some_and(|(k, _)| *k == super::logs::LogPrompt::Query)
+                    && self.screen == Screen::Logs;
+                (runbook_form && self.runbooks.form.as_ref().is_some_and(|f| f.fields.len() > 1))
+                    || (self.screen == Screen::Changes && self.changes.form.is_some())
+                    || (matches!(self.screen, Screen::Alerts | Screen::Silences) && self.alerts.editor.is_some())
+                    || (action == Action::NextField && log_query)
+            }
+            _ => true,
+        }
+    }
+
     pub fn on_event(&mut self, ev: Event) {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
@@ -64,17 +86,11 @@ impl App {
         let ctx = self.context();
         if self.help {
             self.dirty = true;
-            // Movement scrolls a help longer than the screen; any other key closes it, and the help and
-            // quit keys still do their job.
-            match key.code {
-                KeyCode::Down | KeyCode::Char('j') => {
-                    self.help_scroll += 1;
-                    return;
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    self.help_scroll = self.help_scroll.saturating_sub(1);
-                    return;
-                }
+            // The help popup's own keys scroll it and close it; any other key closes it too, and the
+            // quit key still quits.
+            match self.keys.lookup(Context::Help, &key) {
+                Some(Action::Down) => return self.help_scroll += 1,
+                Some(Action::Up) => return self.help_scroll = self.help_scroll.saturating_sub(1),
                 _ => {}
             }
             self.help = false;

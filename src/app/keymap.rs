@@ -1,5 +1,5 @@
 //! Keys are data: one table of (context, key, action); the help popup and the footer are built from it.
-use crate::config::keys::{Key, KeySpec, Mods};
+use crate::config::keys::{Key, KeyOverride, KeySpec, KeyTable, Mods};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::str::FromStr;
 
@@ -27,10 +27,14 @@ pub enum Context {
     Form,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
     Editing,
+    /// The help popup, while open.
+    Help,
+    /// The command palette, while open (typing is its query).
+    Palette,
 }
 
 impl Context {
-    pub const ALL: [Context; 19] = [
+    pub const ALL: [Context; 21] = [
         Context::Changes,
         Context::Kpis,
         Context::Rollback,
@@ -50,6 +54,8 @@ impl Context {
         Context::Drills,
         Context::Form,
         Context::Editing,
+        Context::Help,
+        Context::Palette,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -72,7 +78,14 @@ impl Context {
             Context::Changes => "changes",
             Context::Kpis => "kpis",
             Context::Editing => "editing",
+            Context::Help => "help",
+            Context::Palette => "palette",
         }
+    }
+
+    /// Typing: printable keys are text, and only the context's own bindings are looked up.
+    pub fn is_typing(self) -> bool {
+        matches!(self, Context::Editing | Context::Form | Context::Palette)
     }
 }
 
@@ -84,186 +97,108 @@ impl FromStr for Context {
 }
 
 macro_rules! actions {
-    ($($variant:ident => $name:literal, $desc:literal;)*) => {
-        /// Everything a key can do. Names are what the config's `[keys]` tables use.
+    ($($variant:ident => $name:literal,)*) => {
+        /// Everything a key can do. Names are what the key table and the config's `[keys]` tables use;
+        /// what each does is written in the key table (`assets/keys.toml`).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Action { $($variant),* }
         impl Action {
             pub const ALL: &'static [Action] = &[$(Action::$variant),*];
             pub fn name(self) -> &'static str { match self { $(Action::$variant => $name),* } }
-            pub fn desc(self) -> &'static str { match self { $(Action::$variant => $desc),* } }
         }
     };
 }
 
 actions! {
-    Quit => "quit", "quit";
-    Help => "help", "show or hide this help";
-    NextScreen => "next_screen", "next screen";
-    PrevScreen => "prev_screen", "previous screen";
-    Up => "up", "move up";
-    Down => "down", "move down";
-    PageUp => "page_up", "page up";
-    PageDown => "page_down", "page down";
-    Top => "top", "first row";
-    Bottom => "bottom", "last row";
-    Open => "open", "open the selected service";
-    Back => "back", "go back";
-    Refresh => "refresh", "refresh now";
-    NextRange => "next_range", "longer time range";
-    PrevRange => "prev_range", "shorter time range";
-    Explorer => "explorer", "PromQL explorer";
-    Edit => "edit", "edit the query";
-    RunQuery => "run_query", "run the query";
-    StopEditing => "stop_editing", "stop editing";
-    Complete => "complete", "complete metric / label";
-    HistoryPrev => "history_prev", "previous query";
-    HistoryNext => "history_next", "next query";
-    ToggleRangeQuery => "toggle_range_query", "instant ↔ range query";
-    ToggleView => "toggle_view", "table ↔ chart";
-    Drills => "drills", "drills: incident rehearsal";
-    Alerts => "alerts", "alerts";
-    Silences => "silences", "silences";
-    Kpis => "kpis", "on-call KPIs: incidents, MTTR, MTBF, error rate";
-    Incidents => "incidents", "incidents (PagerDuty)";
-    Acknowledge => "acknowledge", "acknowledge the incident";
-    Resolve => "resolve", "resolve the incident";
-    AddNote => "add_note", "add a note";
-    Reassign => "reassign", "reassign to a user";
-    Escalate => "escalate", "escalate one level";
-    SilenceAlert => "silence_alert", "silence the selected alert";
-    Runbook => "runbook", "the alert's runbook";
-    Filter => "filter", "filter alerts (Alertmanager matchers)";
-    FilterServices => "filter_services", "show only services whose name contains a text";
-    SortServices => "sort_services", "sort: name, worst first, errors, p95, burn";
-    GroupServices => "group_services", "group rows by the configured label (team, namespace)";
-    ClearFilter => "clear_filter", "clear the service filter";
-    NewSilence => "new_silence", "new silence";
-    ExtendSilence => "extend_silence", "extend the silence by an hour";
-    ExpireSilence => "expire_silence", "expire the silence";
-    Submit => "submit", "submit";
-    Cancel => "cancel", "cancel";
-    NextField => "next_field", "next field";
-    PrevField => "prev_field", "previous field";
-    StartDrill => "start_drill", "start the selected drill now";
-    StartDrillRandom => "start_drill_random", "start it at a random time (not shown)";
-    Mitigate => "mitigate", "apply the mitigation (ends the fault)";
-    AbortDrill => "abort_drill", "abort the drill";
-    Logs => "logs", "logs of the selected service (or alert, or span)";
-    Traces => "traces", "traces of the selected service (or alert)";
-    Follow => "follow", "follow new lines / pause";
-    LineFilter => "line_filter", "show only lines matching a regex";
-    Highlight => "highlight", "highlight a regex";
-    Wrap => "wrap", "wrap long lines";
-    ScrollLeft => "scroll_left", "scroll left";
-    ScrollRight => "scroll_right", "scroll right";
-    JumpTime => "jump_time", "jump to a time";
-    LineContext => "line_context", "the lines around this one (unfiltered)";
-    Copy => "copy", "copy the line (OSC 52, if enabled)";
-    ErrorsOnly => "errors_only", "only failing traces";
-    MinDuration => "min_duration", "step the minimum duration";
-    Collapse => "collapse", "collapse / expand the subtree";
-    LiveTraces => "live_traces", "move into the live traces";
-    Search => "search", "edit the search (service, operation, tags, min duration)";
-    OpenTrace => "open_trace", "open the trace (the one selected, or the one the line names)";
-    Audit => "audit", "the audit trail: who did what, and whether the chain verifies";
-    Home => "home", "go to the overview, from any screen";
-    Palette => "palette", "find a screen or an action by what it does";
-    AuditFilter => "audit_filter", "filter entries by text";
-    Runbooks => "runbooks", "runbooks: run one, or see the runs in progress";
-    StartRunbook => "start_runbook", "fill in the runbook's parameters and run it";
-    RunStep => "run_step", "run the selected step (again, if it failed)";
-    SkipStep => "skip_step", "skip the selected step (with a reason)";
-    AbortRun => "abort_run", "abort the run (a running step is killed)";
-    RunRest => "run_rest", "run the rest: each step when the one before ends well";
-    PauseRun => "pause_run", "pause: stop running the rest after the current step";
-    TickItem => "tick_item", "tick the checklist item (manual steps)";
-    OpenRollback => "rollback", "roll the selected service back (its versions, checks, plan, watch)";
-    RollbackNext => "rollback_next", "choose the version / confirm the plan";
-    AbortRollback => "abort_rollback", "abort the rollback (the running command is killed)";
-    Changes => "changes", "what changed (deploys, rollbacks, runbooks, silences, windows) and what is coming";
-    ChangesScope => "changes_scope", "the selected service's changes ↔ the whole estate's";
-    NewWindow => "new_window", "schedule a maintenance window (written to the team's file, audited)";
-    CancelWindow => "cancel_window", "cancel a maintenance window by its id (its silences are expired)";
-    ToggleDryRun => "toggle_dry_run", "dry run ↔ real run";
-}
-
-impl Action {
-    /// The footer's short label; `None` keeps the action out of the footer (it is still in help).
-    pub fn footer(self) -> Option<&'static str> {
-        use Action::*;
-        Some(match self {
-            Quit => "quit",
-            Help => "help",
-            Palette => "find",
-            NextScreen => "screens",
-            Open => "open",
-            Back => "back",
-            Refresh => "refresh",
-            NextRange => "range",
-            Explorer => "promql",
-            Edit => "edit",
-            RunQuery => "run",
-            StopEditing => "done",
-            Complete => "complete",
-            HistoryPrev => "history",
-            ToggleRangeQuery => "instant/range",
-            ToggleView => "table/chart",
-            StartDrill => "start",
-            StartDrillRandom => "start at random",
-            Mitigate => "mitigate",
-            AbortDrill => "abort",
-            Logs => "logs",
-            Traces => "traces",
-            Follow => "follow/pause",
-            LineFilter => "filter",
-            Highlight => "highlight",
-            Wrap => "wrap",
-            JumpTime => "jump",
-            LineContext => "context",
-            Copy => "copy",
-            ErrorsOnly => "errors only",
-            MinDuration => "min duration",
-            Collapse => "fold",
-            LiveTraces => "live traces",
-            Search => "search",
-            OpenTrace => "trace",
-            Audit => "audit",
-            AuditFilter => "filter",
-            Runbooks => "runbooks",
-            StartRunbook => "run",
-            RunStep => "run step",
-            SkipStep => "skip",
-            AbortRun => "abort",
-            RunRest => "run the rest",
-            PauseRun => "pause",
-            TickItem => "tick",
-            OpenRollback => "rollback",
-            RollbackNext => "next",
-            AbortRollback => "abort",
-            Changes => "changes",
-            ChangesScope => "service/estate",
-            NewWindow => "new window",
-            CancelWindow => "cancel window",
-            SilenceAlert => "silence",
-            Runbook => "runbook",
-            Acknowledge => "ack",
-            Resolve => "resolve",
-            AddNote => "note",
-            Escalate => "escalate",
-            Filter => "filter",
-            FilterServices => "filter",
-            SortServices => "sort",
-            GroupServices => "group",
-            NewSilence => "new",
-            ExtendSilence => "+1h",
-            ExpireSilence => "expire",
-            Submit => "submit",
-            Cancel => "cancel",
-            NextField => "next field",
-            _ => return None,
-        })
-    }
+    Quit => "quit",
+    Help => "help",
+    NextScreen => "next_screen",
+    PrevScreen => "prev_screen",
+    Up => "up",
+    Down => "down",
+    PageUp => "page_up",
+    PageDown => "page_down",
+    Top => "top",
+    Bottom => "bottom",
+    Open => "open",
+    Back => "back",
+    Refresh => "refresh",
+    NextRange => "next_range",
+    PrevRange => "prev_range",
+    Explorer => "explorer",
+    Edit => "edit",
+    RunQuery => "run_query",
+    StopEditing => "stop_editing",
+    Complete => "complete",
+    HistoryPrev => "history_prev",
+    HistoryNext => "history_next",
+    ToggleRangeQuery => "toggle_range_query",
+    ToggleView => "toggle_view",
+    Drills => "drills",
+    Alerts => "alerts",
+    Silences => "silences",
+    Kpis => "kpis",
+    Incidents => "incidents",
+    Acknowledge => "acknowledge",
+    Resolve => "resolve",
+    AddNote => "add_note",
+    Reassign => "reassign",
+    Escalate => "escalate",
+    SilenceAlert => "silence_alert",
+    Runbook => "runbook",
+    Filter => "filter",
+    FilterServices => "filter_services",
+    SortServices => "sort_services",
+    GroupServices => "group_services",
+    ClearFilter => "clear_filter",
+    NewSilence => "new_silence",
+    ExtendSilence => "extend_silence",
+    ExpireSilence => "expire_silence",
+    Submit => "submit",
+    Cancel => "cancel",
+    NextField => "next_field",
+    PrevField => "prev_field",
+    StartDrill => "start_drill",
+    StartDrillRandom => "start_drill_random",
+    Mitigate => "mitigate",
+    AbortDrill => "abort_drill",
+    Logs => "logs",
+    Traces => "traces",
+    Follow => "follow",
+    LineFilter => "line_filter",
+    Highlight => "highlight",
+    Wrap => "wrap",
+    ScrollLeft => "scroll_left",
+    ScrollRight => "scroll_right",
+    JumpTime => "jump_time",
+    LineContext => "line_context",
+    Copy => "copy",
+    ErrorsOnly => "errors_only",
+    MinDuration => "min_duration",
+    Collapse => "collapse",
+    LiveTraces => "live_traces",
+    Search => "search",
+    OpenTrace => "open_trace",
+    Audit => "audit",
+    Home => "home",
+    Palette => "palette",
+    AuditFilter => "audit_filter",
+    Runbooks => "runbooks",
+    StartRunbook => "start_runbook",
+    RunStep => "run_step",
+    SkipStep => "skip_step",
+    AbortRun => "abort_run",
+    RunRest => "run_rest",
+    PauseRun => "pause_run",
+    TickItem => "tick_item",
+    OpenRollback => "rollback",
+    RollbackNext => "rollback_next",
+    AbortRollback => "abort_rollback",
+    Changes => "changes",
+    ChangesScope => "changes_scope",
+    NewWindow => "new_window",
+    CancelWindow => "cancel_window",
+    ToggleDryRun => "toggle_dry_run",
 }
 
 impl FromStr for Action {
@@ -286,289 +221,203 @@ pub struct Binding {
     pub action: Action,
 }
 
+/// What a binding does where it is bound, and its footer label.
+#[derive(Clone, Debug, PartialEq)]
+struct Text {
+    help: String,
+    footer: Option<String>,
+}
+
+/// One line of help (or of the README's table): the keys, and what they do. Keys come in groups of
+/// alternatives (`j`, `↓`) or of pairs (`j/k`: down and up).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HelpRow {
+    pub keys: Vec<Vec<KeySpec>>,
+    pub help: String,
+    /// What the keys do (one action, or the movements the row joins).
+    pub actions: Vec<Action>,
+}
+
+impl HelpRow {
+    /// The keys as help writes them, each through `key`: `j/k, ↓/↑`.
+    pub fn keys_with(&self, key: impl Fn(&KeySpec) -> String) -> String {
+        self.keys.iter().map(|g| g.iter().map(&key).collect::<Vec<_>>().join("/")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The movement actions, which help lists on one line per context (`j/k, ↓/↑, pgdn/pgup, g/G`).
+const MOVES: [(Action, Action, &str); 3] = [
+    (Action::Down, Action::Up, "down/up"),
+    (Action::PageDown, Action::PageUp, "a page at a time"),
+    (Action::Top, Action::Bottom, "to the first/last row"),
+];
+
 #[derive(Clone, Debug)]
 pub struct KeyMap {
     pub bindings: Vec<Binding>,
+    /// Each action's own words, from the key table's `[actions]`.
+    actions: std::collections::HashMap<Action, Text>,
+    /// What an action does in a context, where the key table says more than its own words.
+    texts: std::collections::HashMap<(Context, Action), Text>,
+    /// Contexts in the key table's order, with how the README names them.
+    contexts: Vec<(Context, String)>,
 }
 
 impl Default for KeyMap {
+    /// The shipped key table (`assets/keys.toml`).
     fn default() -> Self {
-        use Action::*;
-        use Context::{Detail, Editing, Form, Global, Overview};
-        const EXPLORE: Context = Context::Explorer;
-        const DRILLS: Context = Context::Drills;
-        const ALERTS: Context = Context::Alerts;
-        const SILENCES: Context = Context::Silences;
-        const INCIDENTS: Context = Context::Incidents;
-        const LOGS: Context = Context::Logs;
-        const TRACES: Context = Context::Traces;
-        const TRACE: Context = Context::Trace;
-        const AUDIT: Context = Context::Audit;
-        const RUNBOOKS: Context = Context::Runbooks;
-        const RUN: Context = Context::Run;
-        const ROLLBACK: Context = Context::Rollback;
-        let k = KeySpec::plain;
-        let c = KeySpec::ch;
-        let table: &[(Context, KeySpec, Action)] = &[
-            (Global, c('q'), Quit),
-            (Global, KeySpec::ctrl('c'), Quit),
-            (Global, c('?'), Help),
-            (Global, k(Key::Tab), NextScreen),
-            (Global, k(Key::BackTab), PrevScreen),
-            (Global, c('r'), Refresh),
-            (Global, c('t'), NextRange),
-            (Global, c('T'), PrevRange),
-            (Global, c(':'), Action::Explorer),
-            (Global, c('D'), Action::Drills),
-            (Global, c('A'), Action::Alerts),
-            (Global, c('S'), Action::Silences),
-            (Global, c('K'), Action::Kpis),
-            (Global, c('I'), Action::Incidents),
-            (Global, c('L'), Action::Logs),
-            (Global, c('W'), Action::Traces),
-            (Global, c('U'), Action::Audit),
-            (Global, c('H'), Action::Home),
-            (Global, KeySpec::ctrl('p'), Action::Palette),
-            (Global, c('B'), Action::Runbooks),
-            (RUNBOOKS, c('j'), Down),
-            (RUNBOOKS, k(Key::Down), Down),
-            (RUNBOOKS, c('k'), Up),
-            (RUNBOOKS, k(Key::Up), Up),
-            (RUNBOOKS, k(Key::Enter), StartRunbook),
-            (RUNBOOKS, k(Key::Esc), Back),
-            (RUN, c('j'), Down),
-            (RUN, k(Key::Down), Down),
-            (RUN, c('k'), Up),
-            (RUN, k(Key::Up), Up),
-            (RUN, k(Key::Enter), RunStep),
-            (RUN, c('s'), SkipStep),
-            (RUN, c('x'), AbortRun),
-            (RUN, c('r'), RunRest),
-            (RUN, c('p'), PauseRun),
-            (RUN, c(' '), TickItem),
-            (ROLLBACK, c('j'), Down),
-            (ROLLBACK, k(Key::Down), Down),
-            (ROLLBACK, c('k'), Up),
-            (ROLLBACK, k(Key::Up), Up),
-            (ROLLBACK, k(Key::Enter), RollbackNext),
-            (ROLLBACK, c('x'), AbortRollback),
-            (ROLLBACK, k(Key::Esc), Back),
-            (Global, c('C'), Action::Changes),
-            (Context::Changes, c('j'), Down),
-            (Context::Changes, k(Key::Down), Down),
-            (Context::Changes, c('k'), Up),
-            (Context::Changes, k(Key::Up), Up),
-            (Context::Changes, c('s'), ChangesScope),
-            (Context::Changes, c('n'), NewWindow),
-            (Context::Changes, c('x'), CancelWindow),
-            (Context::Changes, k(Key::Esc), Back),
-            (RUN, k(Key::Esc), Back),
-            (Form, KeySpec::ctrl('d'), ToggleDryRun),
-            (AUDIT, c('j'), Down),
-            (AUDIT, k(Key::Down), Down),
-            (AUDIT, c('k'), Up),
-            (AUDIT, k(Key::Up), Up),
-            (AUDIT, k(Key::PageDown), PageDown),
-            (AUDIT, k(Key::PageUp), PageUp),
-            (AUDIT, c('g'), Top),
-            (AUDIT, c('G'), Bottom),
-            (AUDIT, c('/'), AuditFilter),
-            (AUDIT, k(Key::Esc), Back),
-            (LOGS, c('j'), Down),
-            (LOGS, k(Key::Down), Down),
-            (LOGS, c('k'), Up),
-            (LOGS, k(Key::Up), Up),
-            (LOGS, k(Key::PageDown), PageDown),
-            (LOGS, k(Key::PageUp), PageUp),
-            (LOGS, c('g'), Top),
-            (LOGS, c('G'), Bottom),
-            (LOGS, c('f'), Follow),
-            (LOGS, c(' '), Follow),
-            (LOGS, c('/'), LineFilter),
-            (LOGS, c('h'), Highlight),
-            (LOGS, c('w'), Wrap),
-            (LOGS, k(Key::Left), ScrollLeft),
-            (LOGS, k(Key::Right), ScrollRight),
-            (LOGS, c('@'), JumpTime),
-            (LOGS, c('c'), LineContext),
-            (LOGS, c('y'), Copy),
-            (LOGS, c('e'), Edit),
-            (LOGS, k(Key::Enter), OpenTrace),
-            (LOGS, k(Key::Esc), Back),
-            (TRACES, c('j'), Down),
-            (TRACES, k(Key::Down), Down),
-            (TRACES, c('k'), Up),
-            (TRACES, k(Key::Up), Up),
-            (TRACES, k(Key::PageDown), PageDown),
-            (TRACES, k(Key::PageUp), PageUp),
-            (TRACES, k(Key::Enter), OpenTrace),
-            (TRACES, c('e'), ErrorsOnly),
-            (TRACES, c('m'), MinDuration),
-            (TRACES, c('/'), Search),
-            (TRACES, k(Key::Esc), Back),
-            (TRACE, c('j'), Down),
-            (TRACE, k(Key::Down), Down),
-            (TRACE, c('k'), Up),
-            (TRACE, k(Key::Up), Up),
-            (TRACE, k(Key::PageDown), PageDown),
-            (TRACE, k(Key::PageUp), PageUp),
-            (TRACE, c('g'), Top),
-            (TRACE, c('G'), Bottom),
-            (TRACE, k(Key::Enter), Collapse),
-            (TRACE, c(' '), Collapse),
-            (TRACE, c('l'), Action::Logs),
-            (TRACE, k(Key::Esc), Back),
-            (INCIDENTS, c('j'), Down),
-            (INCIDENTS, k(Key::Down), Down),
-            (INCIDENTS, c('k'), Up),
-            (INCIDENTS, k(Key::Up), Up),
-            (INCIDENTS, k(Key::Enter), Open),
-            (INCIDENTS, c('a'), Acknowledge),
-            (INCIDENTS, c('R'), Resolve),
-            (INCIDENTS, c('n'), AddNote),
-            (INCIDENTS, c('o'), Reassign),
-            (INCIDENTS, c('E'), Escalate),
-            (INCIDENTS, k(Key::Esc), Back),
-            (ALERTS, c('j'), Down),
-            (ALERTS, k(Key::Down), Down),
-            (ALERTS, c('k'), Up),
-            (ALERTS, k(Key::Up), Up),
-            (ALERTS, k(Key::PageDown), PageDown),
-            (ALERTS, k(Key::PageUp), PageUp),
-            (ALERTS, c('g'), Top),
-            (ALERTS, c('G'), Bottom),
-            (ALERTS, k(Key::Enter), Open),
-            (ALERTS, c('s'), SilenceAlert),
-            (ALERTS, c('b'), Runbook),
-            (ALERTS, c('/'), Filter),
-            (ALERTS, c('l'), Action::Logs),
-            (ALERTS, c('t'), Action::Traces),
-            (ALERTS, k(Key::Esc), Back),
-            (SILENCES, c('j'), Down),
-            (SILENCES, k(Key::Down), Down),
-            (SILENCES, c('k'), Up),
-            (SILENCES, k(Key::Up), Up),
-            (SILENCES, c('n'), NewSilence),
-            (SILENCES, c('e'), ExtendSilence),
-            (SILENCES, c('x'), ExpireSilence),
-            (SILENCES, k(Key::Esc), Back),
-            (Form, k(Key::Enter), Submit),
-            (Form, k(Key::Esc), Cancel),
-            (Form, k(Key::Tab), NextField),
-            (Form, k(Key::BackTab), PrevField),
-            (Form, KeySpec::ctrl('c'), Quit),
-            (DRILLS, c('j'), Down),
-            (DRILLS, k(Key::Down), Down),
-            (DRILLS, c('k'), Up),
-            (DRILLS, k(Key::Up), Up),
-            (DRILLS, k(Key::Enter), StartDrill),
-            (DRILLS, c('R'), StartDrillRandom),
-            (DRILLS, c('m'), Mitigate),
-            (DRILLS, c('x'), AbortDrill),
-            (DRILLS, k(Key::Esc), Back),
-            (Context::Kpis, c('j'), Down),
-            (Context::Kpis, k(Key::Down), Down),
-            (Context::Kpis, c('k'), Up),
-            (Context::Kpis, k(Key::Up), Up),
-            (Context::Kpis, k(Key::Enter), Open),
-            (Context::Kpis, c('l'), Action::Logs),
-            (Context::Kpis, c('w'), Action::Traces),
-            (Context::Kpis, k(Key::Esc), Back),
-            (Overview, c('j'), Down),
-            (Overview, k(Key::Down), Down),
-            (Overview, c('k'), Up),
-            (Overview, k(Key::Up), Up),
-            (Overview, k(Key::PageDown), PageDown),
-            (Overview, k(Key::PageUp), PageUp),
-            (Overview, c('g'), Top),
-            (Overview, c('G'), Bottom),
-            (Overview, k(Key::Enter), Open),
-            (Overview, c('l'), Action::Logs),
-            (Overview, c('w'), Action::Traces),
-            (Overview, c('v'), LiveTraces),
-            (Overview, c('R'), OpenRollback),
-            (Overview, c('/'), FilterServices),
-            (Overview, k(Key::Esc), ClearFilter),
-            (Overview, c('s'), SortServices),
-            (Overview, c('b'), GroupServices),
-            (Detail, k(Key::Esc), Back),
-            (Detail, c('j'), Down),
-            (Detail, k(Key::Down), Down),
-            (Detail, c('k'), Up),
-            (Detail, k(Key::Up), Up),
-            (Detail, c('R'), OpenRollback),
-            (EXPLORE, k(Key::Enter), Edit),
-            (EXPLORE, c('i'), Edit),
-            (EXPLORE, c('/'), Edit),
-            (EXPLORE, k(Key::Esc), Back),
-            (EXPLORE, c('j'), Down),
-            (EXPLORE, k(Key::Down), Down),
-            (EXPLORE, c('k'), Up),
-            (EXPLORE, k(Key::Up), Up),
-            (EXPLORE, c('v'), ToggleView),
-            (EXPLORE, c('m'), ToggleRangeQuery),
-            (Editing, k(Key::Enter), RunQuery),
-            (Editing, k(Key::Esc), StopEditing),
-            (Editing, k(Key::Tab), Complete),
-            (Editing, k(Key::Up), HistoryPrev),
-            (Editing, k(Key::Down), HistoryNext),
-            (Editing, KeySpec::ctrl('t'), ToggleRangeQuery),
-            (Editing, KeySpec::ctrl('c'), Quit),
-        ];
-        KeyMap { bindings: table.iter().map(|&(context, key, action)| Binding { context, key, action }).collect() }
+        KeyMap::with_overrides(&[])
     }
 }
 
 impl KeyMap {
-    /// The defaults with the config's overrides applied (an override replaces that key in that context;
-    /// `None` unbinds it).
-    pub fn with_overrides(overrides: &[(Context, KeySpec, Option<Action>)]) -> Self {
-        let mut map = KeyMap::default();
-        for &(context, key, action) in overrides {
-            map.bindings.retain(|b| !(b.context == context && b.key == key));
-            if let Some(action) = action {
-                map.bindings.push(Binding { context, key, action });
+    /// The shipped table with the config's overrides applied (an override replaces that key in that
+    /// context; `None` unbinds it). Names were checked against the table when the config was read.
+    pub fn with_overrides(overrides: &[KeyOverride]) -> Self {
+        let table = KeyTable::shipped();
+        let action = |name: &str| name.parse::<Action>().expect("the key table's actions are the console's");
+        let actions = table
+            .actions
+            .iter()
+            .map(|(name, t)| (action(name), Text { help: t.help.clone(), footer: t.footer.clone() }))
+            .collect();
+        let mut map = KeyMap { bindings: Vec::new(), actions, texts: Default::default(), contexts: Vec::new() };
+        for c in &table.contexts {
+            let context: Context = c.name.parse().expect("the key table's contexts are the console's");
+            map.contexts.push((context, c.title.clone().unwrap_or_else(|| c.name.clone())));
+            for b in &c.bind {
+                let a = action(&b.action);
+                if b.help.is_some() || b.footer.is_some() {
+                    let own = &map.actions[&a];
+                    let help = b.help.clone().unwrap_or_else(|| own.help.clone());
+                    let footer = b.footer.clone().or_else(|| own.footer.clone());
+                    map.texts.insert((context, a), Text { help, footer });
+                }
+                map.bindings.extend(b.keys.iter().map(|&key| Binding { context, key, action: a }));
+            }
+        }
+        for o in overrides {
+            let (Ok(context), action) = (o.context.parse::<Context>(), o.action.as_deref().map(str::parse::<Action>))
+            else {
+                continue;
+            };
+            map.bindings.retain(|b| !(b.context == context && b.key == o.key));
+            if let Some(Ok(action)) = action {
+                map.bindings.push(Binding { context, key: o.key, action });
             }
         }
         map
     }
 
-    /// The action for a key in a context; the screen's own table first, then global (not while editing).
+    /// The action for a key in a context; the screen's own table first, then global (not while typing,
+    /// nor in the help popup).
     pub fn lookup(&self, context: Context, ev: &KeyEvent) -> Option<Action> {
         let find = |ctx: Context| self.bindings.iter().find(|b| b.context == ctx && matches(&b.key, ev));
         find(context)
-            .or_else(|| (!matches!(context, Context::Editing | Context::Form)).then(|| find(Context::Global)).flatten())
+            .or_else(|| (!context.is_typing() && context != Context::Help).then(|| find(Context::Global)).flatten())
             .map(|b| b.action)
     }
 
-    /// Bindings for a context, one entry per action with all its keys: `j, ↓  move down`.
-    pub fn describe(&self, context: Context) -> Vec<(String, &'static str)> {
-        self.actions(context).into_iter().map(|(keys, a)| (keys, a.desc())).collect()
+    /// What an action does in a context: the key table's words for it there, else its own.
+    pub fn help(&self, context: Context, action: Action) -> &str {
+        self.texts.get(&(context, action)).or_else(|| self.actions.get(&action)).map_or("", |t| t.help.as_str())
+    }
+
+    /// An action's label in a context's footer; `None` keeps it out of the footer (it is in help).
+    pub fn footer(&self, context: Context, action: Action) -> Option<&str> {
+        self.texts.get(&(context, action)).or_else(|| self.actions.get(&action)).and_then(|t| t.footer.as_deref())
+    }
+
+    /// The contexts in the key table's order, with how the README names each.
+    pub fn contexts(&self) -> impl Iterator<Item = (Context, &str)> {
+        self.contexts.iter().map(|(c, t)| (*c, t.as_str()))
     }
 
     /// Bindings for a context, one entry per action (in the table's order) with all its keys.
     pub fn actions(&self, context: Context) -> Vec<(String, Action)> {
-        let mut out: Vec<(Action, Vec<String>)> = Vec::new();
-        for b in self.bindings.iter().filter(|b| b.context == context) {
-            match out.iter_mut().find(|(a, _)| *a == b.action) {
-                Some((_, keys)) => keys.push(b.key.to_string()),
-                None => out.push((b.action, vec![b.key.to_string()])),
-            }
-        }
-        out.into_iter().map(|(a, keys)| (keys.join(", "), a)).collect()
+        self.keys_by_action(context).into_iter().map(|(a, keys)| (join(&keys), a)).collect()
     }
 
-    /// As [`describe`](Self::describe), without movement keys and with short labels.
-    pub fn describe_for_footer(&self, context: Context) -> Vec<(String, &'static str)> {
-        let mut out: Vec<(String, &'static str)> = Vec::new();
+    fn keys_by_action(&self, context: Context) -> Vec<(Action, Vec<KeySpec>)> {
+        let mut out: Vec<(Action, Vec<KeySpec>)> = Vec::new();
         for b in self.bindings.iter().filter(|b| b.context == context) {
-            let Some(label) = b.action.footer() else { continue };
-            if !out.iter().any(|(_, l)| *l == label) {
-                out.push((b.key.to_string(), label));
+            match out.iter_mut().find(|(a, _)| *a == b.action) {
+                Some((_, keys)) => keys.push(b.key),
+                None => out.push((b.action, vec![b.key])),
             }
         }
         out
     }
+
+    /// Help for a context, one row per action with all its keys, the movement keys on one row
+    /// (`j/k, ↓/↑, pgdn/pgup, g/G`) where the first of them is.
+    pub fn rows(&self, context: Context) -> Vec<HelpRow> {
+        let by_action = self.keys_by_action(context);
+        let keys_of = |a: Action| by_action.iter().find(|(x, _)| *x == a).map(|(_, k)| k.clone()).unwrap_or_default();
+        let moves: Vec<Action> = MOVES.iter().flat_map(|(a, b, _)| [*a, *b]).collect();
+        let mut out = Vec::new();
+        for (action, keys) in &by_action {
+            if !moves.contains(action) {
+                let keys = keys.iter().map(|k| vec![*k]).collect();
+                out.push(HelpRow { keys, help: self.help(context, *action).to_string(), actions: vec![*action] });
+                continue;
+            }
+            if out.iter().any(|r: &HelpRow| r.actions.contains(action)) {
+                continue;
+            }
+            let mut keys = Vec::new();
+            let mut what = Vec::new();
+            let mut actions = Vec::new();
+            for (a, b, name) in MOVES {
+                let (ka, kb) = (keys_of(a), keys_of(b));
+                if ka.is_empty() && kb.is_empty() {
+                    continue;
+                }
+                what.push(name);
+                actions.extend([a, b]);
+                // Down and up in pairs by position (`j/k`, `↓/↑`); a key without its partner alone.
+                for i in 0..ka.len().max(kb.len()) {
+                    keys.push(ka.get(i).into_iter().chain(kb.get(i)).copied().collect());
+                }
+            }
+            // The key table may say more about moving here (the logs pause when the cursor leaves the
+            // newest line).
+            let said = self.texts.get(&(context, Action::Down)).map(|t| t.help.clone());
+            let help = said.unwrap_or_else(|| format!("move: {}", what.join(", ")));
+            out.push(HelpRow { keys, help, actions });
+        }
+        out
+    }
+
+    /// Bindings for a context, one entry per action with all its keys: `j, ↓  move down`.
+    pub fn describe(&self, context: Context) -> Vec<(String, String)> {
+        self.describe_applying(context, |_| true)
+    }
+
+    /// As [`describe`](Self::describe), leaving out the actions that do not apply where the console is.
+    pub fn describe_applying(&self, context: Context, applies: impl Fn(Action) -> bool) -> Vec<(String, String)> {
+        let rows = self.rows(context).into_iter();
+        rows.filter(|r| r.actions.iter().any(|a| applies(*a)))
+            .map(|r| (r.keys_with(ToString::to_string), r.help))
+            .collect()
+    }
+
+    /// The footer's entries for a context: one per label, with its first key and its action, in the
+    /// table's order.
+    pub fn describe_for_footer(&self, context: Context) -> Vec<(String, Action, String)> {
+        let mut out: Vec<(String, Action, String)> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.context == context) {
+            let Some(label) = self.footer(context, b.action) else { continue };
+            if !out.iter().any(|(_, _, l)| l == label) {
+                out.push((b.key.to_string(), b.action, label.to_string()));
+            }
+        }
+        out
+    }
+}
+
+fn join(keys: &[KeySpec]) -> String {
+    keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// Whether a terminal key event is this key. Shift is implied by an upper-case or symbol character.
@@ -609,16 +458,38 @@ mod tests {
     use crossterm::event::KeyModifiers;
     #[test]
     fn overrides_replace_and_unbind() {
-        let map = KeyMap::with_overrides(&[
-            (Context::Global, KeySpec::ch('x'), Some(Action::Quit)),
-            (Context::Global, KeySpec::ch('q'), None),
-        ]);
+        let o = |key, action: Option<&str>| KeyOverride {
+            context: "global".into(),
+            key,
+            action: action.map(str::to_string),
+        };
+        let map = KeyMap::with_overrides(&[o(KeySpec::ch('x'), Some("quit")), o(KeySpec::ch('q'), None)]);
         let ev = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
         assert_eq!(map.lookup(Context::Overview, &ev('x')), Some(Action::Quit));
         assert_eq!(map.lookup(Context::Overview, &ev('q')), None);
         assert_eq!(map.lookup(Context::Editing, &ev('x')), None, "typing is not a key binding");
         assert!(matches(&KeySpec::ch('G'), &KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)));
         assert!(matches(&KeySpec::ctrl('r'), &KeyEvent::new(KeyCode::Char('R'), KeyModifiers::CONTROL)));
+    }
+    #[test]
+    fn the_key_table_names_every_action_and_context_and_nothing_else() {
+        let table = KeyTable::shipped();
+        let named: Vec<&str> = table.action_names().collect();
+        let ours: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+        assert_eq!(named.len(), ours.len(), "the key table's [actions] and the console's differ");
+        assert!(ours.iter().all(|a| named.contains(a)));
+        let contexts: Vec<&str> = table.context_names().collect();
+        assert!(Context::ALL.iter().all(|c| contexts.contains(&c.name())), "{contexts:?}");
+        assert_eq!(contexts.len(), Context::ALL.len());
+    }
+    #[test]
+    fn a_binding_says_what_it_does_where_it_is() {
+        let map = KeyMap::default();
+        assert_eq!(map.help(Context::Incidents, Action::Open), "the incident's timeline");
+        assert_eq!(map.help(Context::Kpis, Action::Open), "open the service");
+        let rows = map.rows(Context::Overview);
+        assert!(rows[0].help.starts_with("move"), "{rows:?}");
+        assert_eq!(rows[0].keys_with(ToString::to_string), "j/k, ↓/↑, pgdn/pgup, g/G");
     }
     #[test]
     fn unknown_action_suggests() {

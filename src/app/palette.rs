@@ -2,7 +2,7 @@
 //! match on what it does, with its key shown so the next time is one key.
 use super::keymap::{Action, Context, KeyMap};
 use super::state::App;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use ratatui_textarea::TextArea;
@@ -13,7 +13,7 @@ pub struct Entry {
     pub action: Action,
     /// Its keys where the palette was opened (`j, ↓`).
     pub keys: String,
-    pub desc: &'static str,
+    pub desc: String,
 }
 
 #[derive(Debug)]
@@ -43,7 +43,9 @@ pub fn entries(keys: &KeyMap, context: Context, query: &str) -> Vec<Entry> {
             }
             match all.iter_mut().find(|e| e.action == b.action) {
                 Some(e) => e.keys = format!("{}, {}", e.keys, b.key),
-                None => all.push(Entry { action: b.action, keys: b.key.to_string(), desc: b.action.desc() }),
+                None => {
+                    all.push(Entry { action: b.action, keys: b.key.to_string(), desc: keys.help(ctx, b.action).into() })
+                }
             }
         }
     }
@@ -75,26 +77,23 @@ impl App {
         self.dirty = true;
     }
 
-    /// A key while the palette is open: Esc closes it, enter does the selected entry, ↑/↓ (ctrl-p/n)
-    /// choose, anything else edits the query.
+    /// A key while the palette is open: its own bindings (the key table's `palette`: Esc closes it,
+    /// enter does the chosen entry, ↑/↓ or ctrl-p/n choose); anything else edits the query.
     pub(crate) fn palette_key(&mut self, key: KeyEvent) {
         self.dirty = true;
         let Some(p) = self.palette.as_mut() else { return };
-        let ctrl = key.modifiers == KeyModifiers::CONTROL;
         let found = entries(&self.keys, p.context, &p.query());
-        match key.code {
-            KeyCode::Esc => self.palette = None,
-            KeyCode::Enter => {
+        match self.keys.lookup(Context::Palette, &key) {
+            Some(Action::Cancel) => self.palette = None,
+            Some(Action::Submit) => {
                 let chosen = found.get(p.selected).map(|e| e.action);
                 self.palette = None;
                 if let Some(action) = chosen {
                     self.act(action);
                 }
             }
-            KeyCode::Down => p.selected = (p.selected + 1).min(found.len().saturating_sub(1)),
-            KeyCode::Char('n') if ctrl => p.selected = (p.selected + 1).min(found.len().saturating_sub(1)),
-            KeyCode::Up => p.selected = p.selected.saturating_sub(1),
-            KeyCode::Char('p') if ctrl => p.selected = p.selected.saturating_sub(1),
+            Some(Action::Down) => p.selected = (p.selected + 1).min(found.len().saturating_sub(1)),
+            Some(Action::Up) => p.selected = p.selected.saturating_sub(1),
             _ => {
                 if super::textinput::edit(&mut p.input, key) {
                     p.selected = 0;

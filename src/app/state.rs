@@ -97,7 +97,7 @@ impl App {
             demo: config.demo,
             estate_api: config.prometheus.as_ref().filter(|_| config.demo).map(|p| p.url.clone()),
             estate_changes: Default::default(),
-            theme: config.theme.clone(),
+            theme: Theme::from(&config.theme),
             keys: KeyMap::with_overrides(&config.keys),
             refresh: config.refresh,
             now,

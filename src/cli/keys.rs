@@ -1,10 +1,26 @@
 //! `watchpost keys`: the key table the console uses, by context — the defaults with the config's
-//! `[keys.*]` overrides — with each action's name, as the config rebinds it.
-use crate::app::keymap::{Context, KeyMap};
+//! `[keys.*]` overrides — with each action's name, as the config rebinds it; or the shipped table
+//! (`--defaults`), or the README's Markdown table (`--markdown`).
+use crate::app::keymap::KeyMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub fn keys(flag: Option<PathBuf>) -> ExitCode {
+/// What `watchpost keys` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeysFormat {
+    /// The table in effect, with action names.
+    Table,
+    /// The shipped key table, as compiled in.
+    Shipped,
+    /// The table in effect as the README's Markdown table.
+    Markdown,
+}
+
+pub fn keys(flag: Option<PathBuf>, format: KeysFormat) -> ExitCode {
+    if format == KeysFormat::Shipped {
+        print!("{}", crate::config::keys::SHIPPED);
+        return ExitCode::SUCCESS;
+    }
     let overrides = match crate::config::find(flag) {
         crate::config::Found::File(p) => match crate::config::load_file(&p) {
             Ok(c) => c.keys,
@@ -15,24 +31,37 @@ pub fn keys(flag: Option<PathBuf>) -> ExitCode {
         },
         crate::config::Found::Nothing => Vec::new(),
     };
-    print!("{}", table(&KeyMap::with_overrides(&overrides)));
+    let map = KeyMap::with_overrides(&overrides);
+    print!("{}", if format == KeysFormat::Markdown { markdown(&map) } else { table(&map) });
     ExitCode::SUCCESS
 }
 
-/// The table as text: a `[keys.CONTEXT]` heading per context (global first), then `keys  action  what`.
+/// The table as text: a `[keys.CONTEXT]` heading per context (in the key table's order), then
+/// `keys  action  what it does there`.
 pub fn table(map: &KeyMap) -> String {
     let mut out = String::new();
-    let contexts = std::iter::once(Context::Global).chain(Context::ALL.into_iter().filter(|c| *c != Context::Global));
-    for context in contexts {
+    for (context, _) in map.contexts() {
         let rows = map.actions(context);
         if rows.is_empty() {
             continue;
         }
         out.push_str(&format!("[keys.{}]\n", context.name()));
         for (keys, action) in rows {
-            out.push_str(&format!("  {keys:<18} {:<22} {}\n", action.name(), action.desc()));
+            out.push_str(&format!("  {keys:<18} {:<22} {}\n", action.name(), map.help(context, action)));
         }
         out.push('\n');
+    }
+    out
+}
+
+/// The README's key table: a row per action and context (movement on one row), keys in backticks.
+pub fn markdown(map: &KeyMap) -> String {
+    let mut out = String::from("| Where | Keys | What it does |\n| --- | --- | --- |\n");
+    for (context, title) in map.contexts() {
+        for row in map.rows(context) {
+            let keys = row.keys_with(|k| format!("`{}`", k.to_string().replace('|', "\\|")));
+            out.push_str(&format!("| {title} | {keys} | {} |\n", row.help.replace('|', "\\|")));
+        }
     }
     out
 }

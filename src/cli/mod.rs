@@ -15,7 +15,7 @@ pub use changes::{RollbackArgs, deploy_history, maintenance_list, maintenance_re
 pub use config_check::config_check;
 pub use drill::drill_list;
 pub use estate::{estate_export, estate_serve};
-pub use keys::{keys, table as key_table};
+pub use keys::{KeysFormat, keys, markdown as key_markdown, table as key_table};
 pub use query::{parse_range, parse_time, query, render_table, safe_json};
 pub use runbook::{RunArgs, default_dirs as runbook_dirs, runbook_check, runbook_resume, runbook_run};
 pub use shell::{completions, man};
@@ -107,7 +107,14 @@ pub enum Cmd {
     Man,
     /// Print the key table the console uses, by context, with each action's name (as `[keys.*]` in the
     /// config rebinds it): the defaults, with the config's overrides.
-    Keys,
+    Keys {
+        /// Print the shipped key table (TOML) instead: every default binding and what it does.
+        #[arg(long, conflicts_with = "markdown")]
+        defaults: bool,
+        /// Print the table in effect as a Markdown table (the README's).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

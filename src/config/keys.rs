@@ -145,6 +145,110 @@ impl fmt::Display for KeySpec {
     }
 }
 
+/// The default key table, as shipped (`assets/keys.toml`): plain data, names and texts. The app layer
+/// turns it into bindings; config checks a file's `[keys.*]` overrides against its names.
+pub const SHIPPED: &str = include_str!("../../assets/keys.toml");
+
+/// What an action does, and its short label in the footer (none: it stays out of the footer).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionText {
+    pub help: String,
+    pub footer: Option<String>,
+}
+
+/// Keys bound to one action in one context, and what it does there when that says more than the
+/// action's own words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BindingText {
+    pub keys: Vec<KeySpec>,
+    pub action: String,
+    pub help: Option<String>,
+    pub footer: Option<String>,
+}
+
+/// Where bindings apply (`global`, a screen's name, `form`, ...), and how the README names it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContextTable {
+    pub name: String,
+    pub title: Option<String>,
+    pub bind: Vec<BindingText>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyTable {
+    pub actions: indexmap::IndexMap<String, ActionText>,
+    /// In the order help and the README list them.
+    pub contexts: Vec<ContextTable>,
+}
+
+/// A config's `[keys.CONTEXT] "KEY" = "ACTION"`, its names checked against the key table (`None`:
+/// unbind).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyOverride {
+    pub context: String,
+    pub key: KeySpec,
+    pub action: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    actions: indexmap::IndexMap<String, ActionText>,
+    context: Vec<ContextFile>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextFile {
+    name: String,
+    title: Option<String>,
+    bind: Vec<BindingFile>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BindingFile {
+    keys: Vec<String>,
+    action: String,
+    help: Option<String>,
+    footer: Option<String>,
+}
+
+impl KeyTable {
+    /// The shipped table. It is part of the binary and a test parses it, so a broken one cannot ship.
+    pub fn shipped() -> &'static KeyTable {
+        static TABLE: std::sync::OnceLock<KeyTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(|| KeyTable::parse(SHIPPED).expect("the shipped key table parses"))
+    }
+
+    /// Parse a key table; every action a binding names must be in `[actions]`.
+    pub fn parse(text: &str) -> Result<KeyTable, String> {
+        let file: TableFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut contexts = Vec::new();
+        for c in file.context {
+            let mut bind = Vec::new();
+            for b in c.bind {
+                if !file.actions.contains_key(&b.action) {
+                    return Err(format!("context `{}`: unknown action `{}`", c.name, b.action));
+                }
+                let keys = b.keys.iter().map(|k| KeySpec::parse(k)).collect::<Result<Vec<_>, _>>()?;
+                bind.push(BindingText { keys, action: b.action, help: b.help, footer: b.footer });
+            }
+            contexts.push(ContextTable { name: c.name, title: c.title, bind });
+        }
+        Ok(KeyTable { actions: file.actions, contexts })
+    }
+
+    pub fn context_names(&self) -> impl Iterator<Item = &str> {
+        self.contexts.iter().map(|c| c.name.as_str())
+    }
+
+    pub fn action_names(&self) -> impl Iterator<Item = &str> {
+        self.actions.keys().map(String::as_str)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +261,21 @@ mod tests {
         assert!(KeySpec::parse("hyper-q").unwrap_err().contains("unknown key"));
         assert_eq!(KeySpec::ctrl('r').to_string(), "ctrl-r");
         assert_eq!(KeySpec::parse("alt-shift-x").unwrap().mods, Mods { ctrl: false, alt: true, shift: true });
+    }
+    #[test]
+    fn the_shipped_table_parses_and_names_one_binding_per_key_and_context() {
+        let t = KeyTable::parse(SHIPPED).unwrap();
+        assert!(t.contexts.iter().any(|c| c.name == "global"));
+        for c in &t.contexts {
+            let mut seen = std::collections::HashSet::new();
+            for k in c.bind.iter().flat_map(|b| &b.keys) {
+                assert!(seen.insert(*k), "`{k}` is bound twice in `{}`", c.name);
+            }
+        }
+        assert!(
+            KeyTable::parse("actions = {}\n[[context]]\nname = \"x\"\nbind = [{ keys = [\"q\"], action = \"nope\" }]")
+                .unwrap_err()
+                .contains("unknown action `nope`")
+        );
     }
 }

@@ -1,13 +1,12 @@
 //! From TOML text to a validated [`Config`]: every problem found is reported with its position.
 use super::error::{ConfigError, Located, nearest, with_suggestion};
-use super::keys::KeySpec;
+use super::keys::{KeyOverride, KeySpec};
 use super::queries::{self, Queries};
 use super::raw::{RawConfig, RawPrometheus, RawSecret, RawSlo};
 use super::scrape::ScrapeConfig;
 use super::secret::{self, Auth};
-use crate::app::keymap::{Action, Context};
+use super::theme::{Palette, ThemeChoice};
 use crate::slo::Targets;
-use crate::ui::theme::{Theme, ThemeChoice};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -33,8 +32,8 @@ pub struct Config {
     pub discover: bool,
     pub services: Vec<Service>,
     pub slo_defaults: Targets,
-    pub theme: Theme,
-    pub keys: Vec<(Context, KeySpec, Option<Action>)>,
+    pub theme: Palette,
+    pub keys: Vec<super::keys::KeyOverride>,
     /// Watching the built-in simulated estate (marked DEMO in the header).
     pub demo: bool,
     /// Alertmanagers, merged (an HA pair's alerts are the same alerts).
@@ -193,7 +192,7 @@ impl Config {
             prometheus,
             services: Vec::new(),
             slo_defaults: Targets::default(),
-            theme: Theme::builtin("dark").unwrap_or_default(),
+            theme: Palette::default(),
             keys: Vec::new(),
             demo: false,
             alertmanagers: Vec::new(),
@@ -442,36 +441,47 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
     }
 
     let theme = match &raw.theme {
-        None => Theme::builtin("dark").unwrap_or_default(),
-        Some(t) => match Theme::load(&ThemeChoice::parse(t.get_ref(), base)) {
+        None => Palette::default(),
+        Some(t) => match Palette::load(&ThemeChoice::parse(t.get_ref(), base)) {
             Ok(theme) => theme,
             Err(e) => {
                 p.at(t.span(), e);
-                Theme::default()
+                Palette::default()
             }
         },
     };
 
     let mut keys = Vec::new();
+    let shipped = super::keys::KeyTable::shipped();
     for (ctx, table) in &raw.keys {
-        let Ok(context) = ctx.get_ref().parse::<Context>() else {
-            let known: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
-            let hint = nearest(ctx.get_ref(), known.iter().copied())
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
-            let msg = format!("unknown key context `{}`: expected one of {}{hint}", ctx.get_ref(), known.join(", "));
+        let context = ctx.get_ref();
+        if !shipped.context_names().any(|c| c == context) {
+            let known: Vec<&str> = shipped.context_names().collect();
+            let hint =
+                nearest(context, known.iter().copied()).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+            let msg = format!("unknown key context `{context}`: expected one of {}{hint}", known.join(", "));
             p.at(ctx.span(), msg);
             continue;
-        };
+        }
         for (key, action) in table {
             match KeySpec::parse(key.get_ref()) {
                 Err(e) => p.at(key.span(), e),
                 Ok(spec) => match action.get_ref().as_str() {
-                    "none" => keys.push((context, spec, None)),
-                    name => match name.parse::<Action>() {
-                        Ok(a) => keys.push((context, spec, Some(a))),
-                        Err(e) => p.at(action.span(), e),
-                    },
+                    "none" => keys.push(KeyOverride { context: context.clone(), key: spec, action: None }),
+                    name if shipped.action_names().any(|a| a == name) => {
+                        keys.push(KeyOverride { context: context.clone(), key: spec, action: Some(name.to_string()) })
+                    }
+                    name => {
+                        let names: Vec<&str> = shipped.action_names().collect();
+                        let hint = nearest(name, names.iter().copied())
+                            .map(|n| format!("; did you mean `{n}`?"))
+                            .unwrap_or_default();
+                        let msg = format!(
+                            "unknown action `{name}`: expected one of {} (or `none` to unbind){hint}",
+                            names.join(", ")
+                        );
+                        p.at(action.span(), msg)
+                    }
                 },
             }
         }

@@ -10,6 +10,7 @@ pub mod raw;
 pub mod scrape;
 pub mod secret;
 pub mod telemetry;
+pub mod theme;
 
 pub use error::{ConfigError, Located};
 pub use find::{Found, find};

@@ -209,33 +209,34 @@ fn draw_banner(app: &App, f: &mut Frame, area: Rect) {
 
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let ctx = app.context();
+    // A popup's own keys while it is open; else the screen's, or its form's.
+    let ctx = if app.palette.is_some() {
+        Context::Palette
+    } else if app.help {
+        Context::Help
+    } else {
+        app.context()
+    };
     let mut spans = Vec::new();
-    if app.palette.is_some() {
-        let keys = [("↑/↓", "choose"), ("enter", "do"), ("esc", "close"), ("ctrl-u", "clear")];
-        let spans: Vec<Span> = keys
-            .iter()
-            .flat_map(|(k, d)| [Span::styled(format!(" {k}"), t.title()), Span::styled(format!(" {d} "), t.dim())])
-            .collect();
-        f.render_widget(Paragraph::new(Line::from(spans)).style(Style::new().bg(t.header_bg)), area);
-        return;
-    }
-    if let Some(n) = app.notice_here() {
+    if let Some(n) = app.notice_here().filter(|_| !app.help && app.palette.is_none()) {
         let line = Line::from(Span::styled(format!(" {}", crate::text::sanitize(n)), t.warn()));
         f.render_widget(Paragraph::new(line).style(Style::new().bg(t.header_bg)), area);
         return;
     }
-    // Movement keys are obvious and listed in help; the footer keeps to what a newcomer needs.
+    // Movement keys are obvious and listed in help; the footer keeps to what a newcomer needs, and to
+    // what applies to the form that is open.
     let mut entries = app.keys.describe_for_footer(ctx);
+    entries.retain(|(_, action, _)| app.applies(ctx, *action));
     // While typing, global keys are text (`q` is a letter of the filter): the footer does not offer them.
-    if !matches!(ctx, Context::Editing | Context::Form) {
+    if !ctx.is_typing() && ctx != Context::Help {
         // A global key this screen uses for something else is not listed twice.
-        let taken: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
-        entries.extend(app.keys.describe_for_footer(Context::Global).into_iter().filter(|(k, _)| !taken.contains(k)));
+        let taken: Vec<String> = entries.iter().map(|(k, _, _)| k.clone()).collect();
+        entries
+            .extend(app.keys.describe_for_footer(Context::Global).into_iter().filter(|(k, _, _)| !taken.contains(k)));
     }
-    for (keys, desc) in entries {
+    for (keys, _, label) in entries {
         spans.push(Span::styled(format!(" {keys}"), t.title()));
-        spans.push(Span::styled(format!(" {desc} "), t.dim()));
+        spans.push(Span::styled(format!(" {label} "), t.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)).style(Style::new().bg(t.header_bg)), area);
 }

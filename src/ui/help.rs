@@ -20,8 +20,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let desc_w = usize::from(w).saturating_sub(2 + KEYS_W).max(10);
     let section = |name: &str, ctx: Context, lines: &mut Vec<Line<'static>>| {
         lines.push(Line::from(Span::styled(name.to_string(), t.title())));
-        for (keys, desc) in app.keys.describe(ctx) {
-            for (i, part) in wrap(desc, desc_w).into_iter().enumerate() {
+        for (keys, desc) in app.keys.describe_applying(ctx, |a| app.applies(ctx, a)) {
+            for (i, part) in wrap(&desc, desc_w).into_iter().enumerate() {
                 let keys = if i == 0 { format!("  {keys:<16}") } else { " ".repeat(KEYS_W) };
                 lines.push(Line::from(vec![Span::styled(keys, t.base()), Span::styled(part, t.dim())]));
             }
@@ -34,7 +34,10 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(Span::styled("Change keys in the config's [keys] tables.", t.dim())));
     let fits = lines.len() + 3 <= usize::from(area.height);
-    let close = if fits { "Any key closes this." } else { "j/k or ↓/↑ scroll; any other key closes this." };
+    let close = match app.keys.rows(Context::Help).first().filter(|_| !fits) {
+        Some(scroll) => format!("{} scroll; any other key closes this.", scroll.keys_with(ToString::to_string)),
+        None => "Any key closes this.".to_string(),
+    };
     lines.push(Line::from(Span::styled(close, t.dim())));
     let widest = lines.iter().map(Line::width).max().unwrap_or(0);
     let w = w.min(u16::try_from(widest + 2).unwrap_or(MAX_W)).max(area.width.min(40));

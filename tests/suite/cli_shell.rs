@@ -70,6 +70,8 @@ fn keys_prints_the_table_the_console_uses() {
     for context in Context::ALL.into_iter().filter(|c| !KeyMap::default().actions(*c).is_empty()) {
         assert!(defaults.contains(&format!("[keys.{}]", context.name())), "{}", context.name());
     }
+    assert_eq!(keys(&["keys", "--defaults"]), watchpost::config::keys::SHIPPED, "the shipped table, as compiled in");
+    assert_eq!(keys(&["keys", "--markdown"]), watchpost::cli::key_markdown(&KeyMap::default()));
     let config = home.path().join("c.toml");
     std::fs::write(&config, "[keys.global]\n\"x\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
     let mine = keys(&["--config", config.to_str().unwrap(), "keys"]);
