@@ -23,6 +23,7 @@ pub mod ops;
 pub mod rules;
 pub mod runbooks;
 pub mod schedule;
+pub mod screens;
 pub mod slo;
 pub mod sources;
 pub mod term;

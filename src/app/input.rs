@@ -7,43 +7,12 @@ use crate::sources::prometheus::poller::Command;
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 impl App {
-    /// The key context of what has focus now.
+    /// The key context of what has focus now: the palette's typing, else the screen's (or its form's).
     pub fn context(&self) -> Context {
-        let form_open = self.alerts.editor.is_some() || self.alerts.filter.is_some();
         if self.palette.is_some() {
             return Context::Form;
         }
-        match self.screen {
-            Screen::Incidents | Screen::Incident if self.incidents.prompt.is_some() => Context::Form,
-            Screen::Incidents | Screen::Incident => Context::Incidents,
-            Screen::Alerts | Screen::Silences if form_open => Context::Form,
-            Screen::Alerts => Context::Alerts,
-            Screen::Silences => Context::Silences,
-            Screen::Kpis => Context::Kpis,
-            Screen::Overview if self.overview.filter.is_some() => Context::Form,
-            Screen::Overview => Context::Overview,
-            Screen::Detail => Context::Detail,
-            Screen::Explorer if self.explorer.editing => Context::Editing,
-            Screen::Explorer => Context::Explorer,
-            Screen::Drills => Context::Drills,
-            Screen::Logs if self.logs.prompt.is_some() => Context::Form,
-            Screen::Logs => Context::Logs,
-            Screen::Traces if self.traces.prompt.is_some() => Context::Form,
-            Screen::Traces => Context::Traces,
-            Screen::Trace => Context::Trace,
-            Screen::Audit if self.audit.filter.is_some() => Context::Form,
-            Screen::Audit => Context::Audit,
-            Screen::Runbooks if self.runbooks.form.is_some() => Context::Form,
-            Screen::Runbooks => Context::Runbooks,
-            Screen::Run if self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.prompt.is_some()) => {
-                Context::Form
-            }
-            Screen::Run => Context::Run,
-            Screen::Rollback if self.rollback.as_ref().is_some_and(|r| r.input.is_some()) => Context::Form,
-            Screen::Rollback => Context::Rollback,
-            Screen::Changes if self.changes.form.is_some() || self.changes.cancel.is_some() => Context::Form,
-            Screen::Changes => Context::Changes,
-        }
+        self.screen.view().context(self)
     }
 
     /// Whether an action of a context does anything where the console is: a form's keys that belong to
@@ -166,151 +135,35 @@ impl App {
         }
     }
 
+    /// Do an action: the screen's own first (its unit decides), movement on its cursor, else the
+    /// console's global handling.
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
-        let rows = match self.screen {
-            Screen::Overview => self.overview.order(&self.services).len(),
-            Screen::Detail => self.selected_service().map_or(0, |s| s.detail.targets.len()),
-            Screen::Explorer => {
-                self.explorer.result.as_ref().map_or(0, |r| r.outcome.as_ref().map_or(0, |o| o.result.series().len()))
+        let view = self.screen.view();
+        if view.act(self, action) {
+            return;
+        }
+        if crate::screens::is_move(action) {
+            if let Some((pos, rows)) = view.cursor(self) {
+                *pos = step(*pos, rows, action);
             }
-            Screen::Drills => self.drills.scenarios.len(),
-            Screen::Alerts => self.alerts.visible().len(),
-            Screen::Kpis => self.services.len(),
-            Screen::Incidents | Screen::Incident => self.incidents.incidents.len(),
-            Screen::Silences => self.alerts.silences.len(),
-            Screen::Logs => self.logs.buffer.shown_len(),
-            Screen::Traces => self.traces.list.len(),
-            Screen::Trace => self.traces.open.as_ref().map_or(0, |w| w.rows.len()),
-            Screen::Audit => self.audit.visible().len(),
-            Screen::Runbooks => self.runbooks.books.len() + self.runbooks.runs.len(),
-            Screen::Run => self.runbooks.runs.get(self.runbooks.current).map_or(0, |r| r.states.len()),
-            Screen::Rollback => self.rollback.as_ref().map_or(0, |r| r.history.len()),
-            Screen::Changes => self.change_rows().len(),
-        };
+            return;
+        }
         match action {
             Action::Quit => self.ask_quit(),
             Action::Help => self.help = !self.help,
             Action::NextScreen | Action::PrevScreen => {
-                let order = Screen::ORDER;
+                let order: Vec<Screen> = Screen::tab_order().collect();
                 let i = order.iter().position(|s| *s == self.screen).unwrap_or(0);
                 let n = order.len();
                 let next = if action == Action::NextScreen { (i + 1) % n } else { (i + n - 1) % n };
                 self.go(order[next], false);
             }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
-                if self.screen == Screen::Logs =>
-            {
-                match action {
-                    Action::Up => self.logs.step(-1),
-                    Action::Down => self.logs.step(1),
-                    Action::PageUp => self.logs.step(-20),
-                    Action::PageDown => self.logs.step(20),
-                    Action::Top => self.logs.step(isize::MIN / 2),
-                    _ => self.logs.bottom(),
-                }
-            }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
-                if self.screen == Screen::Run
-                    && self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.checklist.is_some()) =>
-            {
-                if let Some(c) = self.current_run().and_then(|r| r.checklist.as_mut()) {
-                    c.cursor = step(c.cursor, c.items.len(), action);
-                }
-            }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
-                if self.screen == Screen::Overview && self.traces.live_focus.is_some() =>
-            {
-                let n = self.traces.live_list().len();
-                if let Some(f) = &mut self.traces.live_focus {
-                    *f = step(*f, n, action);
-                }
-            }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
-                if self.screen == Screen::Overview =>
-            {
-                self.step_overview(action)
-            }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-                let pos = match self.screen {
-                    Screen::Overview => return,
-                    Screen::Detail => &mut self.target_scroll,
-                    Screen::Explorer => &mut self.explorer.scroll,
-                    Screen::Drills => &mut self.drills.selected,
-                    Screen::Alerts => &mut self.alerts.selected,
-                    Screen::Silences => &mut self.alerts.silence_selected,
-                    Screen::Kpis => &mut self.selected,
-                    Screen::Incidents | Screen::Incident => &mut self.incidents.selected,
-                    Screen::Traces => &mut self.traces.selected,
-                    Screen::Trace => match &mut self.traces.open {
-                        Some(w) => &mut w.selected,
-                        None => return,
-                    },
-                    Screen::Logs => return,
-                    Screen::Audit => &mut self.audit.selected,
-                    Screen::Runbooks => &mut self.runbooks.selected,
-                    Screen::Run => match self.runbooks.runs.get_mut(self.runbooks.current) {
-                        Some(r) => &mut r.selected,
-                        None => return,
-                    },
-                    Screen::Changes => &mut self.changes.selected,
-                    Screen::Rollback => {
-                        match self.rollback.as_mut().filter(|r| r.phase == super::rollback::Phase::Choose) {
-                            Some(r) => {
-                                r.error = None;
-                                &mut r.selected
-                            }
-                            None => return,
-                        }
-                    }
-                };
-                *pos = step(*pos, rows, action);
-            }
-            Action::Open if self.screen == Screen::Alerts => self.open_alert(),
-            Action::Open if self.screen == Screen::Incidents => self.open_incident(),
-            Action::Open if self.screen == Screen::Incident => {}
-            Action::OpenTrace if self.screen == Screen::Logs => self.open_log_trace(),
-            Action::OpenTrace => self.open_selected_trace(),
-            Action::Open if self.screen == Screen::Overview && self.traces.live_focus.is_some() => {
-                self.open_selected_trace()
-            }
-            Action::Open => {
-                let shown =
-                    self.screen != Screen::Overview || self.overview.order(&self.services).contains(&self.selected);
-                if !self.services.is_empty() && shown {
-                    self.go(Screen::Detail, true);
-                }
-            }
-            Action::Back if self.screen == Screen::Logs && self.logs.context.is_some() => self.logs.context = None,
-            Action::ClearFilter if self.screen == Screen::Overview => self.overview.filter_text.clear(),
-            Action::ClearFilter => self.act(Action::Back),
-            Action::Back
-                if self.screen == Screen::Rollback
-                    && self.rollback.as_ref().is_some_and(|r| r.phase == super::rollback::Phase::Confirm) =>
-            {
-                if let Some(r) = self.rollback.as_mut() {
-                    r.phase = super::rollback::Phase::Choose;
-                    r.blockers.clear();
-                    r.plan.clear();
-                }
-            }
-            Action::Back
-                if self.screen == Screen::Run
-                    && self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.checklist.is_some()) =>
-            {
-                if let Some(r) = self.current_run() {
-                    r.checklist = None;
-                    r.notice = Some("Checklist put away: nothing was run.".into());
-                }
-            }
-            Action::Back => {
+            Action::Back | Action::ClearFilter => {
                 let back = self.nav.pop().unwrap_or(Screen::Overview);
                 self.screen = back;
             }
             Action::Refresh => {
-                if self.screen == Screen::Audit {
-                    self.request_audit();
-                }
                 self.commands.push(Command::RefreshNow);
                 if self.detail_on_screen() {
                     self.request_detail();
@@ -330,79 +183,28 @@ impl App {
                 self.go(Screen::Explorer, true);
                 self.explorer.editing = true;
             }
-            Action::Edit if self.screen == Screen::Logs => self.log_prompt(super::logs::LogPrompt::Query),
-            Action::Edit => self.explorer.editing = true,
-            Action::StopEditing => self.explorer.editing = false,
-            Action::RunQuery => self.run_explorer_query(),
-            Action::Complete => {
-                if let Some(label) = self.explorer.complete() {
-                    self.commands.push(Command::LabelValues { label });
-                }
-            }
-            Action::HistoryPrev => self.explorer.history_prev(),
-            Action::HistoryNext => self.explorer.history_next(),
-            // The mode changes what is asked: the query is asked again at once, not on the next enter.
-            Action::ToggleRangeQuery => {
-                self.explorer.range_query = !self.explorer.range_query;
-                self.run_explorer_query();
-            }
-            // A chart needs a range: an instant result is asked again as a range query (as the Graph tab
-            // of Prometheus's own UI does), and the screen says so.
-            Action::ToggleView => {
-                self.explorer.chart = !self.explorer.chart;
-                let instant = self.explorer.result.as_ref().is_some_and(|r| {
-                    r.outcome
-                        .as_ref()
-                        .is_ok_and(|o| !matches!(o.result, crate::sources::prometheus::QueryResult::Matrix(_)))
-                });
-                if self.explorer.chart && instant && !self.explorer.range_query {
-                    self.explorer.range_query = true;
-                    self.run_explorer_query();
-                    let range = self.range_label();
-                    self.explorer.notice =
-                        Some(format!("a chart needs a range: asked again over the last {range} (m: instant)"));
-                }
-            }
             Action::Drills => self.go(Screen::Drills, true),
-            Action::StartDrill => self.start_drill(false),
-            Action::StartDrillRandom => self.start_drill(true),
-            Action::Mitigate => self.mitigate_drill(),
-            Action::AbortDrill => self.abort_drill(),
             Action::Alerts => self.go(Screen::Alerts, true),
             Action::Silences => self.go(Screen::Silences, true),
             Action::Kpis => self.go(Screen::Kpis, true),
             Action::Incidents => self.go(Screen::Incidents, true),
-            Action::Acknowledge => self.incident_status(crate::incidents::model::Status::Acknowledged),
-            Action::Resolve => self.incident_status(crate::incidents::model::Status::Resolved),
-            Action::AddNote => self.incident_prompt(super::incidents::PromptKind::Note),
-            Action::Reassign => self.incident_prompt(super::incidents::PromptKind::Reassign),
-            Action::Escalate => self.incident_escalate(),
-            Action::SilenceAlert => self.silence_selected_alert(),
-            Action::Runbook if self.runbook_for_alert() => {}
-            Action::Runbook => {
-                let msg = match self.alerts.selected_alert() {
-                    None => (false, "No alert selected.".to_string()),
-                    Some(a) => match a.annotation("runbook_url").or_else(|| a.annotation("runbook")) {
-                        Some(url) => (true, format!("runbook: {url}")),
-                        None => (false, format!("{} has no runbook_url annotation", a.name())),
-                    },
-                };
-                self.alerts.notice = Some(msg);
+            Action::Audit => self.go(Screen::Audit, true),
+            Action::Home => self.go(Screen::Overview, true),
+            Action::Runbooks => self.go(Screen::Runbooks, true),
+            Action::Changes => self.open_changes(),
+            Action::Palette => self.open_palette(),
+            Action::OpenRollback => self.open_rollback(),
+            // The selected service's, over the range shown (a screen with its own meaning says first).
+            Action::Logs => {
+                let range = chrono::Duration::from_std(self.range()).unwrap_or_default();
+                let service = self.selected_service().map(|v| v.service.name.clone());
+                self.open_logs(service.as_deref(), self.now - range, self.now, true);
             }
-            Action::Filter => {
-                let text = self.alerts.filter_matchers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                let mut t = ratatui_textarea::TextArea::new(vec![text]);
-                t.set_placeholder_text("severity=\"critical\", service=~\"pay.*\"");
-                t.move_cursor(ratatui_textarea::CursorMove::End);
-                self.alerts.filter = Some(t);
+            Action::Traces => {
+                let range = chrono::Duration::from_std(self.range()).unwrap_or_default();
+                let service = self.selected_service().map(|v| v.service.name.clone());
+                self.open_traces(service.as_deref(), self.now - range, self.now);
             }
-            Action::NewSilence => self.new_silence(),
-            Action::ExtendSilence => self.edit_selected_silence(Some(std::time::Duration::from_secs(3600))),
-            Action::ExpireSilence => self.expire_selected_silence(),
-            Action::FilterServices if self.screen == Screen::Overview => self.overview_filter(),
-            Action::SortServices if self.screen == Screen::Overview => self.cycle_sort(),
-            Action::GroupServices if self.screen == Screen::Overview => self.toggle_grouping(),
-            Action::FilterServices | Action::SortServices | Action::GroupServices => {}
             Action::Submit => {
                 let run_prompt = self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.prompt.is_some());
                 if self.screen == Screen::Overview && self.overview.filter.is_some() {
@@ -460,80 +262,11 @@ impl App {
                     self.alerts.filter_matchers.clear();
                 }
             }
-            Action::Logs => self.logs_action(),
-            Action::Traces => self.traces_action(),
-            Action::Follow => self.toggle_follow(),
-            Action::LineFilter => self.log_prompt(super::logs::LogPrompt::Filter),
-            Action::Highlight => self.log_prompt(super::logs::LogPrompt::Highlight),
-            Action::JumpTime => self.log_prompt(super::logs::LogPrompt::Jump),
-            Action::Wrap => self.logs.wrap = !self.logs.wrap,
-            Action::ScrollLeft => self.logs.hscroll = self.logs.hscroll.saturating_sub(8),
-            Action::ScrollRight => self.logs.hscroll = (self.logs.hscroll + 8).min(crate::logs::model::MAX_LINE_BYTES),
-            Action::LineContext => self.log_context(),
-            Action::Copy => self.copy_log_line(),
-            Action::ErrorsOnly => {
-                self.traces.errors_only = !self.traces.errors_only;
-                self.search_traces();
-            }
-            Action::MinDuration => {
-                let d = &super::traces::MIN_DURATIONS;
-                let i = d.iter().position(|x| *x == self.traces.min_duration_us).map_or(0, |i| (i + 1) % d.len());
-                self.traces.min_duration_us = d[i];
-                self.search_traces();
-            }
-            Action::Collapse => {
-                if let Some(w) = &mut self.traces.open {
-                    w.toggle();
-                }
-            }
-            Action::LiveTraces => {
-                let n = self.traces.live_list().len();
-                self.traces.live_focus = match self.traces.live_focus {
-                    Some(_) => None,
-                    None if n > 0 => Some(0),
-                    None => {
-                        self.logs.notice = None;
-                        None
-                    }
-                };
-            }
-            Action::Search => self.trace_prompt(),
-            Action::Audit => self.go(Screen::Audit, true),
-            Action::Home => self.go(Screen::Overview, true),
-            Action::Palette => self.open_palette(),
-            Action::Runbooks => self.go(Screen::Runbooks, true),
-            Action::StartRunbook => {
-                let (sel, n) = (self.runbooks.selected, self.runbooks.books.len());
-                if sel < n {
-                    self.runbook_form(sel, Default::default());
-                } else if sel - n < self.runbooks.runs.len() {
-                    self.runbooks.current = sel - n;
-                    self.go_run();
-                }
-            }
-            Action::RunStep => self.run_selected_step(),
-            Action::RunRest => self.run_rest(),
-            Action::PauseRun => self.pause_run(),
-            Action::TickItem => self.tick_item(),
-            Action::OpenRollback => self.open_rollback(),
-            Action::Changes => self.open_changes(),
-            Action::NewWindow => self.new_window_form(),
-            Action::CancelWindow => self.cancel_window_prompt(),
-            Action::ChangesScope => {
-                // The selected service's changes, or back to the estate's when they are shown already.
-                let selected = self.selected_service().map(|v| v.service.name.clone());
-                self.scope_changes(if self.changes.service == selected { None } else { selected });
-            }
-            Action::RollbackNext => self.rollback_enter(),
-            Action::AbortRollback => self.ask_abort_rollback(),
-            Action::SkipStep => self.skip_selected_step(),
-            Action::AbortRun => self.ask_abort_run(),
             Action::ToggleDryRun => {
                 if let Some(f) = &mut self.runbooks.form {
                     f.dry_run = !f.dry_run;
                 }
             }
-            Action::AuditFilter => self.audit_filter(),
             Action::NextField
                 if self.logs.prompt.as_ref().is_some_and(|(k, _)| *k == super::logs::LogPrompt::Query) =>
             {
@@ -559,11 +292,13 @@ impl App {
                     ed.focus = if action == Action::NextField { (ed.focus + 1) % n } else { (ed.focus + n - 1) % n };
                 }
             }
+            // Another screen's action, bound here by a config override: nothing to do here.
+            _ => {}
         }
     }
 
     /// Open the selected alert's service on the detail screen, with a range that covers the alert.
-    fn open_alert(&mut self) {
+    pub(crate) fn open_alert(&mut self) {
         let Some(a) = self.alerts.selected_alert() else { return };
         let (service, since) = (a.service().map(str::to_string), a.starts_at);
         let Some(i) = service
@@ -580,42 +315,11 @@ impl App {
         self.go(Screen::Detail, true);
     }
 
-    /// `l`: logs of what is selected — the alert's service in its window, the span's trace, the service.
-    fn logs_action(&mut self) {
-        let range = chrono::Duration::from_std(self.range()).unwrap_or_default();
-        match self.screen {
-            Screen::Trace => self.logs_for_trace(),
-            Screen::Alerts => {
-                let Some((service, from, to, active)) = self.alert_window() else { return };
-                self.open_logs(Some(&service), from, to, active);
-            }
-            Screen::Logs => {}
-            _ => {
-                let service = self.selected_service().map(|v| v.service.name.clone());
-                self.open_logs(service.as_deref(), self.now - range, self.now, true);
-            }
-        }
-    }
-
-    /// `t`/`w`: traces of the alert's service in its window, or of the selected service.
-    fn traces_action(&mut self) {
-        let range = chrono::Duration::from_std(self.range()).unwrap_or_default();
-        match self.screen {
-            Screen::Alerts => {
-                let Some((service, from, to, _)) = self.alert_window() else { return };
-                self.open_traces(Some(&service), from, to);
-            }
-            Screen::Traces => {}
-            _ => {
-                let service = self.selected_service().map(|v| v.service.name.clone());
-                self.open_traces(service.as_deref(), self.now - range, self.now);
-            }
-        }
-    }
-
     /// The selected alert's service and window: from five minutes before it started to its end (or now),
     /// and whether it is still firing.
-    fn alert_window(&mut self) -> Option<(String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, bool)> {
+    pub(crate) fn alert_window(
+        &mut self,
+    ) -> Option<(String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, bool)> {
         let Some(a) = self.alerts.selected_alert() else {
             self.alerts.notice = Some((false, "No alert selected.".into()));
             return None;
@@ -655,27 +359,7 @@ impl App {
             self.nav.clear();
         }
         self.screen = to;
-        match to {
-            Screen::Detail => {
-                self.target_scroll = 0;
-                self.request_detail();
-                if let Some(name) = self.selected_service().map(|v| v.service.name.clone()) {
-                    self.drill_saw(&name, "the detail");
-                }
-            }
-            // A service's changes follow the selection: the service chosen since, its charts as of now.
-            Screen::Changes if self.changes.service.is_some() => {
-                self.scope_changes(self.selected_service().map(|v| v.service.name.clone()));
-            }
-            Screen::Alerts => self.alerts.attention = 0,
-            Screen::Audit => self.request_audit(),
-            Screen::Kpis => self.request_kpis(),
-            Screen::Explorer if self.explorer.metric_names.is_empty() => {
-                self.commands.push(Command::MetricNames);
-                self.commands.push(Command::LabelNames);
-            }
-            _ => {}
-        }
+        to.view().shown(self);
     }
 }
 

@@ -1,29 +1,16 @@
 //! Keys are data: one table of (context, key, action); the help popup and the footer are built from it.
 use crate::config::keys::{Key, KeyOverride, KeySpec, KeyTable, Mods};
+use crate::screens::Screen;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::str::FromStr;
 
-/// Where a binding applies. `Global` bindings apply everywhere except while typing in the explorer.
+/// Where a binding applies: everywhere, a screen (named by its `View::keys`), or a form or popup.
+/// `Global` bindings apply everywhere except while typing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
     Global,
-    Overview,
-    Detail,
-    Explorer,
-    Alerts,
-    Silences,
-    Incidents,
-    Drills,
-    Logs,
-    Traces,
-    Trace,
-    Audit,
-    Runbooks,
-    Run,
-    Rollback,
-    Changes,
-    Kpis,
-    /// Typing in a form field: the alert filter or the silence editor.
+    Screen(Screen),
+    /// Typing in a form field or a prompt.
     Form,
     /// Typing a query: printable keys go to the input, only these bindings are looked up.
     Editing,
@@ -34,49 +21,19 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 21] = [
-        Context::Changes,
-        Context::Kpis,
-        Context::Rollback,
-        Context::Runbooks,
-        Context::Run,
-        Context::Audit,
-        Context::Logs,
-        Context::Traces,
-        Context::Trace,
-        Context::Incidents,
-        Context::Global,
-        Context::Overview,
-        Context::Detail,
-        Context::Explorer,
-        Context::Alerts,
-        Context::Silences,
-        Context::Drills,
-        Context::Form,
-        Context::Editing,
-        Context::Help,
-        Context::Palette,
-    ];
+    const FIXED: [Context; 5] = [Context::Global, Context::Form, Context::Editing, Context::Help, Context::Palette];
+
+    /// Every context, each once (screens that share their keys share a context).
+    pub fn all() -> Vec<Context> {
+        let screens = Screen::ALL.iter().map(|s| Context::Screen(*s));
+        Context::FIXED.into_iter().chain(screens).filter(|c| c.name().parse() == Ok(*c)).collect()
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
-            Context::Overview => "overview",
-            Context::Detail => "detail",
-            Context::Explorer => "explorer",
-            Context::Drills => "drills",
-            Context::Alerts => "alerts",
-            Context::Silences => "silences",
-            Context::Incidents => "incidents",
+            Context::Screen(s) => s.view().keys(),
             Context::Form => "form",
-            Context::Logs => "logs",
-            Context::Traces => "traces",
-            Context::Trace => "trace",
-            Context::Audit => "audit",
-            Context::Runbooks => "runbooks",
-            Context::Run => "run",
-            Context::Rollback => "rollback",
-            Context::Changes => "changes",
-            Context::Kpis => "kpis",
             Context::Editing => "editing",
             Context::Help => "help",
             Context::Palette => "palette",
@@ -91,8 +48,11 @@ impl Context {
 
 impl FromStr for Context {
     type Err = ();
+    /// A screen's context is its key name; screens sharing one (the incident list and timeline) parse
+    /// as the first listed.
     fn from_str(s: &str) -> Result<Self, ()> {
-        Context::ALL.into_iter().find(|c| c.name() == s).ok_or(())
+        let screens = Screen::ALL.iter().map(|s| Context::Screen(*s));
+        Context::FIXED.into_iter().chain(screens).find(|c| c.name() == s).ok_or(())
     }
 }
 
@@ -465,8 +425,8 @@ mod tests {
         };
         let map = KeyMap::with_overrides(&[o(KeySpec::ch('x'), Some("quit")), o(KeySpec::ch('q'), None)]);
         let ev = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-        assert_eq!(map.lookup(Context::Overview, &ev('x')), Some(Action::Quit));
-        assert_eq!(map.lookup(Context::Overview, &ev('q')), None);
+        assert_eq!(map.lookup(Context::Screen(Screen::Overview), &ev('x')), Some(Action::Quit));
+        assert_eq!(map.lookup(Context::Screen(Screen::Overview), &ev('q')), None);
         assert_eq!(map.lookup(Context::Editing, &ev('x')), None, "typing is not a key binding");
         assert!(matches(&KeySpec::ch('G'), &KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)));
         assert!(matches(&KeySpec::ctrl('r'), &KeyEvent::new(KeyCode::Char('R'), KeyModifiers::CONTROL)));
@@ -479,15 +439,15 @@ mod tests {
         assert_eq!(named.len(), ours.len(), "the key table's [actions] and the console's differ");
         assert!(ours.iter().all(|a| named.contains(a)));
         let contexts: Vec<&str> = table.context_names().collect();
-        assert!(Context::ALL.iter().all(|c| contexts.contains(&c.name())), "{contexts:?}");
-        assert_eq!(contexts.len(), Context::ALL.len());
+        assert!(Context::all().iter().all(|c| contexts.contains(&c.name())), "{contexts:?}");
+        assert_eq!(contexts.len(), Context::all().len());
     }
     #[test]
     fn a_binding_says_what_it_does_where_it_is() {
         let map = KeyMap::default();
-        assert_eq!(map.help(Context::Incidents, Action::Open), "the incident's timeline");
-        assert_eq!(map.help(Context::Kpis, Action::Open), "open the service");
-        let rows = map.rows(Context::Overview);
+        assert_eq!(map.help(Context::Screen(Screen::Incidents), Action::Open), "the incident's timeline");
+        assert_eq!(map.help(Context::Screen(Screen::Kpis), Action::Open), "open the service");
+        let rows = map.rows(Context::Screen(Screen::Overview));
         assert!(rows[0].help.starts_with("move"), "{rows:?}");
         assert_eq!(rows[0].keys_with(ToString::to_string), "j/k, ↓/↑, pgdn/pgup, g/G");
     }

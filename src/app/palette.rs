@@ -110,11 +110,11 @@ mod tests {
     #[test]
     fn fuzzy_finds_by_what_it_does_and_shows_the_key() {
         let keys = KeyMap::default();
-        let found = entries(&keys, Context::Overview, "silences");
+        let found = entries(&keys, Context::Screen(crate::app::Screen::Overview), "silences");
         assert!(!found.is_empty());
         assert!(found[0].desc.to_lowercase().contains("silence"), "{:?}", found[0]);
         assert!(!found[0].keys.is_empty());
-        let all = entries(&keys, Context::Overview, "");
+        let all = entries(&keys, Context::Screen(crate::app::Screen::Overview), "");
         assert!(all.iter().any(|e| e.action == Action::Home), "the global actions are there too");
         assert!(all.iter().all(|e| e.action != Action::Palette), "not itself");
         let unique: std::collections::HashSet<Action> = all.iter().map(|e| e.action).collect();

@@ -1,10 +1,7 @@
 //! The frame: header, a banner while the source is down, the screen, the footer, and help on top.
-use super::{
-    alerts, audit, changes, detail, drills, explorer, first_run, help, incidents, kpis, logs, overview, rollback,
-    runbooks, silences, traces,
-};
+use super::{first_run, help};
+use crate::app::App;
 use crate::app::keymap::Context;
-use crate::app::{App, Screen};
 use crate::sources::SourceState;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -50,28 +47,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     if !configured {
         first_run::draw(app, f, body);
     } else {
-        match app.screen {
-            Screen::Overview => overview::draw(app, f, body),
-            Screen::Detail => detail::draw(app, f, body),
-            Screen::Explorer => explorer::draw(app, f, body),
-            Screen::Drills => drills::draw(app, f, body),
-            Screen::Alerts => alerts::draw(app, f, body),
-            Screen::Silences => silences::draw(app, f, body),
-            Screen::Kpis => kpis::draw(app, f, body),
-            Screen::Incidents => incidents::draw_list(app, f, body),
-            Screen::Incident => incidents::draw_timeline(app, f, body),
-            Screen::Logs => logs::draw(app, f, body),
-            Screen::Traces => traces::draw_list(app, f, body),
-            Screen::Trace => traces::draw_waterfall(app, f, body),
-            Screen::Audit => audit::draw(app, f, body),
-            Screen::Runbooks => runbooks::draw_list(app, f, body),
-            Screen::Run => runbooks::draw_run(app, f, body),
-            Screen::Rollback => rollback::draw(app, f, body),
-            Screen::Changes => changes::draw(app, f, body),
-        }
-        if app.alerts.editor.is_some() {
-            silences::draw_editor(app, f, body);
-        }
+        app.screen.view().draw(app, f, body);
     }
     draw_footer(app, f, footer);
     if app.help {

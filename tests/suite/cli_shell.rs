@@ -67,7 +67,7 @@ fn keys_prints_the_table_the_console_uses() {
     let defaults = keys(&["keys"]);
     assert_eq!(defaults, watchpost::cli::key_table(&KeyMap::default()));
     assert!(defaults.starts_with("[keys.global]\n  q, ctrl-c"), "{defaults}");
-    for context in Context::ALL.into_iter().filter(|c| !KeyMap::default().actions(*c).is_empty()) {
+    for context in Context::all().into_iter().filter(|c| !KeyMap::default().actions(*c).is_empty()) {
         assert!(defaults.contains(&format!("[keys.{}]", context.name())), "{}", context.name());
     }
     assert_eq!(keys(&["keys", "--defaults"]), watchpost::config::keys::SHIPPED, "the shipped table, as compiled in");

@@ -82,7 +82,7 @@ fn the_palette_finds_a_screen_by_what_it_does() {
 /// stays there).
 #[test]
 fn every_screen_answers_help_and_esc() {
-    for screen in watchpost::app::Screen::ALL {
+    for &screen in watchpost::app::Screen::ALL {
         let mut app = app();
         app.screen = screen;
         // The explorer opens editing, where `?` is text: Esc first leaves the field.

@@ -175,7 +175,7 @@ fn a_refused_chart_query_says_why() {
 /// snapshots beside their tests.
 #[test]
 fn every_screen_at_80x24_and_120x40() {
-    for screen in watchpost::app::Screen::ALL {
+    for &screen in watchpost::app::Screen::ALL {
         let mut app = fixtures::app(5);
         app.logs = App::new(&fixtures::with_loki(fixtures::config(5)), t0()).logs;
         app.screen = screen;

@@ -1,0 +1,73 @@
+//! Alerts from Alertmanager: filtered by matchers, opened on their service's range, silenced.
+use super::{Screen, View, own};
+use crate::app::App;
+use crate::app::keymap::{Action, Context};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub struct Alerts;
+
+impl View for Alerts {
+    fn title(&self) -> &'static str {
+        "Alerts"
+    }
+    fn keys(&self) -> &'static str {
+        "alerts"
+    }
+    fn top_level(&self) -> bool {
+        true
+    }
+    fn context(&self, app: &App) -> Context {
+        own(Screen::Alerts, app.alerts.editor.is_some() || app.alerts.filter.is_some())
+    }
+    fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
+        let n = app.alerts.visible().len();
+        Some((&mut app.alerts.selected, n))
+    }
+    fn act(&self, app: &mut App, action: Action) -> bool {
+        match action {
+            Action::Open => app.open_alert(),
+            Action::SilenceAlert => app.silence_selected_alert(),
+            Action::Runbook if app.runbook_for_alert() => {}
+            Action::Runbook => {
+                let msg = match app.alerts.selected_alert() {
+                    None => (false, "No alert selected.".to_string()),
+                    Some(a) => match a.annotation("runbook_url").or_else(|| a.annotation("runbook")) {
+                        Some(url) => (true, format!("runbook: {url}")),
+                        None => (false, format!("{} has no runbook_url annotation", a.name())),
+                    },
+                };
+                app.alerts.notice = Some(msg);
+            }
+            Action::Filter => {
+                let text = app.alerts.filter_matchers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                let mut t = ratatui_textarea::TextArea::new(vec![text]);
+                t.set_placeholder_text("severity=\"critical\", service=~\"pay.*\"");
+                t.move_cursor(ratatui_textarea::CursorMove::End);
+                app.alerts.filter = Some(t);
+            }
+            // Logs and traces of the alert's service, in the alert's window.
+            Action::Logs => {
+                if let Some((service, from, to, active)) = app.alert_window() {
+                    app.open_logs(Some(&service), from, to, active);
+                }
+            }
+            Action::Traces => {
+                if let Some((service, from, to, _)) = app.alert_window() {
+                    app.open_traces(Some(&service), from, to);
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+    fn shown(&self, app: &mut App) {
+        app.alerts.attention = 0;
+    }
+    fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        crate::ui::alerts::draw(app, f, area);
+        if app.alerts.editor.is_some() {
+            crate::ui::silences::draw_editor(app, f, area);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The audit trail: who did what, and whether the chain verifies.
+use super::{Screen, View, own};
+use crate::app::App;
+use crate::app::keymap::{Action, Context};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub struct Audit;
+
+impl View for Audit {
+    fn title(&self) -> &'static str {
+        "Audit"
+    }
+    fn keys(&self) -> &'static str {
+        "audit"
+    }
+    fn top_level(&self) -> bool {
+        true
+    }
+    fn context(&self, app: &App) -> Context {
+        own(Screen::Audit, app.audit.filter.is_some())
+    }
+    fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
+        let n = app.audit.visible().len();
+        Some((&mut app.audit.selected, n))
+    }
+    fn act(&self, app: &mut App, action: Action) -> bool {
+        match action {
+            Action::AuditFilter => app.audit_filter(),
+            // The trail is read again, and the rest refreshes as everywhere.
+            Action::Refresh => {
+                app.request_audit();
+                return false;
+            }
+            _ => return false,
+        }
+        true
+    }
+    fn shown(&self, app: &mut App) {
+        app.request_audit();
+    }
+    fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        crate::ui::audit::draw(app, f, area)
+    }
+}

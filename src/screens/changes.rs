@@ -1,0 +1,50 @@
+//! What changed (deploys, rollbacks, runbooks, silences, windows) and what is coming, for the estate or
+//! the selected service.
+use super::{Screen, View, own};
+use crate::app::App;
+use crate::app::keymap::{Action, Context};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub struct Changes;
+
+impl View for Changes {
+    fn title(&self) -> &'static str {
+        "Changes"
+    }
+    fn keys(&self) -> &'static str {
+        "changes"
+    }
+    fn top_level(&self) -> bool {
+        true
+    }
+    fn context(&self, app: &App) -> Context {
+        own(Screen::Changes, app.changes.form.is_some() || app.changes.cancel.is_some())
+    }
+    fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
+        let n = app.change_rows().len();
+        Some((&mut app.changes.selected, n))
+    }
+    fn act(&self, app: &mut App, action: Action) -> bool {
+        match action {
+            Action::NewWindow => app.new_window_form(),
+            Action::CancelWindow => app.cancel_window_prompt(),
+            // The selected service's changes, or back to the estate's when they are shown already.
+            Action::ChangesScope => {
+                let selected = app.selected_service().map(|v| v.service.name.clone());
+                app.scope_changes(if app.changes.service == selected { None } else { selected });
+            }
+            _ => return false,
+        }
+        true
+    }
+    /// A service's changes follow the selection: the service chosen since, its charts as of now.
+    fn shown(&self, app: &mut App) {
+        if app.changes.service.is_some() {
+            app.scope_changes(app.selected_service().map(|v| v.service.name.clone()));
+        }
+    }
+    fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        crate::ui::changes::draw(app, f, area)
+    }
+}

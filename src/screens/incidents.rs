@@ -1,0 +1,86 @@
+//! Incidents (PagerDuty, Opsgenie): the list, and one incident's timeline; both take the same actions.
+use super::{Screen, View, own};
+use crate::app::App;
+use crate::app::keymap::{Action, Context};
+use crate::incidents::model::Status;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub struct Incidents;
+pub struct Incident;
+
+/// The list and the timeline share their keys (`[keys.incidents]`) and their selection.
+fn context(app: &App) -> Context {
+    own(Screen::Incidents, app.incidents.prompt.is_some())
+}
+
+fn cursor(app: &mut App) -> Option<(&mut usize, usize)> {
+    let n = app.incidents.incidents.len();
+    Some((&mut app.incidents.selected, n))
+}
+
+fn act(app: &mut App, action: Action) -> bool {
+    use crate::app::incidents::PromptKind;
+    match action {
+        Action::Acknowledge => app.incident_status(Status::Acknowledged),
+        Action::Resolve => app.incident_status(Status::Resolved),
+        Action::AddNote => app.incident_prompt(PromptKind::Note),
+        Action::Reassign => app.incident_prompt(PromptKind::Reassign),
+        Action::Escalate => app.incident_escalate(),
+        _ => return false,
+    }
+    true
+}
+
+impl View for Incidents {
+    fn title(&self) -> &'static str {
+        "Incidents"
+    }
+    fn keys(&self) -> &'static str {
+        "incidents"
+    }
+    fn top_level(&self) -> bool {
+        true
+    }
+    fn context(&self, app: &App) -> Context {
+        context(app)
+    }
+    fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
+        cursor(app)
+    }
+    fn act(&self, app: &mut App, action: Action) -> bool {
+        if action == Action::Open {
+            app.open_incident();
+            return true;
+        }
+        act(app, action)
+    }
+    fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        crate::ui::incidents::draw_list(app, f, area)
+    }
+}
+
+impl View for Incident {
+    fn title(&self) -> &'static str {
+        "Incident"
+    }
+    fn keys(&self) -> &'static str {
+        "incidents"
+    }
+    fn in_tab_order(&self) -> bool {
+        false
+    }
+    fn context(&self, app: &App) -> Context {
+        context(app)
+    }
+    fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
+        cursor(app)
+    }
+    fn act(&self, app: &mut App, action: Action) -> bool {
+        // Already open.
+        action == Action::Open || act(app, action)
+    }
+    fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        crate::ui::incidents::draw_timeline(app, f, area)
+    }
+}

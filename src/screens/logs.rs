@@ -1,0 +1,52 @@
+//! Logs: a service's lines following live or over a window, filtered, highlighted, jumped through.
+use super::{Screen, View, own};
+use crate::app::App;
+use crate::app::keymap::{Action, Context};
+use crate::app::logs::LogPrompt;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub struct Logs;
+
+impl View for Logs {
+    fn title(&self) -> &'static str {
+        "Logs"
+    }
+    fn keys(&self) -> &'static str {
+        "logs"
+    }
+    fn context(&self, app: &App) -> Context {
+        own(Screen::Logs, app.logs.prompt.is_some())
+    }
+    fn act(&self, app: &mut App, action: Action) -> bool {
+        let logs = &mut app.logs;
+        match action {
+            // The view keeps its own position: moving off the newest line pauses following.
+            Action::Up => logs.step(-1),
+            Action::Down => logs.step(1),
+            Action::PageUp => logs.step(-20),
+            Action::PageDown => logs.step(20),
+            Action::Top => logs.step(isize::MIN / 2),
+            Action::Bottom => logs.bottom(),
+            Action::Back if logs.context.is_some() => logs.context = None,
+            Action::Edit => app.log_prompt(LogPrompt::Query),
+            Action::Follow => app.toggle_follow(),
+            Action::LineFilter => app.log_prompt(LogPrompt::Filter),
+            Action::Highlight => app.log_prompt(LogPrompt::Highlight),
+            Action::JumpTime => app.log_prompt(LogPrompt::Jump),
+            Action::Wrap => logs.wrap = !logs.wrap,
+            Action::ScrollLeft => logs.hscroll = logs.hscroll.saturating_sub(8),
+            Action::ScrollRight => logs.hscroll = (logs.hscroll + 8).min(crate::logs::model::MAX_LINE_BYTES),
+            Action::LineContext => app.log_context(),
+            Action::Copy => app.copy_log_line(),
+            Action::OpenTrace => app.open_log_trace(),
+            // Already here.
+            Action::Logs => {}
+            _ => return false,
+        }
+        true
+    }
+    fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        crate::ui::logs::draw(app, f, area)
+    }
+}

@@ -1,0 +1,42 @@
+//! Silences: new, extended by an hour, expired — each audited first.
+use super::{Screen, View, own};
+use crate::app::App;
+use crate::app::keymap::{Action, Context};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub struct Silences;
+
+impl View for Silences {
+    fn title(&self) -> &'static str {
+        "Silences"
+    }
+    fn keys(&self) -> &'static str {
+        "silences"
+    }
+    fn top_level(&self) -> bool {
+        true
+    }
+    fn context(&self, app: &App) -> Context {
+        own(Screen::Silences, app.alerts.editor.is_some() || app.alerts.filter.is_some())
+    }
+    fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
+        let n = app.alerts.silences.len();
+        Some((&mut app.alerts.silence_selected, n))
+    }
+    fn act(&self, app: &mut App, action: Action) -> bool {
+        match action {
+            Action::NewSilence => app.new_silence(),
+            Action::ExtendSilence => app.edit_selected_silence(Some(std::time::Duration::from_secs(3600))),
+            Action::ExpireSilence => app.expire_selected_silence(),
+            _ => return false,
+        }
+        true
+    }
+    fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        crate::ui::silences::draw(app, f, area);
+        if app.alerts.editor.is_some() {
+            crate::ui::silences::draw_editor(app, f, area);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Traces: search results (failing first, then slowest), and one trace's waterfall.
+use super::{Screen, View, own};
+use crate::app::App;
+use crate::app::keymap::{Action, Context};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub struct Traces;
+pub struct Trace;
+
+impl View for Traces {
+    fn title(&self) -> &'static str {
+        "Traces"
+    }
+    fn keys(&self) -> &'static str {
+        "traces"
+    }
+    fn context(&self, app: &App) -> Context {
+        own(Screen::Traces, app.traces.prompt.is_some())
+    }
+    fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
+        let n = app.traces.list.len();
+        Some((&mut app.traces.selected, n))
+    }
+    fn act(&self, app: &mut App, action: Action) -> bool {
+        match action {
+            Action::OpenTrace => app.open_selected_trace(),
+            Action::ErrorsOnly => {
+                app.traces.errors_only = !app.traces.errors_only;
+                app.search_traces();
+            }
+            Action::MinDuration => {
+                let d = &crate::app::traces::MIN_DURATIONS;
+                let i = d.iter().position(|x| *x == app.traces.min_duration_us).map_or(0, |i| (i + 1) % d.len());
+                app.traces.min_duration_us = d[i];
+                app.search_traces();
+            }
+            Action::Search => app.trace_prompt(),
+            // Already here.
+            Action::Traces => {}
+            _ => return false,
+        }
+        true
+    }
+    fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        crate::ui::traces::draw_list(app, f, area)
+    }
+}
+
+impl View for Trace {
+    fn title(&self) -> &'static str {
+        "Trace"
+    }
+    fn keys(&self) -> &'static str {
+        "trace"
+    }
+    fn in_tab_order(&self) -> bool {
+        false
+    }
+    fn context(&self, _app: &App) -> Context {
+        Context::Screen(Screen::Trace)
+    }
+    fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
+        let w = app.traces.open.as_mut()?;
+        let n = w.rows.len();
+        Some((&mut w.selected, n))
+    }
+    fn act(&self, app: &mut App, action: Action) -> bool {
+        match action {
+            Action::Collapse => {
+                if let Some(w) = &mut app.traces.open {
+                    w.toggle();
+                }
+            }
+            // The selected span's service, around the trace, filtered to its id.
+            Action::Logs => app.logs_for_trace(),
+            _ => return false,
+        }
+        true
+    }
+    fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
+        crate::ui::traces::draw_waterfall(app, f, area)
+    }
+}
