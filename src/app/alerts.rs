@@ -66,6 +66,24 @@ pub struct SilenceEditor {
 
 pub const FIELD_NAMES: [&str; 3] = ["matchers", "duration or end", "comment"];
 
+impl super::textinput::Form for SilenceEditor {
+    fn field(&mut self) -> Option<&mut TextArea<'static>> {
+        self.fields.get_mut(self.focus)
+    }
+    fn fields(&self) -> usize {
+        self.fields.len()
+    }
+    fn focus(&mut self) -> Option<&mut usize> {
+        Some(&mut self.focus)
+    }
+    /// New text is asked about again: its error, and the confirmations given for the old text, go.
+    fn edited(&mut self) {
+        self.error = None;
+        self.confirm_broad = false;
+        self.confirm_suspicious = false;
+    }
+}
+
 fn one_line(text: &str, placeholder: &str) -> TextArea<'static> {
     let mut t = TextArea::new(vec![text.to_string()]);
     t.set_placeholder_text(placeholder);

@@ -79,6 +79,21 @@ pub struct WindowForm {
     pub error: Option<String>,
 }
 
+impl super::textinput::Form for WindowForm {
+    fn field(&mut self) -> Option<&mut ratatui_textarea::TextArea<'static>> {
+        self.fields.get_mut(self.focus)
+    }
+    fn fields(&self) -> usize {
+        self.fields.len()
+    }
+    fn focus(&mut self) -> Option<&mut usize> {
+        Some(&mut self.focus)
+    }
+    fn edited(&mut self) {
+        self.error = None;
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct ChangesView {
     pub form: Option<WindowForm>,

@@ -2,7 +2,6 @@
 use super::keymap::{Action, Context};
 use super::screen::{RANGES, Screen};
 use super::state::App;
-use super::textinput::edit;
 use crate::sources::prometheus::poller::Command;
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
@@ -15,26 +14,10 @@ impl App {
         self.screen.view().context(self)
     }
 
-    /// Whether an action of a context does anything where the console is: a form's keys that belong to
-    /// another kind of form (the runbook form's dry run, a second field) are left out of its footer and
-    /// help.
+    /// Whether an action of a context does anything where the console is: in a form, only the keys
+    /// that form takes (its screen says) are offered in the footer and help.
     pub fn applies(&self, context: Context, action: Action) -> bool {
-        if context != Context::Form {
-            return true;
-        }
-        let runbook_form = self.screen == Screen::Runbooks && self.runbooks.form.is_some();
-        match action {
-            Action::ToggleDryRun => runbook_form,
-            Action::NextField | Action::PrevField => {
-                let log_query = self.logs.prompt.as_ref().is_some_and(|(k, _)| *k == super::logs::LogPrompt::Query)
-                    && self.screen == Screen::Logs;
-                (runbook_form && self.runbooks.form.as_ref().is_some_and(|f| f.fields.len() > 1))
-                    || (self.screen == Screen::Changes && self.changes.form.is_some())
-                    || (matches!(self.screen, Screen::Alerts | Screen::Silences) && self.alerts.editor.is_some())
-                    || (action == Action::NextField && log_query)
-            }
-            _ => true,
-        }
+        context != Context::Form || self.palette.is_some() || self.screen.view().applies(self, action)
     }
 
     pub fn on_event(&mut self, ev: Event) {
@@ -71,65 +54,12 @@ impl App {
         self.notice = None;
         match self.keys.lookup(ctx, &key) {
             Some(action) => self.act(action),
-            None if ctx == Context::Editing => {
-                if edit(&mut self.explorer.input, key) {
-                    self.explorer.candidates.clear();
-                    self.explorer.notice = None;
+            // Typing: the key goes to the open form's field, the same way in every one.
+            None if ctx.is_typing() => {
+                let view = self.screen.view();
+                if view.form(self).is_some_and(|f| f.type_key(key)) {
+                    view.typed(self);
                 }
-                self.dirty = true;
-            }
-            None if ctx == Context::Form => {
-                let current = self.runbooks.current;
-                let rollback_input = self.rollback.as_mut().filter(|_| self.screen == Screen::Rollback);
-                if let Some(t) = self.overview.filter.as_mut().filter(|_| self.screen == Screen::Overview) {
-                    if edit(t, key) {
-                        self.overview_filter_typed();
-                    }
-                } else if let Some(t) = rollback_input.and_then(|r| r.input.as_mut()) {
-                    edit(t, key);
-                } else if let Some(t) = self.changes.cancel.as_mut().filter(|_| self.screen == Screen::Changes) {
-                    edit(t, key);
-                } else if let Some(form) = self.changes.form.as_mut().filter(|_| self.screen == Screen::Changes) {
-                    let f = form.focus;
-                    if edit(&mut form.fields[f], key) {
-                        form.error = None;
-                    }
-                } else if let Some(form) = &mut self.runbooks.form {
-                    let f = form.focus;
-                    if let Some((_, t)) = form.fields.get_mut(f) {
-                        edit(t, key);
-                    }
-                    form.errors.clear();
-                } else if let Some((_, t)) = self.runbooks.runs.get_mut(current).and_then(|r| r.prompt.as_mut()) {
-                    edit(t, key);
-                } else if let Some(t) = &mut self.audit.filter {
-                    if edit(t, key) {
-                        self.audit.filter_text = t.lines().join("");
-                        self.audit.selected = 0;
-                    }
-                } else if let Some(t) = &mut self.traces.prompt {
-                    if edit(t, key) {
-                        self.traces.prompt_error = None;
-                    }
-                } else if let Some((_, t)) = &mut self.logs.prompt {
-                    if edit(t, key) {
-                        self.logs.prompt_error = None;
-                    }
-                } else if let Some((_, t)) = &mut self.incidents.prompt {
-                    edit(t, key);
-                } else if let Some(ed) = &mut self.alerts.editor {
-                    let f = ed.focus;
-                    if edit(&mut ed.fields[f], key) {
-                        ed.error = None;
-                        ed.confirm_broad = false;
-                        ed.confirm_suspicious = false;
-                    }
-                } else if let Some(filter) = &mut self.alerts.filter
-                    && edit(filter, key)
-                {
-                    self.update_filter();
-                }
-                self.dirty = true;
             }
             None => {}
         }
@@ -205,91 +135,12 @@ impl App {
                 let service = self.selected_service().map(|v| v.service.name.clone());
                 self.open_traces(service.as_deref(), self.now - range, self.now);
             }
-            Action::Submit => {
-                let run_prompt = self.runbooks.runs.get(self.runbooks.current).is_some_and(|r| r.prompt.is_some());
-                if self.screen == Screen::Overview && self.overview.filter.is_some() {
-                    self.overview.filter = None;
-                } else if self.screen == Screen::Changes && self.changes.cancel.is_some() {
-                    self.submit_cancel_window();
-                } else if self.screen == Screen::Changes && self.changes.form.is_some() {
-                    self.submit_window_form();
-                } else if self.screen == Screen::Rollback && self.rollback.as_ref().is_some_and(|r| r.input.is_some()) {
-                    self.submit_rollback_input();
-                } else if self.runbooks.form.is_some() {
-                    self.submit_runbook_form();
-                } else if run_prompt && self.screen == Screen::Run {
-                    self.submit_run_prompt();
-                } else if self.audit.filter.is_some() {
-                    self.audit.filter = None;
-                } else if self.traces.prompt.is_some() {
-                    self.submit_trace_prompt();
-                } else if self.logs.prompt.is_some() {
-                    self.submit_log_prompt();
-                } else if self.incidents.prompt.is_some() {
-                    self.submit_incident_prompt();
-                } else if self.alerts.editor.is_some() {
-                    self.submit_silence();
-                } else if self.alerts.filter_error.is_none() {
-                    self.alerts.filter = None;
-                }
-            }
-            Action::Cancel => {
-                // Whichever form is open closes; a filter left unfinished is cleared.
-                if self.screen == Screen::Overview && self.overview.filter.take().is_some() {
-                    self.overview.filter_text.clear();
-                    return;
-                }
-                if self.audit.filter.take().is_some() {
-                    self.audit.filter_text.clear();
-                }
-                self.runbooks.form = None;
-                self.changes.form = None;
-                self.changes.cancel = None;
-                if let Some(r) = self.rollback.as_mut() {
-                    r.input = None;
-                }
-                let current = self.runbooks.current;
-                if let Some(r) = self.runbooks.runs.get_mut(current)
-                    && r.prompt.take().is_some()
-                {
-                    r.auto = false;
-                }
-                let closed = self.traces.prompt.take().is_some()
-                    || self.logs.prompt.take().is_some()
-                    || self.incidents.prompt.take().is_some()
-                    || self.alerts.editor.take().is_some();
-                if !closed && self.alerts.filter.take().is_some() && self.alerts.filter_error.take().is_some() {
-                    self.alerts.filter_matchers.clear();
-                }
-            }
-            Action::ToggleDryRun => {
-                if let Some(f) = &mut self.runbooks.form {
-                    f.dry_run = !f.dry_run;
-                }
-            }
-            Action::NextField
-                if self.logs.prompt.as_ref().is_some_and(|(k, _)| *k == super::logs::LogPrompt::Query) =>
-            {
-                self.complete_log_query()
-            }
-            Action::NextField | Action::PrevField if self.changes.form.is_some() => {
-                if let Some(form) = &mut self.changes.form {
-                    let n = form.fields.len();
-                    form.focus =
-                        if action == Action::NextField { (form.focus + 1) % n } else { (form.focus + n - 1) % n };
-                }
-            }
-            Action::NextField | Action::PrevField if self.runbooks.form.is_some() => {
-                if let Some(form) = &mut self.runbooks.form {
-                    let n = form.fields.len().max(1);
-                    form.focus =
-                        if action == Action::NextField { (form.focus + 1) % n } else { (form.focus + n - 1) % n };
-                }
-            }
+            // The open form's: Enter and Esc are its screen's to say; Tab moves between its fields.
+            Action::Submit => self.screen.view().submit(self),
+            Action::Cancel => self.screen.view().cancel(self),
             Action::NextField | Action::PrevField => {
-                if let Some(ed) = &mut self.alerts.editor {
-                    let n = ed.fields.len();
-                    ed.focus = if action == Action::NextField { (ed.focus + 1) % n } else { (ed.focus + n - 1) % n };
+                if let Some(form) = self.screen.view().form(self) {
+                    form.next_field(action == Action::PrevField);
                 }
             }
             // Another screen's action, bound here by a config override: nothing to do here.

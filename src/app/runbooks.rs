@@ -49,6 +49,22 @@ pub struct ParamForm {
     pub dry_run: bool,
 }
 
+impl super::textinput::Form for ParamForm {
+    /// A runbook without parameters has a form of none (enter runs it).
+    fn field(&mut self) -> Option<&mut TextArea<'static>> {
+        self.fields.get_mut(self.focus).map(|(_, t)| t)
+    }
+    fn fields(&self) -> usize {
+        self.fields.len()
+    }
+    fn focus(&mut self) -> Option<&mut usize> {
+        Some(&mut self.focus)
+    }
+    fn edited(&mut self) {
+        self.errors.clear();
+    }
+}
+
 #[derive(Debug)]
 pub struct RunView {
     pub id: u64,

@@ -2,6 +2,7 @@
 use super::{Screen, View, own};
 use crate::app::App;
 use crate::app::keymap::{Action, Context};
+use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -63,6 +64,41 @@ impl View for Alerts {
     }
     fn shown(&self, app: &mut App) {
         app.alerts.attention = 0;
+    }
+    /// The silence editor over the list, or the matcher filter.
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        let a = &mut app.alerts;
+        match &mut a.editor {
+            Some(ed) => Some(ed as &mut dyn Form),
+            None => a.filter.as_mut().map(|t| t as &mut dyn Form),
+        }
+    }
+    fn typed(&self, app: &mut App) {
+        if app.alerts.editor.is_none() {
+            app.update_filter();
+        }
+    }
+    fn submit(&self, app: &mut App) {
+        if app.alerts.editor.is_some() {
+            app.submit_silence();
+        } else if app.alerts.filter_error.is_none() {
+            app.alerts.filter = None;
+        }
+    }
+    /// The editor closes; a filter that did not parse is dropped, one that did stays applied.
+    fn cancel(&self, app: &mut App) {
+        if app.alerts.editor.take().is_none()
+            && app.alerts.filter.take().is_some()
+            && app.alerts.filter_error.take().is_some()
+        {
+            app.alerts.filter_matchers.clear();
+        }
+    }
+    fn applies(&self, app: &App, action: Action) -> bool {
+        match action {
+            Action::NextField | Action::PrevField => app.alerts.editor.is_some(),
+            _ => action != Action::ToggleDryRun,
+        }
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::alerts::draw(app, f, area);

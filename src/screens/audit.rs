@@ -2,6 +2,7 @@
 use super::{Screen, View, own};
 use crate::app::App;
 use crate::app::keymap::{Action, Context};
+use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -38,6 +39,24 @@ impl View for Audit {
     }
     fn shown(&self, app: &mut App) {
         app.request_audit();
+    }
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        app.audit.filter.as_mut().map(|t| t as &mut dyn Form)
+    }
+    /// The entries narrow as the filter is typed.
+    fn typed(&self, app: &mut App) {
+        if let Some(t) = &app.audit.filter {
+            app.audit.filter_text = t.lines().join("");
+            app.audit.selected = 0;
+        }
+    }
+    fn submit(&self, app: &mut App) {
+        app.audit.filter = None;
+    }
+    fn cancel(&self, app: &mut App) {
+        if app.audit.filter.take().is_some() {
+            app.audit.filter_text.clear();
+        }
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::audit::draw(app, f, area)

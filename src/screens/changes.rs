@@ -3,6 +3,7 @@
 use super::{Screen, View, own};
 use crate::app::App;
 use crate::app::keymap::{Action, Context};
+use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -42,6 +43,31 @@ impl View for Changes {
     fn shown(&self, app: &mut App) {
         if app.changes.service.is_some() {
             app.scope_changes(app.selected_service().map(|v| v.service.name.clone()));
+        }
+    }
+    /// The id of a window to cancel, or the new window's form.
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        let c = &mut app.changes;
+        match &mut c.cancel {
+            Some(t) => Some(t as &mut dyn Form),
+            None => c.form.as_mut().map(|f| f as &mut dyn Form),
+        }
+    }
+    fn submit(&self, app: &mut App) {
+        if app.changes.cancel.is_some() {
+            app.submit_cancel_window();
+        } else if app.changes.form.is_some() {
+            app.submit_window_form();
+        }
+    }
+    fn cancel(&self, app: &mut App) {
+        app.changes.form = None;
+        app.changes.cancel = None;
+    }
+    fn applies(&self, app: &App, action: Action) -> bool {
+        match action {
+            Action::NextField | Action::PrevField => app.changes.cancel.is_none() && app.changes.form.is_some(),
+            _ => action != Action::ToggleDryRun,
         }
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {

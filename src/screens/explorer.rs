@@ -2,6 +2,7 @@
 use super::{Screen, View};
 use crate::app::App;
 use crate::app::keymap::{Action, Context};
+use crate::app::textinput::Form;
 use crate::sources::prometheus::Command;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -63,6 +64,16 @@ impl View for Explorer {
             _ => return false,
         }
         true
+    }
+    /// The query, while editing it.
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        let ex = &mut app.explorer;
+        ex.editing.then_some(&mut ex.input as &mut dyn Form)
+    }
+    /// Completions and the last notice were for the old text.
+    fn typed(&self, app: &mut App) {
+        app.explorer.candidates.clear();
+        app.explorer.notice = None;
     }
     fn shown(&self, app: &mut App) {
         if app.explorer.metric_names.is_empty() {

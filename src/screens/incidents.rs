@@ -2,6 +2,7 @@
 use super::{Screen, View, own};
 use crate::app::App;
 use crate::app::keymap::{Action, Context};
+use crate::app::textinput::Form;
 use crate::incidents::model::Status;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -32,6 +33,10 @@ fn act(app: &mut App, action: Action) -> bool {
     true
 }
 
+fn form(app: &mut App) -> Option<&mut dyn Form> {
+    app.incidents.prompt.as_mut().map(|p| p as &mut dyn Form)
+}
+
 impl View for Incidents {
     fn title(&self) -> &'static str {
         "Incidents"
@@ -54,6 +59,15 @@ impl View for Incidents {
             return true;
         }
         act(app, action)
+    }
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        form(app)
+    }
+    fn submit(&self, app: &mut App) {
+        app.submit_incident_prompt();
+    }
+    fn cancel(&self, app: &mut App) {
+        app.incidents.prompt = None;
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::incidents::draw_list(app, f, area)
@@ -79,6 +93,15 @@ impl View for Incident {
     fn act(&self, app: &mut App, action: Action) -> bool {
         // Already open.
         action == Action::Open || act(app, action)
+    }
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        form(app)
+    }
+    fn submit(&self, app: &mut App) {
+        app.submit_incident_prompt();
+    }
+    fn cancel(&self, app: &mut App) {
+        app.incidents.prompt = None;
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::incidents::draw_timeline(app, f, area)

@@ -3,6 +3,7 @@ use super::{Screen, View, own};
 use crate::app::App;
 use crate::app::keymap::{Action, Context};
 use crate::app::logs::LogPrompt;
+use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -40,11 +41,33 @@ impl View for Logs {
             Action::LineContext => app.log_context(),
             Action::Copy => app.copy_log_line(),
             Action::OpenTrace => app.open_log_trace(),
+            Action::NextField if logs.prompt.as_ref().is_some_and(|(k, _)| *k == LogPrompt::Query) => {
+                app.complete_log_query()
+            }
             // Already here.
             Action::Logs => {}
             _ => return false,
         }
         true
+    }
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        app.logs.prompt.as_mut().map(|p| p as &mut dyn Form)
+    }
+    fn typed(&self, app: &mut App) {
+        app.logs.prompt_error = None;
+    }
+    fn submit(&self, app: &mut App) {
+        app.submit_log_prompt();
+    }
+    fn cancel(&self, app: &mut App) {
+        app.logs.prompt = None;
+    }
+    /// Tab completes in the query prompt.
+    fn applies(&self, app: &App, action: Action) -> bool {
+        match action {
+            Action::NextField => app.logs.prompt.as_ref().is_some_and(|(k, _)| *k == LogPrompt::Query),
+            _ => !matches!(action, Action::PrevField | Action::ToggleDryRun),
+        }
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::logs::draw(app, f, area)

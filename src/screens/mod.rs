@@ -7,6 +7,7 @@
 //! the key table (`assets/keys.toml`) under its [`View::keys`] name.
 use crate::app::App;
 use crate::app::keymap::{Action, Context};
+use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -54,6 +55,21 @@ pub trait View: Sync {
     }
     /// It has just been shown: ask for what it draws.
     fn shown(&self, _app: &mut App) {}
+    /// The form or prompt open on it, if any: what typing edits (the same way in every one).
+    fn form<'a>(&self, _app: &'a mut App) -> Option<&'a mut dyn Form> {
+        None
+    }
+    /// Typing changed its form's text (a filter narrows as it is typed; a stale error goes).
+    fn typed(&self, _app: &mut App) {}
+    /// Enter in its form.
+    fn submit(&self, _app: &mut App) {}
+    /// Esc in its form: the form closes (a filter left unfinished is cleared).
+    fn cancel(&self, _app: &mut App) {}
+    /// Whether a form key does anything in the form open here: Tab only where there is another field,
+    /// the dry-run switch only in the runbook form. The footer and help leave out what does not.
+    fn applies(&self, _app: &App, action: Action) -> bool {
+        !matches!(action, Action::NextField | Action::PrevField | Action::ToggleDryRun)
+    }
     /// Draw it in `area` (below the header, above the footer).
     fn draw(&self, app: &App, f: &mut Frame, area: Rect);
 }

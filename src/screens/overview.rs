@@ -3,6 +3,7 @@ use super::{Screen, View, is_move, own};
 use crate::app::App;
 use crate::app::input::step;
 use crate::app::keymap::{Action, Context};
+use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -56,6 +57,20 @@ impl View for Overview {
             _ => return false,
         }
         true
+    }
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        app.overview.filter.as_mut().map(|t| t as &mut dyn Form)
+    }
+    fn typed(&self, app: &mut App) {
+        app.overview_filter_typed();
+    }
+    /// The filter stays as typed.
+    fn submit(&self, app: &mut App) {
+        app.overview.filter = None;
+    }
+    fn cancel(&self, app: &mut App) {
+        app.overview.filter = None;
+        app.overview.filter_text.clear();
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::overview::draw(app, f, area)

@@ -3,6 +3,7 @@ use super::{Screen, View, own};
 use crate::app::App;
 use crate::app::keymap::{Action, Context};
 use crate::app::rollback::Phase;
+use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -43,6 +44,17 @@ impl View for Rollback {
             _ => return false,
         }
         true
+    }
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        app.rollback.as_mut()?.input.as_mut().map(|t| t as &mut dyn Form)
+    }
+    fn submit(&self, app: &mut App) {
+        app.submit_rollback_input();
+    }
+    fn cancel(&self, app: &mut App) {
+        if let Some(r) = app.rollback.as_mut() {
+            r.input = None;
+        }
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::rollback::draw(app, f, area)

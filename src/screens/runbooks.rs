@@ -3,6 +3,7 @@ use super::{Screen, View, own};
 use crate::app::App;
 use crate::app::input::step;
 use crate::app::keymap::{Action, Context};
+use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -38,9 +39,29 @@ impl View for Runbooks {
                     app.go_run();
                 }
             }
+            Action::ToggleDryRun => {
+                if let Some(f) = &mut app.runbooks.form {
+                    f.dry_run = !f.dry_run;
+                }
+            }
             _ => return false,
         }
         true
+    }
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        app.runbooks.form.as_mut().map(|f| f as &mut dyn Form)
+    }
+    fn submit(&self, app: &mut App) {
+        app.submit_runbook_form();
+    }
+    fn cancel(&self, app: &mut App) {
+        app.runbooks.form = None;
+    }
+    fn applies(&self, app: &App, action: Action) -> bool {
+        match action {
+            Action::NextField | Action::PrevField => app.runbooks.form.as_ref().is_some_and(|f| f.fields.len() > 1),
+            _ => true,
+        }
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::runbooks::draw_list(app, f, area)
@@ -90,6 +111,21 @@ impl View for Run {
             _ => return false,
         }
         true
+    }
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        let run = app.runbooks.runs.get_mut(app.runbooks.current)?;
+        run.prompt.as_mut().map(|p| p as &mut dyn Form)
+    }
+    fn submit(&self, app: &mut App) {
+        app.submit_run_prompt();
+    }
+    /// The question goes unanswered: running the rest stops here.
+    fn cancel(&self, app: &mut App) {
+        if let Some(r) = app.current_run()
+            && r.prompt.take().is_some()
+        {
+            r.auto = false;
+        }
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::runbooks::draw_run(app, f, area)

@@ -2,6 +2,7 @@
 use super::{Screen, View, own};
 use crate::app::App;
 use crate::app::keymap::{Action, Context};
+use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -41,6 +42,18 @@ impl View for Traces {
             _ => return false,
         }
         true
+    }
+    fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
+        app.traces.prompt.as_mut().map(|t| t as &mut dyn Form)
+    }
+    fn typed(&self, app: &mut App) {
+        app.traces.prompt_error = None;
+    }
+    fn submit(&self, app: &mut App) {
+        app.submit_trace_prompt();
+    }
+    fn cancel(&self, app: &mut App) {
+        app.traces.prompt = None;
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         crate::ui::traces::draw_list(app, f, area)

@@ -20,6 +20,7 @@ mod estate_export;
 mod estate_serve;
 mod estate_telemetry;
 mod failover;
+mod forms;
 mod http_client;
 mod incident_screens;
 mod layers;
