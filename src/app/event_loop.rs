@@ -3,25 +3,18 @@
 use super::message::{Effect, Msg, Worker};
 use super::state::App;
 use crate::config::Config;
-use crate::config::LogSource;
 use crate::drills::session::Effect as DrillEffect;
 use crate::estate::control::Control;
 use crate::incidents::model::Source;
 use crate::ops::gate::{Deliver, GateMsg, Outcome};
-use crate::sources::alertmanager::poller::AlertPoller;
-use crate::sources::alertmanager::{AlertCommand, AlertUpdate, Alertmanager};
-use crate::sources::logs::elastic::Elastic;
-use crate::sources::logs::loki::Loki;
-use crate::sources::logs::{LogCommand, LogStore, LogUpdate};
-use crate::sources::opsgenie::Opsgenie;
-use crate::sources::pagerduty::PagerDuty;
+use crate::sources::alertmanager::{AlertCommand, AlertUpdate};
+use crate::sources::logs::LogCommand;
 use crate::sources::pagerduty::poller::{IncidentCommand, IncidentUpdate};
-use crate::sources::prometheus::poller::Poller;
-use crate::sources::prometheus::{Command, Prometheus, Update};
-use crate::sources::traces::{TraceCommand, TraceStore, TraceUpdate};
+use crate::sources::prometheus::{Command, Prometheus};
+use crate::sources::traces::TraceCommand;
 use crate::term::Tui;
 use chrono::Utc;
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, WrapErr};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -95,13 +88,8 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     // Signals are caught from the start: one that arrives while sources start still restores the terminal.
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("SIGHUP handler")?;
-    let estate = attached.estate;
-    let mut estate_changes = attached.estate_changes;
-    let (tx, mut updates) = mpsc::channel::<Update>(1024);
-    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(64);
     let mut app = App::new(config, Utc::now());
-    let history_path = super::history::path();
-    app.explorer.history = super::history::load(&history_path);
+    app.explorer.history = super::history::load(&super::history::path());
     app.theme = app.theme.clone().honour_no_color(std::env::var("NO_COLOR").ok().as_deref());
     if let Some((scenario, random)) = &config.start_drill {
         app.arm_drill(scenario.clone(), *random);
@@ -114,144 +102,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     if std::env::var_os("WATCHPOST_TEST_PANIC").is_some() {
         panic!("WATCHPOST_TEST_PANIC is set");
     }
-
-    // One client per source, shared by the poller, runbook steps and rollback watches, so its bound on
-    // requests in flight (and connections) holds for the whole console.
-    let run_prom = match &config.prometheus {
-        Some(src) => Some(Prometheus::new(src).map_err(|e| eyre!("prometheus client: {e}"))?),
-        None => None,
-    };
-    if let Some(prom) = &run_prom {
-        let mut poller = Poller::new(
-            prom.clone(),
-            config.services.clone(),
-            config.discover,
-            config.slo_defaults.clone(),
-            config.refresh,
-            tx.clone(),
-        )
-        .with_group_label(config.overview.group_by.clone());
-        if let Some(f) = &attached.fallback {
-            poller = poller.with_fallback(Prometheus::new(f).map_err(|e| eyre!("direct-scrape client: {e}"))?);
-        }
-        tokio::spawn(poller.run(cmd_rx));
-    }
-    let (alert_tx, mut alert_updates) = mpsc::channel::<AlertUpdate>(256);
-    let (alert_cmd_tx, alert_cmd_rx) = mpsc::channel::<AlertCommand>(16);
-    if !config.alertmanagers.is_empty() {
-        let servers = config
-            .alertmanagers
-            .iter()
-            .map(Alertmanager::new)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| eyre!("alertmanager client: {e}"))?;
-        tokio::spawn(
-            AlertPoller::new(servers, config.refresh.max(Duration::from_secs(2)), alert_tx.clone()).run(alert_cmd_rx),
-        );
-    }
-    let (incident_tx, mut incident_updates) = mpsc::channel::<IncidentUpdate>(64);
-    let (pd_cmd_tx, pd_cmd_rx) = mpsc::channel::<IncidentCommand>(16);
-    let (og_cmd_tx, og_cmd_rx) = mpsc::channel::<IncidentCommand>(16);
-    let every = config.refresh.max(Duration::from_secs(15));
-    if let Some(pd) = &config.pagerduty {
-        let client = PagerDuty::new(&pd.source, pd.services.clone(), pd.teams.clone())
-            .map_err(|e| eyre!("pagerduty client: {e}"))?;
-        tokio::spawn(crate::sources::pagerduty::poller::run(client, every, incident_tx.clone(), pd_cmd_rx));
-    }
-    if let Some(og) = &config.opsgenie {
-        let client = Opsgenie::new(&og.source, og.query.clone()).map_err(|e| eyre!("opsgenie client: {e}"))?;
-        tokio::spawn(crate::sources::opsgenie::run(client, every, incident_tx.clone(), og_cmd_rx));
-    }
-    let (log_tx, mut log_updates) = mpsc::channel::<LogUpdate>(256);
-    let (log_cmd_tx, log_cmd_rx) = mpsc::channel::<LogCommand>(16);
-    if let Some(src) = &config.logs {
-        let store = match src {
-            LogSource::Loki { source, .. } => LogStore::Loki(Loki::new(source).map_err(|e| eyre!("loki client: {e}"))?),
-            LogSource::Elastic(c) => {
-                LogStore::Elastic(Elastic::new(c).map_err(|e| eyre!("elasticsearch client: {e}"))?)
-            }
-        };
-        tokio::spawn(crate::sources::logs::run(store, log_cmd_rx, log_tx.clone()));
-    }
-    let (trace_tx, mut trace_updates) = mpsc::channel::<TraceUpdate>(64);
-    let (trace_cmd_tx, trace_cmd_rx) = mpsc::channel::<TraceCommand>(16);
-    if let Some(t) = &config.traces {
-        let store = TraceStore::new(t).map_err(|e| eyre!("trace store client: {e}"))?;
-        let every = crate::sources::traces::live_every(config.refresh);
-        tokio::spawn(crate::sources::traces::run(store, every, trace_cmd_rx, trace_tx.clone()));
-        app.request_live_traces();
-    }
-    // A console for logs or traces alone opens on them.
-    let range = chrono::Duration::from_std(app.range()).unwrap_or_default();
-    match app.screen {
-        crate::app::Screen::Logs => {
-            app.screen = crate::app::Screen::Overview;
-            app.open_logs(None, app.now - range, app.now, true);
-            app.nav.clear();
-        }
-        crate::app::Screen::Traces => {
-            app.screen = crate::app::Screen::Overview;
-            app.open_traces(None, app.now - range, app.now);
-            app.nav.clear();
-        }
-        _ => {}
-    }
-    // `tx`, `alert_tx` and `incident_tx` stay alive here so that `recv_many` never returns 0 in a tight loop without sources.
-
-    // Every action is recorded before it goes out (the audit thread sends it once it is on disk).
-    let policy = match crate::ops::policy::find(config.policy_path.as_deref()) {
-        Ok(p) => p,
-        Err(e) => {
-            // `config check` reports a bad policy; here, with no readable policy, actions are refused.
-            tracing::error!("policy: {e}");
-            return Err(eyre!("the policy cannot be read: {e}"));
-        }
-    };
-    let (gate, mut refused) =
-        crate::ops::gate::spawn(config.audit_path.clone(), crate::ops::who::Who::current(), policy);
-
-    let (audit_tx, mut audit_reads) = mpsc::channel::<crate::app::audit::AuditRead>(4);
-    // Runbooks: read once at start (small local files); runs each get a task.
-    app.runbooks.dirs = crate::cli::runbook_dirs();
-    (app.runbooks.books, app.runbooks.problems) = crate::runbooks::load_all(&app.runbooks.dirs);
-    // Runs a crash or a dropped session interrupted are offered again (B).
-    let books = app.runbooks.books.clone();
-    let interrupted = crate::runbooks::journal::interrupted(&app.runbooks.journal_dir, |id| {
-        books.iter().find(|b| b.id == id).map(crate::runbooks::Runbook::forward_steps)
-    });
-    app.offer_interrupted(interrupted);
-    let (run_tx, mut run_updates) = mpsc::channel::<crate::ops::runbook_tasks::RunUpdate>(256);
-    let run_vault = config
-        .vault
-        .as_ref()
-        .and_then(|v| crate::ops::vault::Vault::new(&v.source, &v.token, v.namespace.as_deref()).ok());
-
-    let (rollback_tx, mut rollback_updates) = mpsc::channel::<crate::ops::rollback_tasks::RollbackUpdate>(256);
-    let (rollback_cmd_tx, rollback_cmd_rx) = mpsc::channel::<crate::ops::rollback_tasks::RollbackCommand>(8);
-    tokio::spawn(crate::ops::rollback_tasks::run(rollback_cmd_rx, rollback_tx, run_prom.clone()));
-
-    // Maintenance windows: their silences kept in line at start, every five minutes and after a window
-    // is added from the console (which writes the team's file, audited first).
-    let (window_tx, mut window_passes) = mpsc::channel::<crate::maintenance::reconcile::Pass>(4);
-    let (add_tx, add_rx) = mpsc::channel::<crate::maintenance::console::Edit>(4);
-    let (added_tx, mut added) = mpsc::channel::<Result<String, String>>(4);
-    if let Some(m) = &config.changes.maintenance {
-        let servers: Vec<Alertmanager> =
-            config.alertmanagers.iter().filter_map(|s| Alertmanager::new(s).ok()).collect();
-        let every = Duration::from_secs(300);
-        let wake = std::sync::Arc::new(tokio::sync::Notify::new());
-        let (file, audit_path) = (m.file.clone(), config.audit_path.clone());
-        tokio::spawn(crate::maintenance::console::run(add_rx, file, audit_path, wake.clone(), added_tx));
-        tokio::spawn(crate::maintenance::reconcile::keep_in_line(
-            m.file.clone(),
-            m.ahead,
-            servers,
-            every,
-            wake,
-            config.audit_path.clone(),
-            window_tx.clone(),
-        ));
-    }
+    let (mut rt, mut inbox) = super::startup::start(config, &mut app, attached)?;
 
     let mut release_startup_at = Some(tokio::time::Instant::now() + RELEASE_STARTUP_AFTER);
     let mut events = crate::term::events();
@@ -268,24 +119,6 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     if let Some(p) = crate::logging::problem() {
         app.report(format!("Note: {p}."));
     }
-    let mut rt = Runtime {
-        estate,
-        gate,
-        alertmanager: alert_cmd_tx,
-        pagerduty: pd_cmd_tx,
-        opsgenie: og_cmd_tx,
-        run_tx,
-        run_cmds: Default::default(),
-        run_prom,
-        run_vault,
-        windows: add_tx,
-        rollbacks: rollback_cmd_tx,
-        audit: (app.audit.path.clone(), audit_tx),
-        logs: log_cmd_tx,
-        traces: trace_cmd_tx,
-        prometheus: cmd_tx,
-        history_path,
-    };
     let exit = loop {
         let msg = tokio::select! {
             ev = events.recv() => match ev {
@@ -294,18 +127,18 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                 Some(Err(e)) => { tracing::warn!("terminal input failed: {e}"); break Exit::TerminalGone; }
                 None => break Exit::TerminalGone,
             },
-            _ = updates.recv_many(&mut batch, 64) => {
+            _ = inbox.prometheus.recv_many(&mut batch, 64) => {
                 // A batch is one turn: all but its last update go in here, the last below.
                 let Some(last) = batch.pop() else { continue };
                 batch.drain(..).for_each(|u| app.update(Msg::Prometheus(u)));
                 Msg::Prometheus(last)
             }
-            _ = log_updates.recv_many(&mut log_batch, 64) => {
+            _ = inbox.logs.recv_many(&mut log_batch, 64) => {
                 let Some(last) = log_batch.pop() else { continue };
                 log_batch.drain(..).for_each(|u| app.update(Msg::Logs(u)));
                 Msg::Logs(last)
             }
-            Some(u) = alert_updates.recv() => {
+            Some(u) = inbox.alerts.recv() => {
                 if let AlertUpdate::SilenceDone { what, result } = &u {
                     let outcome = match result {
                         Ok(v) => Outcome::Done(v.clone()),
@@ -315,7 +148,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                 }
                 Msg::Alerts(u)
             }
-            Some(u) = incident_updates.recv() => {
+            Some(u) = inbox.incidents.recv() => {
                 if let IncidentUpdate::Done { what, result } = &u {
                     use crate::sources::pagerduty::poller::NotDone;
                     let outcome = match result {
@@ -327,14 +160,14 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
                 }
                 Msg::Incidents(u)
             }
-            Some(r) = refused.recv() => Msg::Refused { action: r.action, error: r.error },
-            Some(r) = audit_reads.recv() => Msg::AuditRead(r),
-            Some(u) = run_updates.recv() => Msg::Run(u),
-            Some(u) = rollback_updates.recv() => Msg::Rollback(u),
-            Some(p) = window_passes.recv() => Msg::WindowPass(p),
-            Some(r) = added.recv() => Msg::WindowAdded(r),
-            c = next_change(&mut estate_changes) => Msg::EstateChange(c),
-            Some(u) = trace_updates.recv() => Msg::Traces(u),
+            Some(r) = inbox.refused.recv() => Msg::Refused { action: r.action, error: r.error },
+            Some(r) = inbox.audit.recv() => Msg::AuditRead(r),
+            Some(u) = inbox.runs.recv() => Msg::Run(u),
+            Some(u) = inbox.rollbacks.recv() => Msg::Rollback(u),
+            Some(p) = inbox.window_passes.recv() => Msg::WindowPass(p),
+            Some(r) = inbox.windows_added.recv() => Msg::WindowAdded(r),
+            c = next_change(&mut inbox.estate_changes) => Msg::EstateChange(c),
+            Some(u) = inbox.traces.recv() => Msg::Traces(u),
             _ = sleep_until(draw_due) => {
                 draw_due = None;
                 if app.take_dirty() && draw(tui, &mut app).is_err() { break Exit::TerminalGone; }
@@ -390,32 +223,28 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     };
     rt.end_runs(&why).await;
     rt.end_rollback(&why).await;
-    drop(tx);
-    drop(alert_tx);
-    drop(incident_tx);
-    drop(log_tx);
-    drop(trace_tx);
+    drop(inbox);
     Ok(exit)
 }
 
 /// What carries out the console's effects: the channels to every worker, and the clients runs need.
-struct Runtime {
-    estate: Option<mpsc::Sender<Control>>,
-    gate: std::sync::mpsc::Sender<GateMsg>,
-    alertmanager: mpsc::Sender<AlertCommand>,
-    pagerduty: mpsc::Sender<IncidentCommand>,
-    opsgenie: mpsc::Sender<IncidentCommand>,
-    run_tx: mpsc::Sender<crate::ops::runbook_tasks::RunUpdate>,
-    run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runbook_tasks::RunCommand>>,
-    run_prom: Option<Prometheus>,
-    run_vault: Option<crate::ops::vault::Vault>,
-    windows: mpsc::Sender<crate::maintenance::console::Edit>,
-    rollbacks: mpsc::Sender<crate::ops::rollback_tasks::RollbackCommand>,
-    audit: (std::path::PathBuf, mpsc::Sender<crate::app::audit::AuditRead>),
-    logs: mpsc::Sender<LogCommand>,
-    traces: mpsc::Sender<TraceCommand>,
-    prometheus: mpsc::Sender<Command>,
-    history_path: std::path::PathBuf,
+pub(super) struct Runtime {
+    pub(super) estate: Option<mpsc::Sender<Control>>,
+    pub(super) gate: std::sync::mpsc::Sender<GateMsg>,
+    pub(super) alertmanager: mpsc::Sender<AlertCommand>,
+    pub(super) pagerduty: mpsc::Sender<IncidentCommand>,
+    pub(super) opsgenie: mpsc::Sender<IncidentCommand>,
+    pub(super) run_tx: mpsc::Sender<crate::ops::runbook_tasks::RunUpdate>,
+    pub(super) run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runbook_tasks::RunCommand>>,
+    pub(super) run_prom: Option<Prometheus>,
+    pub(super) run_vault: Option<crate::ops::vault::Vault>,
+    pub(super) windows: mpsc::Sender<crate::maintenance::console::Edit>,
+    pub(super) rollbacks: mpsc::Sender<crate::ops::rollback_tasks::RollbackCommand>,
+    pub(super) audit: (std::path::PathBuf, mpsc::Sender<crate::app::audit::AuditRead>),
+    pub(super) logs: mpsc::Sender<LogCommand>,
+    pub(super) traces: mpsc::Sender<TraceCommand>,
+    pub(super) prometheus: mpsc::Sender<Command>,
+    pub(super) history_path: std::path::PathBuf,
 }
 
 impl Runtime {

@@ -44,7 +44,7 @@ impl Default for Explorer {
         input.set_placeholder_text("PromQL, e.g. sum by (job) (rate(http_requests_total[5m]))");
         Explorer {
             input,
-            editing: true,
+            editing: false,
             history: Vec::new(),
             history_pos: None,
             range_query: false,

@@ -83,11 +83,8 @@ impl App {
             Action::Quit => self.ask_quit(),
             Action::Help => self.help = !self.help,
             Action::NextScreen | Action::PrevScreen => {
-                let order: Vec<Screen> = Screen::tab_order().collect();
-                let i = order.iter().position(|s| *s == self.screen).unwrap_or(0);
-                let n = order.len();
-                let next = if action == Action::NextScreen { (i + 1) % n } else { (i + n - 1) % n };
-                self.go(order[next], false);
+                let to = self.screen.tab(action == Action::PrevScreen);
+                self.go(to, false);
             }
             Action::Back | Action::ClearFilter => {
                 let back = self.nav.pop().unwrap_or(Screen::Overview);

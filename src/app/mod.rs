@@ -19,6 +19,7 @@ pub mod rollback;
 pub mod runbooks;
 pub mod screen;
 pub mod service_view;
+pub mod startup;
 pub mod state;
 pub mod textinput;
 pub mod traces;

@@ -81,9 +81,6 @@ impl View for Incident {
     fn keys(&self) -> &'static str {
         "incidents"
     }
-    fn in_tab_order(&self) -> bool {
-        false
-    }
     fn context(&self, app: &App) -> Context {
         context(app)
     }

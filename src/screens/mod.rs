@@ -38,9 +38,9 @@ pub trait View: Sync {
     fn top_level(&self) -> bool {
         false
     }
-    /// Tab and Shift-Tab step through it.
+    /// Tab and Shift-Tab step through it: the top-level screens do.
     fn in_tab_order(&self) -> bool {
-        true
+        self.top_level()
     }
     /// The key context of what has focus on it now: its own bindings, or a form's while one is open.
     fn context(&self, app: &App) -> Context;
@@ -76,7 +76,7 @@ pub trait View: Sync {
 
 macro_rules! screens {
     ($($(#[$doc:meta])* $variant:ident => $unit:path,)*) => {
-        /// Which screen is shown. The order is Tab's.
+        /// Which screen is shown. The top-level ones are in Tab's order.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Screen { $($(#[$doc])* $variant),* }
         impl Screen {
@@ -126,6 +126,17 @@ impl Screen {
     /// The screens Tab steps through, in order.
     pub fn tab_order() -> impl Iterator<Item = Screen> {
         Screen::ALL.iter().copied().filter(|s| s.view().in_tab_order())
+    }
+
+    /// Where Tab (Shift-Tab: `back`) goes from here: the next top-level screen in the list, round; from a
+    /// drilled-into screen, the next after it.
+    pub fn tab(self, back: bool) -> Screen {
+        let n = Screen::ALL.len();
+        let at = Screen::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        (1..=n)
+            .map(|i| Screen::ALL[if back { (at + n - i) % n } else { (at + i) % n }])
+            .find(|s| s.view().in_tab_order())
+            .unwrap_or(Screen::Overview)
     }
 }
 

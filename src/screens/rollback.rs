@@ -16,9 +16,6 @@ impl View for Rollback {
     fn keys(&self) -> &'static str {
         "rollback"
     }
-    fn in_tab_order(&self) -> bool {
-        false
-    }
     fn context(&self, app: &App) -> Context {
         own(Screen::Rollback, app.rollback.as_ref().is_some_and(|r| r.input.is_some()))
     }

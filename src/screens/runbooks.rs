@@ -75,9 +75,6 @@ impl View for Run {
     fn keys(&self) -> &'static str {
         "run"
     }
-    fn in_tab_order(&self) -> bool {
-        false
-    }
     fn context(&self, app: &App) -> Context {
         let prompt = app.runbooks.runs.get(app.runbooks.current).is_some_and(|r| r.prompt.is_some());
         own(Screen::Run, prompt)

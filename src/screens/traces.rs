@@ -67,9 +67,6 @@ impl View for Trace {
     fn keys(&self) -> &'static str {
         "trace"
     }
-    fn in_tab_order(&self) -> bool {
-        false
-    }
     fn context(&self, _app: &App) -> Context {
         Context::Screen(Screen::Trace)
     }

@@ -45,12 +45,31 @@ fn h_goes_home_from_anywhere_and_tab_keeps_no_path() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Overview, "nothing left to walk back after going home");
 
-    // overview → service → logs, then Tab: a new path, so Esc goes to the overview, not to the service.
+    // overview → service → logs, then Tab: the next top-level screen, a new path, so Esc goes to the
+    // overview, not to the service.
     drill_to_logs(&mut app);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.screen, Screen::Traces);
+    assert_eq!(app.screen, Screen::Kpis);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Overview);
+}
+
+/// Tab and Shift-Tab cycle the top-level screens, round, and never stop on a drilled-into one.
+#[test]
+fn tab_cycles_the_top_level_screens() {
+    let mut app = app();
+    let mut seen = vec![app.screen];
+    for _ in 0..Screen::ALL.len() {
+        key(&mut app, KeyCode::Tab);
+        assert!(app.screen.is_top_level(), "{:?}", app.screen);
+        if app.screen == Screen::Overview {
+            break;
+        }
+        seen.push(app.screen);
+    }
+    assert_eq!(seen, Screen::tab_order().collect::<Vec<_>>(), "once round, in order");
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(Some(&app.screen), seen.last(), "Shift-Tab goes the other way");
 }
 
 #[test]
