@@ -131,7 +131,7 @@ fn bench(c: &mut Criterion) {
     // A thousand services, worst first and grouped by team: a key and the frame it causes (what an
     // operator waits for when moving down the overview).
     let mut estate = app(1000);
-    estate.overview.sort = watchpost::app::overview::SortKey::Worst;
+    estate.overview.sort = watchpost::screens::overview::state::SortKey::Worst;
     let mut wide = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let down = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('j'));
     c.bench_function("overview 120x40, 1 000 services grouped worst first: key j + frame", |b| {

@@ -1,8 +1,8 @@
 //! Asking before anything running is killed: quitting while a runbook step or a rollback runs, and
 //! aborting a run or a rollback. The question names what will be killed; `y` does it, `n` or Esc keeps
 //! it running (any other key is ignored, so a stray key neither kills nor dismisses silently).
-use super::rollback::Phase;
 use super::state::App;
+use crate::screens::rollback::state::Phase;
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// What `y` does.

@@ -240,7 +240,7 @@ pub(super) struct Runtime {
     pub(super) run_vault: Option<crate::ops::vault::Vault>,
     pub(super) windows: mpsc::Sender<crate::maintenance::console::Edit>,
     pub(super) rollbacks: mpsc::Sender<crate::ops::rollback_tasks::RollbackCommand>,
-    pub(super) audit: (std::path::PathBuf, mpsc::Sender<crate::app::audit::AuditRead>),
+    pub(super) audit: (std::path::PathBuf, mpsc::Sender<crate::screens::audit::state::AuditRead>),
     pub(super) logs: mpsc::Sender<LogCommand>,
     pub(super) traces: mpsc::Sender<TraceCommand>,
     pub(super) prometheus: mpsc::Sender<Command>,
@@ -318,8 +318,8 @@ impl Runtime {
             Effect::ReadAudit => {
                 let (path, tx) = self.audit.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::app::audit::read(&path);
-                    let _ = tx.blocking_send(crate::app::audit::AuditRead { at: Utc::now(), result });
+                    let result = crate::screens::audit::state::read(&path);
+                    let _ = tx.blocking_send(crate::screens::audit::state::AuditRead { at: Utc::now(), result });
                 });
             }
             Effect::Bell => tui.bell(),

@@ -1,6 +1,6 @@
 //! The explorer's query history on disk: one JSON string per line in the state directory, newest last,
 //! at most [`HISTORY_MAX`] entries. Read once at start; written whole after each new query.
-use super::explorer::HISTORY_MAX;
+use crate::screens::explorer::state::HISTORY_MAX;
 use std::path::{Path, PathBuf};
 
 pub fn path() -> PathBuf {

@@ -35,7 +35,7 @@ pub enum Msg {
     WindowAdded(Result<String, String>),
     /// What was done to the built-in estate (a runbook step in a drill, a rollback).
     EstateChange(crate::estate::changes::Change),
-    AuditRead(super::audit::AuditRead),
+    AuditRead(crate::screens::audit::state::AuditRead),
     /// The audit gate refused an action: it could not be recorded first, or the policy forbids it.
     Refused {
         action: String,

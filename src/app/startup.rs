@@ -27,7 +27,7 @@ pub(super) struct Inbox {
     pub logs: mpsc::Receiver<LogUpdate>,
     pub traces: mpsc::Receiver<TraceUpdate>,
     pub refused: mpsc::Receiver<crate::ops::gate::Refused>,
-    pub audit: mpsc::Receiver<crate::app::audit::AuditRead>,
+    pub audit: mpsc::Receiver<crate::screens::audit::state::AuditRead>,
     pub runs: mpsc::Receiver<crate::ops::runbook_tasks::RunUpdate>,
     pub rollbacks: mpsc::Receiver<crate::ops::rollback_tasks::RollbackUpdate>,
     pub window_passes: mpsc::Receiver<crate::maintenance::reconcile::Pass>,

@@ -1,10 +1,10 @@
 //! Everything the screens show, and nothing that does I/O: the loop feeds it events and source updates,
 //! and takes from it the commands to send and whether a redraw is due.
-use super::explorer::Explorer;
 use super::keymap::KeyMap;
 use super::screen::{RANGES, Screen};
 use super::service_view::ServiceView;
 use crate::config::Config;
+use crate::screens::explorer::state::Explorer;
 use crate::sources::SourceHealth;
 use crate::sources::prometheus::Command;
 use crate::ui::theme::Theme;
@@ -49,7 +49,7 @@ pub struct App {
     /// The selected service (an index into `services`, whatever the overview's order).
     pub selected: usize,
     /// The overview's filter, order and grouping.
-    pub overview: super::overview::OverviewView,
+    pub overview: crate::screens::overview::state::OverviewView,
     pub screen: Screen,
     /// Where Esc goes back to.
     pub nav: Vec<Screen>,
@@ -63,16 +63,16 @@ pub struct App {
     pub help_scroll: usize,
     pub target_scroll: usize,
     pub explorer: Explorer,
-    pub drills: super::drills::Drills,
-    pub alerts: super::alerts::AlertsView,
-    pub kpis: super::kpis::KpiView,
-    pub incidents: super::incidents::IncidentsView,
-    pub logs: super::logs::LogsView,
-    pub traces: super::traces::TracesView,
-    pub audit: super::audit::AuditView,
-    pub runbooks: super::runbooks::RunbooksView,
+    pub drills: crate::screens::drills::state::Drills,
+    pub alerts: crate::screens::alerts::state::AlertsView,
+    pub kpis: crate::screens::kpis::state::KpiView,
+    pub incidents: crate::screens::incidents::state::IncidentsView,
+    pub logs: crate::screens::logs::state::LogsView,
+    pub traces: crate::screens::traces::state::TracesView,
+    pub audit: crate::screens::audit::state::AuditView,
+    pub runbooks: crate::screens::runbooks::state::RunbooksView,
     /// The rollback in progress (or the last one), on the Rollback screen.
-    pub rollback: Option<super::rollback::RollbackView>,
+    pub rollback: Option<crate::screens::rollback::state::RollbackView>,
     pub(crate) rollback_commands: Vec<crate::ops::rollback_tasks::RollbackCommand>,
     /// Each service's deploy provider, the rollback watch's settings, change freezes.
     pub deploy: std::collections::BTreeMap<String, crate::deploy::Provider>,
@@ -80,7 +80,7 @@ pub struct App {
     pub freezes: Vec<crate::config::changes::Freeze>,
     /// A one-line message on the screen where something was just done (or why a key did nothing).
     pub notice: Option<Notice>,
-    pub changes: super::changes::ChangesView,
+    pub changes: crate::screens::changes::state::ChangesView,
     pub(crate) dirty: bool,
     /// When the last frame drawn goes out of date with time alone (`ui::when`); `None`: it does not.
     redraw_at: Option<DateTime<Utc>>,
@@ -108,11 +108,14 @@ impl App {
             last_update: None,
             services: config.services.iter().cloned().map(ServiceView::new).collect(),
             selected: 0,
-            overview: super::overview::OverviewView {
+            overview: crate::screens::overview::state::OverviewView {
                 // The demo starts in the estate's call order (its drills describe rows that way); `b`
                 // groups it by team.
                 grouped: config.overview.group_by.is_some() && !config.demo,
-                ..super::overview::OverviewView::new(config.overview.group_by.clone(), config.overview.sort)
+                ..crate::screens::overview::state::OverviewView::new(
+                    config.overview.group_by.clone(),
+                    config.overview.sort,
+                )
             },
             // Alertmanager alone (no Prometheus): the alerts are what there is to watch.
             screen: if config.prometheus.is_none() && !config.alertmanagers.is_empty() {
@@ -134,13 +137,13 @@ impl App {
             help_scroll: 0,
             target_scroll: 0,
             explorer: Explorer::default(),
-            drills: super::drills::Drills { scenarios: config.drills.clone(), ..Default::default() },
-            kpis: super::kpis::KpiView::default(),
-            incidents: super::incidents::IncidentsView {
+            drills: crate::screens::drills::state::Drills { scenarios: config.drills.clone(), ..Default::default() },
+            kpis: crate::screens::kpis::state::KpiView::default(),
+            incidents: crate::screens::incidents::state::IncidentsView {
                 configured: config.pagerduty.is_some() || config.opsgenie.is_some(),
                 ..Default::default()
             },
-            alerts: super::alerts::AlertsView {
+            alerts: crate::screens::alerts::state::AlertsView {
                 configured: !config.alertmanagers.is_empty(),
                 group_by: config.alerts.group_by.clone(),
                 bell_enabled: config.alerts.bell,
@@ -148,18 +151,18 @@ impl App {
                 silence_duration: config.alerts.silence_duration,
                 ..Default::default()
             },
-            logs: super::logs::LogsView {
+            logs: crate::screens::logs::state::LogsView {
                 source: config.logs.clone(),
                 buffer: crate::logs::LogBuffer::new(config.log_view.buffer),
                 copy_enabled: config.log_view.copy,
                 ..Default::default()
             },
-            traces: super::traces::TracesView {
+            traces: crate::screens::traces::state::TracesView {
                 configured: config.traces.is_some(),
                 store: config.traces.as_ref().map(|t| t.source.name.clone()).unwrap_or_default(),
                 ..Default::default()
             },
-            audit: super::audit::AuditView { path: config.audit_path.clone(), ..Default::default() },
+            audit: crate::screens::audit::state::AuditView { path: config.audit_path.clone(), ..Default::default() },
             rollback: None,
             rollback_commands: Vec::new(),
             deploy: config.changes.deploy.clone(),
@@ -167,7 +170,7 @@ impl App {
             freezes: config.changes.freezes.clone(),
             notice: None,
             changes: Default::default(),
-            runbooks: super::runbooks::RunbooksView {
+            runbooks: crate::screens::runbooks::state::RunbooksView {
                 journal_dir: crate::runbooks::journal::dir(),
                 ..Default::default()
             },

@@ -116,7 +116,7 @@ impl App {
                 let ex = &mut self.explorer;
                 if let Some((pending, expr)) = ex.pending.take_if(|(p, _)| *p == id) {
                     debug_assert_eq!(pending, id);
-                    ex.result = Some(super::explorer::ExplorerResult { expr, at, outcome });
+                    ex.result = Some(crate::screens::explorer::state::ExplorerResult { expr, at, outcome });
                     ex.scroll = 0;
                 }
             }

@@ -11,20 +11,20 @@ use crate::app::textinput::Form;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-mod alerts;
-mod audit;
-mod changes;
-mod detail;
-mod drills;
-mod explorer;
-mod incidents;
-mod kpis;
-mod logs;
-mod overview;
-mod rollback;
-mod runbooks;
-mod silences;
-mod traces;
+pub mod alerts;
+pub mod audit;
+pub mod changes;
+pub mod detail;
+pub mod drills;
+pub mod explorer;
+pub mod incidents;
+pub mod kpis;
+pub mod logs;
+pub mod overview;
+pub mod rollback;
+pub mod runbooks;
+pub mod silences;
+pub mod traces;
 
 /// One screen of the console. Every method but [`title`](View::title), [`keys`](View::keys),
 /// [`context`](View::context) and [`draw`](View::draw) has a default that does nothing.

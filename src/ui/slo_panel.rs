@@ -1,9 +1,9 @@
 //! The SLA/SLO figures of one service: availability vs objective, error budget left (percent and time),
 //! burn rates over 1 h and 6 h with the workbook's paging thresholds, and current figures vs targets.
 use super::format;
-use super::overview::{budget_style, burn_style, verdict_style};
 use crate::app::App;
 use crate::app::service_view::ServiceView;
+use crate::screens::overview::draw::{budget_style, burn_style, verdict_style};
 use crate::slo::{BurnAlert, BurnRates};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -212,7 +212,7 @@ fn kpis_screen_120x30() {
         ),
         ("checkout".to_string(), vec![Span { start: t0() - CDuration::minutes(20), end: None }]),
     ];
-    app.on_update(Update::Incidents { at: t0(), window: watchpost::app::kpis::WINDOW, spans: Ok(spans) });
+    app.on_update(Update::Incidents { at: t0(), window: watchpost::screens::kpis::state::WINDOW, spans: Ok(spans) });
     key(&mut app, KeyCode::Char('K'));
     let s = render(&app, 120, 30);
     insta::assert_snapshot!(s);
@@ -224,7 +224,7 @@ fn kpis_screen_120x30() {
 /// highest error rate but a target of 1 %; checkout stands worst against its 0.1 %.
 #[test]
 fn kpis_all_services_row_is_the_rows_above_pooled() {
-    use watchpost::app::kpis::WINDOW;
+    use watchpost::screens::kpis::state::WINDOW;
     use watchpost::time::short;
     let mut app = fixtures::app(5);
     app.services[2].service.targets.error_rate = 0.01;

@@ -229,8 +229,8 @@ fn the_audit_screen_lists_filters_and_says_when_the_chain_is_broken() {
     key(&mut app, KeyCode::Char('U'));
     assert!(app.take_audit_request(), "opening the screen asks for a read");
     let read = |app: &mut watchpost::app::App| {
-        let result = watchpost::app::audit::read(&db);
-        app.on_audit_read(watchpost::app::audit::AuditRead { at: Utc::now(), result });
+        let result = watchpost::screens::audit::state::read(&db);
+        app.on_audit_read(watchpost::screens::audit::state::AuditRead { at: Utc::now(), result });
     };
     read(&mut app);
     let draw = |app: &watchpost::app::App| {

@@ -6,8 +6,8 @@ use crate::support;
 use chrono::{Duration, TimeZone, Utc};
 use std::path::Path;
 use support::fixtures;
-use watchpost::app::changes::Kind;
 use watchpost::deploy::Version;
+use watchpost::screens::changes::state::Kind;
 
 /// The day the tests are set, at noon.
 fn noon() -> chrono::DateTime<Utc> {

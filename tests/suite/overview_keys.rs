@@ -67,7 +67,7 @@ fn grouped_at_start_and_worst_first_brings_trouble_to_the_top_of_its_group() {
     // Ungrouped, worst first: the down target, then the fast burn, on the first two rows.
     key(&mut app, KeyCode::Char('b'));
     key(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.overview.sort, watchpost::app::overview::SortKey::Worst);
+    assert_eq!(app.overview.sort, watchpost::screens::overview::state::SortKey::Worst);
     key(&mut app, KeyCode::Char('g'));
     assert_eq!(selected(&app), "svc-737");
     key(&mut app, KeyCode::Char('j'));

@@ -6,9 +6,9 @@ use chrono::Utc;
 use crossterm::event::KeyCode;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use watchpost::app::rollback::Phase;
 use watchpost::app::{App, Screen};
 use watchpost::ops::rollback_tasks::{RollbackUpdate, run};
+use watchpost::screens::rollback::state::Phase;
 
 use crate::support::{key, typed};
 
@@ -193,7 +193,7 @@ fn enter_on_the_current_version_says_it_is_what_runs() {
         cause: None,
         current,
     };
-    app.rollback = Some(watchpost::app::rollback::RollbackView {
+    app.rollback = Some(watchpost::screens::rollback::state::RollbackView {
         service: "checkout".into(),
         phase: Phase::Choose,
         history: vec![version("5", false), version("6", true)],

@@ -6,9 +6,9 @@ use chrono::Utc;
 use crossterm::event::KeyCode;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use watchpost::app::runbooks::StepState;
 use watchpost::app::{App, Screen};
 use watchpost::ops::runbook_tasks::{RunCommand, RunUpdate, spawn};
+use watchpost::screens::runbooks::state::StepState;
 
 const BOOK: &str = r#"---
 id: console-test
