@@ -12,16 +12,6 @@ use ratatui::layout::Rect;
 pub struct Incidents;
 pub struct Incident;
 
-/// The list and the timeline share their keys (`[keys.incidents]`) and their selection.
-fn context(app: &App) -> Context {
-    own(Screen::Incidents, app.incidents.prompt.is_some())
-}
-
-fn cursor(app: &mut App) -> Option<(&mut usize, usize)> {
-    let n = app.incidents.incidents.len();
-    Some((&mut app.incidents.selected, n))
-}
-
 fn act(app: &mut App, action: Action) -> bool {
     use crate::screens::incidents::state::PromptKind;
     match action {
@@ -35,10 +25,6 @@ fn act(app: &mut App, action: Action) -> bool {
     true
 }
 
-fn form(app: &mut App) -> Option<&mut dyn Form> {
-    app.incidents.prompt.as_mut().map(|p| p as &mut dyn Form)
-}
-
 impl View for Incidents {
     fn title(&self) -> &'static str {
         "Incidents"
@@ -50,10 +36,11 @@ impl View for Incidents {
         true
     }
     fn context(&self, app: &App) -> Context {
-        context(app)
+        own(Screen::Incidents, app.incidents.prompt.is_some())
     }
     fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
-        cursor(app)
+        let n = app.incidents.incidents.len();
+        Some((&mut app.incidents.selected, n))
     }
     fn act(&self, app: &mut App, action: Action) -> bool {
         if action == Action::Open {
@@ -63,7 +50,7 @@ impl View for Incidents {
         act(app, action)
     }
     fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
-        form(app)
+        app.incidents.prompt.as_mut().map(|p| p as &mut dyn Form)
     }
     fn submit(&self, app: &mut App) {
         app.submit_incident_prompt();
@@ -76,31 +63,32 @@ impl View for Incidents {
     }
 }
 
+/// The timeline takes the list's keys, selection and prompts.
 impl View for Incident {
     fn title(&self) -> &'static str {
         "Incident"
     }
     fn keys(&self) -> &'static str {
-        "incidents"
+        Incidents.keys()
     }
     fn context(&self, app: &App) -> Context {
-        context(app)
+        Incidents.context(app)
     }
     fn cursor<'a>(&self, app: &'a mut App) -> Option<(&'a mut usize, usize)> {
-        cursor(app)
+        Incidents.cursor(app)
     }
     fn act(&self, app: &mut App, action: Action) -> bool {
         // Already open.
         action == Action::Open || act(app, action)
     }
     fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
-        form(app)
+        Incidents.form(app)
     }
     fn submit(&self, app: &mut App) {
-        app.submit_incident_prompt();
+        Incidents.submit(app)
     }
     fn cancel(&self, app: &mut App) {
-        app.incidents.prompt = None;
+        Incidents.cancel(app)
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         draw::draw_timeline(app, f, area)

@@ -1,6 +1,7 @@
 //! Silences: new, extended by an hour, expired — each audited first.
 pub mod draw;
 use crate::app::App;
+use crate::screens::alerts::Alerts;
 use crate::app::keymap::{Action, Context};
 use crate::app::textinput::Form;
 use crate::screens::{Screen, View, own};
@@ -35,40 +36,21 @@ impl View for Silences {
         }
         true
     }
-    /// The silence editor over the list (the alerts' filter, opened there, is theirs).
+    // The silence editor is the alerts' (it opens from an alert too): the same form, the same keys.
     fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
-        let a = &mut app.alerts;
-        match &mut a.editor {
-            Some(ed) => Some(ed as &mut dyn Form),
-            None => a.filter.as_mut().map(|t| t as &mut dyn Form),
-        }
+        Alerts.form(app)
     }
     fn typed(&self, app: &mut App) {
-        if app.alerts.editor.is_none() {
-            app.update_filter();
-        }
+        Alerts.typed(app)
     }
     fn submit(&self, app: &mut App) {
-        if app.alerts.editor.is_some() {
-            app.submit_silence();
-        } else if app.alerts.filter_error.is_none() {
-            app.alerts.filter = None;
-        }
+        Alerts.submit(app)
     }
-    /// The editor closes; a filter that did not parse is dropped, one that did stays applied.
     fn cancel(&self, app: &mut App) {
-        if app.alerts.editor.take().is_none()
-            && app.alerts.filter.take().is_some()
-            && app.alerts.filter_error.take().is_some()
-        {
-            app.alerts.filter_matchers.clear();
-        }
+        Alerts.cancel(app)
     }
     fn applies(&self, app: &App, action: Action) -> bool {
-        match action {
-            Action::NextField | Action::PrevField => app.alerts.editor.is_some(),
-            _ => action != Action::ToggleDryRun,
-        }
+        Alerts.applies(app, action)
     }
     fn draw(&self, app: &App, f: &mut Frame, area: Rect) {
         draw::draw(app, f, area);
