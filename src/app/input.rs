@@ -40,14 +40,16 @@ impl App {
             self.dirty = true;
             // The help popup's own keys scroll it and close it; any other key closes it too, and the
             // quit key still quits.
-            match self.keys.lookup(Context::Help, &key) {
+            let own = self.keys.lookup(Context::Help, &key);
+            match own {
                 Some(Action::Down) => return self.help_scroll += 1,
                 Some(Action::Up) => return self.help_scroll = self.help_scroll.saturating_sub(1),
                 _ => {}
             }
             self.help = false;
             self.help_scroll = 0;
-            if !matches!(self.keys.lookup(ctx, &key), Some(Action::Quit)) {
+            // Its own close keys (`q` among them, as in a pager) only close it.
+            if own.is_some() || !matches!(self.keys.lookup(ctx, &key), Some(Action::Quit)) {
                 return;
             }
         }

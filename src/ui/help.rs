@@ -21,8 +21,14 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let section = |name: &str, ctx: Context, lines: &mut Vec<Line<'static>>| {
         lines.push(Line::from(Span::styled(name.to_string(), t.title())));
         for (keys, desc) in app.keys.describe_applying(ctx, |a| app.applies(ctx, a)) {
+            // Keys wider than their column (the movement keys, `j/k, ↓/↑, pgdn/pgup, g/G`) take a line
+            // of their own, with what they do under it.
+            let alone = unicode_width::UnicodeWidthStr::width(keys.as_str()) > KEYS_W - 3;
+            if alone {
+                lines.push(Line::from(Span::styled(format!("  {keys}"), t.base())));
+            }
             for (i, part) in wrap(&desc, desc_w).into_iter().enumerate() {
-                let keys = if i == 0 { format!("  {keys:<16}") } else { " ".repeat(KEYS_W) };
+                let keys = if i == 0 && !alone { format!("  {keys:<16}") } else { " ".repeat(KEYS_W) };
                 lines.push(Line::from(vec![Span::styled(keys, t.base()), Span::styled(part, t.dim())]));
             }
         }

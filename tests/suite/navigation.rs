@@ -118,3 +118,22 @@ fn every_screen_answers_help_and_esc() {
         }
     }
 }
+
+/// The help popup's own keys: ↓/↑ scroll it, `q` (as in a pager), Esc and `?` close it without quitting;
+/// `ctrl-c` still quits.
+#[test]
+fn q_closes_the_help_and_ctrl_c_still_quits() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let mut app = app();
+    for close in [KeyCode::Char('q'), KeyCode::Esc, KeyCode::Char('?')] {
+        key(&mut app, KeyCode::Char('?'));
+        assert!(app.help);
+        key(&mut app, KeyCode::Down);
+        assert!(app.help && app.help_scroll == 1, "↓ scrolls");
+        key(&mut app, close);
+        assert!(!app.help && !app.quit, "{close:?} closes the help and does not quit");
+    }
+    key(&mut app, KeyCode::Char('?'));
+    app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(app.quit, "ctrl-c quits from the help");
+}

@@ -1,9 +1,9 @@
 //! Silences: new, extended by an hour, expired — each audited first.
 pub mod draw;
 use crate::app::App;
-use crate::screens::alerts::Alerts;
 use crate::app::keymap::{Action, Context};
 use crate::app::textinput::Form;
+use crate::screens::alerts::Alerts;
 use crate::screens::{Screen, View, own};
 use ratatui::Frame;
 use ratatui::layout::Rect;
