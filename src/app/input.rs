@@ -62,6 +62,8 @@ impl App {
                 if view.form(self).is_some_and(|f| f.type_key(key)) {
                     view.typed(self);
                 }
+                // The cursor moves even when the text does not change.
+                self.dirty = true;
             }
             None => {}
         }

@@ -37,7 +37,9 @@ fn every_form_edits_alike_and_esc_closes_it() {
         key(&mut app, KeyCode::Char(open));
         assert_eq!(app.context(), Context::Form, "{on:?} `{open}` opens a form");
         ctrl(&mut app, 'u');
+        app.take_dirty();
         typed(&mut app, "deploy checkout");
+        assert!(app.take_dirty(), "{on:?} `{open}`: typing redraws");
         assert!(field(&mut app).ends_with("deploy checkout"), "{on:?} `{open}`: {:?}", field(&mut app));
         ctrl(&mut app, 'w');
         assert!(field(&mut app).ends_with("deploy "), "{on:?} `{open}`: ctrl-w deletes a word");
