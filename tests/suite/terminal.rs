@@ -30,6 +30,24 @@ fn q_quits_and_restores() {
     assert!(p.cooked());
 }
 
+/// Typing in a form goes to its field and is drawn at once (`q` is a letter there); Esc leaves it, and
+/// then `q` quits.
+#[test]
+fn typing_in_a_form_is_drawn_and_q_is_text_there() {
+    let mut p = Pty::spawn(console(&[]), 100, 30);
+    p.wait_for("DEMO", 10);
+    p.send(b"/");
+    p.wait_for("cancel", 5);
+    p.send(b"zqx");
+    p.wait_for("zqx", 5);
+    p.send(b"\x1b");
+    // Alone: ESC and a key together read as alt and that key.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send(b"q");
+    assert_eq!(p.wait_exit(5).code(), Some(0));
+    assert!(p.restored());
+}
+
 #[test]
 fn sigterm_and_sighup_restore() {
     for (sig, code) in [(libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
