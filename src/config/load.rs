@@ -400,115 +400,11 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         super::scrape::validate(r, base, &mut at, &mut rule_problems)
     });
 
-    let mut services = Vec::new();
-    for s in &raw.services {
-        let name = s.name.get_ref().trim().to_string();
-        if name.is_empty() {
-            p.at(s.name.span(), "empty service name: expected a name such as \"checkout\"");
-        }
-        if services.iter().any(|o: &Service| o.name == name) {
-            p.at(s.name.span(), format!("duplicate service `{name}`: service names must be unique"));
-        }
-        let job = s.job.clone().unwrap_or_else(|| name.clone());
-        let mut q = Queries::conventional(&job, s.status_label.as_deref().unwrap_or("code"));
-        if let Some(o) = &s.queries {
-            for (slot, over) in [
-                (&mut q.up, &o.up),
-                (&mut q.requests, &o.requests),
-                (&mut q.errors, &o.errors),
-                (&mut q.latency_p95, &o.latency_p95),
-                (&mut q.saturation, &o.saturation),
-            ] {
-                if let Some(over) = over {
-                    check_promql(&mut p, over);
-                    *slot = over.get_ref().clone();
-                }
-            }
-            if let Some(over) = &o.availability {
-                check_promql(&mut p, over);
-                q.availability = Some(over.get_ref().clone());
-            }
-        }
-        let targets = targets(&mut p, slo_defaults.clone(), s.slo.as_ref());
-        let rate_window = s.rate_window.map_or(DEFAULT_RATE_WINDOW, |d| d.0);
-        for k in s.labels.keys() {
-            if !crate::rules::file::label_name_ok(k) {
-                p.at(s.name.span(), format!("service `{name}`: `{k}` is not a label name (letters, digits, `_`)"));
-            }
-        }
-        let labels = s.labels.clone();
-        services.push(Service { name, job, targets, queries: q, rate_window, labels });
-    }
+    let services = services(&mut p, &raw, &slo_defaults);
 
-    let theme = match &raw.theme {
-        None => Palette::default(),
-        Some(t) => match Palette::load(&ThemeChoice::parse(t.get_ref(), base)) {
-            Ok(theme) => theme,
-            Err(e) => {
-                p.at(t.span(), e);
-                Palette::default()
-            }
-        },
-    };
-
-    let mut keys = Vec::new();
-    let shipped = super::keys::KeyTable::shipped();
-    for (ctx, table) in &raw.keys {
-        let context = ctx.get_ref();
-        if !shipped.context_names().any(|c| c == context) {
-            let known: Vec<&str> = shipped.context_names().collect();
-            let hint =
-                nearest(context, known.iter().copied()).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-            let msg = format!("unknown key context `{context}`: expected one of {}{hint}", known.join(", "));
-            p.at(ctx.span(), msg);
-            continue;
-        }
-        for (key, action) in table {
-            match KeySpec::parse(key.get_ref()) {
-                Err(e) => p.at(key.span(), e),
-                Ok(spec) => match action.get_ref().as_str() {
-                    "none" => keys.push(KeyOverride { context: context.clone(), key: spec, action: None }),
-                    name if shipped.action_names().any(|a| a == name) => {
-                        keys.push(KeyOverride { context: context.clone(), key: spec, action: Some(name.to_string()) })
-                    }
-                    name => {
-                        let names: Vec<&str> = shipped.action_names().collect();
-                        let hint = nearest(name, names.iter().copied())
-                            .map(|n| format!("; did you mean `{n}`?"))
-                            .unwrap_or_default();
-                        let msg = format!(
-                            "unknown action `{name}`: expected one of {} (or `none` to unbind){hint}",
-                            names.join(", ")
-                        );
-                        p.at(action.span(), msg)
-                    }
-                },
-            }
-        }
-    }
-
-    let mut overview = OverviewSettings::default();
-    if let Some(o) = &raw.overview {
-        if let Some(g) = &o.group_by {
-            if crate::rules::file::label_name_ok(g.get_ref()) {
-                overview.group_by = Some(g.get_ref().clone());
-            } else {
-                p.at(g.span(), format!("`{}` is not a label name (letters, digits, `_`)", g.get_ref()));
-            }
-        }
-        if let Some(sort) = &o.sort {
-            match super::overview::SortKey::parse(sort.get_ref()) {
-                Ok(k) => overview.sort = k,
-                Err(e) => {
-                    let names = super::overview::SortKey::ALL.map(|k| k.name());
-                    let hint = nearest(sort.get_ref(), names.iter().copied())
-                        .map(|n| format!("; did you mean `{n}`?"))
-                        .unwrap_or_default();
-                    p.at(sort.span(), format!("{e}{hint}"))
-                }
-            }
-        }
-    }
+    let theme = theme(&mut p, &raw, base);
+    let keys = key_overrides(&mut p, &raw);
+    let overview = overview(&mut p, &raw);
     if !p.found.is_empty() || !rule_problems.is_empty() {
         p.found.sort_by_key(|l| (l.line, l.col));
         p.found.extend(rule_problems);
@@ -551,6 +447,132 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
             .and_then(|a| a.path.as_ref())
             .map_or_else(crate::ops::audit::default_path, |p| base.join(p)),
     })
+}
+
+/// `[[services]]`: each with its job, queries (the convention's unless overridden, each override
+/// parsed), SLO targets, rate window and labels.
+fn services(p: &mut Problems<'_>, raw: &RawConfig, slo_defaults: &Targets) -> Vec<Service> {
+    let mut services = Vec::new();
+    for s in &raw.services {
+        let name = s.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            p.at(s.name.span(), "empty service name: expected a name such as \"checkout\"");
+        }
+        if services.iter().any(|o: &Service| o.name == name) {
+            p.at(s.name.span(), format!("duplicate service `{name}`: service names must be unique"));
+        }
+        let job = s.job.clone().unwrap_or_else(|| name.clone());
+        let mut q = Queries::conventional(&job, s.status_label.as_deref().unwrap_or("code"));
+        if let Some(o) = &s.queries {
+            for (slot, over) in [
+                (&mut q.up, &o.up),
+                (&mut q.requests, &o.requests),
+                (&mut q.errors, &o.errors),
+                (&mut q.latency_p95, &o.latency_p95),
+                (&mut q.saturation, &o.saturation),
+            ] {
+                if let Some(over) = over {
+                    check_promql(p, over);
+                    *slot = over.get_ref().clone();
+                }
+            }
+            if let Some(over) = &o.availability {
+                check_promql(p, over);
+                q.availability = Some(over.get_ref().clone());
+            }
+        }
+        let targets = targets(p, slo_defaults.clone(), s.slo.as_ref());
+        let rate_window = s.rate_window.map_or(DEFAULT_RATE_WINDOW, |d| d.0);
+        for k in s.labels.keys() {
+            if !crate::rules::file::label_name_ok(k) {
+                p.at(s.name.span(), format!("service `{name}`: `{k}` is not a label name (letters, digits, `_`)"));
+            }
+        }
+        let labels = s.labels.clone();
+        services.push(Service { name, job, targets, queries: q, rate_window, labels });
+    }
+    services
+}
+
+/// The theme the config names (a built-in's name or a file), as plain colours.
+fn theme(p: &mut Problems<'_>, raw: &RawConfig, base: &Path) -> Palette {
+    match &raw.theme {
+        None => Palette::default(),
+        Some(t) => match Palette::load(&ThemeChoice::parse(t.get_ref(), base)) {
+            Ok(theme) => theme,
+            Err(e) => {
+                p.at(t.span(), e);
+                Palette::default()
+            }
+        },
+    }
+}
+
+/// `[keys.CONTEXT]` overrides, their context and action names checked against the shipped key table.
+fn key_overrides(p: &mut Problems<'_>, raw: &RawConfig) -> Vec<KeyOverride> {
+    let mut keys = Vec::new();
+    let shipped = super::keys::KeyTable::shipped();
+    for (ctx, table) in &raw.keys {
+        let context = ctx.get_ref();
+        if !shipped.context_names().any(|c| c == context) {
+            let known: Vec<&str> = shipped.context_names().collect();
+            let hint =
+                nearest(context, known.iter().copied()).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
+            let msg = format!("unknown key context `{context}`: expected one of {}{hint}", known.join(", "));
+            p.at(ctx.span(), msg);
+            continue;
+        }
+        for (key, action) in table {
+            match KeySpec::parse(key.get_ref()) {
+                Err(e) => p.at(key.span(), e),
+                Ok(spec) => match action.get_ref().as_str() {
+                    "none" => keys.push(KeyOverride { context: context.clone(), key: spec, action: None }),
+                    name if shipped.action_names().any(|a| a == name) => {
+                        keys.push(KeyOverride { context: context.clone(), key: spec, action: Some(name.to_string()) })
+                    }
+                    name => {
+                        let names: Vec<&str> = shipped.action_names().collect();
+                        let hint = nearest(name, names.iter().copied())
+                            .map(|n| format!("; did you mean `{n}`?"))
+                            .unwrap_or_default();
+                        let msg = format!(
+                            "unknown action `{name}`: expected one of {} (or `none` to unbind){hint}",
+                            names.join(", ")
+                        );
+                        p.at(action.span(), msg)
+                    }
+                },
+            }
+        }
+    }
+    keys
+}
+
+/// `[overview]`: how rows are grouped and sorted at start.
+fn overview(p: &mut Problems<'_>, raw: &RawConfig) -> OverviewSettings {
+    let mut overview = OverviewSettings::default();
+    if let Some(o) = &raw.overview {
+        if let Some(g) = &o.group_by {
+            if crate::rules::file::label_name_ok(g.get_ref()) {
+                overview.group_by = Some(g.get_ref().clone());
+            } else {
+                p.at(g.span(), format!("`{}` is not a label name (letters, digits, `_`)", g.get_ref()));
+            }
+        }
+        if let Some(sort) = &o.sort {
+            match super::overview::SortKey::parse(sort.get_ref()) {
+                Ok(k) => overview.sort = k,
+                Err(e) => {
+                    let names = super::overview::SortKey::ALL.map(|k| k.name());
+                    let hint = nearest(sort.get_ref(), names.iter().copied())
+                        .map(|n| format!("; did you mean `{n}`?"))
+                        .unwrap_or_default();
+                    p.at(sort.span(), format!("{e}{hint}"))
+                }
+            }
+        }
+    }
+    overview
 }
 
 /// An incident service's API: its name, default base URL, what its secret is, and its auth scheme.
