@@ -6,18 +6,21 @@ use crate::sources::prometheus::poller::Command;
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 impl App {
-    /// The key context of what has focus now: the palette's typing, else the screen's (or its form's).
+    /// The key context of what has focus now: the palette's, else the screen's (or its form's).
     pub fn context(&self) -> Context {
         if self.palette.is_some() {
-            return Context::Form;
+            return Context::Palette;
         }
         self.screen.view().context(self)
     }
 
-    /// Whether an action of a context does anything where the console is: in a form, only the keys
-    /// that form takes (its screen says) are offered in the footer and help.
+    /// Whether an action of a context does anything where the console is: the screen says, for its own
+    /// keys and its form's (a one-field form takes no Tab); the footer and help offer only those.
     pub fn applies(&self, context: Context, action: Action) -> bool {
-        context != Context::Form || self.palette.is_some() || self.screen.view().applies(self, action)
+        match context {
+            Context::Form | Context::Screen(_) => self.screen.view().applies(self, action),
+            _ => true,
+        }
     }
 
     pub fn on_event(&mut self, ev: Event) {
@@ -90,10 +93,12 @@ impl App {
                 let to = self.screen.tab(action == Action::PrevScreen);
                 self.go(to, false);
             }
-            Action::Back | Action::ClearFilter => {
+            Action::Back => {
                 let back = self.nav.pop().unwrap_or(Screen::Overview);
                 self.screen = back;
             }
+            // Where there is no filter to clear, the key goes back (the screen's own Esc first).
+            Action::ClearFilter => self.act(Action::Back),
             Action::Refresh => {
                 self.commands.push(Command::RefreshNow);
                 if self.detail_on_screen() {
@@ -137,10 +142,10 @@ impl App {
                 self.open_traces(service.as_deref(), self.now - range, self.now);
             }
             // The open form's: Enter and Esc are its screen's to say; Tab moves between its fields.
-            Action::Submit => self.screen.view().submit(self),
-            Action::Cancel => self.screen.view().cancel(self),
+            Action::Submit => view.submit(self),
+            Action::Cancel => view.cancel(self),
             Action::NextField | Action::PrevField => {
-                if let Some(form) = self.screen.view().form(self) {
+                if let Some(form) = view.form(self) {
                     form.next_field(action == Action::PrevField);
                 }
             }

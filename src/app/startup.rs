@@ -37,7 +37,9 @@ pub(super) struct Inbox {
 }
 
 /// A sender for each channel whose source may be off, kept so that its receiver never reads as closed
-/// (a closed `recv_many` returns at once, every turn).
+/// (a closed `recv_many` returns at once, every turn). The other way round, the command channel of a
+/// source that is off is closed: what the console sends it is not delivered, and the screen says the
+/// source is not configured.
 struct Open {
     _prometheus: mpsc::Sender<Update>,
     _alerts: mpsc::Sender<AlertUpdate>,

@@ -60,7 +60,8 @@ impl Colour {
     /// `reset`, a name (`red`, `lightgreen`, `dark gray`, `bright-blue`), `#rrggbb`, or `0`–`255`.
     ///
     /// Written here rather than taken from the terminal library, so that config stays plain data; the
-    /// grammar is that library's (names with any spacing, `bright` for `light`, hex, an index).
+    /// grammar is that library's (names with any spacing, `bright` for `light`, `grey`, `silver`, hex,
+    /// an index), and a test holds the two to the same answers.
     pub fn parse(s: &str) -> Option<Colour> {
         if let Some(hex) = s.strip_prefix('#') {
             let byte = |i: usize| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
@@ -69,8 +70,17 @@ impl Colour {
         if let Ok(i) = s.parse::<u8>() {
             return Some(Colour::Indexed(i));
         }
-        let name: String = s.chars().filter(|c| !matches!(c, ' ' | '-' | '_')).collect::<String>().to_ascii_lowercase();
-        let name = name.replace("bright", "light").replace("grey", "gray");
+        let mut name: String = s.chars().filter(|c| !matches!(c, ' ' | '-' | '_')).collect::<String>().to_lowercase();
+        for (from, to) in [
+            ("bright", "light"),
+            ("grey", "gray"),
+            ("silver", "gray"),
+            ("lightblack", "darkgray"),
+            ("lightwhite", "white"),
+            ("lightgray", "white"),
+        ] {
+            name = name.replace(from, to);
+        }
         use Named::*;
         Some(Colour::Named(match name.as_str() {
             "reset" => return Some(Colour::Reset),
@@ -82,14 +92,14 @@ impl Colour {
             "magenta" => Magenta,
             "cyan" => Cyan,
             "gray" => Gray,
-            "darkgray" | "lightblack" => DarkGray,
+            "darkgray" => DarkGray,
             "lightred" => LightRed,
             "lightgreen" => LightGreen,
             "lightyellow" => LightYellow,
             "lightblue" => LightBlue,
             "lightmagenta" => LightMagenta,
             "lightcyan" => LightCyan,
-            "white" | "lightwhite" => White,
+            "white" => White,
             _ => return None,
         }))
     }

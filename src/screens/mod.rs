@@ -34,13 +34,10 @@ pub trait View: Sync {
     /// The key table's name for its bindings (`[[context]] name`, and `[keys.NAME]` in the config).
     fn keys(&self) -> &'static str;
     /// Opened by a global key or Tab rather than drilled into: going to it starts a new path, so Esc
-    /// from it returns to the overview rather than back through every screen visited before.
+    /// from it returns to the overview rather than back through every screen visited before. Tab and
+    /// Shift-Tab step through these.
     fn top_level(&self) -> bool {
         false
-    }
-    /// Tab and Shift-Tab step through it: the top-level screens do.
-    fn in_tab_order(&self) -> bool {
-        self.top_level()
     }
     /// The key context of what has focus on it now: its own bindings, or a form's while one is open.
     fn context(&self, app: &App) -> Context;
@@ -65,8 +62,8 @@ pub trait View: Sync {
     fn submit(&self, _app: &mut App) {}
     /// Esc in its form: the form closes (a filter left unfinished is cleared).
     fn cancel(&self, _app: &mut App) {}
-    /// Whether a form key does anything in the form open here: Tab only where there is another field,
-    /// the dry-run switch only in the runbook form. The footer and help leave out what does not.
+    /// Whether a key of its own (or of its form) does anything here: Tab only where the form has another
+    /// field, the dry-run switch only in the runbook form. The footer and help leave out what does not.
     fn applies(&self, _app: &App, action: Action) -> bool {
         !matches!(action, Action::NextField | Action::PrevField | Action::ToggleDryRun)
     }
@@ -76,11 +73,11 @@ pub trait View: Sync {
 
 macro_rules! screens {
     ($($(#[$doc:meta])* $variant:ident => $unit:path,)*) => {
-        /// Which screen is shown. The top-level ones are in Tab's order.
+        /// Which screen is shown. Listed in Tab's order (Tab stops at the top-level ones).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Screen { $($(#[$doc])* $variant),* }
         impl Screen {
-            /// Every screen, in Tab's order.
+            /// Every screen, as listed (Tab steps through the top-level ones in this order).
             pub const ALL: &'static [Screen] = &[$(Screen::$variant),*];
             /// The screen's unit: its keys, actions and drawing.
             pub fn view(self) -> &'static dyn View {
@@ -123,11 +120,6 @@ impl Screen {
     pub fn is_top_level(self) -> bool {
         self.view().top_level()
     }
-    /// The screens Tab steps through, in order.
-    pub fn tab_order() -> impl Iterator<Item = Screen> {
-        Screen::ALL.iter().copied().filter(|s| s.view().in_tab_order())
-    }
-
     /// Where Tab (Shift-Tab: `back`) goes from here: the next top-level screen in the list, round; from a
     /// drilled-into screen, the next after it.
     pub fn tab(self, back: bool) -> Screen {
@@ -135,7 +127,7 @@ impl Screen {
         let at = Screen::ALL.iter().position(|s| *s == self).unwrap_or(0);
         (1..=n)
             .map(|i| Screen::ALL[if back { (at + n - i) % n } else { (at + i) % n }])
-            .find(|s| s.view().in_tab_order())
+            .find(|s| s.is_top_level())
             .unwrap_or(Screen::Overview)
     }
 }

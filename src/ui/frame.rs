@@ -186,13 +186,7 @@ fn draw_banner(app: &App, f: &mut Frame, area: Rect) {
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     // A popup's own keys while it is open; else the screen's, or its form's.
-    let ctx = if app.palette.is_some() {
-        Context::Palette
-    } else if app.help {
-        Context::Help
-    } else {
-        app.context()
-    };
+    let ctx = if app.help { Context::Help } else { app.context() };
     let mut spans = Vec::new();
     if let Some(n) = app.notice_here().filter(|_| !app.help && app.palette.is_none()) {
         let line = Line::from(Span::styled(format!(" {}", crate::text::sanitize(n)), t.warn()));

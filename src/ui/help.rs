@@ -35,7 +35,7 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         lines.push(Line::default());
     };
     section(&format!("{} screen", app.screen.title()), ctx, &mut lines);
-    if ctx != Context::Editing {
+    if !ctx.is_typing() {
         section("Everywhere", Context::Global, &mut lines);
     }
     lines.push(Line::from(Span::styled("Change keys in the config's [keys] tables.", t.dim())));

@@ -166,7 +166,24 @@ mod tests {
     #[test]
     fn every_name_is_the_terminal_library_s() {
         use std::str::FromStr;
-        for name in ["red", "lightgreen", "darkgray", "white", "gray", "reset", "#0550ae", "208"] {
+        let names = [
+            "red",
+            "lightgreen",
+            "darkgray",
+            "white",
+            "gray",
+            "reset",
+            "#0550ae",
+            "208",
+            "silver",
+            "lightgray",
+            "Light Grey",
+            "bright-white",
+            "bright black",
+            "dark_grey",
+            "LightSilver",
+        ];
+        for name in names {
             let ours = color(Colour::parse(name).unwrap());
             assert_eq!(Some(ours), Color::from_str(name).ok(), "{name}");
         }

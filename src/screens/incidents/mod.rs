@@ -81,6 +81,10 @@ impl View for Incident {
         // Already open.
         action == Action::Open || act(app, action)
     }
+    /// Enter opens the timeline from the list; here it is open already.
+    fn applies(&self, app: &App, action: Action) -> bool {
+        action != Action::Open && Incidents.applies(app, action)
+    }
     fn form<'a>(&self, app: &'a mut App) -> Option<&'a mut dyn Form> {
         Incidents.form(app)
     }
