@@ -20,9 +20,13 @@ pub fn query(args: &QueryArgs, path: &Path) -> ExitCode {
     let newest = store.series().iter().filter_map(|s| s.samples.last()).map(|p| p.0).max().unwrap_or(0);
     let now = DateTime::from_timestamp_millis(newest).unwrap_or_else(Utc::now);
     let engine = Engine::new(store);
+    let at = match args.time.as_deref().map(|t| super::parse_time(t, now)).transpose() {
+        Ok(t) => t.map_or(newest, |t| t.timestamp_millis()),
+        Err(e) => return fail(e),
+    };
     let result = match args.range.as_deref().map(|r| parse_range(r, now)).transpose() {
         Err(e) => return fail(e),
-        Ok(None) => engine.instant(&args.expr, newest).map(|v| to_result(v, newest)),
+        Ok(None) => engine.instant(&args.expr, at).map(|v| to_result(v, at)),
         Ok(Some((s, e, step))) => engine
             .range(&args.expr, s.timestamp_millis(), e.timestamp_millis(), step.as_millis() as i64)
             .map(|series| QueryResult::Matrix(series.into_iter().map(to_series).collect())),

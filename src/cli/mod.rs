@@ -251,15 +251,22 @@ pub struct QueryArgs {
     /// The PromQL expression.
     pub expr: String,
     /// A range query: START,END,STEP. Times are RFC 3339, unix seconds, `now` or `now-1h`; STEP is `30s`.
-    #[arg(long, value_name = "START,END,STEP")]
+    #[arg(long, value_name = "START,END,STEP", conflicts_with = "time")]
     pub range: Option<String>,
+    /// An instant query at this time (RFC 3339, unix seconds, `now` or `now-1h`) instead of now; with
+    /// `--data`, `now` is the newest sample's time.
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
     /// Print the Prometheus API's JSON instead of a table.
     #[arg(long)]
     pub json: bool,
     /// Evaluate with the embedded engine over a file of samples (`watchpost estate export`, or any
     /// exposition or OpenMetrics text) instead of asking Prometheus; `now` is the newest sample's time.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
     pub data: Option<PathBuf>,
+    /// Ask the built-in demo estate (started for this query, with its history) instead of a Prometheus.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// Print a command's error and fail.

@@ -97,12 +97,29 @@ pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
     if let Some(path) = &args.data {
         return super::data::query(&args, path);
     }
-    let cfg = match resolve_config(flag) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let Some(src) = cfg.prometheus else {
-        return fail("no Prometheus configured: set PROMETHEUS_URL or [prometheus] url in the config".into());
+    // The demo estate, while asked, runs in this process.
+    let mut _estate = None;
+    let src = if args.demo {
+        match demo_source().await {
+            Ok((s, estate)) => {
+                _estate = Some(estate);
+                s
+            }
+            Err(e) => return fail(e),
+        }
+    } else {
+        let cfg = match resolve_config(flag) {
+            Ok(c) => c,
+            Err(e) => return fail(e),
+        };
+        let Some(src) = cfg.prometheus else {
+            return fail(
+                "no Prometheus configured: set PROMETHEUS_URL or [prometheus] url in the config, ask a file of \
+                 samples with --data FILE, or the built-in estate with --demo"
+                    .into(),
+            );
+        };
+        src
     };
     let prom = match Prometheus::new(&src) {
         Ok(p) => p,
@@ -111,6 +128,10 @@ pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
     let now = Utc::now();
     let range = match args.range.as_deref().map(|r| parse_range(r, now)).transpose() {
         Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let now = match args.time.as_deref().map(|t| parse_time(t, now)).transpose() {
+        Ok(t) => t.unwrap_or(now),
         Err(e) => return fail(e),
     };
     if args.json {
@@ -152,6 +173,26 @@ pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(e.to_string()),
+    }
+}
+
+/// The built-in estate, started in this process: its Prometheus API once its history is in (the
+/// backfill runs beside the API, which answers empty until then).
+async fn demo_source() -> Result<(crate::config::HttpSource, crate::embedded::demo::Demo), String> {
+    const SEED: u64 = 42;
+    let demo = crate::embedded::demo::start(SEED).await.map_err(|e| format!("the demo estate: {e}"))?;
+    let src = crate::config::Config::demo(&demo.api, SEED).prometheus.ok_or("the demo has no Prometheus")?;
+    let prom = Prometheus::new(&src)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let filled = prom.query("count(up)", Utc::now()).await.is_ok_and(|o| !o.result.series().is_empty());
+        if filled {
+            return Ok((src, demo));
+        }
+        if std::time::Instant::now() > deadline {
+            return Err("the demo estate's history was not in after 60 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

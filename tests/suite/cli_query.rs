@@ -74,6 +74,17 @@ fn query_prints_what_prometheus_answers() {
     assert_eq!(code, 1);
     assert!(out.contains("\"status\": \"error\""), "{out}");
 
+    // An instant query at a given time, as `promtool query instant --time` asks it: an hour ago this
+    // Prometheus had no samples; a moment ago it had them (the JSON says the time asked).
+    let (code, out, err) = query(&url, &["--time", "now-1h", "up"]);
+    assert_eq!((code, out.as_str()), (0, "SERIES  VALUE\n(empty result)\n"), "{err}");
+    let (code, out, _) = query(&url, &["--json", "--time", "1767268800", "vector(1)"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["data"]["result"][0]["value"][0], 1767268800.0, "{out}");
+    let (code, _, err) = query(&url, &["--time", "now-1h", "--range", "now-5s,now,1s", "up"]);
+    assert_eq!(code, 2, "an instant time and a range do not go together: {err}");
+
     // Bad arguments are ours to catch.
     let (code, _, err) = query(&url, &["--range", "now", "up"]);
     assert_eq!(code, 1);
@@ -90,7 +101,25 @@ fn query_without_prometheus_says_how_to_set_one() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("PROMETHEUS_URL"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PROMETHEUS_URL") && err.contains("--data") && err.contains("--demo"), "{err}");
+}
+
+/// `--demo` asks the built-in estate, started for the query, once its history is in; `--time` asks it
+/// in the past.
+#[test]
+fn query_demo_asks_the_built_in_estate() {
+    let out = Command::new(env!("CARGO_BIN_EXE_watchpost"))
+        .args(["query", "--demo", "--time", "now-2h", "sum(up)"])
+        .env_remove("PROMETHEUS_URL")
+        .env_remove("WATCHPOST_CONFIG")
+        .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, "SERIES  VALUE\n{}      8\n", "the estate's eight services, two hours ago");
 }
 
 #[test]
@@ -124,6 +153,12 @@ fn query_data_evaluates_an_export_with_the_embedded_engine() {
     assert_eq!(code, Some(0));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["data"]["result"][0]["value"][1], "8");
+
+    // `--time`, counted from the newest sample: before the export began there is nothing.
+    let (code, out, _) = run(&["query", "--data", f, "--time", "now-5m", "sum(up)"]);
+    assert_eq!((code, out.as_str()), (Some(0), "SERIES  VALUE\n{}      8\n"));
+    let (code, out, _) = run(&["query", "--data", f, "--time", "now-30m", "sum(up)"]);
+    assert_eq!((code, out.as_str()), (Some(0), "SERIES  VALUE\n(empty result)\n"));
 
     let (code, out, _) = run(&["query", "--data", f, "--range", "now-2m,now,1m", "sum(up)"]);
     assert_eq!(code, Some(0));
