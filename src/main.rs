@@ -25,6 +25,10 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Some(Cmd::Config { cmd: ConfigCmd::Check { path } }) => cli::config_check(path, cli.config),
+        Some(Cmd::Config { cmd: ConfigCmd::Schema }) => {
+            println!("{}", watchpost::config::schema());
+            ExitCode::SUCCESS
+        }
         Some(Cmd::Query(args)) => rt.block_on(cli::query(args, cli.config)),
         Some(Cmd::Estate { cmd: EstateCmd::Serve { seed, listen } }) => rt.block_on(cli::estate_serve(seed, listen)),
         Some(Cmd::Estate { cmd: EstateCmd::Export { seed, from, to, step, output } }) => {

@@ -244,6 +244,9 @@ pub enum RunbookCmd {
 pub enum ConfigCmd {
     /// Validate a config (PATH, or the one watchpost would use); exits non-zero on any error.
     Check { path: Option<PathBuf> },
+    /// Print the config's JSON Schema, for editors that complete and check TOML (taplo,
+    /// Even Better TOML): `watchpost config schema > ~/.config/watchpost/config.schema.json`.
+    Schema,
 }
 
 #[derive(Debug, clap::Args)]

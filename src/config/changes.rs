@@ -39,9 +39,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDeploy {
+    #[schemars(with = "String")]
     provider: Spanned<String>,
     name: Option<String>,
     namespace: Option<String>,
@@ -55,10 +56,11 @@ pub struct RawDeploy {
     rollback: Option<Vec<String>>,
     status: Option<Vec<String>>,
     /// `estate`: the estate's address.
+    #[schemars(with = "Option<String>")]
     url: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRollback {
     hold: Option<Dur>,
@@ -66,15 +68,21 @@ pub struct RawRollback {
     window: Option<Dur>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFreeze {
     name: String,
+    #[schemars(with = "String")]
     start: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     end: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     duration: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     timezone: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     rrule: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     cron: Option<Spanned<String>>,
     #[serde(default)]
     services: Vec<String>,
@@ -82,9 +90,10 @@ pub struct RawFreeze {
     reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMaintenance {
+    #[schemars(with = "Option<PathBuf>")]
     file: Option<Spanned<PathBuf>>,
     ahead: Option<Dur>,
 }

@@ -18,5 +18,13 @@ pub use load::{
     AlertSettings, Config, HttpSource, OpsgenieConfig, PagerDutyConfig, Service, VaultConfig, load_file, load_str,
 };
 pub use queries::Queries;
+
+/// The config file's JSON Schema, made from the types it is read with (what the schema cannot say —
+/// a PromQL query that does not parse, a file that is not there — `watchpost config check` does).
+pub fn schema() -> String {
+    let mut schema = schemars::schema_for!(raw::RawConfig);
+    schema.insert("title".into(), "watchpost config".into());
+    serde_json::to_string_pretty(&schema).expect("a schema is JSON")
+}
 pub use secret::{Auth, Secret};
 pub use telemetry::{ElasticConfig, ElasticFields, LogSettings, LogSource, TraceBackend, TraceConfig};

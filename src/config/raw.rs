@@ -8,6 +8,20 @@ use toml::Spanned;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Dur(pub std::time::Duration);
 
+/// A string humantime reads: `500ms`, `30s`, `5m`, `1h30m`, `30d`.
+impl schemars::JsonSchema for Dur {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A duration: a number with a unit, like 500ms, 30s, 5m, 1h30m or 30d.",
+            "examples": ["30s", "5m", "30d"]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -15,7 +29,7 @@ impl<'de> Deserialize<'de> for Dur {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     /// Name shown in the header.
@@ -23,6 +37,7 @@ pub struct RawConfig {
     /// How often sources are polled.
     pub refresh: Option<Dur>,
     /// `dark`, `light`, or a path to a theme file.
+    #[schemars(with = "Option<String>")]
     pub theme: Option<Spanned<String>>,
     pub prometheus: Option<RawPrometheus>,
     /// Alertmanagers (API v2); several are an HA pair or separate clusters, merged by fingerprint.
@@ -59,19 +74,23 @@ pub struct RawConfig {
     /// The maintenance windows' file.
     pub maintenance: Option<super::changes::RawMaintenance>,
     /// Defaults for every service's SLO.
+    #[schemars(with = "Option<RawSlo>")]
     pub slo: Option<Spanned<RawSlo>>,
     #[serde(default)]
     pub services: Vec<RawService>,
     /// The overview's grouping and order.
     pub overview: Option<RawOverview>,
-    /// Key overrides per context (`global`, `overview`, `detail`, `explorer`): key = action.
+    /// Key overrides per context (`global`, a screen's name, `form`, `help`, ...: `watchpost keys` lists
+    /// them): key = action, or `none` to unbind.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, String>>")]
     pub keys: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<String>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPrometheus {
+    #[schemars(with = "String")]
     pub url: Spanned<String>,
     pub timeout: Option<Dur>,
     /// Responses larger than this are refused (bytes).
@@ -81,26 +100,35 @@ pub struct RawPrometheus {
     /// At most this many requests to the source at once (and as many pooled connections).
     pub max_in_flight: Option<usize>,
     /// PEM file with extra CA certificates.
+    #[schemars(with = "Option<PathBuf>")]
     pub ca_file: Option<Spanned<PathBuf>>,
     /// Extra headers, e.g. `X-Scope-OrgID` for Mimir, Cortex or Loki-style tenancy.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    #[schemars(with = "Option<RawAuth>")]
     pub auth: Option<Spanned<RawAuth>>,
     /// Multi-tenant Loki, Mimir or Cortex: the tenant, sent as `X-Scope-OrgID`.
+    #[schemars(with = "Option<String>")]
     pub tenant: Option<Spanned<String>>,
     /// `[loki]` and `[elasticsearch]`: the query for a service's logs; `$service` is its name.
+    #[schemars(with = "Option<String>")]
     pub query: Option<Spanned<String>>,
     /// `[elasticsearch]`: the index or pattern, which fields hold what, and an API key.
+    #[schemars(with = "Option<String>")]
     pub index: Option<Spanned<String>>,
+    #[schemars(with = "Option<super::telemetry::ElasticFields>")]
     pub fields: Option<Spanned<super::telemetry::ElasticFields>>,
+    #[schemars(with = "Option<RawSecret>")]
     pub api_key: Option<Spanned<RawSecret>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPagerDuty {
     /// API base (default `https://api.pagerduty.com`).
+    #[schemars(with = "Option<String>")]
     pub url: Option<Spanned<String>>,
+    #[schemars(with = "RawSecret")]
     pub token: Spanned<RawSecret>,
     /// Service and team ids whose incidents are shown.
     #[serde(default)]
@@ -112,18 +140,20 @@ pub struct RawPagerDuty {
     pub timeout: Option<Dur>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOpsgenie {
     /// API base (default `https://api.opsgenie.com`; `https://api.eu.opsgenie.com` in the EU).
+    #[schemars(with = "Option<String>")]
     pub url: Option<Spanned<String>>,
+    #[schemars(with = "RawSecret")]
     pub key: Spanned<RawSecret>,
     /// Opsgenie's alert search query (default `status: open`).
     pub query: Option<String>,
     pub timeout: Option<Dur>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAlerts {
     /// Labels alerts are grouped by on the Alerts screen.
@@ -136,37 +166,41 @@ pub struct RawAlerts {
     pub silence_duration: Option<Dur>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVault {
+    #[schemars(with = "String")]
     pub url: Spanned<String>,
     /// The Vault token (`{ env = "VAULT_TOKEN" }` or `{ file = "…" }`).
+    #[schemars(with = "RawSecret")]
     pub token: Spanned<RawSecret>,
     /// Vault Enterprise namespace (`X-Vault-Namespace`).
     pub namespace: Option<String>,
     pub timeout: Option<Dur>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudit {
     /// The SQLite database (default `~/.local/share/watchpost/audit.db`).
     pub path: Option<PathBuf>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     /// The roles policy (default `/etc/watchpost/policy.toml` when it exists).
+    #[schemars(with = "Option<PathBuf>")]
     pub path: Option<Spanned<PathBuf>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScrape {
     pub interval: Option<Dur>,
     pub retention: Option<Dur>,
     /// `64MiB`, `512MB`, or bytes.
+    #[schemars(with = "Option<String>")]
     pub max_memory: Option<Spanned<String>>,
     #[serde(default)]
     pub rule_files: Vec<PathBuf>,
@@ -174,44 +208,50 @@ pub struct RawScrape {
     pub targets: Vec<RawScrapeTarget>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScrapeTarget {
     pub job: String,
+    #[schemars(with = "String")]
     pub url: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
+    #[schemars(with = "Option<RawSecret>")]
     pub bearer_token: Option<Spanned<RawSecret>>,
     pub username: Option<String>,
+    #[schemars(with = "Option<RawSecret>")]
     pub password: Option<Spanned<RawSecret>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSecret {
     pub env: Option<String>,
     pub file: Option<PathBuf>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
     /// Percent, e.g. 99.9.
+    #[schemars(with = "Option<f64>")]
     pub availability: Option<Spanned<f64>>,
     pub latency_p95: Option<Dur>,
     /// Percent, e.g. 0.1.
+    #[schemars(with = "Option<f64>")]
     pub error_rate: Option<Spanned<f64>>,
     pub window: Option<Dur>,
     /// Leave maintenance windows marked `exclude_from_slo` out of availability and the budget.
     pub exclude_maintenance: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawService {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// The `job` label; defaults to the name.
     pub job: Option<String>,
@@ -219,6 +259,7 @@ pub struct RawService {
     pub status_label: Option<String>,
     /// Rate window of the current figures (default 5m).
     pub rate_window: Option<Dur>,
+    #[schemars(with = "Option<RawSlo>")]
     pub slo: Option<Spanned<RawSlo>>,
     pub queries: Option<RawQueries>,
     /// Labels for grouping on the overview, e.g. `{ team = "payments" }`.
@@ -226,22 +267,30 @@ pub struct RawService {
     pub labels: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOverview {
     /// Group rows by this label's value (`team`, `namespace`).
+    #[schemars(with = "Option<String>")]
     pub group_by: Option<Spanned<String>>,
     /// The order at start: `name`, `worst`, `errors`, `p95`, `burn`.
+    #[schemars(with = "Option<String>")]
     pub sort: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQueries {
+    #[schemars(with = "Option<String>")]
     pub up: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub requests: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub errors: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub latency_p95: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub saturation: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub availability: Option<Spanned<String>>,
 }

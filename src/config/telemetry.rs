@@ -46,7 +46,7 @@ pub struct ElasticConfig {
 }
 
 /// Which document fields hold what (ECS names by default).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ElasticFields {
     pub timestamp: String,
@@ -109,9 +109,10 @@ impl Default for LogSettings {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLogs {
+    #[schemars(with = "Option<usize>")]
     pub buffer: Option<Spanned<usize>>,
     pub copy: Option<bool>,
 }

@@ -86,3 +86,27 @@ fn version_and_help() {
         assert!(help.contains(word), "--help lacks {word}:\n{help}");
     }
 }
+
+/// `watchpost config schema` describes every valid config (the example included) and rejects, of the
+/// invalid ones, those a schema can tell: a misspelled key, one in the wrong place, a wrong type. The
+/// rest (a query that does not parse, a file that is not there) are `config check`'s to find.
+#[test]
+fn the_schema_takes_every_valid_config_and_refuses_what_it_can_tell() {
+    let out = bin().args(["config", "schema"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let read = |p: &Path| -> serde_json::Value {
+        toml::from_str(&std::fs::read_to_string(p).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    let mut valid = files("valid");
+    valid.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/config.example.toml"));
+    for p in valid {
+        let errors: Vec<String> = validator.iter_errors(&read(&p)).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", p.display());
+    }
+    for name in ["misspelled-key", "misspelled-nested", "wrong-type"] {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/configs/invalid/{name}.toml"));
+        assert!(!validator.is_valid(&read(&p)), "the schema takes {name}.toml");
+    }
+}
