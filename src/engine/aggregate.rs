@@ -84,7 +84,7 @@ impl Engine {
 }
 
 /// φ-quantile with linear interpolation between the closest ranks.
-fn quantile(q: f64, mut v: Vec<f64>) -> f64 {
+pub(super) fn quantile(q: f64, mut v: Vec<f64>) -> f64 {
     if v.is_empty() || q.is_nan() {
         return f64::NAN;
     }

@@ -30,10 +30,103 @@ impl Engine {
         };
         match name {
             "rate" | "increase" | "delta" | "irate" | "idelta" | "avg_over_time" | "sum_over_time"
-            | "min_over_time" | "max_over_time" | "count_over_time" | "last_over_time" | "deriv" => {
-                self.over_range(call, c)
+            | "min_over_time" | "max_over_time" | "count_over_time" | "last_over_time" | "deriv"
+            | "stddev_over_time" | "stdvar_over_time" | "present_over_time" | "resets" | "changes" => {
+                self.over_range(call, c, f64::NAN)
+            }
+            // The parameter first, then the range.
+            "quantile_over_time" => {
+                let q = scalar(0)?;
+                let mut shifted = call.clone();
+                shifted.args.args.remove(0);
+                self.over_range(&shifted, c, q)
+            }
+            "predict_linear" => {
+                let ahead = scalar(1)?;
+                self.over_range(call, c, ahead)
+            }
+            "absent_over_time" => {
+                let Some(Expr::MatrixSelector(m)) = args.first().map(|a| a.as_ref()) else {
+                    return err("absent_over_time: the argument must be a range selector such as x[5m]");
+                };
+                if !self.select_range(&m.vs, m.range.as_millis() as i64, c).is_empty() {
+                    return Ok(Value::Vector(Vec::new()));
+                }
+                let arg = Expr::VectorSelector(m.vs.clone());
+                Ok(Value::Vector(vec![Sample { labels: absent_labels(&arg), value: 1.0 }]))
             }
             "abs" => map(&f64::abs),
+            "ceil" => map(&f64::ceil),
+            "floor" => map(&f64::floor),
+            "exp" => map(&f64::exp),
+            "sqrt" => map(&f64::sqrt),
+            "ln" => map(&f64::ln),
+            "log2" => map(&f64::log2),
+            "log10" => map(&f64::log10),
+            "sgn" => map(&|v| {
+                if v > 0.0 {
+                    1.0
+                } else if v < 0.0 {
+                    -1.0
+                } else {
+                    v
+                }
+            }),
+            "sin" => map(&f64::sin),
+            "cos" => map(&f64::cos),
+            "tan" => map(&f64::tan),
+            "asin" => map(&f64::asin),
+            "acos" => map(&f64::acos),
+            "atan" => map(&f64::atan),
+            "sinh" => map(&f64::sinh),
+            "cosh" => map(&f64::cosh),
+            "tanh" => map(&f64::tanh),
+            "asinh" => map(&f64::asinh),
+            "acosh" => map(&f64::acosh),
+            "atanh" => map(&f64::atanh),
+            "deg" => map(&|v| v * 180.0 / std::f64::consts::PI),
+            "rad" => map(&|v| v * std::f64::consts::PI / 180.0),
+            "pi" => Ok(Value::Scalar(std::f64::consts::PI)),
+            "day_of_week" | "day_of_month" | "day_of_year" | "days_in_month" | "hour" | "minute" | "month" | "year" => {
+                // Of each sample's value read as unix seconds (UTC); without an argument, of now.
+                let input = if args.is_empty() {
+                    vec![Sample { labels: Labels::new(), value: c.t as f64 / 1000.0 }]
+                } else {
+                    vector(0)?
+                };
+                Ok(Value::Vector(
+                    input
+                        .into_iter()
+                        .map(|s| Sample { labels: drop_name(s.labels), value: date_part(name, s.value) })
+                        .collect(),
+                ))
+            }
+            "timestamp" => {
+                // A selector's samples keep their own times; anything else is of the evaluation's.
+                let timed = match args[0].as_ref() {
+                    Expr::VectorSelector(vs) => self.select_timed(vs, c),
+                    _ => vector(0)?.into_iter().map(|s| (s, c.t)).collect(),
+                };
+                Ok(Value::Vector(
+                    timed
+                        .into_iter()
+                        .map(|(s, t)| Sample { labels: drop_name(s.labels), value: t as f64 / 1000.0 })
+                        .collect(),
+                ))
+            }
+            "sort" | "sort_desc" => {
+                let mut v = vector(0)?;
+                // NaN last either way.
+                v.sort_by(|a, b| match (a.value.is_nan(), b.value.is_nan()) {
+                    (true, false) => std::cmp::Ordering::Greater,
+                    (false, true) => std::cmp::Ordering::Less,
+                    (true, true) => std::cmp::Ordering::Equal,
+                    _ if name == "sort" => a.value.total_cmp(&b.value),
+                    _ => b.value.total_cmp(&a.value),
+                });
+                Ok(Value::Vector(v))
+            }
+            "label_join" => self.label_join(call, c),
             "round" => {
                 let to = if args.len() > 1 { scalar(1)? } else { 1.0 };
                 let inv = 1.0 / to;
@@ -87,7 +180,9 @@ impl Engine {
         }
     }
 
-    fn over_range(&self, call: &Call, c: Ctx) -> Result<Value, EvalError> {
+    /// A function of each series' samples over a range; `param` is `quantile_over_time`'s φ or
+    /// `predict_linear`'s seconds ahead.
+    fn over_range(&self, call: &Call, c: Ctx, param: f64) -> Result<Value, EvalError> {
         let name = call.func.name;
         let m = match call.args.args.first().map(|a| a.as_ref()) {
             Some(Expr::MatrixSelector(m)) => m,
@@ -113,6 +208,16 @@ impl Engine {
                 "max_over_time" => p.iter().map(|x| x.1).reduce(|a, b| if b > a || a.is_nan() { b } else { a }),
                 "count_over_time" => Some(p.len() as f64),
                 "deriv" => slope(p),
+                "present_over_time" => Some(1.0),
+                "stddev_over_time" => Some(variance(p).sqrt()),
+                "stdvar_over_time" => Some(variance(p)),
+                "quantile_over_time" => Some(super::aggregate::quantile(param, p.iter().map(|x| x.1).collect())),
+                "resets" => Some(p.windows(2).filter(|w| w[1].1 < w[0].1).count() as f64),
+                "changes" => {
+                    let changed = |w: &[(i64, f64)]| !(w[1].1 == w[0].1 || (w[1].1.is_nan() && w[0].1.is_nan()));
+                    Some(p.windows(2).filter(|w| changed(w)).count() as f64)
+                }
+                "predict_linear" => regression(p, c.t).map(|(slope, intercept)| slope * param + intercept),
                 _ => p.last().map(|x| x.1),
             };
             if let Some(value) = value {
@@ -121,6 +226,40 @@ impl Engine {
             }
         }
         Ok(Value::Vector(out))
+    }
+
+    /// `label_join(v, dst, separator, src...)`: the source labels' values joined into `dst` (removed
+    /// when the result is empty).
+    fn label_join(&self, call: &Call, c: Ctx) -> Result<Value, EvalError> {
+        let args = &call.args.args;
+        let text = |i: usize| -> Result<String, EvalError> {
+            match self.eval(&args[i], c)? {
+                Value::String(s) => Ok(s),
+                other => err(format!("label_join: argument {} must be a string, not a {}", i + 1, other.kind())),
+            }
+        };
+        if args.len() < 3 {
+            return err("label_join: expected a vector, a destination label and a separator");
+        }
+        let (dst, sep) = (text(1)?, text(2)?);
+        let srcs = (3..args.len()).map(text).collect::<Result<Vec<_>, _>>()?;
+        let Value::Vector(v) = self.eval(&args[0], c)? else {
+            return err("label_join: argument 1 must be an instant vector");
+        };
+        Ok(Value::Vector(
+            v.into_iter()
+                .map(|mut s| {
+                    let joined =
+                        srcs.iter().map(|l| s.labels.get(l).map_or("", String::as_str)).collect::<Vec<_>>().join(&sep);
+                    if joined.is_empty() {
+                        s.labels.remove(&dst);
+                    } else {
+                        s.labels.insert(dst.clone(), joined);
+                    }
+                    s
+                })
+                .collect(),
+        ))
     }
 
     fn label_replace(&self, call: &Call, c: Ctx) -> Result<Value, EvalError> {
@@ -244,6 +383,65 @@ fn slope(p: &[(i64, f64)]) -> Option<f64> {
     let cov = sxy - sx * sy / n;
     let var = sxx - sx * sx / n;
     Some(cov / var)
+}
+
+/// The population variance of the samples' values (Welford's running mean, as Prometheus computes it).
+fn variance(p: &[(i64, f64)]) -> f64 {
+    let (mut count, mut mean, mut m2) = (0.0, 0.0, 0.0);
+    for &(_, v) in p {
+        count += 1.0;
+        let delta = v - mean;
+        mean += delta / count;
+        m2 += delta * (v - mean);
+    }
+    m2 / count
+}
+
+/// Prometheus's `linearRegression`: slope per second and the value at `at` (ms), with times taken from
+/// `at`; a constant series has slope 0 and its value.
+fn regression(p: &[(i64, f64)], at: i64) -> Option<(f64, f64)> {
+    if p.len() < 2 {
+        return None;
+    }
+    let first = p[0].1;
+    if p.iter().all(|x| x.1 == first) {
+        return Some(if first.is_infinite() { (f64::NAN, f64::NAN) } else { (0.0, first) });
+    }
+    let n = p.len() as f64;
+    let (mut sx, mut sy, mut sxy, mut sxx) = (0.0, 0.0, 0.0, 0.0);
+    for &(t, v) in p {
+        let x = (t - at) as f64 / 1000.0;
+        sx += x;
+        sy += v;
+        sxy += x * v;
+        sxx += x * x;
+    }
+    let cov = sxy - sx * sy / n;
+    let var = sxx - sx * sx / n;
+    let slope = cov / var;
+    Some((slope, sy / n - slope * sx / n))
+}
+
+/// A date function of unix seconds, in UTC: `hour`, `day_of_week` (0 is Sunday), `days_in_month`, ...
+fn date_part(name: &str, secs: f64) -> f64 {
+    use chrono::Datelike;
+    use chrono::Timelike;
+    let Some(t) = chrono::DateTime::from_timestamp(secs as i64, 0) else { return f64::NAN };
+    f64::from(match name {
+        "minute" => t.minute(),
+        "hour" => t.hour(),
+        "day_of_week" => t.weekday().num_days_from_sunday(),
+        "day_of_month" => t.day(),
+        "day_of_year" => t.ordinal(),
+        "month" => t.month(),
+        "year" => return f64::from(t.year()),
+        _ => {
+            // days_in_month: the first of the next month, less one day.
+            let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
+            let next = chrono::NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt());
+            return next.map_or(f64::NAN, |d| f64::from(d.day()));
+        }
+    })
 }
 
 /// `irate` and `idelta`: from the last two samples only.
