@@ -4,13 +4,16 @@ use super::store::{Labels, grouping};
 use super::value::{Sample, Value};
 use promql_parser::parser::AggregateExpr;
 use promql_parser::parser::token::{
-    T_AVG, T_BOTTOMK, T_COUNT, T_GROUP, T_MAX, T_MIN, T_QUANTILE, T_STDDEV, T_STDVAR, T_SUM, T_TOPK,
+    T_AVG, T_BOTTOMK, T_COUNT, T_COUNT_VALUES, T_GROUP, T_MAX, T_MIN, T_QUANTILE, T_STDDEV, T_STDVAR, T_SUM, T_TOPK,
 };
 use std::collections::BTreeMap;
 
 impl Engine {
     pub(super) fn aggregate(&self, a: &AggregateExpr, c: Ctx) -> Result<Value, EvalError> {
         let op = a.op.id();
+        if op == T_COUNT_VALUES {
+            return self.count_values(a, c);
+        }
         if !matches!(
             op,
             T_SUM | T_AVG | T_COUNT | T_GROUP | T_MIN | T_MAX | T_STDDEV | T_STDVAR | T_QUANTILE | T_TOPK | T_BOTTOMK
@@ -80,6 +83,49 @@ impl Engine {
             out.push(Sample { labels, value });
         }
         Ok(Value::Vector(out))
+    }
+}
+
+impl Engine {
+    /// `count_values("label", v)`: how many samples have each value, the value written into `label`
+    /// (as Go's `FormatFloat(v, 'f', -1)` writes it), grouped as `by`/`without` say.
+    fn count_values(&self, a: &AggregateExpr, c: Ctx) -> Result<Value, EvalError> {
+        let label = match a.param.as_ref().map(|p| self.eval(p, c)).transpose()? {
+            Some(Value::String(s)) => s,
+            _ => return err("count_values: the parameter must be a label name as a string"),
+        };
+        if !crate::rules::file::label_name_ok(&label) {
+            return err(format!("invalid label name {label:?}"));
+        }
+        let Value::Vector(input) = self.eval(&a.expr, c)? else {
+            return err("aggregations take an instant vector");
+        };
+        let mut groups: BTreeMap<Labels, f64> = BTreeMap::new();
+        for s in input {
+            let mut l = s.labels;
+            l.insert(label.clone(), go_float(s.value));
+            let key = match &a.modifier {
+                None => Labels::from([(label.clone(), l[&label].clone())]),
+                Some(m @ promql_parser::parser::LabelModifier::Include(_)) => {
+                    let mut k = grouping(&l, m);
+                    k.insert(label.clone(), l[&label].clone());
+                    k
+                }
+                Some(m) => grouping(&l, m),
+            };
+            *groups.entry(key).or_default() += 1.0;
+        }
+        Ok(Value::Vector(groups.into_iter().map(|(labels, value)| Sample { labels, value }).collect()))
+    }
+}
+
+/// A float as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes it: the shortest digits that read
+/// back the same, never an exponent; `+Inf`, `-Inf`, `NaN`.
+fn go_float(v: f64) -> String {
+    match v {
+        f64::INFINITY => "+Inf".into(),
+        f64::NEG_INFINITY => "-Inf".into(),
+        _ => format!("{v}"),
     }
 }
 

@@ -184,15 +184,17 @@ impl Engine {
     /// `predict_linear`'s seconds ahead.
     fn over_range(&self, call: &Call, c: Ctx, param: f64) -> Result<Value, EvalError> {
         let name = call.func.name;
-        let m = match call.args.args.first().map(|a| a.as_ref()) {
-            Some(Expr::MatrixSelector(m)) => m,
-            Some(Expr::Subquery(_)) => return err("subqueries are not supported by the embedded engine"),
-            _ => return err(format!("{name}: the argument must be a range selector such as x[5m]")),
+        // The range's own end (after `@` and `offset`) bounds the extrapolation window.
+        let (series, range, t) = match call.args.args.first().map(|a| a.as_ref()) {
+            Some(Expr::MatrixSelector(m)) => {
+                let range = m.range.as_millis() as i64;
+                (self.select_range(&m.vs, range, c), range, Engine::at(&m.vs, c))
+            }
+            Some(Expr::Subquery(sq)) => {
+                (self.subquery(sq, c)?, sq.range.as_millis() as i64, Engine::subquery_end(sq, c))
+            }
+            _ => return err(format!("{name}: the argument must be a range such as x[5m] or a subquery")),
         };
-        let range = m.range.as_millis() as i64;
-        let series = self.select_range(&m.vs, range, c);
-        // The selector's own instant (after `@` and `offset`) bounds the extrapolation window.
-        let t = Engine::at(&m.vs, c);
         let mut out = Vec::new();
         for s in series {
             let p = &s.samples;

@@ -104,6 +104,22 @@ fn corpus() -> Vec<String> {
         "changes(app_connections_active[10m])",
         "predict_linear(app_disk_used_bytes[30m], 3600)",
         "predict_linear(app_connections_active[10m], 600)",
+        // Subqueries: aligned to their step (a minute when they name none), offset, nested.
+        "max_over_time(rate(http_requests_total{job=\"gateway\"}[1m])[5m:1m])",
+        "quantile_over_time(0.5, rate(http_requests_total{job=\"gateway\"}[1m])[5m:30s])",
+        // (Without a step a subquery takes the evaluation interval, which this Prometheus sets to 1s.)
+        "avg_over_time(sum by (job) (rate(http_requests_total[5m]))[10m:1m])",
+        "rate(http_requests_total{job=\"db\"}[5m:1m])",
+        "max_over_time(up[10m:1m] offset 5m)",
+        "min_over_time(deriv(app_connections_active[5m])[10m:2m])",
+        "sum_over_time((app_connections_active > 100)[5m:15s])",
+        "last_over_time(app_connections_active[3m:45s])",
+        "max_over_time(avg_over_time(app_connections_active[2m:30s])[5m:1m])",
+        // How many have each value.
+        "count_values(\"n\", up)",
+        "count_values by (job) (\"v\", app_build_info)",
+        "count_values without (instance) (\"v\", round(app_connections_active / 50))",
+        "count_values(\"ratio\", app_disk_used_bytes / app_disk_capacity_bytes > 0)",
         // Maths, element by element (names dropped).
         "ceil(rate(http_requests_total[5m]))",
         "floor(app_connections_active / 7)",
