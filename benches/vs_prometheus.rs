@@ -1,4 +1,4 @@
-//! The overview's queries over 2 hours of 1 000 series, timed in the embedded engine and in a real
+//! The overview's queries (and a subquery and a forecast) over 2 hours of 1 000 series, timed in the embedded engine and in a real
 //! Prometheus holding the same samples (backfilled with Debian's promtool, as the differential test
 //! does), on the same machine. Both are also timed over HTTP, where the comparison is like for like
 //! (Prometheus cannot be asked in-process); the ratio printed at the end is engine ÷ Prometheus, both
@@ -49,8 +49,15 @@ fn bench(c: &mut Criterion) {
     let engine = Engine::new(common::store(end));
     let svc = Service::conventional("svc-07", Targets::default());
     let names = ["up", "rate", "error ratio", "p95", "saturation"];
-    let queries: Vec<(String, String)> =
+    let mut queries: Vec<(String, String)> =
         names.iter().zip(instant_queries(&svc)).skip(1).take(3).map(|(n, q)| (n.to_string(), q)).collect();
+    // A subquery (30 evaluations of a rate) and a forecast over half an hour of one series.
+    queries
+        .push(("subquery".into(), "max_over_time(sum(rate(http_requests_total{job=\"svc-07\"}[5m]))[30m:1m])".into()));
+    queries.push((
+        "predict_linear".into(),
+        "predict_linear(http_requests_total{job=\"svc-07\",code=\"200\"}[30m], 3600)".into(),
+    ));
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let client = reqwest::Client::new();

@@ -47,8 +47,11 @@ impl Engine {
                 T_MIN => values().fold(f64::NAN, |m, v| if m > v || m.is_nan() { v } else { m }),
                 T_MAX => values().fold(f64::NAN, |m, v| if m < v || m.is_nan() { v } else { m }),
                 T_STDDEV | T_STDVAR => {
-                    let (mut count, mut mean, mut m2) = (0.0, 0.0, 0.0);
-                    for v in values() {
+                    // Welford's, seeded with the first value as Prometheus seeds a group (so a lone
+                    // infinity has no spread rather than NaN).
+                    let mut v = values();
+                    let (mut count, mut mean, mut m2) = (1.0, v.next().unwrap_or(f64::NAN), 0.0);
+                    for v in v {
                         count += 1.0;
                         let delta = v - mean;
                         mean += delta / count;

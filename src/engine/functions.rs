@@ -387,7 +387,8 @@ fn slope(p: &[(i64, f64)]) -> Option<f64> {
     Some(cov / var)
 }
 
-/// The population variance of the samples' values (Welford's running mean, as Prometheus computes it).
+/// The population variance of the samples' values (Welford's running mean from zero, as Prometheus's
+/// `stddev_over_time` computes it: a lone infinity gives NaN here, unlike the `stddev` aggregation).
 fn variance(p: &[(i64, f64)]) -> f64 {
     let (mut count, mut mean, mut m2) = (0.0, 0.0, 0.0);
     for &(_, v) in p {
