@@ -10,7 +10,7 @@ use crate::alerts::model::fingerprint;
 use crate::rules::AlertState;
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
@@ -43,6 +43,31 @@ impl StoredSilence {
     }
 }
 
+/// The `filter` parameters of a request (repeated, each one matcher as amtool writes it), parsed; a
+/// bad one is the client's error, said as Alertmanager says it.
+fn filters(query: Option<&str>) -> Result<Vec<Matcher>, Box<Response>> {
+    let mut out = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if k == "filter" {
+            let parsed =
+                crate::alerts::matcher::parse(&v).map_err(|e| Box::new(bad(&format!("bad matcher format: {e}"))))?;
+            out.extend(parsed);
+        }
+    }
+    Ok(out)
+}
+
+/// Alertmanager's test of a silence against filter matchers: the silence's matchers read as labels
+/// (name → value as written), an empty filter value matching an absent label.
+fn silence_passes(s: &StoredSilence, filter: &[Matcher]) -> bool {
+    let labels: crate::engine::Labels = s.matchers.iter().map(|m| (m.name.clone(), m.value.clone())).collect();
+    filter.iter().all(|m| {
+        let present = labels.contains_key(&m.name);
+        let negative = matches!(m.op, Op::NotEqual | Op::NotRegex);
+        (m.value.is_empty() && present == negative) || m.matches(&labels)
+    })
+}
+
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -51,13 +76,17 @@ fn bad(msg: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!(msg))).into_response()
 }
 
-async fn alerts(State(s): State<Arc<Shared>>) -> Response {
+async fn alerts(State(s): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+    let filter = match filters(query.as_deref()) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
     let now = Utc::now();
     let silences = s.silences.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let rules = s.rules.lock().unwrap_or_else(|p| p.into_inner());
     let list: Vec<serde_json::Value> = rules
         .alerts()
-        .filter(|(_, a)| a.state == AlertState::Firing)
+        .filter(|(_, a)| a.state == AlertState::Firing && matches_all(&filter, &a.labels))
         .map(|(_, a)| {
             let silenced_by: Vec<&String> = silences
                 .iter()
@@ -173,10 +202,36 @@ fn save(s: &Arc<Shared>) {
     });
 }
 
-async fn silences(State(s): State<Arc<Shared>>) -> Response {
+async fn silences(State(s): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+    let filter = match filters(query.as_deref()) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
     let now = Utc::now();
     let all = s.silences.lock().unwrap_or_else(|p| p.into_inner());
-    Json(all.iter().map(|x| silence_json(x, now)).collect::<Vec<_>>()).into_response()
+    let shown = all.iter().filter(|x| silence_passes(x, &filter));
+    Json(shown.map(|x| silence_json(x, now)).collect::<Vec<_>>()).into_response()
+}
+
+/// When the embedded Alertmanager API started (its `uptime`).
+static STARTED: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
+
+/// What `amtool config show` and Grafana read: the cluster (none: one process), the configuration (the
+/// built-in one: every alert to the console, no routing of its own) and the version.
+async fn status() -> Response {
+    let started = *STARTED.get_or_init(Utc::now);
+    let original = "# The estate's built-in Alertmanager API: alerts from the estate's rules, silences kept by\n\
+                    # the console; it routes nowhere.\nroute:\n  receiver: watchpost\nreceivers:\n  - name: watchpost\n";
+    Json(json!({
+        "cluster": {"status": "disabled", "peers": [], "name": ""},
+        "config": {"original": original},
+        "uptime": ts(started),
+        "versionInfo": {
+            "branch": "", "buildDate": "", "buildUser": "", "goVersion": "", "revision": "",
+            "version": concat!("watchpost-", env!("CARGO_PKG_VERSION")),
+        },
+    }))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -269,12 +324,10 @@ async fn delete_silence(State(s): State<Arc<Shared>>, Path(id): Path<String>) ->
 }
 
 pub fn routes() -> Router<Arc<Shared>> {
+    STARTED.get_or_init(Utc::now);
     Router::new()
         .route("/api/v2/alerts", get(alerts))
         .route("/api/v2/silences", get(silences).post(post_silence))
         .route("/api/v2/silence/{id}", delete(delete_silence))
-        .route(
-            "/api/v2/status",
-            get(|| async { Json(json!({"cluster": {"status": "ready"}, "versionInfo": {"version": "watchpost"}})) }),
-        )
+        .route("/api/v2/status", get(status))
 }

@@ -269,6 +269,19 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/label/{name}/values", get(label_values))
         .route("/api/v1/targets", get(targets))
         .route("/-/ready", get(|| async { "Prometheus Server is Ready.\n" }))
+        // What Grafana's Prometheus data source asks on connect: the version, and (empty) metadata and
+        // exemplars.
+        .route(
+            "/api/v1/status/buildinfo",
+            get(|| async {
+                Json(json!({"status": "success", "data": {
+                    "version": concat!("watchpost-", env!("CARGO_PKG_VERSION")),
+                    "revision": "", "branch": "", "buildUser": "", "buildDate": "", "goVersion": "",
+                }}))
+            }),
+        )
+        .route("/api/v1/metadata", get(|| async { Json(json!({"status": "success", "data": {}})) }))
+        .route("/api/v1/query_exemplars", get(|| async { Json(json!({"status": "success", "data": []})) }))
         .merge(super::alertmanager::routes())
         .merge(super::pagerduty::routes())
         .merge(super::loki::routes())

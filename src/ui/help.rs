@@ -39,6 +39,16 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         section("Everywhere", Context::Global, &mut lines);
     }
     lines.push(Line::from(Span::styled("Change keys in the config's [keys] tables.", t.dim())));
+    // The demo's estate answers real tools too: where to point them.
+    if let Some(api) = &app.estate_api {
+        let text = format!(
+            "The estate's APIs (Prometheus, Alertmanager, Loki, Jaeger, Tempo, PagerDuty) are at {api}: \
+             point promtool, amtool or Grafana at it."
+        );
+        for part in wrap(&text, usize::from(w).saturating_sub(2)) {
+            lines.push(Line::from(Span::styled(part, t.dim())));
+        }
+    }
     let fits = lines.len() + 3 <= usize::from(area.height);
     let close = match app.keys.rows(Context::Help).first().filter(|_| !fits) {
         Some(scroll) => format!("{} scroll; any other key closes this.", scroll.keys_with(ToString::to_string)),

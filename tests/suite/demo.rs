@@ -86,3 +86,50 @@ async fn the_demo_estate_fills_the_console() {
     assert!(screen.contains("DEMO") && screen.contains("gateway") && screen.contains("cache"), "{screen}");
     assert!(!screen.contains("stale"), "{screen}");
 }
+
+/// The estate's APIs answer the real clients unchanged: Debian's `promtool` queries its Prometheus API,
+/// `amtool` reads its alerts and configuration and adds, finds and expires a silence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promtool_and_amtool_work_against_the_estate() {
+    let demo = watchpost::embedded::demo::start(7).await.expect("demo starts");
+    let url = demo.api.as_str().trim_end_matches('/').to_string();
+    let prom = Prometheus::new(Config::demo(&demo.api, 7).prometheus.as_ref().unwrap()).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !prom.query("count(up)", Utc::now()).await.is_ok_and(|o| !o.result.series().is_empty()) {
+        assert!(tokio::time::Instant::now() < deadline, "the demo's history never came in");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (promtool, amtool) = (crate::support::which(&["promtool"]), crate::support::which(&["amtool"]));
+    let run = move |tool: std::path::PathBuf, args: Vec<String>| {
+        let out = std::process::Command::new(&tool).args(&args).output().expect("run the tool");
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{} {args:?}: {stderr}", tool.display());
+        stdout.into_owned()
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let blocking = |tool: std::path::PathBuf, a: Vec<String>| tokio::task::spawn_blocking(move || run(tool, a));
+
+    let out = blocking(promtool.clone(), args(&["query", "instant", &url, "sum(up)"])).await.unwrap();
+    assert!(out.starts_with("{} => 8"), "{out}");
+    let now = Utc::now().timestamp();
+    let (start, end) = ((now - 600).to_string(), now.to_string());
+    let a = args(&["query", "range", "--start", &start, "--end", &end, "--step", "5m", &url, "sum(up)"]);
+    assert!(blocking(promtool.clone(), a).await.unwrap().contains("8 @["));
+    let out = blocking(promtool.clone(), args(&["query", "labels", &url, "job"])).await.unwrap();
+    assert_eq!(out.lines().count(), 8, "{out}");
+    let out = blocking(promtool.clone(), args(&["query", "series", "--match", "up{job=\"db\"}", &url])).await.unwrap();
+    assert!(out.contains("job=\"db\"") && out.lines().count() == 1, "{out}");
+
+    let am = format!("--alertmanager.url={url}");
+    assert!(blocking(amtool.clone(), args(&[&am, "alert", "query"])).await.unwrap().starts_with("Alertname"));
+    let out = blocking(amtool.clone(), args(&[&am, "config", "show"])).await.unwrap();
+    assert!(out.contains("receiver: watchpost"), "amtool shows the configuration: {out}");
+    let a = args(&[&am, "silence", "add", "alertname=DrillCheck", "--comment=drill", "--duration=1h"]);
+    let id = blocking(amtool.clone(), a).await.unwrap().trim().to_string();
+    assert_eq!(id.len(), 36, "a silence id: {id}");
+    let out = blocking(amtool.clone(), args(&[&am, "silence", "query", "alertname=DrillCheck"])).await.unwrap();
+    assert!(out.contains(&id) && out.lines().count() == 2, "the filter finds it and only it: {out}");
+    blocking(amtool.clone(), args(&[&am, "silence", "expire", &id])).await.unwrap();
+    let out = blocking(amtool, args(&[&am, "silence", "query", "alertname=DrillCheck"])).await.unwrap();
+    assert!(!out.contains(&id), "expired: {out}");
+}
