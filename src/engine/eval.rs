@@ -199,9 +199,6 @@ impl Engine {
     /// `[t − offset − range, t − offset]`, as Prometheus aligns them, so every evaluation instant sees
     /// the same points.
     pub(super) fn subquery(&self, sq: &SubqueryExpr, c: Ctx) -> Result<Vec<Series>, EvalError> {
-        if sq.at.is_some() {
-            return err("`@` on a subquery is not supported by the embedded engine");
-        }
         let end = Self::subquery_end(sq, c);
         let step = sq.step.map_or(SUBQUERY_STEP_MS, |d| ms(&d)).max(1);
         let from = end - ms(&sq.range);
@@ -225,12 +222,18 @@ impl Engine {
         Ok(out.into_iter().map(|(labels, samples)| Series { labels, samples }).collect())
     }
 
-    /// The instant a subquery's range ends at: the evaluation's, less its offset.
+    /// The instant a subquery's range ends at: the evaluation's (or its `@`), less its offset.
     pub(super) fn subquery_end(sq: &SubqueryExpr, c: Ctx) -> i64 {
-        match &sq.offset {
+        let base = match &sq.at {
             None => c.t,
-            Some(Offset::Pos(d)) => c.t - ms(d),
-            Some(Offset::Neg(d)) => c.t + ms(d),
+            Some(AtModifier::Start) => c.start,
+            Some(AtModifier::End) => c.end,
+            Some(AtModifier::At(t)) => t.duration_since(UNIX_EPOCH).map_or(0, |d| ms(&d)),
+        };
+        match &sq.offset {
+            None => base,
+            Some(Offset::Pos(d)) => base - ms(d),
+            Some(Offset::Neg(d)) => base + ms(d),
         }
     }
 

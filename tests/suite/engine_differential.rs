@@ -111,6 +111,8 @@ fn corpus() -> Vec<String> {
         "avg_over_time(sum by (job) (rate(http_requests_total[5m]))[10m:1m])",
         "rate(http_requests_total{job=\"db\"}[5m:1m])",
         "max_over_time(up[10m:1m] offset 5m)",
+        "max_over_time(app_connections_active[10m:1m] @ start())",
+        "avg_over_time(rate(http_requests_total{job=\"search\"}[5m])[10m:2m] @ end() offset 1m)",
         "min_over_time(deriv(app_connections_active[5m])[10m:2m])",
         "sum_over_time((app_connections_active > 100)[5m:15s])",
         "last_over_time(app_connections_active[3m:45s])",
