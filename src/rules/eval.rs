@@ -368,12 +368,12 @@ mod tests {
 
     #[test]
     fn errors_are_kept_per_rule() {
-        let text = "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: sort(x)\n";
+        let text = "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: limitk(1, x)\n";
         let mut rules = Rules::new(parse(Path::new("r.yml"), text).unwrap());
         let mut engine = Engine::new(Store::default());
         rules.run_due(&mut engine, 60_000);
         assert_eq!(rules.states[0][0].health(), "err");
-        assert!(rules.states[0][0].last_error.as_deref().unwrap().contains("sort"));
+        assert!(rules.states[0][0].last_error.as_deref().unwrap().contains("limitk"));
     }
 
     #[test]
