@@ -1,6 +1,7 @@
 //! Evaluation: an expression at an instant, or at every step of a range.
 use super::store::{Labels, NAME, Series, Store, is_stale};
 use super::value::{Sample, Value};
+use promql_parser::label::MatchOp;
 use promql_parser::parser::{self, AtModifier, Expr, Offset, SubqueryExpr, VectorSelector};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -150,7 +151,16 @@ impl Engine {
     }
 
     fn matching<'a>(&'a self, vs: &'a VectorSelector) -> impl Iterator<Item = &'a Series> + 'a {
-        self.store.series().iter().filter(move |s| {
+        // A selector that names its metric reads only that metric's series.
+        let named = vs.name.as_deref().or_else(|| {
+            let m = vs.matchers.matchers.iter().find(|m| m.name == NAME && m.op == MatchOp::Equal)?;
+            vs.matchers.or_matchers.is_empty().then_some(m.value.as_str())
+        });
+        let candidates: Box<dyn Iterator<Item = &'a Series> + 'a> = match named {
+            Some(n) => Box::new(self.store.named(n)),
+            None => Box::new(self.store.series().iter()),
+        };
+        candidates.filter(move |s| {
             let get = |k: &str| s.labels.get(k).map_or("", String::as_str);
             vs.name.as_ref().is_none_or(|n| get(NAME) == n)
                 && vs.matchers.matchers.iter().all(|m| m.is_match(get(&m.name)))

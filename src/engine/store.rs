@@ -36,6 +36,8 @@ pub struct Series {
 pub struct Store {
     series: Vec<Series>,
     index: HashMap<Labels, usize>,
+    /// The series of each metric name, so a selector that names its metric reads only those.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 impl Store {
@@ -44,9 +46,11 @@ impl Store {
         let i = match self.index.get(&labels) {
             Some(&i) => i,
             None => {
+                let i = self.series.len();
+                self.by_name.entry(labels.get(NAME).cloned().unwrap_or_default()).or_default().push(i);
                 self.series.push(Series { labels: labels.clone(), samples: Vec::new() });
-                self.index.insert(labels, self.series.len() - 1);
-                self.series.len() - 1
+                self.index.insert(labels, i);
+                i
             }
         };
         let s = &mut self.series[i].samples;
@@ -129,12 +133,25 @@ impl Store {
             s.samples.shrink_to_fit();
         }
         self.series.retain(|s| !s.samples.is_empty());
-        self.index = self.series.iter().enumerate().map(|(i, s)| (s.labels.clone(), i)).collect();
+        self.reindex();
         before - self.samples()
     }
 
     pub fn samples(&self) -> usize {
         self.series.iter().map(|s| s.samples.len()).sum()
+    }
+
+    /// The series of one metric name, in the order they were added.
+    pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Series> + 'a {
+        self.by_name.get(name).into_iter().flatten().map(|&i| &self.series[i])
+    }
+
+    fn reindex(&mut self) {
+        self.index = self.series.iter().enumerate().map(|(i, s)| (s.labels.clone(), i)).collect();
+        self.by_name.clear();
+        for (i, s) in self.series.iter().enumerate() {
+            self.by_name.entry(s.labels.get(NAME).cloned().unwrap_or_default()).or_default().push(i);
+        }
     }
 
     pub fn series(&self) -> &[Series] {
