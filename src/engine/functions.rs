@@ -4,7 +4,7 @@ use super::histogram::bucket_quantile;
 use super::store::{Labels, NAME};
 use super::value::{Sample, Value};
 use promql_parser::label::MatchOp;
-use promql_parser::parser::{Call, Expr};
+use promql_parser::parser::{Call, Expr, VectorSelector};
 use std::collections::BTreeMap;
 
 impl Engine {
@@ -32,19 +32,11 @@ impl Engine {
             "rate" | "increase" | "delta" | "irate" | "idelta" | "avg_over_time" | "sum_over_time"
             | "min_over_time" | "max_over_time" | "count_over_time" | "last_over_time" | "deriv"
             | "stddev_over_time" | "stdvar_over_time" | "present_over_time" | "resets" | "changes" => {
-                self.over_range(call, c, f64::NAN)
+                self.over_range(name, &args[0], c, f64::NAN)
             }
             // The parameter first, then the range.
-            "quantile_over_time" => {
-                let q = scalar(0)?;
-                let mut shifted = call.clone();
-                shifted.args.args.remove(0);
-                self.over_range(&shifted, c, q)
-            }
-            "predict_linear" => {
-                let ahead = scalar(1)?;
-                self.over_range(call, c, ahead)
-            }
+            "quantile_over_time" => self.over_range(name, &args[1], c, scalar(0)?),
+            "predict_linear" => self.over_range(name, &args[0], c, scalar(1)?),
             "absent_over_time" => {
                 let Some(Expr::MatrixSelector(m)) = args.first().map(|a| a.as_ref()) else {
                     return err("absent_over_time: the argument must be a range selector such as x[5m]");
@@ -52,8 +44,7 @@ impl Engine {
                 if !self.select_range(&m.vs, m.range.as_millis() as i64, c).is_empty() {
                     return Ok(Value::Vector(Vec::new()));
                 }
-                let arg = Expr::VectorSelector(m.vs.clone());
-                Ok(Value::Vector(vec![Sample { labels: absent_labels(&arg), value: 1.0 }]))
+                Ok(Value::Vector(vec![Sample { labels: selector_labels(&m.vs), value: 1.0 }]))
             }
             "abs" => map(&f64::abs),
             "ceil" => map(&f64::ceil),
@@ -157,7 +148,11 @@ impl Engine {
                 if !vector(0)?.is_empty() {
                     return Ok(Value::Vector(Vec::new()));
                 }
-                Ok(Value::Vector(vec![Sample { labels: absent_labels(&args[0]), value: 1.0 }]))
+                let labels = match args[0].as_ref() {
+                    Expr::VectorSelector(vs) => selector_labels(vs),
+                    _ => Labels::new(),
+                };
+                Ok(Value::Vector(vec![Sample { labels, value: 1.0 }]))
             }
             "label_replace" => self.label_replace(call, c),
             "histogram_quantile" => {
@@ -180,19 +175,16 @@ impl Engine {
         }
     }
 
-    /// A function of each series' samples over a range; `param` is `quantile_over_time`'s φ or
-    /// `predict_linear`'s seconds ahead.
-    fn over_range(&self, call: &Call, c: Ctx, param: f64) -> Result<Value, EvalError> {
-        let name = call.func.name;
+    /// Function `name` of each series' samples over the range `arg` (a range selector or a subquery);
+    /// `param` is `quantile_over_time`'s φ or `predict_linear`'s seconds ahead.
+    fn over_range(&self, name: &str, arg: &Expr, c: Ctx, param: f64) -> Result<Value, EvalError> {
         // The range's own end (after `@` and `offset`) bounds the extrapolation window.
-        let (series, range, t) = match call.args.args.first().map(|a| a.as_ref()) {
-            Some(Expr::MatrixSelector(m)) => {
+        let (series, range, t) = match arg {
+            Expr::MatrixSelector(m) => {
                 let range = m.range.as_millis() as i64;
                 (self.select_range(&m.vs, range, c), range, Engine::at(&m.vs, c))
             }
-            Some(Expr::Subquery(sq)) => {
-                (self.subquery(sq, c)?, sq.range.as_millis() as i64, Engine::subquery_end(sq, c))
-            }
+            Expr::Subquery(sq) => (self.subquery(sq, c)?, sq.range.as_millis() as i64, Engine::subquery_end(sq, c)),
             _ => return err(format!("{name}: the argument must be a range such as x[5m] or a subquery")),
         };
         let mut out = Vec::new();
@@ -209,7 +201,8 @@ impl Engine {
                 "min_over_time" => p.iter().map(|x| x.1).reduce(|a, b| if b < a || a.is_nan() { b } else { a }),
                 "max_over_time" => p.iter().map(|x| x.1).reduce(|a, b| if b > a || a.is_nan() { b } else { a }),
                 "count_over_time" => Some(p.len() as f64),
-                "deriv" => slope(p),
+                // Prometheus's `deriv`: the regression's slope, with times taken from the first sample.
+                "deriv" => p.first().and_then(|first| regression(p, first.0)).map(|(slope, _)| slope),
                 "present_over_time" => Some(1.0),
                 "stddev_over_time" => Some(variance(p).sqrt()),
                 "stdvar_over_time" => Some(variance(p)),
@@ -314,17 +307,11 @@ fn parse_le(s: &str) -> Option<f64> {
     }
 }
 
-/// The labels `absent` gives: the selector's equality matchers, except the metric name.
-fn absent_labels(arg: &Expr) -> Labels {
-    let mut l = Labels::new();
-    if let Expr::VectorSelector(vs) = arg {
-        for m in &vs.matchers.matchers {
-            if matches!(m.op, MatchOp::Equal) && m.name != NAME {
-                l.insert(m.name.clone(), m.value.clone());
-            }
-        }
-    }
-    l
+/// The labels `absent` and `absent_over_time` give: the selector's equality matchers, except the
+/// metric name.
+fn selector_labels(vs: &VectorSelector) -> Labels {
+    let equal = vs.matchers.matchers.iter().filter(|m| matches!(m.op, MatchOp::Equal) && m.name != NAME);
+    equal.map(|m| (m.name.clone(), m.value.clone())).collect()
 }
 
 /// Prometheus's `extrapolatedRate`: the change over the samples, extrapolated towards the window's ends
@@ -361,30 +348,6 @@ fn extrapolated(p: &[(i64, f64)], range_start: i64, range_end: i64, counter: boo
         result /= (range_end - range_start) as f64 / 1000.0;
     }
     Some(result)
-}
-
-/// `deriv`: the least-squares slope per second, with times taken from the first sample (as Prometheus's
-/// `linearRegression` does, to keep the sums small).
-fn slope(p: &[(i64, f64)]) -> Option<f64> {
-    if p.len() < 2 {
-        return None;
-    }
-    let t0 = p[0].0;
-    if p.iter().all(|x| x.1 == p[0].1) {
-        return Some(0.0);
-    }
-    let n = p.len() as f64;
-    let (mut sx, mut sy, mut sxy, mut sxx) = (0.0, 0.0, 0.0, 0.0);
-    for &(t, v) in p {
-        let x = (t - t0) as f64 / 1000.0;
-        sx += x;
-        sy += v;
-        sxy += x * v;
-        sxx += x * x;
-    }
-    let cov = sxy - sx * sy / n;
-    let var = sxx - sx * sx / n;
-    Some(cov / var)
 }
 
 /// The population variance of the samples' values (Welford's running mean from zero, as Prometheus's
