@@ -5,7 +5,7 @@ use watchpost::app::event_loop::{Attached, Exit, run};
 use watchpost::cli::{self, AuditCmd, Cli, Cmd, ConfigCmd, DeployCmd, DrillCmd, EstateCmd, MaintenanceCmd, RunbookCmd};
 use watchpost::term::Tui;
 
-const DEFAULT_DEMO_SEED: u64 = 42;
+use watchpost::embedded::demo::DEFAULT_SEED;
 
 fn main() -> ExitCode {
     let _ = color_eyre::install();
@@ -105,7 +105,7 @@ fn console(
     };
     // No config file and no Prometheus: the built-in demo estate.
     let demo_seed = match &config {
-        Some(c) if c.prometheus.is_none() && c.scrape.is_none() && c.path.is_none() => Some(DEFAULT_DEMO_SEED),
+        Some(c) if c.prometheus.is_none() && c.scrape.is_none() && c.path.is_none() => Some(DEFAULT_SEED),
         _ => demo_seed,
     };
     // Drill scenarios, the user's included: a bad file is reported like a bad config.

@@ -49,7 +49,7 @@ pub enum Cmd {
     /// The console on the built-in demo estate (what `watchpost` does with no config and no PROMETHEUS_URL).
     Demo {
         /// Seed of the simulation: the same seed gives the same estate.
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = crate::embedded::demo::DEFAULT_SEED)]
         seed: u64,
     },
     /// Rehearse an incident: fault scenarios injected into the demo estate while the console runs.
@@ -122,7 +122,7 @@ pub enum EstateCmd {
     /// Serve every service's /metrics on loopback and print the endpoints and a Prometheus scrape config.
     Serve {
         /// Seed of the simulation: the same seed gives the same traffic.
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = crate::embedded::demo::DEFAULT_SEED)]
         seed: u64,
         /// Address of the first service; the others take the following ports (port 0: any free ports).
         #[arg(long, default_value = "127.0.0.1:9400")]
@@ -130,7 +130,7 @@ pub enum EstateCmd {
     },
     /// Write the estate's samples over a window as OpenMetrics text (for promtool's backfill).
     Export {
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = crate::embedded::demo::DEFAULT_SEED)]
         seed: u64,
         /// Start: RFC 3339, unix seconds, `now` or `now-1h`.
         #[arg(long)]
@@ -159,7 +159,7 @@ pub enum DrillCmd {
         /// Start at a random time instead of now.
         #[arg(long)]
         random: bool,
-        #[arg(long, default_value_t = 42)]
+        #[arg(long, default_value_t = crate::embedded::demo::DEFAULT_SEED)]
         seed: u64,
     },
 }

@@ -179,21 +179,13 @@ pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
 /// The built-in estate, started in this process: its Prometheus API once its history is in (the
 /// backfill runs beside the API, which answers empty until then).
 async fn demo_source() -> Result<(crate::config::HttpSource, crate::embedded::demo::Demo), String> {
-    const SEED: u64 = 42;
-    let demo = crate::embedded::demo::start(SEED).await.map_err(|e| format!("the demo estate: {e}"))?;
-    let src = crate::config::Config::demo(&demo.api, SEED).prometheus.ok_or("the demo has no Prometheus")?;
-    let prom = Prometheus::new(&src)?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let filled = prom.query("count(up)", Utc::now()).await.is_ok_and(|o| !o.result.series().is_empty());
-        if filled {
-            return Ok((src, demo));
-        }
-        if std::time::Instant::now() > deadline {
-            return Err("the demo estate's history was not in after 60 s".into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    use crate::embedded::demo::{DEFAULT_SEED, start};
+    let demo = start(DEFAULT_SEED).await.map_err(|e| format!("the demo estate: {e}"))?;
+    if !demo.history_in(Duration::from_secs(60)).await {
+        return Err("the demo estate's history was not in after 60 s".into());
     }
+    let src = crate::config::Config::demo(&demo.api, DEFAULT_SEED).prometheus.ok_or("the demo has no Prometheus")?;
+    Ok((src, demo))
 }
 
 #[cfg(test)]

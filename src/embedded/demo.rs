@@ -37,6 +37,19 @@ pub struct Demo {
     pub control: mpsc::Sender<Control>,
     /// Operators' actions on the estate, as they happen.
     pub changes: broadcast::Sender<Change>,
+    /// True once the history is backfilled: until then the API answers as an empty Prometheus.
+    pub filled: tokio::sync::watch::Receiver<bool>,
+}
+
+/// The demo's seed when none is given: the same estate every time.
+pub const DEFAULT_SEED: u64 = 42;
+
+impl Demo {
+    /// Wait, at most `within`, until the history is in; false when it is not by then.
+    pub async fn history_in(&self, within: Duration) -> bool {
+        let mut filled = self.filled.clone();
+        tokio::time::timeout(within, filled.wait_for(|f| *f)).await.is_ok_and(|r| r.is_ok())
+    }
 }
 
 /// One scrape of every endpoint at the simulator's time, as the scraper would store it (a service that
@@ -110,6 +123,7 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
     });
 
     let (sh, eps, changes_tx) = (shared.clone(), endpoints.clone(), changes.clone());
+    let (filled_tx, filled) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         let start = now() - HISTORY.as_secs_f64();
         let (sim, sh2) = tokio::task::spawn_blocking(move || {
@@ -130,6 +144,7 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
         .await
         .expect("backfill task");
         tracing::info!("demo history filled");
+        filled_tx.send_replace(true);
         let sim = Arc::new(Mutex::new(sim));
         serve::serve(sim.clone(), bound);
         tokio::spawn(super::rules::run(sh2.clone()));
@@ -141,7 +156,7 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
         tokio::spawn(control::run(sim, control_rx, changes_tx, on_model));
         scrape::run(sh2, SCRAPE_INTERVAL, scrape::Limits::DEMO).await;
     });
-    Ok(Demo { api, endpoints, shared, control, changes })
+    Ok(Demo { api, endpoints, shared, control, changes, filled })
 }
 
 #[cfg(test)]

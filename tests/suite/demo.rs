@@ -93,12 +93,7 @@ async fn the_demo_estate_fills_the_console() {
 async fn promtool_and_amtool_work_against_the_estate() {
     let demo = watchpost::embedded::demo::start(7).await.expect("demo starts");
     let url = demo.api.as_str().trim_end_matches('/').to_string();
-    let prom = Prometheus::new(Config::demo(&demo.api, 7).prometheus.as_ref().unwrap()).unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !prom.query("count(up)", Utc::now()).await.is_ok_and(|o| !o.result.series().is_empty()) {
-        assert!(tokio::time::Instant::now() < deadline, "the demo's history never came in");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    assert!(demo.history_in(Duration::from_secs(60)).await, "the demo's history never came in");
     let (promtool, amtool) = (crate::support::which(&["promtool"]), crate::support::which(&["amtool"]));
     let run = move |tool: std::path::PathBuf, args: Vec<String>| {
         let out = std::process::Command::new(&tool).args(&args).output().expect("run the tool");
