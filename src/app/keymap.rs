@@ -273,14 +273,19 @@ impl KeyMap {
             .map(|b| b.action)
     }
 
-    /// What an action does in a context: the key table's words for it there, else its own.
+    /// The key table's words for an action in a context, else the action's own.
+    fn text(&self, context: Context, action: Action) -> Option<&Text> {
+        self.texts.get(&(context, action)).or_else(|| self.actions.get(&action))
+    }
+
+    /// What an action does in a context.
     pub fn help(&self, context: Context, action: Action) -> &str {
-        self.texts.get(&(context, action)).or_else(|| self.actions.get(&action)).map_or("", |t| t.help.as_str())
+        self.text(context, action).map_or("", |t| t.help.as_str())
     }
 
     /// An action's label in a context's footer; `None` keeps it out of the footer (it is in help).
     pub fn footer(&self, context: Context, action: Action) -> Option<&str> {
-        self.texts.get(&(context, action)).or_else(|| self.actions.get(&action)).and_then(|t| t.footer.as_deref())
+        self.text(context, action).and_then(|t| t.footer.as_deref())
     }
 
     /// The contexts in the key table's order, with how the README names each.
