@@ -86,7 +86,9 @@ impl App {
                 let index = self.service_index();
                 for (name, (availability, excluded)) in rows {
                     if let Some(&i) = index.get(name.as_str()) {
-                        let s = self.services[i].sparks.get_or_insert_with(Sparks::default);
+                        // Before the first sparklines: its age is counted from now, not from 1970.
+                        let now = self.now;
+                        let s = self.services[i].sparks.get_or_insert_with(|| Sparks { at: now, ..Sparks::default() });
                         s.availability = availability;
                         s.excluded = excluded;
                     }

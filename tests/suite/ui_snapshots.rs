@@ -245,3 +245,16 @@ fn charts_over_a_day_date_their_range() {
         assert_eq!(s.matches(&range).count(), 4, "every chart dates its range at {w}x{h}:\n{s}");
     }
 }
+
+/// The availability can come in before the first sparklines (it has its own lane): the SLO panel then
+/// counts its age from its arrival, not from 1970.
+#[test]
+fn an_availability_before_the_sparklines_is_current() {
+    let cfg = fixtures::config(2);
+    let mut app = App::new(&cfg, t0());
+    let name = app.services[0].service.name.clone();
+    app.on_update(watchpost::sources::prometheus::Update::Availability(vec![(name, (Some(0.9995), None))]));
+    let screen = support::screen(&app, 120, 40);
+    assert!(screen.contains("99.950%"), "{screen}");
+    assert!(screen.contains("· current") && !screen.contains("as of"), "{screen}");
+}
