@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         Some(Cmd::Estate { cmd: EstateCmd::Export { seed, from, to, step, output } }) => {
             cli::estate_export(seed, &from, &to, &step, output)
         }
-        Some(Cmd::Demo { seed }) => console(&rt, None, Some(seed), None),
+        Some(Cmd::Demo { seed }) => console(&rt, Estate::Demo(seed), None),
         Some(Cmd::Drill { cmd: DrillCmd::List }) => cli::drill_list(),
         Some(Cmd::Runbook { cmd: RunbookCmd::Check { paths } }) => cli::runbook_check(paths),
         Some(Cmd::Runbook { cmd: RunbookCmd::Run { name, params, dry_run, yes, confirm, drill } }) => {
@@ -60,9 +60,15 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Audit { cmd: AuditCmd::Verify { db } }) => cli::audit_verify(db),
         Some(Cmd::Audit { cmd: AuditCmd::Export { db, output } }) => cli::audit_export(db, output),
-        Some(Cmd::Drill { cmd: DrillCmd::Run { name, random, seed } }) => {
+        Some(Cmd::Drill { cmd: DrillCmd::Run { name, random, seed, estate } }) => {
             match watchpost::drills::scenario::find(&name) {
-                Ok(s) => console(&rt, None, Some(seed), Some((s, random))),
+                Ok(s) => {
+                    let on = match estate {
+                        Some(url) => Estate::Remote(url),
+                        None => Estate::Demo(seed),
+                    };
+                    console(&rt, on, Some((s, random)))
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     ExitCode::FAILURE
@@ -79,37 +85,46 @@ fn main() -> ExitCode {
             };
             cli::keys(cli.config, format)
         }
-        None => console(&rt, cli.config, None, None),
+        None => console(&rt, Estate::Config(cli.config), None),
     };
     // Source tasks may be mid-request: do not wait for them.
     rt.shutdown_timeout(Duration::from_millis(200));
     code
 }
 
+/// What the console watches.
+enum Estate {
+    /// The config's (the flag's, else the usual places'); none at all is the demo.
+    Config(Option<std::path::PathBuf>),
+    /// The built-in estate, in this process, with this seed.
+    Demo(u64),
+    /// The built-in estate a `watchpost estate serve` runs, at its API address.
+    Remote(url::Url),
+}
+
 fn console(
     rt: &tokio::runtime::Runtime,
-    flag: Option<std::path::PathBuf>,
-    demo_seed: Option<u64>,
+    estate: Estate,
     drill: Option<(watchpost::drills::Scenario, bool)>,
 ) -> ExitCode {
     // A bad config is reported before the terminal is touched: nothing is drawn.
-    let config = match demo_seed {
-        Some(_) => None,
-        None => match cli::resolve_config(flag) {
-            Ok(c) => Some(c),
+    let (config, demo_seed, remote) = match estate {
+        Estate::Demo(seed) => (None, Some(seed), None),
+        Estate::Remote(url) => (None, None, Some(url)),
+        Estate::Config(flag) => match cli::resolve_config(flag) {
+            // No config file and no Prometheus: the built-in demo estate.
+            Ok(c) if c.prometheus.is_none() && c.scrape.is_none() && c.path.is_none() => {
+                (None, Some(DEFAULT_SEED), None)
+            }
+            Ok(c) => (Some(c), None, None),
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::FAILURE;
             }
         },
     };
-    // No config file and no Prometheus: the built-in demo estate.
-    let demo_seed = match &config {
-        Some(c) if c.prometheus.is_none() && c.scrape.is_none() && c.path.is_none() => Some(DEFAULT_SEED),
-        _ => demo_seed,
-    };
     // Drill scenarios, the user's included: a bad file is reported like a bad config.
-    let drills = match demo_seed.map(|_| watchpost::drills::scenario::all()) {
+    let drills = match config.is_none().then(watchpost::drills::scenario::all) {
         None => Vec::new(),
         Some(Ok(d)) => d,
         Some(Err(e)) => {
@@ -117,8 +132,36 @@ fn console(
             return ExitCode::FAILURE;
         }
     };
+    // An estate elsewhere that does not answer is said before the terminal is touched.
+    if let Some(url) = &remote
+        && let Err(e) = rt.block_on(watchpost::estate::remote::check(url))
+    {
+        eprintln!(
+            "error: no estate at {url}: {e}\n(start one with `watchpost estate serve`; give --estate the API address it prints)"
+        );
+        return ExitCode::FAILURE;
+    }
     let result = rt.block_on(async {
         let mut attached = Attached::default();
+        if let Some(url) = remote {
+            let mut c = watchpost::config::Config::demo(&url, 0);
+            // Short: the header keeps it beside the drill's clock at 80 columns.
+            c.estate = format!(
+                "estate {}",
+                url.host_str().map_or(url.to_string(), |h| match url.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+            );
+            c.drills = drills;
+            c.start_drill = drill;
+            let (control, changes) = watchpost::estate::remote::connect(url).map_err(|e| color_eyre::eyre::eyre!(e))?;
+            attached.estate = Some(control);
+            attached.estate_changes = Some(changes.subscribe());
+            tracing::info!(estate = %c.estate, "starting console");
+            let mut tui = Tui::enter()?;
+            return run(&c, &mut tui, attached).await;
+        }
         let config = match demo_seed {
             // Binding is all that happens before the first frame; history and scraping follow.
             Some(seed) => {

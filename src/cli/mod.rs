@@ -119,12 +119,15 @@ pub enum Cmd {
 
 #[derive(Debug, Subcommand)]
 pub enum EstateCmd {
-    /// Serve every service's /metrics on loopback and print the endpoints and a Prometheus scrape config.
+    /// Serve the estate as the demo does, for other tools: every service's /metrics, and on one address
+    /// the Prometheus, Alertmanager v2, Loki, Jaeger, Tempo, PagerDuty-like and deploy APIs over 30 days
+    /// of history. Prints the addresses and a Prometheus scrape config; runs until SIGINT or SIGTERM.
     Serve {
         /// Seed of the simulation: the same seed gives the same traffic.
         #[arg(long, default_value_t = crate::embedded::demo::DEFAULT_SEED)]
         seed: u64,
-        /// Address of the first service; the others take the following ports (port 0: any free ports).
+        /// Address of the first service; the others take the following ports and the APIs the one
+        /// after them (port 0: any free ports).
         #[arg(long, default_value = "127.0.0.1:9400")]
         listen: std::net::SocketAddr,
     },
@@ -159,8 +162,13 @@ pub enum DrillCmd {
         /// Start at a random time instead of now.
         #[arg(long)]
         random: bool,
-        #[arg(long, default_value_t = crate::embedded::demo::DEFAULT_SEED)]
+        #[arg(long, default_value_t = crate::embedded::demo::DEFAULT_SEED, conflicts_with = "estate")]
         seed: u64,
+        /// The estate a `watchpost estate serve` runs (its API address, as it prints it) instead of one
+        /// in this process: the drill's fault goes there, so a team's own Grafana, promtool or amtool on
+        /// the same estate sees it too.
+        #[arg(long, value_name = "URL")]
+        estate: Option<url::Url>,
     },
 }
 

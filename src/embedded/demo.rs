@@ -95,11 +95,16 @@ pub fn backfill(
     }
 }
 
-/// Bind everything now (so the console can start at once); fill the history and start serving and
-/// scraping in the background.
+/// Bind everything now on loopback's free ports (so the console can start at once); fill the history
+/// and start serving and scraping in the background.
 pub async fn start(seed: u64) -> std::io::Result<Demo> {
-    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let bound = serve::bind(loopback).await?;
+    start_on(seed, SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
+/// [`start`] at `listen`: the services take consecutive ports from its port and the API the next one
+/// (`watchpost estate serve --listen`); port 0 takes free ports for all.
+pub async fn start_on(seed: u64, listen: SocketAddr) -> std::io::Result<Demo> {
+    let bound = serve::bind(listen).await?;
     let endpoints: Vec<Endpoint> = bound.iter().map(|b| b.0.clone()).collect();
     let shared = Arc::new(Shared::default());
     // Logs and traces are a function of the model alone: they are there before the metrics' backfill.
@@ -113,7 +118,7 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
 
     let (control, control_rx) = mpsc::channel(16);
     let (changes, _) = broadcast::channel(64);
-    let api_listener = tokio::net::TcpListener::bind(loopback).await?;
+    let api_listener = tokio::net::TcpListener::bind(serve::api_addr(listen)).await?;
     let api = url::Url::parse(&format!("http://{}/", api_listener.local_addr()?)).map_err(std::io::Error::other)?;
     let router = api::router(shared.clone()).merge(control::router(control.clone()));
     tokio::spawn(async move {

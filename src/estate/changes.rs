@@ -65,21 +65,28 @@ fn rfc3339<S: serde::Serializer>(t: &f64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
+/// An RFC 3339 time read back as unix seconds (a console reading another process's estate).
+fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let s = String::deserialize(d)?;
+    let at = chrono::DateTime::parse_from_rfc3339(&s).map_err(serde::de::Error::custom)?;
+    Ok(at.timestamp_millis() as f64 / 1000.0)
+}
+
 /// One thing done to a service.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub service: String,
     #[serde(flatten)]
     pub action: Action,
     /// Unix seconds.
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub at: f64,
     pub by: String,
     pub cause: String,
     /// A rollback's new revision and the version it runs.
-    #[serde(rename = "new_revision", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "new_revision", default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// It ended a fault: the problem a drill injected is fixed.
     pub mitigated: bool,

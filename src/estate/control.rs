@@ -9,9 +9,13 @@
 //! - `POST services/{name}/{action}` — `rollback` (`{"revision": n}`, else the one before the current),
 //!   `restart`, `scale` (`{"replicas": n}`), `failover`, `disk-cleanup`, `renew-cert`; the body may give
 //!   `by` and `cause`. Answers the change made (`mitigated` when it fixed a fault), or 409 with why not;
-//! - `GET changes?since=UNIX_SECONDS` — what operators did, oldest first.
+//! - `GET changes?since=UNIX_SECONDS` — what operators did, oldest first;
+//! - `GET faults` — the faults injected (a drill's), each `{"service", "fault": {"kind", …}, "from",
+//!   "until"}` in unix seconds; `POST faults` injects one (`from` defaults to now, `until` to an hour
+//!   later), as a drill in the console does; `DELETE faults?at=UNIX_SECONDS` ends those active then
+//!   (default now). A drill run against `watchpost estate serve` acts through these.
 use super::changes::{Action, Change, Revision};
-use super::fault::Fault;
+use super::fault::{Fault, FaultSpec};
 use super::model::Model;
 use super::sim::Simulator;
 use super::topology::{TOPOLOGY, index_of};
@@ -166,6 +170,34 @@ async fn changes(State(tx): Tx, Query(q): Query<HashMap<String, String>>) -> Ans
     Ok(Json(m.changes.into_iter().filter(|c| c.at >= since).collect()))
 }
 
+fn faults_of(m: &Model) -> Vec<FaultSpec> {
+    m.faults.iter().map(FaultSpec::of).collect()
+}
+
+async fn faults(State(tx): Tx) -> Answer<Vec<FaultSpec>> {
+    Ok(Json(faults_of(&read(&tx).await?.0)))
+}
+
+async fn inject(State(tx): Tx, body: axum::body::Bytes) -> Result<(StatusCode, Json<FaultSpec>), ApiError> {
+    let spec: FaultSpec = serde_json::from_slice(&body)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("expected a fault: {e}")))?;
+    let fault = spec.fault(super::serve::now()).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+    let answer = FaultSpec::of(&fault);
+    tx.send(Control::Inject(fault)).await.map_err(|_| unavailable())?;
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+async fn end_faults(State(tx): Tx, Query(q): Query<HashMap<String, String>>) -> Answer<Vec<FaultSpec>> {
+    let at = match q.get("at").map(|s| s.parse::<f64>()) {
+        None => super::serve::now(),
+        Some(Ok(t)) if t.is_finite() => t,
+        Some(_) => return Err(ApiError(StatusCode::BAD_REQUEST, "at: expected unix seconds".into())),
+    };
+    tx.send(Control::EndFaults(at)).await.map_err(|_| unavailable())?;
+    // Controls apply in order: this read sees them ended.
+    Ok(Json(faults_of(&read(&tx).await?.0)))
+}
+
 /// Text fields of a request are bounded and kept printable before they enter the model.
 fn field(body: &serde_json::Map<String, serde_json::Value>, key: &str, default: &str) -> String {
     let s = body.get(key).and_then(|v| v.as_str()).unwrap_or(default);
@@ -209,6 +241,7 @@ pub fn router(tx: mpsc::Sender<Control>) -> Router {
         .route("/estate/v1/services/{name}/revisions", get(revisions))
         .route("/estate/v1/services/{name}/{action}", post(act))
         .route("/estate/v1/changes", get(changes))
+        .route("/estate/v1/faults", get(faults).post(inject).delete(end_faults))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(tx)
 }

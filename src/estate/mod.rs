@@ -6,6 +6,7 @@ pub mod export;
 pub mod exposition;
 pub mod fault;
 pub mod model;
+pub mod remote;
 pub mod serve;
 pub mod sim;
 pub mod telemetry;

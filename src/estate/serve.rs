@@ -42,8 +42,7 @@ pub struct Served {
 pub async fn start(seed: u64, listen: SocketAddr) -> std::io::Result<Served> {
     let bound = bind(listen).await?;
     let endpoints = bound.iter().map(|b| b.0.clone()).collect();
-    let api_port = if listen.port() == 0 { 0 } else { listen.port() + TOPOLOGY.len() as u16 };
-    let api_listener = tokio::net::TcpListener::bind(SocketAddr::new(listen.ip(), api_port)).await?;
+    let api_listener = tokio::net::TcpListener::bind(api_addr(listen)).await?;
     let api = api_listener.local_addr()?;
     let mut sim = Simulator::new(seed, now());
     sim.model.epoch = sim.at;
@@ -59,6 +58,13 @@ pub async fn start(seed: u64, listen: SocketAddr) -> std::io::Result<Served> {
         }
     });
     Ok(Served { endpoints, api, control, changes })
+}
+
+/// Where the API listens when the services start at `listen`: the port after the last service's (any
+/// free port when `listen`'s is 0).
+pub fn api_addr(listen: SocketAddr) -> SocketAddr {
+    let port = if listen.port() == 0 { 0 } else { listen.port() + TOPOLOGY.len() as u16 };
+    SocketAddr::new(listen.ip(), port)
 }
 
 /// Bind every service's listener (so their addresses are known before anything is served).

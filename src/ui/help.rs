@@ -42,8 +42,8 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     // The demo's estate answers real tools too: where to point them.
     if let Some(api) = &app.estate_api {
         let text = format!(
-            "The estate's APIs (Prometheus, Alertmanager, Loki, Jaeger, Tempo, PagerDuty) are at {api}: \
-             point promtool, amtool or Grafana at it."
+            "The estate's APIs (Prometheus, Alertmanager, Loki, Jaeger, Tempo under tempo/, PagerDuty) are \
+             at {api}: point promtool, amtool, logcli or Grafana at it."
         );
         for part in wrap(&text, usize::from(w).saturating_sub(2)) {
             lines.push(Line::from(Span::styled(part, t.dim())));
