@@ -10,6 +10,7 @@ use watchpost::embedded::demo::DEFAULT_SEED;
 fn main() -> ExitCode {
     let _ = color_eyre::install();
     let cli = Cli::parse();
+    let choice = cli.choice();
     let _log = watchpost::logging::init(&cli.log_level);
     if let Some(p) = watchpost::logging::problem() {
         eprintln!("watchpost: {p}");
@@ -24,12 +25,12 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Some(Cmd::Config { cmd: ConfigCmd::Check { path } }) => cli::config_check(path, cli.config),
+        Some(Cmd::Config { cmd: ConfigCmd::Check { path } }) => cli::config_check(path, choice.clone()),
         Some(Cmd::Config { cmd: ConfigCmd::Schema }) => {
             println!("{}", watchpost::config::schema());
             ExitCode::SUCCESS
         }
-        Some(Cmd::Query(args)) => rt.block_on(cli::query(args, cli.config)),
+        Some(Cmd::Query(args)) => rt.block_on(cli::query(args, choice.clone())),
         Some(Cmd::Estate { cmd: EstateCmd::Serve { seed, listen } }) => rt.block_on(cli::estate_serve(seed, listen)),
         Some(Cmd::Estate { cmd: EstateCmd::Export { seed, from, to, step, output } }) => {
             cli::estate_export(seed, &from, &to, &step, output)
@@ -38,25 +39,25 @@ fn main() -> ExitCode {
         Some(Cmd::Drill { cmd: DrillCmd::List }) => cli::drill_list(),
         Some(Cmd::Runbook { cmd: RunbookCmd::Check { paths } }) => cli::runbook_check(paths),
         Some(Cmd::Runbook { cmd: RunbookCmd::Run { name, params, dry_run, yes, confirm, drill } }) => {
-            rt.block_on(cli::runbook_run(name, cli::RunArgs { params, dry_run, yes, confirm, drill }, cli.config))
+            rt.block_on(cli::runbook_run(name, cli::RunArgs { params, dry_run, yes, confirm, drill }, choice.clone()))
         }
         Some(Cmd::Runbook {
             cmd: RunbookCmd::Resume { journal, skip_unknown, rerun_unknown, params, yes, confirm },
         }) => {
             let unknown = (skip_unknown || rerun_unknown).then_some(rerun_unknown);
             let args = cli::RunArgs { params, dry_run: false, yes, confirm, drill: None };
-            rt.block_on(cli::runbook_resume(journal, unknown, args, cli.config))
+            rt.block_on(cli::runbook_resume(journal, unknown, args, choice.clone()))
         }
         Some(Cmd::Deploy { cmd: DeployCmd::History { service } }) => {
-            rt.block_on(cli::deploy_history(service, cli.config))
+            rt.block_on(cli::deploy_history(service, choice.clone()))
         }
         Some(Cmd::Rollback { service, to, dry_run, confirm, override_freeze }) => {
             let args = cli::RollbackArgs { to, dry_run, confirm, override_freeze };
-            rt.block_on(cli::rollback(service, args, cli.config))
+            rt.block_on(cli::rollback(service, args, choice.clone()))
         }
-        Some(Cmd::Maintenance { cmd: MaintenanceCmd::List }) => cli::maintenance_list(cli.config),
+        Some(Cmd::Maintenance { cmd: MaintenanceCmd::List }) => cli::maintenance_list(choice.clone()),
         Some(Cmd::Maintenance { cmd: MaintenanceCmd::Reconcile { dry_run } }) => {
-            rt.block_on(cli::maintenance_reconcile(dry_run, cli.config))
+            rt.block_on(cli::maintenance_reconcile(dry_run, choice.clone()))
         }
         Some(Cmd::Audit { cmd: AuditCmd::Verify { db } }) => cli::audit_verify(db),
         Some(Cmd::Audit { cmd: AuditCmd::Export { db, output } }) => cli::audit_export(db, output),
@@ -83,9 +84,9 @@ fn main() -> ExitCode {
                 (_, true) => cli::KeysFormat::Markdown,
                 _ => cli::KeysFormat::Table,
             };
-            cli::keys(cli.config, format)
+            cli::keys(choice.clone(), format)
         }
-        None => console(&rt, Estate::Config(cli.config), None),
+        None => console(&rt, Estate::Config(choice.clone()), None),
     };
     // Source tasks may be mid-request: do not wait for them.
     rt.shutdown_timeout(Duration::from_millis(200));
@@ -95,7 +96,7 @@ fn main() -> ExitCode {
 /// What the console watches.
 enum Estate {
     /// The config's (the flag's, else the usual places'); none at all is the demo.
-    Config(Option<std::path::PathBuf>),
+    Config(cli::ConfigChoice),
     /// The built-in estate, in this process, with this seed.
     Demo(u64),
     /// The built-in estate a `watchpost estate serve` runs, at its API address.

@@ -2,7 +2,6 @@
 use crate::config::Config;
 use crate::deploy::Version;
 use crate::ops::rollback::{Lock, Rollback, gates, precheck};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
@@ -31,7 +30,7 @@ fn table(history: &[Version]) {
 }
 
 /// `watchpost deploy history SERVICE`.
-pub async fn deploy_history(service: String, config: Option<PathBuf>) -> ExitCode {
+pub async fn deploy_history(service: String, config: super::ConfigChoice) -> ExitCode {
     let config = match super::resolve_config(config) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -59,14 +58,14 @@ pub struct RollbackArgs {
 
 /// `watchpost rollback SERVICE [--to REV]`: checks, the plan as it will run, a confirmation (the
 /// service's name), the audit trail, the provider's commands, then the watch of the SLO gates.
-pub async fn rollback(service: String, args: RollbackArgs, config: Option<PathBuf>) -> ExitCode {
+pub async fn rollback(service: String, args: RollbackArgs, config: super::ConfigChoice) -> ExitCode {
     match rollback_inner(service, args, config).await {
         Ok(code) => code,
         Err(e) => fail(e),
     }
 }
 
-async fn rollback_inner(service: String, args: RollbackArgs, config: Option<PathBuf>) -> Result<ExitCode, String> {
+async fn rollback_inner(service: String, args: RollbackArgs, config: super::ConfigChoice) -> Result<ExitCode, String> {
     let config = super::resolve_config(config)?;
     let p = provider(&config, &service)?;
     let who = crate::ops::who::Who::current();
@@ -181,7 +180,7 @@ async fn rollback_inner(service: String, args: RollbackArgs, config: Option<Path
 }
 
 /// `watchpost maintenance list`.
-pub fn maintenance_list(config: Option<PathBuf>) -> ExitCode {
+pub fn maintenance_list(config: super::ConfigChoice) -> ExitCode {
     let (config, settings, windows) = match maintenance(config) {
         Ok(x) => x,
         Err(e) => return fail(e),
@@ -211,14 +210,14 @@ pub fn maintenance_list(config: Option<PathBuf>) -> ExitCode {
 type Windows = (Config, crate::config::changes::MaintenanceSettings, Vec<crate::maintenance::Window>);
 
 /// The config, its `[maintenance]` settings, and the windows file read.
-fn maintenance(config: Option<PathBuf>) -> Result<Windows, String> {
+fn maintenance(config: super::ConfigChoice) -> Result<Windows, String> {
     let (config, settings) = maintenance_settings(config)?;
     let windows = crate::maintenance::window::load(&settings.file).map_err(|e| e.to_string())?;
     Ok((config, settings, windows))
 }
 
 fn maintenance_settings(
-    config: Option<PathBuf>,
+    config: super::ConfigChoice,
 ) -> Result<(Config, crate::config::changes::MaintenanceSettings), String> {
     let config = super::resolve_config(config)?;
     let settings = config
@@ -231,7 +230,7 @@ fn maintenance_settings(
 
 /// `watchpost maintenance reconcile [--dry-run]`: every configured Alertmanager's silences made to
 /// match the windows.
-pub async fn maintenance_reconcile(dry_run: bool, config: Option<PathBuf>) -> ExitCode {
+pub async fn maintenance_reconcile(dry_run: bool, config: super::ConfigChoice) -> ExitCode {
     let (config, settings, windows) = match maintenance(config) {
         Ok(x) => x,
         Err(e) => return fail(e),

@@ -2,7 +2,6 @@
 //! `[keys.*]` overrides — with each action's name, as the config rebinds it; or the shipped table
 //! (`--defaults`), or the README's Markdown table (`--markdown`).
 use crate::app::keymap::KeyMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// What `watchpost keys` prints.
@@ -16,12 +15,12 @@ pub enum KeysFormat {
     Markdown,
 }
 
-pub fn keys(flag: Option<PathBuf>, format: KeysFormat) -> ExitCode {
+pub fn keys(flag: super::ConfigChoice, format: KeysFormat) -> ExitCode {
     if format == KeysFormat::Shipped {
         print!("{}", crate::config::keys::SHIPPED);
         return ExitCode::SUCCESS;
     }
-    let overrides = match crate::config::find(flag) {
+    let overrides = match crate::config::find(flag.path) {
         crate::config::Found::File(p) => match crate::config::load_file(&p) {
             Ok(c) => c.keys,
             Err(e) => {

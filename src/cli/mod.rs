@@ -33,8 +33,31 @@ pub struct Cli {
     /// Log level or filter for the log file in the state dir (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
     pub log_level: String,
+    /// The config's environment to open (default: $WATCHPOST_ENV, then the config's
+    /// `default_environment`, then its first).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Refuse every action (silences, runbooks, rollbacks, windows) in every environment.
+    #[arg(long, global = true)]
+    pub readonly: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
+}
+
+/// Which config, which of its environments, and whether actions are refused: what every command that
+/// reads the config is told.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigChoice {
+    pub path: Option<PathBuf>,
+    pub env: Option<String>,
+    pub readonly: bool,
+}
+
+impl Cli {
+    pub fn choice(&self) -> ConfigChoice {
+        let env = self.env.clone().or_else(|| std::env::var("WATCHPOST_ENV").ok().filter(|e| !e.is_empty()));
+        ConfigChoice { path: self.config.clone(), env, readonly: self.readonly }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,18 +310,33 @@ fn fail(message: String) -> std::process::ExitCode {
 }
 
 /// The config the console or a command would use, or the error to print.
-pub fn resolve_config(flag: Option<PathBuf>) -> Result<Config, String> {
+pub fn resolve_config(choice: ConfigChoice) -> Result<Config, String> {
+    resolve_environments(choice.clone())?.pick(choice.env.as_deref())
+}
+
+/// Every environment of the chosen config (one unnamed, without environments or without a file), each
+/// read-only when `--readonly` says so.
+pub fn resolve_environments(choice: ConfigChoice) -> Result<config::Environments, String> {
     let env_url = std::env::var("PROMETHEUS_URL").ok().filter(|u| !u.is_empty());
-    match config::find(flag) {
+    let mut envs = match config::find(choice.path) {
         Found::File(p) => {
-            let mut c = config::load_file(&p).map_err(|e| e.to_string())?;
-            if c.prometheus.is_none()
-                && let Some(u) = env_url
-            {
-                c.prometheus = Config::from_env(Some(&u))?.prometheus;
+            let mut envs = config::load_file_environments(&p).map_err(|e| e.to_string())?;
+            for c in &mut envs.all {
+                if c.prometheus.is_none()
+                    && c.environment.is_none()
+                    && let Some(u) = &env_url
+                {
+                    c.prometheus = Config::from_env(Some(u))?.prometheus;
+                }
             }
-            Ok(c)
+            envs
         }
-        Found::Nothing => Config::from_env(env_url.as_deref()),
+        Found::Nothing => config::Environments { all: vec![Config::from_env(env_url.as_deref())?], default: 0 },
+    };
+    if choice.readonly {
+        for c in &mut envs.all {
+            c.read_only = true;
+        }
     }
+    Ok(envs)
 }

@@ -4,7 +4,6 @@ use super::{QueryArgs, resolve_config};
 use crate::sources::prometheus::{Prometheus, QueryResult, ts};
 use crate::ui::format;
 use chrono::{DateTime, Utc};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -93,7 +92,7 @@ pub fn render_table(result: &QueryResult) -> String {
     out
 }
 
-pub async fn query(args: QueryArgs, flag: Option<PathBuf>) -> ExitCode {
+pub async fn query(args: QueryArgs, flag: super::ConfigChoice) -> ExitCode {
     if let Some(path) = &args.data {
         return super::data::query(&args, path);
     }

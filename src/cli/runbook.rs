@@ -100,7 +100,7 @@ pub struct RunArgs {
 
 /// `watchpost runbook run NAME|FILE`: resolve and check the parameters, then run the steps (or show them,
 /// with `--dry-run`), journalled and audited.
-pub async fn runbook_run(name: String, args: RunArgs, config: Option<PathBuf>) -> ExitCode {
+pub async fn runbook_run(name: String, args: RunArgs, config: super::ConfigChoice) -> ExitCode {
     match run(name, args, config, None).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -116,7 +116,7 @@ pub async fn runbook_resume(
     journal: PathBuf,
     unknown: Option<bool>,
     args: RunArgs,
-    config: Option<PathBuf>,
+    config: super::ConfigChoice,
 ) -> ExitCode {
     let r = match crate::runbooks::journal::replay(&journal) {
         Ok(r) => r,
@@ -165,7 +165,7 @@ pub async fn runbook_resume(
 async fn run(
     name: String,
     args: RunArgs,
-    config: Option<PathBuf>,
+    config: super::ConfigChoice,
     resume: Option<(PathBuf, std::collections::BTreeMap<String, String>)>,
 ) -> Result<(), String> {
     use crate::runbooks::journal::Journal;

@@ -25,6 +25,12 @@ pub const DEFAULT_MAX_RESPONSE: u64 = 16 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct Config {
     pub path: Option<PathBuf>,
+    /// The environment this is (`None`: the config names none).
+    pub environment: Option<super::environment::Environment>,
+    /// Every environment the config names, in its order (empty when it names none).
+    pub environments: Vec<String>,
+    /// Every action refused: the environment says so, or `--readonly`.
+    pub read_only: bool,
     pub estate: String,
     pub refresh: Duration,
     pub prometheus: Option<HttpSource>,
@@ -186,6 +192,9 @@ impl Config {
         };
         Ok(Config {
             path: None,
+            environment: None,
+            environments: Vec::new(),
+            read_only: false,
             estate: prometheus.as_ref().map_or("watchpost".into(), |p| host_of(&p.url)),
             refresh: DEFAULT_REFRESH,
             discover: true,
@@ -283,12 +292,74 @@ pub(super) struct Problems<'a> {
     path: &'a Path,
     text: &'a str,
     found: Vec<Located>,
+    /// Problems in other files (rule files, the policy), after this file's.
+    elsewhere: Vec<Located>,
+    /// The environment being read and its table's place: a problem inside it is said to be its.
+    env: Option<(String, Range<usize>)>,
 }
 
 impl Problems<'_> {
     pub(super) fn at(&mut self, span: Range<usize>, msg: impl Into<String>) {
+        let mut msg = msg.into();
+        if let Some((name, table)) = &self.env
+            && table.start <= span.start
+            && span.end <= table.end
+        {
+            msg = format!("environment `{name}`: {msg}");
+        }
         self.found.push(ConfigError::at(self.path, self.text, span, msg));
     }
+
+    /// Every problem, this file's by position then the others'; a shared key's problem, found once
+    /// for each environment, once.
+    fn into_result<T>(mut self, ok: T) -> Result<T, ConfigError> {
+        if self.found.is_empty() && self.elsewhere.is_empty() {
+            return Ok(ok);
+        }
+        self.found.sort_by(|a, b| (a.line, a.col, &a.message).cmp(&(b.line, b.col, &b.message)));
+        self.found.dedup();
+        self.elsewhere.dedup();
+        self.found.extend(self.elsewhere);
+        Err(ConfigError::Invalid(self.found))
+    }
+}
+
+/// Every environment a config describes, in the file's order, and the one opened by default.
+#[derive(Clone, Debug)]
+pub struct Environments {
+    pub all: Vec<Config>,
+    pub default: usize,
+}
+
+impl Environments {
+    /// The environment named `name`, or the default; an unknown name is an error listing the known.
+    pub fn pick(mut self, name: Option<&str>) -> Result<Config, String> {
+        let i = match name {
+            None => self.default,
+            Some(n) => {
+                self.all.iter().position(|c| c.environment.as_ref().is_some_and(|e| e.name == n)).ok_or_else(|| {
+                    let names = self.names();
+                    if names.is_empty() {
+                        format!("no environment `{n}`: the config names none")
+                    } else {
+                        format!("no environment `{n}`: expected one of {}", names.join(", "))
+                    }
+                })?
+            }
+        };
+        Ok(self.all.swap_remove(i))
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.all.iter().filter_map(|c| c.environment.as_ref().map(|e| e.name.clone())).collect()
+    }
+}
+
+/// Every environment of the config at `path`.
+pub fn load_file_environments(path: &Path) -> Result<Environments, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Io { path: path.to_path_buf(), message: format!("cannot read config: {e}") })?;
+    load_environments(path, &text)
 }
 
 /// Read the file's shape, reporting every misspelled key and wrongly typed value, not only the first.
@@ -326,19 +397,114 @@ fn read_shape(path: &Path, text: &str) -> (Option<RawConfig>, Vec<Located>) {
     (None, found)
 }
 
+/// The config's default environment (the only one, when it names none).
 pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    load_environments(path, text).map(|e| {
+        let d = e.default;
+        e.all.into_iter().nth(d).unwrap_or_else(|| unreachable!("the default is one of them"))
+    })
+}
+
+/// Every environment the config describes: each read as the shared keys with its own over them, and
+/// checked as a config of its own, so one run reports every problem of each (with its environment).
+pub fn load_environments(path: &Path, text: &str) -> Result<Environments, ConfigError> {
     let (raw, shape) = read_shape(path, text);
     let Some(raw) = raw else { return Err(ConfigError::Invalid(shape)) };
     // The checks of values go on over what could be read: one run reports every problem.
-    let mut p = Problems { path, text, found: shape };
+    let mut p = Problems { path, text, found: shape, elsewhere: Vec::new(), env: None };
+    if raw.environments.is_empty() {
+        if let Some(d) = &raw.default_environment {
+            p.at(d.span(), "default_environment names an environment, and there are no [[environments]]");
+        }
+        let c = build(&mut p, &raw, path);
+        return p.into_result(Environments { all: vec![c], default: 0 });
+    }
+    let mut all = Vec::new();
+    for env in &raw.environments {
+        let name = env.get_ref().name.get_ref().trim().to_string();
+        let name_span = env.get_ref().name.span();
+        if name.is_empty() {
+            p.at(name_span.clone(), "empty environment name: expected one such as \"production\"");
+        } else if all.iter().any(|c: &Config| c.environment.as_ref().is_some_and(|e| e.name == name)) {
+            p.at(name_span.clone(), format!("environment `{name}` is named twice"));
+        }
+        p.env = Some((name.clone(), env_region(text, env.span())));
+        let (merged, unknown) = raw.for_environment(env.get_ref());
+        let declared: Vec<&str> = raw.services.iter().map(|s| s.name.get_ref().as_str()).collect();
+        for u in unknown {
+            let msg = format!(
+                "no service `{}` to override: declare it once in [[services]], and here only what differs",
+                u.get_ref()
+            );
+            let msg = match nearest(u.get_ref(), declared.iter().copied()) {
+                Some(n) => format!("{msg}\ndid you mean `{n}`?"),
+                None => msg,
+            };
+            p.at(u.span(), msg);
+        }
+        let colour = env.get_ref().colour.as_ref().and_then(|c| match super::theme::Colour::parse(c.get_ref()) {
+            Some(x) => Some(x),
+            None => {
+                p.at(c.span(), format!("unknown colour `{}`: expected a name, #rrggbb or 0-255", c.get_ref()));
+                None
+            }
+        });
+        let mut c = build(&mut p, &merged, path);
+        c.read_only = env.get_ref().read_only.unwrap_or(false);
+        c.environment = Some(super::environment::Environment { name, colour });
+        all.push(c);
+    }
+    p.env = None;
+    let default = match &raw.default_environment {
+        None => 0,
+        Some(d) => match all.iter().position(|c| c.environment.as_ref().is_some_and(|e| e.name == *d.get_ref())) {
+            Some(i) => i,
+            None => {
+                let mut names: Vec<&str> = Vec::new();
+                for e in &raw.environments {
+                    if !names.contains(&e.get_ref().name.get_ref().as_str()) {
+                        names.push(e.get_ref().name.get_ref());
+                    }
+                }
+                p.at(d.span(), format!("no environment `{}`: expected one of {}", d.get_ref(), names.join(", ")));
+                0
+            }
+        },
+    };
+    let names: Vec<String> = all.iter().filter_map(|c| c.environment.as_ref().map(|e| e.name.clone())).collect();
+    for c in &mut all {
+        c.environments = names.clone();
+    }
+    p.into_result(Environments { all, default })
+}
+
+/// Where an `[[environments]]` table is written, from the place of its header (all toml gives): up to
+/// the next table that is not one of its own (`[[environments.services]]`, `[environments.x]`).
+fn env_region(text: &str, header: Range<usize>) -> Range<usize> {
+    let mut at = header.end.min(text.len());
+    for line in text[at..].split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            let name = t.trim_start_matches('[').trim_start();
+            if !name.starts_with("environments.") {
+                break;
+            }
+        }
+        at += line.len();
+    }
+    header.start..at
+}
+
+/// One environment's config from the file as it reads it.
+fn build(p: &mut Problems<'_>, raw: &RawConfig, path: &Path) -> Config {
     let base = path.parent().unwrap_or(Path::new("."));
 
-    let slo_defaults = targets(&mut p, Targets::default(), raw.slo.as_ref());
-    let prometheus = raw.prometheus.as_ref().and_then(|r| http_source(&mut p, r, base));
+    let slo_defaults = targets(p, Targets::default(), raw.slo.as_ref());
+    let prometheus = raw.prometheus.as_ref().and_then(|r| http_source(p, r, base));
     let alertmanagers: Vec<HttpSource> = raw
         .alertmanager
         .iter()
-        .filter_map(|r| http_source(&mut p, r, base))
+        .filter_map(|r| http_source(p, r, base))
         .map(|mut s| {
             s.name = format!("alertmanager {}", host_of(&s.url));
             s
@@ -359,7 +525,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
     }
     let pagerduty = raw.pagerduty.as_ref().and_then(|r| {
         let api = SaaS { name: "pagerduty", default_url: PAGERDUTY_API, what: "PagerDuty token", scheme: "Token" };
-        let mut src = saas_source(&mut p, base, &api, r.url.as_ref(), r.timeout, &r.token)?;
+        let mut src = saas_source(p, base, &api, r.url.as_ref(), r.timeout, &r.token)?;
         // PagerDuty's scheme is `Token token=…`.
         if let Auth::Scheme { secret, .. } = &mut src.auth {
             *secret = secret::Secret::new(format!("token={}", secret.expose()));
@@ -372,14 +538,14 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
     });
     let opsgenie = raw.opsgenie.as_ref().and_then(|r| {
         let api = SaaS { name: "opsgenie", default_url: OPSGENIE_API, what: "Opsgenie API key", scheme: "GenieKey" };
-        let src = saas_source(&mut p, base, &api, r.url.as_ref(), r.timeout, &r.key)?;
+        let src = saas_source(p, base, &api, r.url.as_ref(), r.timeout, &r.key)?;
         Some(OpsgenieConfig { source: src, query: r.query.clone().unwrap_or_else(|| "status: open".into()) })
     });
-    let (logs, traces, log_view) = super::telemetry::load(&mut p, &raw, base);
-    let changes = super::changes::load(&mut p, &raw, base);
+    let (logs, traces, log_view) = super::telemetry::load(p, raw, base);
+    let changes = super::changes::load(p, raw, base);
     let vault = raw.vault.as_ref().and_then(|r| {
         let api = SaaS { name: "vault", default_url: "", what: "Vault token", scheme: "" };
-        let mut source = saas_source(&mut p, base, &api, Some(&r.url), r.timeout, &r.token)?;
+        let mut source = saas_source(p, base, &api, Some(&r.url), r.timeout, &r.token)?;
         let Auth::Scheme { secret: token, .. } = std::mem::take(&mut source.auth) else { return None };
         Some(VaultConfig { source, token, namespace: r.namespace.clone() })
     });
@@ -400,24 +566,23 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         super::scrape::validate(r, base, &mut at, &mut rule_problems)
     });
 
-    let services = services(&mut p, &raw, &slo_defaults);
+    let services = services(p, raw, &slo_defaults);
 
-    let theme = theme(&mut p, &raw, base);
-    let keys = key_overrides(&mut p, &raw);
-    let overview = overview(&mut p, &raw);
-    if !p.found.is_empty() || !rule_problems.is_empty() {
-        p.found.sort_by_key(|l| (l.line, l.col));
-        p.found.extend(rule_problems);
-        return Err(ConfigError::Invalid(p.found));
-    }
+    let theme = theme(p, raw, base);
+    let keys = key_overrides(p, raw);
+    let overview = overview(p, raw);
+    p.elsewhere.extend(rule_problems);
     let estate = raw
         .estate
         .clone()
         .or_else(|| prometheus.as_ref().map(|p| host_of(&p.url)))
         .or_else(|| scrape.as_ref().and_then(|s| s.targets.first()).map(|t| host_of(&t.url)))
         .unwrap_or_else(|| "watchpost".into());
-    Ok(Config {
+    Config {
         path: Some(path.to_path_buf()),
+        environment: None,
+        environments: Vec::new(),
+        read_only: false,
         estate,
         refresh: raw.refresh.map_or(DEFAULT_REFRESH, |d| d.0),
         discover: services.is_empty(),
@@ -446,7 +611,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
             .as_ref()
             .and_then(|a| a.path.as_ref())
             .map_or_else(crate::ops::audit::default_path, |p| base.join(p)),
-    })
+    }
 }
 
 /// `[[services]]`: each with its job, queries (the convention's unless overridden, each override

@@ -1,5 +1,6 @@
 //! Configuration: where it is found, what it may say, and errors that name file:line:col.
 pub mod changes;
+pub mod environment;
 pub mod error;
 pub mod find;
 pub mod keys;
@@ -15,7 +16,8 @@ pub mod theme;
 pub use error::{ConfigError, Located};
 pub use find::{Found, find};
 pub use load::{
-    AlertSettings, Config, HttpSource, OpsgenieConfig, PagerDutyConfig, Service, VaultConfig, load_file, load_str,
+    AlertSettings, Config, Environments, HttpSource, OpsgenieConfig, PagerDutyConfig, Service, VaultConfig,
+    load_environments, load_file, load_file_environments, load_str,
 };
 pub use queries::Queries;
 

@@ -29,7 +29,7 @@ impl<'de> Deserialize<'de> for Dur {
     }
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     /// Name shown in the header.
@@ -80,6 +80,15 @@ pub struct RawConfig {
     pub services: Vec<RawService>,
     /// The overview's grouping and order.
     pub overview: Option<RawOverview>,
+    /// Environments (production, staging, development, …): each names its own sources, SLO defaults
+    /// and services' overrides over what the file says outside them, which they share. None: one
+    /// unnamed environment, the file as it is.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawEnvironment>")]
+    pub environments: Vec<Spanned<RawEnvironment>>,
+    /// The environment opened when neither `--env` nor `WATCHPOST_ENV` names one (default: the first).
+    #[schemars(with = "Option<String>")]
+    pub default_environment: Option<Spanned<String>>,
     /// Key overrides per context (`global`, a screen's name, `form`, `help`, ...: `watchpost keys` lists
     /// them): key = action, or `none` to unbind.
     #[serde(default)]
@@ -87,7 +96,7 @@ pub struct RawConfig {
     pub keys: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<String>>>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPrometheus {
     #[schemars(with = "String")]
@@ -122,7 +131,7 @@ pub struct RawPrometheus {
     pub api_key: Option<Spanned<RawSecret>>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPagerDuty {
     /// API base (default `https://api.pagerduty.com`).
@@ -140,7 +149,7 @@ pub struct RawPagerDuty {
     pub timeout: Option<Dur>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOpsgenie {
     /// API base (default `https://api.opsgenie.com`; `https://api.eu.opsgenie.com` in the EU).
@@ -153,7 +162,7 @@ pub struct RawOpsgenie {
     pub timeout: Option<Dur>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAlerts {
     /// Labels alerts are grouped by on the Alerts screen.
@@ -166,7 +175,7 @@ pub struct RawAlerts {
     pub silence_duration: Option<Dur>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVault {
     #[schemars(with = "String")]
@@ -179,14 +188,14 @@ pub struct RawVault {
     pub timeout: Option<Dur>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAudit {
     /// The SQLite database (default `~/.local/share/watchpost/audit.db`).
     pub path: Option<PathBuf>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     /// The roles policy (default `/etc/watchpost/policy.toml` when it exists).
@@ -194,7 +203,7 @@ pub struct RawPolicy {
     pub path: Option<Spanned<PathBuf>>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScrape {
     pub interval: Option<Dur>,
@@ -208,7 +217,7 @@ pub struct RawScrape {
     pub targets: Vec<RawScrapeTarget>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScrapeTarget {
     pub job: String,
@@ -216,7 +225,7 @@ pub struct RawScrapeTarget {
     pub url: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
     #[schemars(with = "Option<RawSecret>")]
@@ -226,14 +235,14 @@ pub struct RawAuth {
     pub password: Option<Spanned<RawSecret>>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSecret {
     pub env: Option<String>,
     pub file: Option<PathBuf>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
     /// Percent, e.g. 99.9.
@@ -248,7 +257,7 @@ pub struct RawSlo {
     pub exclude_maintenance: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawService {
     #[schemars(with = "String")]
@@ -267,7 +276,7 @@ pub struct RawService {
     pub labels: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOverview {
     /// Group rows by this label's value (`team`, `namespace`).
@@ -278,7 +287,7 @@ pub struct RawOverview {
     pub sort: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQueries {
     #[schemars(with = "Option<String>")]
@@ -293,4 +302,148 @@ pub struct RawQueries {
     pub saturation: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]
     pub availability: Option<Spanned<String>>,
+}
+
+/// `[[environments]]`: what differs in one environment. A key given here replaces the one outside
+/// (`[slo]` and a service's fields are merged key by key); one not given is shared.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvironment {
+    /// `production`, `staging`, `development`, …
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The header's colour in it: a name, `#rrggbb` or 0–255 (default: production red, staging
+    /// yellow, development green, others the theme's accent).
+    #[schemars(with = "Option<String>")]
+    pub colour: Option<Spanned<String>>,
+    /// Refuse every action here (silences, runbooks, rollbacks, windows); `--readonly` makes every
+    /// environment so.
+    pub read_only: Option<bool>,
+    pub refresh: Option<Dur>,
+    pub prometheus: Option<RawPrometheus>,
+    pub alertmanager: Option<Vec<RawPrometheus>>,
+    pub pagerduty: Option<RawPagerDuty>,
+    pub opsgenie: Option<RawOpsgenie>,
+    pub scrape: Option<RawScrape>,
+    pub loki: Option<RawPrometheus>,
+    pub elasticsearch: Option<RawPrometheus>,
+    pub jaeger: Option<RawPrometheus>,
+    pub tempo: Option<RawPrometheus>,
+    pub zipkin: Option<RawPrometheus>,
+    pub vault: Option<RawVault>,
+    pub deploy: Option<BTreeMap<String, super::changes::RawDeploy>>,
+    pub freeze: Option<Vec<super::changes::RawFreeze>>,
+    pub maintenance: Option<super::changes::RawMaintenance>,
+    /// This environment's SLO defaults, over the shared `[slo]`.
+    #[schemars(with = "Option<RawSlo>")]
+    pub slo: Option<Spanned<RawSlo>>,
+    /// Services as they differ here, by name (each declared once outside `[[environments]]`).
+    #[serde(default)]
+    pub services: Vec<RawServiceOverride>,
+}
+
+/// A service's fields that differ in one environment.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawServiceOverride {
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    pub job: Option<String>,
+    pub status_label: Option<String>,
+    pub rate_window: Option<Dur>,
+    #[schemars(with = "Option<RawSlo>")]
+    pub slo: Option<Spanned<RawSlo>>,
+    pub queries: Option<RawQueries>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+impl RawSlo {
+    /// `over`'s keys where it gives them, else these.
+    fn merged(&self, over: &RawSlo) -> RawSlo {
+        RawSlo {
+            availability: over.availability.clone().or_else(|| self.availability.clone()),
+            latency_p95: over.latency_p95.or(self.latency_p95),
+            error_rate: over.error_rate.clone().or_else(|| self.error_rate.clone()),
+            window: over.window.or(self.window),
+            exclude_maintenance: over.exclude_maintenance.or(self.exclude_maintenance),
+        }
+    }
+}
+
+/// `base`'s SLO with `over`'s keys on top (`over`'s position, where problems in it are reported).
+fn merge_slo(base: &Option<Spanned<RawSlo>>, over: &Option<Spanned<RawSlo>>) -> Option<Spanned<RawSlo>> {
+    match (base, over) {
+        (_, None) => base.clone(),
+        (None, Some(o)) => Some(o.clone()),
+        (Some(b), Some(o)) => Some(Spanned::new(o.span(), b.get_ref().merged(o.get_ref()))),
+    }
+}
+
+impl RawQueries {
+    fn merged(&self, over: &RawQueries) -> RawQueries {
+        let pick = |o: &Option<Spanned<String>>, b: &Option<Spanned<String>>| o.clone().or_else(|| b.clone());
+        RawQueries {
+            up: pick(&over.up, &self.up),
+            requests: pick(&over.requests, &self.requests),
+            errors: pick(&over.errors, &self.errors),
+            latency_p95: pick(&over.latency_p95, &self.latency_p95),
+            saturation: pick(&over.saturation, &self.saturation),
+            availability: pick(&over.availability, &self.availability),
+        }
+    }
+}
+
+impl RawConfig {
+    /// The file as environment `env` reads it: its keys over the shared ones. A service override
+    /// naming no declared service is returned apart, to be reported.
+    pub fn for_environment(&self, env: &RawEnvironment) -> (RawConfig, Vec<Spanned<String>>) {
+        let mut c = self.clone();
+        c.environments = Vec::new();
+        c.default_environment = None;
+        macro_rules! over {
+            ($($f:ident),*) => { $(if let Some(v) = &env.$f { c.$f = Some(v.clone()); })* };
+        }
+        over!(refresh, prometheus, pagerduty, opsgenie, scrape, loki, elasticsearch, jaeger, tempo, zipkin, vault);
+        over!(maintenance);
+        if let Some(v) = &env.alertmanager {
+            c.alertmanager = v.clone();
+        }
+        if let Some(v) = &env.deploy {
+            c.deploy = v.clone();
+        }
+        if let Some(v) = &env.freeze {
+            c.freeze = v.clone();
+        }
+        // A store of one kind here replaces one of the other kind outside.
+        if env.loki.is_some() {
+            c.elasticsearch = env.elasticsearch.clone();
+        } else if env.elasticsearch.is_some() {
+            c.loki = None;
+        }
+        if env.jaeger.is_some() || env.tempo.is_some() || env.zipkin.is_some() {
+            (c.jaeger, c.tempo, c.zipkin) = (env.jaeger.clone(), env.tempo.clone(), env.zipkin.clone());
+        }
+        c.slo = merge_slo(&self.slo, &env.slo);
+        let mut unknown = Vec::new();
+        for o in &env.services {
+            let Some(s) = c.services.iter_mut().find(|s| s.name.get_ref().trim() == o.name.get_ref().trim()) else {
+                unknown.push(o.name.clone());
+                continue;
+            };
+            if o.job.is_some() {
+                s.job = o.job.clone();
+            }
+            if o.status_label.is_some() {
+                s.status_label = o.status_label.clone();
+            }
+            s.rate_window = o.rate_window.or(s.rate_window);
+            s.slo = merge_slo(&s.slo, &o.slo);
+            if let Some(q) = &o.queries {
+                s.queries = Some(s.queries.as_ref().map_or_else(|| q.clone(), |b| b.merged(q)));
+            }
+            s.labels.extend(o.labels.clone());
+        }
+        (c, unknown)
+    }
 }

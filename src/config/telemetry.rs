@@ -109,7 +109,7 @@ impl Default for LogSettings {
     }
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLogs {
     #[schemars(with = "Option<usize>")]

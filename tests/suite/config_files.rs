@@ -110,3 +110,50 @@ fn the_schema_takes_every_valid_config_and_refuses_what_it_can_tell() {
         assert!(!validator.is_valid(&read(&p)), "the schema takes {name}.toml");
     }
 }
+
+/// Environments share what is written outside them and replace what they give: each its own
+/// Prometheus and objectives, a service's own objective over the environment's default, and an
+/// environment's override of a service over both. `--env` and `WATCHPOST_ENV` pick one; a name the
+/// config does not have is an error naming those it has.
+#[test]
+fn environments_share_services_and_override_what_differs() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/environments.toml");
+    let envs = watchpost::config::load_file_environments(&path).expect("valid");
+    assert_eq!(envs.names(), ["production", "staging", "development"]);
+    assert_eq!(envs.all[envs.default].environment.as_ref().unwrap().name, "staging", "default_environment");
+    let avail = |env: usize, svc: &str| {
+        // In hundredths of a percent.
+        let a = envs.all[env].services.iter().find(|s| s.name == svc).map(|s| s.targets.availability).unwrap();
+        (a * 10_000.0).round() as u32
+    };
+    assert_eq!((avail(0, "checkout"), avail(1, "checkout"), avail(2, "checkout")), (9990, 9900, 9500));
+    assert_eq!((avail(0, "payments"), avail(1, "payments"), avail(2, "payments")), (9995, 9995, 9500));
+    let p95 = |env: usize| envs.all[env].services[0].targets.latency_p95;
+    assert_eq!(p95(0), p95(2), "the shared [slo] applies in each");
+    assert_eq!(envs.all[0].prometheus.as_ref().unwrap().url.host_str(), Some("prometheus.prod.example"));
+    assert_eq!(envs.all[0].alertmanagers.len(), 1);
+    assert!(envs.all[1].alertmanagers.is_empty(), "staging names none");
+    assert!(envs.all[2].read_only && !envs.all[0].read_only);
+    assert!(envs.all.iter().all(|c| c.environments.len() == 3));
+
+    // A config without environments is one unnamed environment, as before.
+    let plain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/minimal.toml");
+    let one = watchpost::config::load_file_environments(&plain).expect("valid");
+    assert_eq!(one.all.len(), 1);
+    assert!(one.all[0].environment.is_none() && one.all[0].environments.is_empty());
+
+    // Choosing one from the command line, and from the environment.
+    let tmp = env!("CARGO_TARGET_TMPDIR");
+    let out = bin().args(["--env", "nope", "--config"]).arg(&path).args(["query", "up"]).output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no environment `nope`: expected one of production, staging, development"), "{err}");
+    let out = bin()
+        .env("WATCHPOST_ENV", "nope")
+        .env("XDG_STATE_HOME", tmp)
+        .arg("--config")
+        .arg(&path)
+        .args(["maintenance", "list"])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no environment `nope`"));
+}
