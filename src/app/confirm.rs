@@ -12,6 +12,8 @@ pub enum Then {
     /// Abort the run with this id.
     AbortRun(u64),
     AbortRollback,
+    /// Open the environment at this index of the config's.
+    Switch(usize),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +56,24 @@ impl App {
             Some(Confirm { question: "Quit the console?".into(), kills, yes: "quit and kill", then: Then::Quit });
     }
 
+    /// `N`: the config's next environment, at once when nothing runs; otherwise ask first (leaving this
+    /// one ends what runs in it).
+    pub(crate) fn ask_switch(&mut self) {
+        let here = self.environment.as_ref().and_then(|e| self.environments.iter().position(|n| *n == e.name));
+        let Some(here) = here.filter(|_| self.environments.len() > 1) else {
+            self.report("One environment only: a config's [[environments]] name others to switch to.");
+            return;
+        };
+        let next = (here + 1) % self.environments.len();
+        let kills = self.running();
+        if kills.is_empty() {
+            self.switch_to = Some(self.environments[next].clone());
+            return;
+        }
+        let question = format!("Leave {} for {}?", self.environments[here], self.environments[next]);
+        self.confirm = Some(Confirm { question, kills, yes: "switch and kill", then: Then::Switch(next) });
+    }
+
     /// `x` on a run: ask first, naming the step that would be killed.
     pub(crate) fn ask_abort_run(&mut self) {
         let Some(r) = self.runbooks.runs.get(self.runbooks.current) else { return };
@@ -90,6 +110,7 @@ impl App {
                     Then::Quit => self.quit = true,
                     Then::AbortRun(id) => self.abort_run(id),
                     Then::AbortRollback => self.abort_rollback(),
+                    Then::Switch(i) => self.switch_to = self.environments.get(i).cloned(),
                 }
             }
             KeyCode::Char('n' | 'N') | KeyCode::Esc => self.confirm = None,

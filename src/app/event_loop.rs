@@ -70,7 +70,24 @@ pub enum Exit {
     Quit,
     Signal(&'static str),
     TerminalGone,
+    /// The user asked for another of the config's environments (`N`): open it, where this one was.
+    Switch {
+        to: String,
+        at: Resume,
+    },
 }
+
+/// Where the console was when it left an environment, to be kept in the next: the screen and the
+/// selected service (when the next one has it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resume {
+    pub screen: Option<super::Screen>,
+    pub service: Option<String>,
+}
+
+/// The terminal's input, read on its own thread for as long as the console runs: kept across
+/// environments, so no key is read by a reader no one listens to any more.
+pub type Input = mpsc::Receiver<std::io::Result<crossterm::event::Event>>;
 
 /// What runs beside the console in this process.
 #[derive(Default)]
@@ -83,12 +100,14 @@ pub struct Attached {
     pub fallback: Option<crate::config::HttpSource>,
 }
 
-/// Runs the console until quit, a signal or a lost terminal.
-pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<Exit> {
+/// Runs the console until quit, a signal, a lost terminal or a switch of environment; `at` is where a
+/// switch left the last one.
+pub async fn run(config: &Config, tui: &mut Tui, attached: Attached, events: &mut Input, at: Resume) -> Result<Exit> {
     // Signals are caught from the start: one that arrives while sources start still restores the terminal.
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("SIGHUP handler")?;
     let mut app = App::new(config, Utc::now());
+    app.resume(&at);
     app.explorer.history = super::history::load(&super::history::path());
     app.theme = app.theme.clone().honour_no_color(std::env::var("NO_COLOR").ok().as_deref());
     if let Some((scenario, random)) = &config.start_drill {
@@ -105,7 +124,6 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
     let (mut rt, mut inbox) = super::startup::start(config, &mut app, attached)?;
 
     let mut release_startup_at = Some(tokio::time::Instant::now() + RELEASE_STARTUP_AFTER);
-    let mut events = crate::term::events();
     // On the wall clock's seconds, in the same phase as the pollers' rounds (`time::next_aligned`).
     let first_tick = tokio::time::Instant::from_std(crate::time::next_aligned(Duration::from_secs(1)));
     let mut clock = tokio::time::interval_at(first_tick, Duration::from_secs(1));
@@ -202,6 +220,10 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         if app.quit {
             break Exit::Quit;
         }
+        if let Some(to) = app.switch_to.take() {
+            let service = app.services.get(app.selected).map(|v| v.service.name.clone());
+            break Exit::Switch { to, at: Resume { screen: Some(app.screen), service } };
+        }
         // Keys draw at once; anything else a moment later, with whatever else arrives meanwhile.
         let now = tokio::time::Instant::now();
         if app.dirty && !by_input {
@@ -220,6 +242,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached) -> Result<E
         Exit::Quit => "the console quit".to_string(),
         Exit::Signal(s) => format!("the console ended on {s}"),
         Exit::TerminalGone => "the terminal was lost".to_string(),
+        Exit::Switch { to, .. } => format!("the console left for environment {to}"),
     };
     rt.end_runs(&why).await;
     rt.end_rollback(&why).await;

@@ -17,6 +17,9 @@ impl App {
     /// Whether an action of a context does anything where the console is: the screen says, for its own
     /// keys and its form's (a one-field form takes no Tab); the footer and help offer only those.
     pub fn applies(&self, context: Context, action: Action) -> bool {
+        if action == Action::NextEnvironment {
+            return self.environments.len() > 1;
+        }
         match context {
             Context::Form | Context::Screen(_) => self.screen.view().applies(self, action),
             _ => true,
@@ -76,6 +79,15 @@ impl App {
     /// console's global handling.
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
+        // Read-only: an action is refused when asked for, before its form is filled in. Runbooks
+        // (a dry run changes nothing) and rollbacks (the versions and the plan are worth reading) are
+        // refused where they would start.
+        if let Some(what) = acts(action)
+            && let Some(why) = self.read_only_refusal(what)
+        {
+            self.report(why);
+            return;
+        }
         let view = self.screen.view();
         if view.act(self, action) {
             return;
@@ -120,6 +132,7 @@ impl App {
                 self.explorer.editing = true;
             }
             Action::Drills => self.go(Screen::Drills, true),
+            Action::NextEnvironment => self.ask_switch(),
             Action::Alerts => self.go(Screen::Alerts, true),
             Action::Silences => self.go(Screen::Silences, true),
             Action::Kpis => self.go(Screen::Kpis, true),
@@ -230,4 +243,14 @@ pub(crate) fn step(pos: usize, rows: usize, action: Action) -> usize {
         Action::Top => 0,
         _ => last,
     }
+}
+
+/// The actions that change something outside the console, by the name a refusal gives them.
+fn acts(action: Action) -> Option<&'static str> {
+    Some(match action {
+        Action::Acknowledge | Action::Resolve | Action::AddNote | Action::Reassign | Action::Escalate => "incident",
+        Action::SilenceAlert | Action::NewSilence | Action::ExtendSilence | Action::ExpireSilence => "silence",
+        Action::NewWindow | Action::CancelWindow => "maintenance window",
+        _ => return None,
+    })
 }

@@ -95,6 +95,7 @@ actions! {
     ToggleRangeQuery => "toggle_range_query",
     ToggleView => "toggle_view",
     Drills => "drills",
+    NextEnvironment => "next_environment",
     Alerts => "alerts",
     Silences => "silences",
     Kpis => "kpis",

@@ -101,7 +101,11 @@ pub(super) fn start(config: &Config, app: &mut App, attached: Attached) -> Resul
         tracing::error!("policy: {e}");
         eyre!("the policy cannot be read: {e}")
     })?;
-    let (gate, refused) = crate::ops::gate::spawn(config.audit_path.clone(), crate::ops::who::Who::current(), policy);
+    let (gate, refused) = crate::ops::gate::spawn(
+        config.audit_path.clone(),
+        crate::ops::who::Who::current().in_environment(config.environment.as_ref()),
+        policy,
+    );
     let (audit_tx, audit) = mpsc::channel(4);
     load_runbooks(app);
     let (run_tx, runs) = mpsc::channel(256);
@@ -246,12 +250,12 @@ fn start_windows(
         let (file, audit_path) = (m.file.clone(), config.audit_path.clone());
         tokio::spawn(crate::maintenance::console::run(add_rx, file, audit_path, wake.clone(), added_tx.clone()));
         tokio::spawn(crate::maintenance::reconcile::keep_in_line(
-            m.file.clone(),
-            m.ahead,
+            m.clone(),
             servers,
             every,
             wake,
             config.audit_path.clone(),
+            crate::ops::who::Who::current().in_environment(config.environment.as_ref()),
             passes.clone(),
         ));
         return (add_tx, added, None);

@@ -27,6 +27,14 @@ pub struct Notice {
 #[derive(Debug)]
 pub struct App {
     pub estate: String,
+    /// The environment watched (`None`: the config names none), and every one it names.
+    pub environment: Option<crate::config::environment::Environment>,
+    pub environments: Vec<String>,
+    /// Every action refused (the environment is read-only, or `--readonly`).
+    pub read_only: bool,
+    /// The environment asked for (`E`): the console leaves this one and opens it, keeping the screen
+    /// and the selected service.
+    pub switch_to: Option<String>,
     pub demo: bool,
     /// The built-in estate's address (the demo's): runbooks run as drills against its deploy API.
     pub estate_api: Option<url::Url>,
@@ -94,6 +102,10 @@ impl App {
     pub fn new(config: &Config, now: DateTime<Utc>) -> Self {
         App {
             estate: config.estate.clone(),
+            environment: config.environment.clone(),
+            environments: config.environments.clone(),
+            read_only: config.read_only,
+            switch_to: None,
             demo: config.demo,
             estate_api: config.prometheus.as_ref().filter(|_| config.demo).map(|p| p.url.clone()),
             estate_changes: Default::default(),
@@ -273,6 +285,46 @@ impl App {
     }
 
     /// The audit trail could not record an action, so it was not done: say so where it was asked for.
+    /// Open where the last environment was left: its screen, and its service selected when this one has
+    /// it (else the overview, for a screen about that service).
+    pub fn resume(&mut self, at: &super::event_loop::Resume) {
+        let found = at.service.as_ref().and_then(|s| self.services.iter().position(|v| v.service.name == *s));
+        if let Some(i) = found {
+            self.selected = i;
+        }
+        if let Some(screen) = at.screen {
+            let about_service = matches!(screen, Screen::Detail | Screen::Logs | Screen::Traces | Screen::Rollback);
+            self.screen = if about_service && found.is_none() { Screen::Overview } else { screen };
+        }
+    }
+
+    /// Who acts from this console, and in which environment: what the audit trail records.
+    pub fn who(&self) -> crate::ops::who::Who {
+        crate::ops::who::Who::current().in_environment(self.environment.as_ref())
+    }
+
+    /// Why an action is not done here, when every action is refused: the environment, or `--readonly`.
+    pub fn read_only_refusal(&self, action: &str) -> Option<String> {
+        self.read_only.then(|| match &self.environment {
+            Some(e) => format!("Not done ({action}): {} is read-only.", e.name),
+            None => format!("Not done ({action}): the console is read-only (--readonly)."),
+        })
+    }
+
+    /// What is typed to confirm a destructive action on `service`: its name, and in production the
+    /// environment's before it (`production/checkout`), so no one confirms in the wrong one by habit.
+    pub fn confirm_word(&self, service: &str) -> String {
+        match self.environment.as_ref().filter(|e| e.is_production()) {
+            Some(e) => format!("{}/{service}", e.name),
+            None => service.to_string(),
+        }
+    }
+
+    /// Where an action happens, for its confirmation: ` in production`, or nothing without environments.
+    pub fn in_environment(&self) -> String {
+        self.environment.as_ref().map_or(String::new(), |e| format!(" in {}", crate::text::capped(&e.name, 24)))
+    }
+
     pub fn on_refused(&mut self, action: &str, error: &str) {
         self.dirty = true;
         let msg = if error.starts_with("denied") {

@@ -68,7 +68,7 @@ pub async fn rollback(service: String, args: RollbackArgs, config: super::Config
 async fn rollback_inner(service: String, args: RollbackArgs, config: super::ConfigChoice) -> Result<ExitCode, String> {
     let config = super::resolve_config(config)?;
     let p = provider(&config, &service)?;
-    let who = crate::ops::who::Who::current();
+    let who = crate::ops::who::Who::current().in_environment(config.environment.as_ref());
     let policy = crate::ops::policy::find(config.policy_path.as_deref()).map_err(|e| e.to_string())?;
     let groups = crate::ops::policy::current_groups();
     match crate::ops::policy::decide(policy.as_ref(), &who, &groups, "rollback") {
@@ -238,7 +238,7 @@ pub async fn maintenance_reconcile(dry_run: bool, config: super::ConfigChoice) -
     if config.alertmanagers.is_empty() {
         return fail("no [[alertmanager]] in the config to put the windows' silences in");
     }
-    let who = crate::ops::who::Who::current();
+    let who = crate::ops::who::Who::current().in_environment(config.environment.as_ref());
     let mut audit = match crate::ops::audit::Audit::open(&config.audit_path) {
         Ok(a) => a,
         Err(e) => return fail(format!("not run: the audit trail cannot be opened: {e}")),

@@ -2,6 +2,7 @@
 mod audit;
 mod changes;
 mod config_check;
+mod console;
 mod data;
 mod drill;
 mod estate;
@@ -13,6 +14,7 @@ mod shell;
 pub use audit::{audit_export, audit_verify};
 pub use changes::{RollbackArgs, deploy_history, maintenance_list, maintenance_reconcile, rollback};
 pub use config_check::config_check;
+pub use console::{DEMO_ENVIRONMENTS, Watch, console, demo_config};
 pub use drill::drill_list;
 pub use estate::{estate_export, estate_serve};
 pub use keys::{KeysFormat, keys, markdown as key_markdown, table as key_table};

@@ -200,7 +200,7 @@ async fn run(
         Some(v) => Some(crate::ops::vault::Vault::new(&v.source, &v.token, v.namespace.as_deref())?),
         None => None,
     };
-    let who = crate::ops::who::Who::current();
+    let who = crate::ops::who::Who::current().in_environment(config.as_ref().and_then(|c| c.environment.as_ref()));
     let policy =
         crate::ops::policy::find(config.as_ref().and_then(|c| c.policy_path.as_deref())).map_err(|e| e.to_string())?;
     let groups = crate::ops::policy::current_groups();

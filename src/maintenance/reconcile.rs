@@ -223,15 +223,15 @@ pub struct Pass {
 /// The console's reconciler: at start, every `every` and whenever `now` is notified (a window was
 /// added), read the windows file and make each Alertmanager's silences match it; each pass is reported.
 pub async fn keep_in_line(
-    file: std::path::PathBuf,
-    ahead: Duration,
+    settings: crate::config::changes::MaintenanceSettings,
     servers: Vec<Alertmanager>,
     every: std::time::Duration,
     now: std::sync::Arc<tokio::sync::Notify>,
     audit_path: std::path::PathBuf,
+    who: crate::ops::who::Who,
     tx: tokio::sync::mpsc::Sender<Pass>,
 ) {
-    let who = crate::ops::who::Who::current();
+    let (file, ahead) = (settings.file, settings.ahead);
     let wake = now;
     loop {
         let now = Utc::now();

@@ -193,6 +193,11 @@ impl Audit {
             .optional()
             .map_err(|e| format!("audit: {e}"))?;
         let (seq, prev) = last.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
+        // Where it was done goes with what was done: the environment, when there are environments.
+        let mut values = values.clone();
+        if let (Some(env), Some(m)) = (&who.environment, values.as_object_mut()) {
+            m.insert("environment".into(), env.clone().into());
+        }
         let mut e = Entry {
             seq,
             at: at.to_rfc3339_opts(SecondsFormat::Micros, true),

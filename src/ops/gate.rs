@@ -202,7 +202,7 @@ mod tests {
     fn an_unknown_outcome_is_recorded_as_unknown() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("audit.db");
-        let who = Who { user: "alice".into(), host: "bastion-1".into(), ssh_client: None };
+        let who = Who { user: "alice".into(), host: "bastion-1".into(), ssh_client: None, environment: None };
         let (gate, _refused) = spawn(db.clone(), who, None);
         let outcomes = [
             Outcome::Unknown("request req-1 not processed after 5 reads".into()),

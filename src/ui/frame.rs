@@ -86,6 +86,14 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     let clock = format!(" {} ", super::when::clock(app.now));
     // Parts in order of importance; the least important go first when the line is too narrow.
     let mut parts: Vec<(u8, Span<'static>)> = vec![(0, Span::styled(" watchpost", t.title()))];
+    // Where you are, always: the environment before anything else, and whether actions are refused.
+    if let Some(env) = &app.environment {
+        let name = format!(" {} ", crate::text::capped(&env.name, 24));
+        parts.push((0, Span::styled(name, t.environment(env))));
+    }
+    if app.read_only {
+        parts.push((0, Span::styled(" READ-ONLY ", t.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
+    }
     if app.demo {
         parts.push((0, Span::styled(" DEMO ", t.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD))));
     }
@@ -201,8 +209,12 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     if !ctx.is_typing() && ctx != Context::Help {
         // A global key this screen uses for something else is not listed twice.
         let taken: Vec<String> = entries.iter().map(|(k, _, _)| k.clone()).collect();
-        entries
-            .extend(app.keys.describe_for_footer(Context::Global).into_iter().filter(|(k, _, _)| !taken.contains(k)));
+        entries.extend(
+            app.keys
+                .describe_for_footer(Context::Global)
+                .into_iter()
+                .filter(|(k, action, _)| !taken.contains(k) && app.applies(Context::Global, *action)),
+        );
     }
     for (keys, _, label) in entries {
         spans.push(Span::styled(format!(" {keys}"), t.title()));

@@ -142,6 +142,21 @@ impl Theme {
         let s = Style::new().fg(self.warn);
         if self.monochrome { s.add_modifier(Modifier::BOLD) } else { s }
     }
+    /// An environment's badge: its configured colour, else by what it is (production the theme's
+    /// alarm colour, staging its warning, development its good, others its accent); reversed, so it
+    /// reads as a label, and still told apart without colour.
+    pub fn environment(&self, env: &crate::config::environment::Environment) -> Style {
+        use crate::config::environment::Kind;
+        let fg = env.colour.map(color).unwrap_or(match env.kind() {
+            Kind::Production => self.bad,
+            Kind::Staging => self.warn,
+            Kind::Development => self.good,
+            Kind::Other => self.accent,
+        });
+        let s = Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        if self.monochrome { s } else { s.fg(fg) }
+    }
+
     pub fn bad(&self) -> Style {
         let s = Style::new().fg(self.bad).add_modifier(Modifier::BOLD);
         if self.monochrome { s.add_modifier(Modifier::REVERSED) } else { s }

@@ -9,7 +9,7 @@ use watchpost::ops::audit::{Audit, Tamper, redact};
 use watchpost::ops::who::Who;
 
 fn who() -> Who {
-    Who { user: "alice".into(), host: "bastion-1".into(), ssh_client: Some("203.0.113.7".into()) }
+    Who { user: "alice".into(), host: "bastion-1".into(), ssh_client: Some("203.0.113.7".into()), environment: None }
 }
 
 /// Five entries: intents and outcomes of two actions, and one with a secret.

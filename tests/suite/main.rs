@@ -16,6 +16,7 @@ mod drill_console;
 mod drills;
 mod engine_differential;
 mod engine_edge_cases;
+mod environments;
 mod estate_export;
 mod estate_serve;
 mod estate_telemetry;

@@ -244,3 +244,23 @@ fn q_with_a_step_running_asks_first() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(!alive(&out.join("pid")), "y killed the step's process");
 }
+
+/// The demo is three environments: production first, `N` opens staging (an estate of its own, started
+/// then) in the same terminal, and `q` still quits cleanly; `WATCHPOST_ENV` opens another first.
+#[test]
+fn the_demo_switches_environment_in_the_same_terminal() {
+    let mut p = Pty::spawn(console(&[]), 100, 30);
+    p.wait_for(" production ", 10);
+    p.send(b"N");
+    p.wait_for(" staging ", 10);
+    p.send(b"q");
+    assert_eq!(p.wait_exit(5).code(), Some(0));
+    assert!(p.restored() && p.cooked());
+
+    let mut p = Pty::spawn(console(&[("WATCHPOST_ENV", "development")]), 100, 30);
+    p.wait_for(" development ", 10);
+    // Its own objective: 95 %.
+    p.wait_for("95.000%", 30);
+    p.send(b"q");
+    assert_eq!(p.wait_exit(5).code(), Some(0));
+}

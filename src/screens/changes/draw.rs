@@ -164,10 +164,10 @@ fn draw_form(app: &App, form: &crate::screens::changes::state::WindowForm, f: &m
     let h = (fields.len() as u16 * 2 + 2 + error_rows).min(area.height);
     let r = area.centered(Constraint::Length(width), Constraint::Length(h));
     f.render_widget(Clear, r);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(t.title())
-        .title(Span::styled(" New maintenance window — tab: next field · enter: add · esc: cancel ", t.title()));
+    let block = Block::new().borders(Borders::ALL).border_style(t.title()).title(Span::styled(
+        format!(" New maintenance window{} — tab: next field · enter: add · esc: cancel ", app.in_environment()),
+        t.title(),
+    ));
     let mut lines = Vec::new();
     for (i, ((name, _), input)) in fields.iter().zip(&form.fields).enumerate() {
         lines.push(crate::ui::widgets::field_label(name, i == form.focus, t));

@@ -167,11 +167,11 @@ impl App {
     /// Enter in the form: the window is checked as the file would read it, against the freezes, and
     /// handed to the loop to be recorded and written.
     pub(crate) fn submit_window_form(&mut self) {
+        let who = self.who();
         let Some(form) = self.changes.form.as_mut() else { return };
         let v: Vec<String> = form.fields.iter().map(|t| t.lines().join("").trim().to_string()).collect();
         let q = |s: &str| toml::Value::String(s.to_string()).to_string();
         let services: Vec<String> = v[1].split(',').map(str::trim).filter(|s| !s.is_empty()).map(&q).collect();
-        let who = crate::ops::who::Who::current();
         let mut text = format!(
             "[[window]]\nid = {}\nowner = {}\nreason = {}\nstart = {}\ntimezone = {}\nduration = {}\nservices = [{}]\n",
             q(&v[0]),
@@ -233,7 +233,7 @@ impl App {
             self.report(format!("No window `{id}`: the file has {}", known.join(", ")));
             return;
         }
-        let who = crate::ops::who::Who::current();
+        let who = self.who();
         self.changes.adds.push(crate::maintenance::console::Edit::Cancel { id, who });
         self.report("Recording and cancelling the window…");
     }

@@ -35,8 +35,9 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     let clean = |s: &str| crate::text::sanitize(s).into_owned();
     let [versions, detail] = Layout::vertical([Constraint::Percentage(40), Constraint::Fill(1)]).areas(area);
     let title = format!(
-        " Roll back {} — {} ",
+        " Roll back {}{} — {} ",
         clean(&r.service),
+        app.in_environment(),
         match r.phase {
             Phase::Loading => "reading its versions…",
             Phase::Choose => "choose the version (enter)",
@@ -129,9 +130,12 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
             if let Some(input) = &r.input {
                 let freeze = !r.blockers.is_empty();
                 let label = if freeze && r.override_reason.is_none() {
-                    " why go ahead anyway (recorded): "
+                    " why go ahead anyway (recorded): ".to_string()
+                } else if app.confirm_word(&r.service) != r.service {
+                    // In production the environment is named too, so it is typed knowingly.
+                    format!(" type {} to roll it back: ", crate::text::sanitize(&app.confirm_word(&r.service)))
                 } else {
-                    " type the service's name to roll it back: "
+                    " type the service's name to roll it back: ".to_string()
                 };
                 let mut spans = vec![Span::styled(label, t.warn())];
                 spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));

@@ -119,6 +119,8 @@ impl App {
     /// Enter: on a version, the checks and the plan; on the plan, the confirmation; typed, it starts.
     pub(crate) fn rollback_enter(&mut self) {
         let now = self.now;
+        let word = self.rollback.as_ref().map(|r| self.confirm_word(&r.service)).unwrap_or_default();
+        let who = self.who();
         let Some(r) = self.rollback.as_mut() else { return };
         match r.phase {
             Phase::Choose => {
@@ -134,7 +136,6 @@ impl App {
                 }
                 let Some(p) = self.deploy.get(&r.service) else { return };
                 r.blockers = precheck(&r.service, &r.history, &to.revision, &self.freezes, now).unwrap_or_default();
-                let who = crate::ops::who::Who::current();
                 let from = r.history.iter().find(|v| v.current).map_or("?".into(), |v| v.revision.clone());
                 let cause = format!("rollback by {} from {from} to {}", who.user, to.revision);
                 match p.plan(&to, &who.user, &cause) {
@@ -152,9 +153,9 @@ impl App {
                 let freeze = !r.blockers.is_empty();
                 let mut t = TextArea::new(vec![String::new()]);
                 t.set_placeholder_text(if freeze && r.override_reason.is_none() {
-                    "the reason to go ahead anyway (recorded)"
+                    "the reason to go ahead anyway (recorded)".to_string()
                 } else {
-                    "the service's name"
+                    word
                 });
                 r.input = Some(t);
             }
@@ -164,7 +165,14 @@ impl App {
 
     /// Enter in the input: the override's reason, then the service's name; right, and it starts.
     pub(crate) fn submit_rollback_input(&mut self) {
+        let word = self.rollback.as_ref().map(|r| self.confirm_word(&r.service)).unwrap_or_default();
+        let refused = self.read_only_refusal("rollback");
+        let who = self.who();
         let Some(r) = self.rollback.as_mut() else { return };
+        if let Some(why) = refused {
+            r.error = Some(why);
+            return;
+        }
         let Some(t) = r.input.take() else { return };
         let text = t.lines().join("").trim().to_string();
         let freeze = !r.blockers.is_empty();
@@ -175,12 +183,12 @@ impl App {
             }
             r.override_reason = Some(text);
             let mut t = TextArea::new(vec![String::new()]);
-            t.set_placeholder_text("the service's name");
+            t.set_placeholder_text(word);
             r.input = Some(t);
             return;
         }
-        if text != r.service {
-            r.error = Some(format!("Not run: type `{}` exactly to roll it back.", r.service));
+        if text != word {
+            r.error = Some(format!("Not run: type `{word}` exactly to roll it back."));
             return;
         }
         let (Some(provider), Some(to), Some(from)) = (
@@ -193,7 +201,6 @@ impl App {
         if r.plan.is_empty() {
             return;
         }
-        let who = crate::ops::who::Who::current();
         r.error = None;
         r.phase = Phase::Running;
         r.lines.clear();

@@ -106,10 +106,10 @@ fn draw_form(app: &App, form: &crate::screens::runbooks::state::ParamForm, f: &m
         (false, true) => "DRILL on the built-in estate (ctrl-d: dry run)",
         (false, false) => "run (ctrl-d: dry run)",
     };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(t.title())
-        .title(Span::styled(format!(" {} — {mode} ", crate::text::sanitize(&rb.title)), t.title()));
+    let block = Block::new().borders(Borders::ALL).border_style(t.title()).title(Span::styled(
+        format!(" {} — {mode}{} ", crate::text::sanitize(&rb.title), app.in_environment()),
+        t.title(),
+    ));
     let inner = block.inner(r);
     f.render_widget(block, r);
     let mut y = inner.y;
@@ -226,9 +226,14 @@ pub fn draw_run(app: &App, f: &mut Frame, area: Rect) {
     let skip = r.output.len().saturating_sub(h);
     let mut lines: Vec<Line> = r.output.iter().skip(skip).map(|l| Line::from(l.clone())).collect();
     if let Some((kind, input)) = &r.prompt {
+        let service = r.values.iter().find(|v| v.name == "service").map_or(r.runbook.id.as_str(), |v| v.value.as_str());
         let label = match kind {
-            RunPrompt::Confirm => " type the service name to run this destructive step: ",
-            RunPrompt::SkipReason => " why skip it: ",
+            // In production the environment is named too, so it is typed knowingly.
+            RunPrompt::Confirm if app.confirm_word(service) != service => {
+                format!(" type {} to run this destructive step: ", crate::text::sanitize(&app.confirm_word(service)))
+            }
+            RunPrompt::Confirm => " type the service name to run this destructive step: ".to_string(),
+            RunPrompt::SkipReason => " why skip it: ".to_string(),
         };
         let mut spans = vec![Span::styled(label, t.warn())];
         spans.extend(crate::ui::widgets::field(input, Default::default(), t.dim()));

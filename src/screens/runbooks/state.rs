@@ -216,6 +216,12 @@ impl App {
                 self.runbooks.form = Some(ParamForm { errors, ..form });
             }
             Ok(values) => {
+                if !form.dry_run
+                    && let Some(why) = self.read_only_refusal("runbook run")
+                {
+                    self.runbooks.form = Some(ParamForm { errors: vec![why], ..form });
+                    return;
+                }
                 if let Some(service) = values.iter().find(|v| v.name == "service") {
                     self.drill_saw(&service.value, "a runbook run");
                 }
@@ -338,7 +344,7 @@ impl App {
             run,
             runbook,
             values,
-            who: crate::ops::who::Who::current(),
+            who: self.who(),
             audit_path: self.audit.path.clone(),
             prometheus: None,
             vault: None,
@@ -502,19 +508,23 @@ impl App {
     }
 
     pub(crate) fn submit_run_prompt(&mut self) {
+        let word = {
+            let Some(r) = self.current_run() else { return };
+            let service =
+                r.values.iter().find(|v| v.name == "service").map_or(r.runbook.id.clone(), |v| v.value.clone());
+            self.confirm_word(&service)
+        };
         let Some(r) = self.current_run() else { return };
         let Some((kind, t)) = r.prompt.take() else { return };
         let text = t.lines().join("").trim().to_string();
         let i = r.selected;
         match kind {
             RunPrompt::Confirm => {
-                let service =
-                    r.values.iter().find(|v| v.name == "service").map_or(r.runbook.id.clone(), |v| v.value.clone());
-                if text == service {
+                if text == word {
                     self.send_step(i);
                 } else {
                     r.auto = false;
-                    r.notice = Some(format!("Not run: type `{service}` exactly to run this destructive step."));
+                    r.notice = Some(format!("Not run: type `{word}` exactly to run this destructive step."));
                 }
             }
             RunPrompt::SkipReason if text.is_empty() => {
@@ -613,7 +623,7 @@ impl App {
             values: r.values.clone(),
             journal: None,
             audit: None,
-            who: crate::ops::who::Who { user: String::new(), host: String::new(), ssh_client: None },
+            who: crate::ops::who::Who { user: String::new(), host: String::new(), ssh_client: None, environment: None },
             prometheus: None,
             vault: None,
             dry_run: true,

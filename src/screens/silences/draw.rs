@@ -72,7 +72,8 @@ pub fn draw_editor(app: &App, f: &mut Frame, area: Rect) {
     let h = area.height.saturating_sub(2).min(20);
     let rect = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
     f.render_widget(Clear, rect);
-    let title = if ed.id.is_some() { " Update silence " } else { " New silence " };
+    // Where it is made, when there are environments: ` New silence in production `.
+    let title = format!(" {}{} ", if ed.id.is_some() { "Update silence" } else { "New silence" }, app.in_environment());
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
