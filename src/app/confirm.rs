@@ -65,13 +65,19 @@ impl App {
             return;
         };
         let next = (here + 1) % self.environments.len();
-        let kills = self.running();
-        if kills.is_empty() {
+        if self.running().is_empty() {
             self.switch_to = Some(self.environments[next].clone());
             return;
         }
-        let question = format!("Leave {} for {}?", self.environments[here], self.environments[next]);
-        self.confirm = Some(Confirm { question, kills, yes: "switch and kill", then: Then::Switch(next) });
+        self.ask_switch_to(next);
+    }
+
+    /// Leaving ends what runs here: ask first, naming it.
+    pub(crate) fn ask_switch_to(&mut self, to: usize) {
+        let (Some(here), Some(next)) = (self.environment.as_ref(), self.environments.get(to)) else { return };
+        let question = format!("Leave {} for {next}?", here.name);
+        let kills = self.running();
+        self.confirm = Some(Confirm { question, kills, yes: "switch and kill", then: Then::Switch(to) });
     }
 
     /// `x` on a run: ask first, naming the step that would be killed.

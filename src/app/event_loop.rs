@@ -89,6 +89,35 @@ pub struct Resume {
 /// environments, so no key is read by a reader no one listens to any more.
 pub type Input = mpsc::Receiver<std::io::Result<crossterm::event::Event>>;
 
+/// What lasts while the console moves between environments: the terminal's input, and every
+/// environment's summary task (the open one's rests: the console has its figures).
+pub struct Session {
+    pub input: Input,
+    pub summaries: Option<crate::sources::environment::Summaries>,
+    pub envs: Vec<crate::sources::environment::Handle>,
+}
+
+impl Session {
+    pub fn new(input: Input) -> Self {
+        Session { input, summaries: None, envs: Vec::new() }
+    }
+}
+
+async fn next_summary(
+    rx: &mut Option<crate::sources::environment::Summaries>,
+) -> (String, Box<crate::sources::environment::Summary>) {
+    match rx {
+        Some(r) => match r.recv().await {
+            Some(s) => s,
+            None => {
+                *rx = None;
+                std::future::pending().await
+            }
+        },
+        None => std::future::pending().await,
+    }
+}
+
 /// What runs beside the console in this process.
 #[derive(Default)]
 pub struct Attached {
@@ -102,7 +131,20 @@ pub struct Attached {
 
 /// Runs the console until quit, a signal, a lost terminal or a switch of environment; `at` is where a
 /// switch left the last one.
-pub async fn run(config: &Config, tui: &mut Tui, attached: Attached, events: &mut Input, at: Resume) -> Result<Exit> {
+pub async fn run(
+    config: &Config,
+    tui: &mut Tui,
+    attached: Attached,
+    session: &mut Session,
+    at: Resume,
+) -> Result<Exit> {
+    let here = config.environment.as_ref().map(|e| e.name.as_str());
+    for h in &session.envs {
+        h.resting.store(Some(h.name.as_str()) == here, std::sync::atomic::Ordering::Relaxed);
+    }
+    let histories: Vec<(String, mpsc::Sender<String>)> =
+        session.envs.iter().map(|h| (h.name.clone(), h.history.clone())).collect();
+    let events = &mut session.input;
     // Signals are caught from the start: one that arrives while sources start still restores the terminal.
     let mut sigterm = signal(SignalKind::terminate()).wrap_err("SIGTERM handler")?;
     let mut sighup = signal(SignalKind::hangup()).wrap_err("SIGHUP handler")?;
@@ -122,6 +164,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached, events: &mu
         panic!("WATCHPOST_TEST_PANIC is set");
     }
     let (mut rt, mut inbox) = super::startup::start(config, &mut app, attached)?;
+    rt.histories = histories;
 
     let mut release_startup_at = Some(tokio::time::Instant::now() + RELEASE_STARTUP_AFTER);
     // On the wall clock's seconds, in the same phase as the pollers' rounds (`time::next_aligned`).
@@ -186,6 +229,7 @@ pub async fn run(config: &Config, tui: &mut Tui, attached: Attached, events: &mu
             Some(r) = inbox.windows_added.recv() => Msg::WindowAdded(r),
             c = next_change(&mut inbox.estate_changes) => Msg::EstateChange(c),
             Some(u) = inbox.traces.recv() => Msg::Traces(u),
+            (name, s) = next_summary(&mut session.summaries) => Msg::Environment(name, s),
             _ = sleep_until(draw_due) => {
                 draw_due = None;
                 if app.take_dirty() && draw(tui, &mut app).is_err() { break Exit::TerminalGone; }
@@ -268,6 +312,8 @@ pub(super) struct Runtime {
     pub(super) traces: mpsc::Sender<TraceCommand>,
     pub(super) prometheus: mpsc::Sender<Command>,
     pub(super) history_path: std::path::PathBuf,
+    /// Each environment's summary task, asked for a service's deploy history.
+    pub(super) histories: Vec<(String, mpsc::Sender<String>)>,
 }
 
 impl Runtime {
@@ -338,6 +384,13 @@ impl Runtime {
             }
             Effect::AddWindow(a) => return offer(&self.windows, a, Worker::Maintenance),
             Effect::Rollback(c) => return offer(&self.rollbacks, c, Worker::Rollbacks),
+            Effect::AcrossHistory(service) => {
+                for (env, tx) in &self.histories {
+                    if tx.try_send(service.clone()).is_err() {
+                        tracing::warn!(%env, "deploy history not asked: its task is busy");
+                    }
+                }
+            }
             Effect::ReadAudit => {
                 let (path, tx) = self.audit.clone();
                 tokio::task::spawn_blocking(move || {

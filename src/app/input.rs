@@ -17,7 +17,7 @@ impl App {
     /// Whether an action of a context does anything where the console is: the screen says, for its own
     /// keys and its form's (a one-field form takes no Tab); the footer and help offer only those.
     pub fn applies(&self, context: Context, action: Action) -> bool {
-        if action == Action::NextEnvironment {
+        if matches!(action, Action::NextEnvironment | Action::Environments | Action::Across) {
             return self.environments.len() > 1;
         }
         match context {
@@ -133,6 +133,8 @@ impl App {
             }
             Action::Drills => self.go(Screen::Drills, true),
             Action::NextEnvironment => self.ask_switch(),
+            Action::Environments => self.go(Screen::Environments, true),
+            Action::Across => self.open_across(),
             Action::Alerts => self.go(Screen::Alerts, true),
             Action::Silences => self.go(Screen::Silences, true),
             Action::Kpis => self.go(Screen::Kpis, true),

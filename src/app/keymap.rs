@@ -96,6 +96,8 @@ actions! {
     ToggleView => "toggle_view",
     Drills => "drills",
     NextEnvironment => "next_environment",
+    Environments => "environments",
+    Across => "across",
     Alerts => "alerts",
     Silences => "silences",
     Kpis => "kpis",

@@ -43,6 +43,8 @@ pub enum Msg {
     },
     /// An effect could not be handed to its worker: busy, or not configured.
     NotDelivered(Worker),
+    /// An environment's summary (its own task's, by name).
+    Environment(String, Box<crate::sources::environment::Summary>),
 }
 
 /// The workers an effect goes to, for saying which one did not take it.
@@ -70,6 +72,8 @@ pub enum Effect {
     Rollback(RollbackCommand),
     /// Read the audit trail (for its screen).
     ReadAudit,
+    /// Ask every environment for this service's deploy history (a service across environments).
+    AcrossHistory(String),
     /// Ring the terminal bell.
     Bell,
     /// Put the text on the terminal's clipboard.
@@ -100,6 +104,7 @@ impl App {
             Msg::AuditRead(r) => self.on_audit_read(r),
             Msg::Refused { action, error } => self.on_refused(&action, &error),
             Msg::NotDelivered(w) => self.not_delivered(w),
+            Msg::Environment(name, s) => self.on_environment(name, *s),
         }
     }
 
@@ -114,6 +119,9 @@ impl App {
         out.extend(self.take_run_commands().into_iter().map(|(id, c)| Effect::RunCommand(id, c)));
         out.extend(self.take_window_adds().into_iter().map(Effect::AddWindow));
         out.extend(self.take_rollback_commands().into_iter().map(Effect::Rollback));
+        if let Some(s) = self.envs.ask_history.take() {
+            out.push(Effect::AcrossHistory(s));
+        }
         if self.take_audit_request() {
             out.push(Effect::ReadAudit);
         }

@@ -136,6 +136,7 @@ pub(super) fn start(config: &Config, app: &mut App, attached: Attached) -> Resul
         traces: trace_cmd,
         prometheus: prom_cmd,
         history_path: super::history::path(),
+        histories: Vec::new(),
     };
     let inbox = Inbox {
         prometheus,

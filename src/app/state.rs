@@ -35,6 +35,8 @@ pub struct App {
     /// The environment asked for (`E`): the console leaves this one and opens it, keeping the screen
     /// and the selected service.
     pub switch_to: Option<String>,
+    /// Every environment's summary, for the Environments screen and a service across them.
+    pub envs: crate::screens::environments::state::EnvironmentsView,
     pub demo: bool,
     /// The built-in estate's address (the demo's): runbooks run as drills against its deploy API.
     pub estate_api: Option<url::Url>,
@@ -106,6 +108,7 @@ impl App {
             environments: config.environments.clone(),
             read_only: config.read_only,
             switch_to: None,
+            envs: Default::default(),
             demo: config.demo,
             estate_api: config.prometheus.as_ref().filter(|_| config.demo).map(|p| p.url.clone()),
             estate_changes: Default::default(),

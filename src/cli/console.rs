@@ -3,7 +3,7 @@
 //! time it is opened (its estate, its direct scrape, its bridge) and kept for the next visit; the
 //! terminal and its input stay the same across a switch.
 use super::ConfigChoice;
-use crate::app::event_loop::{Attached, Exit, Resume, run};
+use crate::app::event_loop::{Attached, Exit, Resume, Session, run};
 use crate::config::Config;
 use crate::estate::changes::Change;
 use crate::estate::control::Control;
@@ -24,9 +24,11 @@ pub enum Watch {
 
 /// The demo's environments: each its own estate (a seed of its own) and promises.
 pub const DEMO_ENVIRONMENTS: [DemoEnvironment; 3] = [
-    DemoEnvironment { name: "production", seed_offset: 0, availability: 0.999 },
-    DemoEnvironment { name: "staging", seed_offset: 1, availability: 0.99 },
-    DemoEnvironment { name: "development", seed_offset: 2, availability: 0.95 },
+    DemoEnvironment { name: "production", seed_offset: 0, availability: 0.999, ahead: None },
+    // Staging got checkout's next version three hours ago, and it fails more requests than the one
+    // production runs: seen across environments before it goes further.
+    DemoEnvironment { name: "staging", seed_offset: 1, availability: 0.99, ahead: Some(("checkout", 0.012)) },
+    DemoEnvironment { name: "development", seed_offset: 2, availability: 0.95, ahead: None },
 ];
 
 pub struct DemoEnvironment {
@@ -35,6 +37,19 @@ pub struct DemoEnvironment {
     pub seed_offset: u64,
     /// Its availability objective.
     pub availability: f64,
+    /// A service running its next version here (and the share of requests that version fails).
+    pub ahead: Option<(&'static str, f64)>,
+}
+
+/// What was deployed to the demo's environment `env` before it started.
+fn demo_past(env: usize) -> Vec<crate::estate::fault::Fault> {
+    use crate::estate::fault::{Fault, FaultKind};
+    let Some((service, error_ratio)) = DEMO_ENVIRONMENTS[env].ahead else { return Vec::new() };
+    let Some(i) = crate::estate::topology::index_of(service) else { return Vec::new() };
+    let now = crate::estate::serve::now();
+    let version = crate::estate::changes::next_version(crate::estate::TOPOLOGY[i].version);
+    let kind = FaultKind::BadDeploy { version, error_ratio };
+    vec![Fault { service: i, kind, from: now - 3.0 * 3600.0, until: now + 365.0 * 86_400.0 }]
 }
 
 /// How an environment is started when first opened.
@@ -57,11 +72,13 @@ struct Place {
     estate: Option<mpsc::Sender<Control>>,
     changes: Option<broadcast::Sender<Change>>,
     fallback: Option<crate::config::HttpSource>,
+    /// A demo estate's history is in.
+    filled: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Place {
     fn new(name: Option<String>, start: Start, config: Option<Config>) -> Self {
-        Place { name, start, started: false, config, estate: None, changes: None, fallback: None }
+        Place { name, start, started: false, config, estate: None, changes: None, fallback: None, filled: None }
     }
 
     /// Start what it needs, the first time; its config from then on.
@@ -91,7 +108,10 @@ impl Place {
             Start::Demo { seed, env } => {
                 let (seed, env) = (*seed, *env);
                 // Binding is all that happens before the first frame; history and scraping follow.
-                let demo = crate::embedded::demo::start(seed).await?;
+                let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                let demo =
+                    crate::embedded::demo::start_after(seed, loopback, shared.after.clone(), demo_past(env)).await?;
+                self.filled = Some(demo.filled.clone());
                 let mut c = demo_config(&demo.api, seed, env);
                 c.drills = shared.drills.clone();
                 if env == shared.first {
@@ -159,6 +179,8 @@ struct Shared {
     /// The environment opened first (the drill's).
     first: usize,
     readonly: bool,
+    /// The first demo estate's history is in: the others' backfills wait for it.
+    after: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// The demo's environment `env`: its estate's config, with its objectives.
@@ -231,18 +253,30 @@ pub fn console(rt: &tokio::runtime::Runtime, watch: Watch, drill: Option<(crate:
         Some(Ok(d)) => d,
         Some(Err(e)) => return fail(e.to_string()),
     };
-    let shared = Shared { drills, drill, first, readonly };
+    let mut shared = Shared { drills, drill, first, readonly, after: None };
     let result = rt.block_on(async {
         let mut here = first;
         let config = places[here].open(&shared).await?;
         tracing::info!(estate = %config.estate, services = config.services.len(), "starting console");
+        // Every environment runs from the start (a summary of each is on the Environments screen);
+        // binding is all that happens now, and the demo's others fill their history after the first's.
+        shared.after = places[here].filled.clone();
+        for p in places.iter_mut() {
+            p.open(&shared).await?;
+        }
+        let configs: Vec<Config> = places.iter().filter_map(|p| p.config.clone()).collect();
         let mut tui = Tui::enter()?;
-        let mut input = crate::term::events();
+        // Input is read from here on, in raw mode, by one reader for the console's whole life.
+        let mut session = Session::new(crate::term::events());
+        if configs.len() > 1 {
+            let (summaries, handles) = crate::sources::environment::spawn(&configs);
+            (session.summaries, session.envs) = (Some(summaries), handles);
+        }
         let mut at = Resume::default();
         loop {
             let config = places[here].open(&shared).await?.clone();
             let attached = places[here].attached();
-            match run(&config, &mut tui, attached, &mut input, at).await? {
+            match run(&config, &mut tui, attached, &mut session, at).await? {
                 Exit::Switch { to, at: left } => {
                     here = places.iter().position(|p| p.name.as_deref() == Some(to.as_str())).unwrap_or(here);
                     tracing::info!(environment = %to, "switching environment");

@@ -104,6 +104,19 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
 /// [`start`] at `listen`: the services take consecutive ports from its port and the API the next one
 /// (`watchpost estate serve --listen`); port 0 takes free ports for all.
 pub async fn start_on(seed: u64, listen: SocketAddr) -> std::io::Result<Demo> {
+    start_after(seed, listen, None, Vec::new()).await
+}
+
+/// [`start_on`], its history filled only once `after` says so (another estate's is in): estates started
+/// together do not share the machine's cores for their backfills, and the first is ready first.
+/// `past` is what happened to it before (a deploy staging got ahead of production): in its history
+/// from the start.
+pub async fn start_after(
+    seed: u64,
+    listen: SocketAddr,
+    after: Option<tokio::sync::watch::Receiver<bool>>,
+    past: Vec<crate::estate::fault::Fault>,
+) -> std::io::Result<Demo> {
     let bound = serve::bind(listen).await?;
     let endpoints: Vec<Endpoint> = bound.iter().map(|b| b.0.clone()).collect();
     let shared = Arc::new(Shared::default());
@@ -130,11 +143,17 @@ pub async fn start_on(seed: u64, listen: SocketAddr) -> std::io::Result<Demo> {
     let (sh, eps, changes_tx) = (shared.clone(), endpoints.clone(), changes.clone());
     let (filled_tx, filled) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
+        if let Some(mut after) = after {
+            let _ = after.wait_for(|f| *f).await;
+        }
         let start = now() - HISTORY.as_secs_f64();
         let (sim, sh2) = tokio::task::spawn_blocking(move || {
             // Built apart and swapped in, so the API never waits on the backfill.
             let mut sim = Simulator::new(seed, start);
             sim.model.epoch = epoch;
+            for f in past {
+                sim.inject(f);
+            }
             let mut engine = Engine::default();
             let mut rules = Rules::new(crate::estate::rule_groups());
             for (i, (_, every)) in TIERS.iter().enumerate() {

@@ -104,6 +104,16 @@ pub struct Revision {
     pub cause: String,
 }
 
+/// The version released after `v` (patch up): a newer build than the topology's.
+pub fn next_version(v: &str) -> String {
+    let mut parts: Vec<u64> = v.split('.').filter_map(|p| p.parse().ok()).collect();
+    match parts.last_mut() {
+        Some(last) => *last += 1,
+        None => return format!("{v}-next"),
+    }
+    parts.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+}
+
 /// The version released before `v` (patch down, or the previous minor's `.9`): the seeded past.
 fn previous_version(v: &str) -> String {
     let mut parts: Vec<u64> = v.split('.').filter_map(|p| p.parse().ok()).collect();

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod changes;
 pub mod detail;
 pub mod drills;
+pub mod environments;
 pub mod explorer;
 pub mod incidents;
 pub mod kpis;
@@ -111,6 +112,10 @@ screens! {
     /// What changed (deploys, rollbacks, runbooks, silences, windows) and what is coming.
     Changes => changes::Changes,
     Audit => audit::Audit,
+    /// Every environment at once: its sources, services' health, alerts and worst burn.
+    Environments => environments::Environments,
+    /// One service in every environment.
+    Across => environments::Across,
 }
 
 impl Screen {

@@ -33,11 +33,11 @@ fn the_header_says_which_environment_at_every_width() {
     let dev = support::screen(&app_in("development", true), 80, 24);
     let header = dev.lines().next().unwrap();
     assert!(header.contains(" development ") && header.contains("READ-ONLY"), "{header}");
-    let dev_wide = support::screen(&app_in("development", true), 120, 40);
-    assert!(dev_wide.lines().last().unwrap().contains("N environment"), "the footer offers the switch: {dev_wide}");
+    let dev_wide = support::screen(&app_in("development", true), 140, 40);
+    assert!(dev_wide.lines().last().unwrap().contains("N next env"), "the footer offers the switch: {dev_wide}");
     // Without environments: no badge, no key offered.
     let plain = support::screen(&fixtures::app(5), 120, 40);
-    assert!(!plain.contains("N environment") && !plain.contains(" production "), "{plain}");
+    assert!(!plain.contains("N next env") && !plain.contains(" production "), "{plain}");
 }
 
 /// Production is red, staging yellow, development green (the theme's alarm, warning and good colours),
@@ -141,4 +141,154 @@ fn the_audit_trail_names_the_environment() {
     assert_eq!(vals[0]["service"], "checkout");
     assert!(vals[1].get("environment").is_none(), "without environments, none is written");
     assert!(audit.verify().unwrap().1.is_empty(), "the chain holds");
+}
+
+/// Two real Prometheus servers as two environments, each read by its own task: the one killed says so
+/// in its server's words (the connection refused), and the other stays fresh all the while.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_environment_never_holds_up_the_others() {
+    use std::time::Duration;
+    // Each scrapes a target that is not there: `up` is 0, which is data enough to be read.
+    let scrape = "scrape_configs:\n  - job_name: api\n    static_configs: [{targets: ['127.0.0.1:9']}]\n";
+    let (mut a, b) = tokio::task::spawn_blocking(move || {
+        let a = crate::support::Prometheus::with_scrape_configs(scrape);
+        let b = crate::support::Prometheus::with_scrape_configs(scrape);
+        (a, b)
+    })
+    .await
+    .unwrap();
+    let env = |name: &str, url: &str| {
+        let mut c = watchpost::config::Config::from_env(Some(url)).unwrap();
+        c.environment = Some(Environment { name: name.into(), colour: None });
+        c.services = vec![watchpost::config::Service::conventional("prometheus", c.slo_defaults.clone())];
+        c.services[0].queries.up = "up{job=\"api\"}".into();
+        c.discover = false;
+        c
+    };
+    let envs = [env("production", &a.url()), env("staging", &b.url())];
+    let (mut rx, _handles) =
+        watchpost::sources::environment::spawn_every(&envs, Duration::from_millis(500), Duration::from_secs(5));
+    let mut last: std::collections::BTreeMap<String, watchpost::sources::environment::Summary> = Default::default();
+    macro_rules! next {
+        () => {{
+            let (name, s) = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("a summary").unwrap();
+            (name, *s)
+        }};
+    }
+    // Both read.
+    while last.len() < 2 || last.values().any(|s| s.at.is_none()) {
+        let (n, s) = next!();
+        last.insert(n, s);
+    }
+    tokio::task::spawn_blocking(move || a.kill()).await.unwrap();
+    let killed_at = chrono::Utc::now();
+    // Production says why; staging keeps coming, each round newer than the kill.
+    let (mut down, mut fresh) = (None, 0);
+    while down.is_none() || fresh < 3 {
+        let (n, s) = next!();
+        if n == "production" {
+            down = down.or(s.prometheus_error.clone());
+        } else if s.at.is_some_and(|at| at > killed_at) {
+            assert!(s.prometheus_error.is_none(), "{s:?}");
+            fresh += 1;
+        }
+    }
+    let why = down.unwrap();
+    assert!(why.as_str().to_lowercase().contains("connect"), "the network's own words: {why}");
+    drop(b);
+}
+
+/// Production open, staging read by its task (checkout's next version failing more requests, an alert
+/// firing), development's Prometheus not answering: the Environments screen, and checkout across them.
+fn three_environments() -> App {
+    use watchpost::sources::environment::Summary;
+    use watchpost::text::Clean;
+    let mut app = app_in("production", false);
+    let services: Vec<_> = app.services.iter().map(|v| v.service.clone()).collect();
+    let mut figures: Vec<_> = app.services.iter().map(|v| v.figures.clone().unwrap_or_default()).collect();
+    let checkout = services.iter().position(|s| s.name == "checkout").unwrap();
+    figures[checkout].error_ratio = Some(0.0127);
+    figures[checkout].window_ratios = [Some(0.0127); 4];
+    let availability = app.services.iter().map(|v| v.availability()).collect();
+    let staging = Summary {
+        at: Some(fixtures::t0()),
+        services: services.clone(),
+        figures,
+        availability,
+        firing: Some(vec![(Clean::new("critical"), 1)]),
+        ..Summary::default()
+    };
+    app.on_environment("staging".into(), staging);
+    let down = Summary {
+        services,
+        prometheus_error: Some(Clean::new("cannot connect: Connection refused (os error 111)")),
+        ..Summary::default()
+    };
+    app.on_environment("development".into(), down);
+    let version = |v: &str, days: i64, current: bool| watchpost::deploy::Version {
+        revision: v.into(),
+        version: v.into(),
+        at: Some(fixtures::t0() - chrono::Duration::days(days)),
+        by: None,
+        cause: None,
+        current,
+    };
+    app.envs.history.insert(
+        ("production".into(), "checkout".into()),
+        Ok(vec![version("5.1.9", 9, false), version("5.2.0", 4, true)]),
+    );
+    app.envs
+        .history
+        .insert(("staging".into(), "checkout".into()), Ok(vec![version("5.2.0", 3, false), version("5.2.1", 0, true)]));
+    app.envs
+        .history
+        .insert(("development".into(), "checkout".into()), Err(Clean::new("no deploy provider for it here")));
+    app
+}
+
+#[test]
+fn every_environment_on_one_screen() {
+    let mut app = three_environments();
+    typed(&mut app, "V");
+    assert_eq!(app.screen, Screen::Environments);
+    let wide = support::screen(&app, 120, 40);
+    assert!(wide.contains("1 critical") && wide.contains("✖ down"), "{wide}");
+    insta::assert_snapshot!("environments_120x40", wide);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    let narrow = support::screen(&app, 80, 24);
+    assert!(narrow.contains("Connection refused"), "the server's words: {narrow}");
+    insta::assert_snapshot!("environments_80x24", narrow);
+    // Enter opens one: the console leaves for it.
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.switch_to.as_deref(), Some("staging"));
+}
+
+#[test]
+fn a_service_across_environments() {
+    let mut app = three_environments();
+    let checkout = app.services.iter().position(|v| v.service.name == "checkout").unwrap();
+    app.selected = checkout;
+    typed(&mut app, "e");
+    assert_eq!(app.screen, Screen::Across);
+    assert_eq!(
+        app.take_effects()
+            .iter()
+            .filter(|e| matches!(e, watchpost::app::message::Effect::AcrossHistory(s) if s == "checkout"))
+            .count(),
+        1
+    );
+    // The histories asked for were answered (in the test, put back as they came).
+    let answered = three_environments().envs.history;
+    app.envs.history = answered;
+    let wide = support::screen(&app, 120, 40);
+    assert!(wide.contains("in trouble in staging only"), "{wide}");
+    assert!(wide.contains("Versions differ: production 5.2.0, staging 5.2.1"), "{wide}");
+    insta::assert_snapshot!("across_120x40", wide);
+    insta::assert_snapshot!("across_80x24", support::screen(&app, 80, 24));
+    // Enter on staging: its detail there.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!((app.switch_to.as_deref(), app.screen), (Some("staging"), Screen::Detail));
 }

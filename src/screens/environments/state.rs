@@ -1,0 +1,203 @@
+//! What the Environments screen and a service across environments show: each environment's summary (its
+//! own task's), and for the one open in the console the console's own figures, so that row is as
+//! current as the overview.
+use crate::app::App;
+use crate::app::service_view::ServiceView;
+use crate::deploy::Version;
+use crate::sources::environment::Summary;
+use crate::sources::prometheus::Sparks;
+use crate::text::Clean;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default)]
+pub struct EnvironmentsView {
+    /// The environments not open, by name, as their tasks last saw them.
+    pub summaries: BTreeMap<String, Summary>,
+    pub selected: usize,
+    /// A service's deploy history in each environment, asked when the service is looked at across
+    /// them: (environment, service) → its versions, or why not.
+    pub history: BTreeMap<(String, String), Result<Vec<Version>, Clean>>,
+    /// The service looked at across environments.
+    pub service: Option<String>,
+    /// Its deploy history, to be asked of every environment.
+    pub ask_history: Option<String>,
+}
+
+/// How a service is doing, for counting an environment's services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    Healthy,
+    /// Some targets down, its budget burning fast enough to page, errors over its objective or p95 over
+    /// its target.
+    Degraded,
+    /// Every target down.
+    Down,
+    /// Nothing measured yet.
+    Unknown,
+}
+
+pub fn health(v: &ServiceView) -> Health {
+    let Some(f) = v.figures.as_ref().filter(|_| v.has_data()) else { return Health::Unknown };
+    match f.up {
+        Some((0, n)) if n > 0 => return Health::Down,
+        Some((u, n)) if u < n => return Health::Degraded,
+        _ => {}
+    }
+    let slow = f.p95.is_some_and(|p| p > v.service.targets.latency_p95.as_secs_f64());
+    if crate::screens::overview::state::in_trouble(v) || slow { Health::Degraded } else { Health::Healthy }
+}
+
+/// One environment as its row shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvRow {
+    pub name: String,
+    /// Open in the console now.
+    pub here: bool,
+    /// When its figures were read (`None`: not yet).
+    pub at: Option<DateTime<Utc>>,
+    /// Why its Prometheus did not answer, as it said.
+    pub error: Option<Clean>,
+    pub healthy: usize,
+    pub degraded: usize,
+    pub down: usize,
+    pub unknown: usize,
+    /// Firing alerts by severity, most first (`None`: no Alertmanager, or not asked yet).
+    pub firing: Option<Vec<(Clean, usize)>>,
+    pub alerts_error: Option<Clean>,
+    /// The service burning its budget fastest over the last hour, and how fast.
+    pub worst_burn: Option<(String, f64)>,
+}
+
+/// The services of a summary as the screens see them: the summary's figures and availability on each.
+pub fn views(s: &Summary) -> Vec<ServiceView> {
+    s.services
+        .iter()
+        .enumerate()
+        .map(|(i, svc)| {
+            let mut v = ServiceView::new(svc.clone());
+            v.figures = s.figures.get(i).cloned();
+            let availability = s.availability.get(i).copied().flatten();
+            v.sparks = Some(Sparks { at: s.at.unwrap_or_default(), availability, ..Sparks::default() });
+            v
+        })
+        .collect()
+}
+
+fn row(name: &str, here: bool, views: &[ServiceView], at: Option<DateTime<Utc>>, error: Option<Clean>) -> EnvRow {
+    let mut r = EnvRow {
+        name: name.to_string(),
+        here,
+        at,
+        error,
+        healthy: 0,
+        degraded: 0,
+        down: 0,
+        unknown: 0,
+        firing: None,
+        alerts_error: None,
+        worst_burn: None,
+    };
+    for v in views {
+        match health(v) {
+            Health::Healthy => r.healthy += 1,
+            Health::Degraded => r.degraded += 1,
+            Health::Down => r.down += 1,
+            Health::Unknown => r.unknown += 1,
+        }
+        if let Some(b) = v.burn().h1
+            && r.worst_burn.as_ref().is_none_or(|(_, w)| b > *w)
+        {
+            r.worst_burn = Some((v.service.name.clone(), b));
+        }
+    }
+    r
+}
+
+impl App {
+    pub fn on_environment(&mut self, name: String, s: Summary) {
+        self.dirty = true;
+        for (service, h) in &s.history {
+            self.envs.history.insert((name.clone(), service.clone()), h.clone());
+        }
+        self.envs.summaries.insert(name, s);
+    }
+
+    /// Look at the selected service across environments: its deploy history is asked of each.
+    pub fn open_across(&mut self) {
+        let Some(v) = self.services.get(self.selected) else { return };
+        let name = v.service.name.clone();
+        self.envs.history.retain(|(_, s), _| *s != name);
+        self.envs.service = Some(name.clone());
+        self.envs.ask_history = Some(name);
+        self.go(crate::app::Screen::Across, true);
+    }
+
+    /// Enter on an environment: open it (the overview there), or the overview here if it is this one.
+    pub fn open_environment(&mut self, i: usize, screen: crate::app::Screen) {
+        let Some(name) = self.environments.get(i).cloned() else { return };
+        if self.environment.as_ref().is_some_and(|e| e.name == name) {
+            self.go(screen, true);
+            return;
+        }
+        if self.running().is_empty() {
+            self.screen = screen;
+            self.switch_to = Some(name);
+        } else {
+            self.ask_switch_to(i);
+        }
+    }
+
+    /// Every environment's row, in the config's order: the open one from the console's own figures.
+    pub fn environment_rows(&self) -> Vec<EnvRow> {
+        let here = self.environment.as_ref().map(|e| e.name.as_str());
+        self.environments
+            .iter()
+            .map(|name| {
+                if Some(name.as_str()) == here {
+                    let error = self.source.last_error.clone().filter(|_| self.source_down());
+                    let mut r = row(name, true, &self.services, self.last_update, error);
+                    if self.alerts.configured {
+                        let mut by: BTreeMap<String, usize> = BTreeMap::new();
+                        for a in
+                            self.alerts.alerts.iter().filter(|a| a.state == crate::alerts::model::AlertState::Active)
+                        {
+                            *by.entry(a.severity().to_string()).or_default() += 1;
+                        }
+                        let mut v: Vec<(Clean, usize)> = by.into_iter().map(|(k, n)| (Clean::new(&k), n)).collect();
+                        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
+                        r.firing = Some(v);
+                    }
+                    return r;
+                }
+                match self.envs.summaries.get(name) {
+                    None => row(name, false, &[], None, None),
+                    Some(s) => {
+                        let mut r = row(name, false, &views(s), s.at, s.prometheus_error.clone());
+                        (r.firing, r.alerts_error) = (s.firing.clone(), s.alerts_error.clone());
+                        r
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The service `name` in every environment: its view there (figures, availability and that
+    /// environment's objectives), or `None` where the environment has no such service or has not been
+    /// read yet.
+    pub fn across(&self, name: &str) -> Vec<(String, bool, Option<ServiceView>)> {
+        let here = self.environment.as_ref().map(|e| e.name.as_str());
+        self.environments
+            .iter()
+            .map(|env| {
+                let open = Some(env.as_str()) == here;
+                let v = if open {
+                    self.services.iter().find(|v| v.service.name == name).cloned()
+                } else {
+                    self.envs.summaries.get(env).and_then(|s| views(s).into_iter().find(|v| v.service.name == name))
+                };
+                (env.clone(), open, v)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,194 @@
+//! Every environment's summary, for the screen that shows them all and a service across them: one task
+//! per environment with its own bounded clients, so an environment that is down (its Prometheus not
+//! answering, its Alertmanager timing out) never slows the others. A round is one combined request for
+//! every service's figures (as the overview's), the SLO window's availability on a slower lane, and the
+//! firing alerts; the environment open in the console is not asked twice (its poller rests, the console
+//! has the figures).
+use super::alertmanager::Alertmanager;
+use super::http::FetchError;
+use super::prometheus::{Prometheus, ServiceFigures, batch, figures};
+use crate::alerts::model::AlertState;
+use crate::config::{Config, Service};
+use crate::text::Clean;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How often an environment not open is asked: a glance, not a watch.
+pub const EVERY: Duration = Duration::from_secs(15);
+/// How often its SLO window's availability (the costly query) and its list of jobs are asked.
+pub const SLOW: Duration = Duration::from_secs(60);
+
+/// What one environment looks like now.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// When its figures were read.
+    pub at: Option<DateTime<Utc>>,
+    /// Its services (the config's, or found from `up`), with their figures, in one order.
+    pub services: Vec<Service>,
+    pub figures: Vec<ServiceFigures>,
+    /// Each service's availability over its SLO window.
+    pub availability: Vec<Option<f64>>,
+    /// Why its Prometheus did not answer (the server's or the network's words).
+    pub prometheus_error: Option<Clean>,
+    /// Firing alerts (active: not silenced or inhibited) by severity, most first; `None`: no
+    /// Alertmanager configured.
+    pub firing: Option<Vec<(Clean, usize)>>,
+    pub alerts_error: Option<Clean>,
+    /// Deploy histories asked for (a service looked at across environments), by service: its
+    /// versions, or why not.
+    pub history: std::collections::BTreeMap<String, Result<Vec<crate::deploy::Version>, Clean>>,
+}
+
+/// One environment's task, as the console holds it.
+pub struct Handle {
+    pub name: String,
+    /// Set while the console has it open: its rounds rest.
+    pub resting: Arc<AtomicBool>,
+    /// Ask it for a service's deploy history.
+    pub history: mpsc::Sender<String>,
+}
+
+/// The summaries' channel: each environment's, by name, as it changes.
+pub type Summaries = mpsc::Receiver<(String, Box<Summary>)>;
+
+/// Start a summary task for each environment, each asking every [`EVERY`].
+pub fn spawn(envs: &[Config]) -> (Summaries, Vec<Handle>) {
+    spawn_every(envs, EVERY, SLOW)
+}
+
+/// [`spawn`] with other intervals (a test's seconds).
+pub fn spawn_every(envs: &[Config], every: Duration, slow: Duration) -> (Summaries, Vec<Handle>) {
+    let (tx, rx) = mpsc::channel(16);
+    let mut handles = Vec::new();
+    for c in envs {
+        let Some(name) = c.environment.as_ref().map(|e| e.name.clone()) else { continue };
+        let resting = Arc::new(AtomicBool::new(false));
+        let (history, asks) = mpsc::channel(4);
+        handles.push(Handle { name: name.clone(), resting: resting.clone(), history });
+        tokio::spawn(run(name, c.clone(), resting, asks, tx.clone(), (every, slow)));
+    }
+    (rx, handles)
+}
+
+async fn run(
+    name: String,
+    config: Config,
+    resting: Arc<AtomicBool>,
+    mut asks: mpsc::Receiver<String>,
+    tx: mpsc::Sender<(String, Box<Summary>)>,
+    (every, slow_every): (Duration, Duration),
+) {
+    let prometheus = config.prometheus.as_ref().and_then(|s| Prometheus::new(s).ok());
+    let alertmanagers: Vec<Alertmanager> =
+        config.alertmanagers.iter().filter_map(|s| Alertmanager::new(s).ok()).collect();
+    let mut s = Summary { services: config.services.clone(), ..Summary::default() };
+    let mut plan = batch::Plan::new(figures::estate_instant_asks(&s.services));
+    let mut slow_at: Option<tokio::time::Instant> = None;
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            Some(service) = asks.recv() => {
+                let answer = match config.changes.deploy.get(&service) {
+                    None => Err(Clean::new("no deploy provider for it here")),
+                    Some(p) => p.history().await.map_err(|e| Clean::new(&e)),
+                };
+                s.history.insert(service, answer);
+                if tx.send((name.clone(), Box::new(s.clone()))).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        }
+        if tx.is_closed() {
+            return;
+        }
+        if resting.load(Ordering::Relaxed) {
+            continue;
+        }
+        let now = Utc::now();
+        let slow = slow_at.is_none_or(|at| at.elapsed() >= slow_every);
+        if let Some(p) = &prometheus {
+            if slow
+                && config.discover
+                && let Some(found) = discover(p, &config).await
+                && found != s.services
+            {
+                s.services = found;
+                plan = batch::Plan::new(figures::estate_instant_asks(&s.services));
+            }
+            match figures::poll_estate_plan(p, &s.services, &plan, now).await {
+                Ok(f) => (s.figures, s.prometheus_error, s.at) = (f, None, Some(now)),
+                Err(e) => s.prometheus_error = Some(Clean::new(&e.to_string())),
+            }
+            if slow && s.prometheus_error.is_none() {
+                s.availability = availability(p, &s.services, now).await;
+            }
+        } else {
+            s.prometheus_error = Some(Clean::new("no Prometheus configured"));
+        }
+        if slow {
+            slow_at = Some(tokio::time::Instant::now());
+        }
+        if !alertmanagers.is_empty() {
+            match firing(&alertmanagers).await {
+                Ok(f) => (s.firing, s.alerts_error) = (Some(f), None),
+                Err(e) => s.alerts_error = Some(Clean::new(&e.to_string())),
+            }
+        }
+        if tx.send((name.clone(), Box::new(s.clone()))).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Its services found from `up`, one per job, as the overview finds them.
+async fn discover(p: &Prometheus, config: &Config) -> Option<Vec<Service>> {
+    let outcome = p.query("count by (job) (up)", Utc::now()).await.ok()?;
+    let mut jobs: Vec<String> =
+        outcome.result.series().iter().filter_map(|s| s.label("job").map(str::to_string)).collect();
+    jobs.sort();
+    jobs.dedup();
+    Some(jobs.iter().map(|j| Service::conventional(j, config.slo_defaults.clone())).collect())
+}
+
+/// Each service's availability over its SLO window, asked as the overview asks it (one query for all
+/// services of the conventional shape; maintenance windows are the open environment's business).
+async fn availability(p: &Prometheus, services: &[Service], at: DateTime<Utc>) -> Vec<Option<f64>> {
+    let none = super::prometheus::poller::Maintenance::default();
+    match figures::poll_estate_availability(p, services, at, &none).await {
+        Ok(v) => v.into_iter().map(|(a, _)| a).collect(),
+        Err(_) => vec![None; services.len()],
+    }
+}
+
+/// Active alerts by severity, most first, over every Alertmanager (an HA pair's once).
+async fn firing(servers: &[Alertmanager]) -> Result<Vec<(Clean, usize)>, FetchError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut by: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut last_err = None;
+    let mut any = false;
+    for a in servers {
+        match a.alerts().await {
+            Ok(list) => {
+                any = true;
+                for alert in list.into_iter().filter(|a| a.state == AlertState::Active) {
+                    if seen.insert(alert.fingerprint.clone()) {
+                        *by.entry(alert.severity().to_string()).or_default() += 1;
+                    }
+                }
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    if let (false, Some(e)) = (any, last_err) {
+        return Err(e);
+    }
+    let mut v: Vec<(Clean, usize)> = by.into_iter().map(|(k, n)| (Clean::new(&k), n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
+    Ok(v)
+}
