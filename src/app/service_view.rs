@@ -22,28 +22,42 @@ pub struct ServiceView {
     pub service: Service,
     pub figures: Option<ServiceFigures>,
     pub sparks: Option<Sparks>,
+    /// A calendar SLO's figures (`[slo] calendar`): its burn rates, availability and budget are these.
+    pub calendar: Option<crate::sources::prometheus::figures::CalendarFigures>,
     pub detail: DetailState,
 }
 
 impl ServiceView {
     pub fn new(service: Service) -> Self {
-        ServiceView { service, figures: None, sparks: None, detail: DetailState::default() }
+        ServiceView { service, figures: None, sparks: None, calendar: None, detail: DetailState::default() }
     }
 
     pub fn burn(&self) -> BurnRates {
         let o = self.service.targets.availability;
-        let r = self.figures.as_ref().map(|f| f.window_ratios).unwrap_or_default();
+        // A calendar SLO burns over its hours alone: outside them, nothing (no budget is spent).
+        let r = match &self.service.targets.calendar {
+            Some(_) => self.calendar.as_ref().map(|c| c.ratios).unwrap_or_default(),
+            None => self.figures.as_ref().map(|f| f.window_ratios).unwrap_or_default(),
+        };
         let b = |x: Option<f64>| x.and_then(|x| burn_rate(x, o));
         BurnRates { m5: b(r[0]), m30: b(r[1]), h1: b(r[2]), h6: b(r[3]) }
     }
 
     pub fn availability(&self) -> Option<f64> {
-        self.sparks.as_ref().and_then(|s| s.availability)
+        match &self.service.targets.calendar {
+            Some(_) => self.calendar.as_ref().and_then(|c| c.availability),
+            None => self.sparks.as_ref().and_then(|s| s.availability),
+        }
     }
 
+    /// The error budget: over the SLO window, or over the hours of it a calendar counts.
     pub fn budget(&self) -> Option<ErrorBudget> {
         let t = &self.service.targets;
-        ErrorBudget::new(self.availability()?, t.availability, t.window)
+        let over = match &t.calendar {
+            Some(_) => self.calendar.as_ref().map(|c| c.counted).filter(|c| !c.is_zero())?,
+            None => t.window,
+        };
+        ErrorBudget::new(self.availability()?, t.availability, over)
     }
 
     pub fn figures_age(&self, now: DateTime<Utc>) -> Option<Duration> {

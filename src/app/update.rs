@@ -82,6 +82,21 @@ impl App {
                     }
                 }
             }
+            Update::Calendar(rows) => {
+                let index = self.service_index();
+                for (name, mut c) in rows {
+                    if let Some(&i) = index.get(name.as_str()) {
+                        let v = &mut self.services[i];
+                        // The SLO window is asked less often than the burn windows: kept between.
+                        if c.availability.is_none()
+                            && let Some(old) = &v.calendar
+                        {
+                            (c.availability, c.counted) = (old.availability, old.counted);
+                        }
+                        v.calendar = Some(c);
+                    }
+                }
+            }
             Update::Availability(rows) => {
                 let index = self.service_index();
                 for (name, (availability, excluded)) in rows {

@@ -24,11 +24,18 @@ pub enum Watch {
 
 /// The demo's environments: each its own estate (a seed of its own) and promises.
 pub const DEMO_ENVIRONMENTS: [DemoEnvironment; 3] = [
-    DemoEnvironment { name: "production", seed_offset: 0, availability: 0.999, ahead: None },
+    DemoEnvironment { name: "production", seed_offset: 0, availability: 0.999, ahead: None, business_hours: false },
     // Staging got checkout's next version three hours ago, and it fails more requests than the one
     // production runs: seen across environments before it goes further.
-    DemoEnvironment { name: "staging", seed_offset: 1, availability: 0.99, ahead: Some(("checkout", 0.012)) },
-    DemoEnvironment { name: "development", seed_offset: 2, availability: 0.95, ahead: None },
+    DemoEnvironment {
+        name: "staging",
+        seed_offset: 1,
+        availability: 0.99,
+        ahead: Some(("checkout", 0.012)),
+        business_hours: false,
+    },
+    // Development promises 95 % in business hours only (weekdays 09:00–18:00, Berlin time).
+    DemoEnvironment { name: "development", seed_offset: 2, availability: 0.95, ahead: None, business_hours: true },
 ];
 
 pub struct DemoEnvironment {
@@ -39,6 +46,8 @@ pub struct DemoEnvironment {
     pub availability: f64,
     /// A service running its next version here (and the share of requests that version fails).
     pub ahead: Option<(&'static str, f64)>,
+    /// Its SLOs count business hours alone.
+    pub business_hours: bool,
 }
 
 /// What was deployed to the demo's environment `env` before it started.
@@ -190,8 +199,11 @@ pub fn demo_config(api: &url::Url, seed: u64, env: usize) -> Config {
     c.environment = Some(crate::config::environment::Environment { name: e.name.into(), colour: None });
     c.environments = DEMO_ENVIRONMENTS.iter().map(|e| e.name.to_string()).collect();
     c.slo_defaults.availability = e.availability;
+    let calendar = e.business_hours.then(|| crate::slo::Calendar::business_hours(chrono_tz::Europe::Berlin));
+    c.slo_defaults.calendar = calendar.clone();
     for s in &mut c.services {
         s.targets.availability = e.availability;
+        s.targets.calendar = calendar.clone();
     }
     c
 }

@@ -820,6 +820,9 @@ fn targets(p: &mut Problems<'_>, mut t: Targets, raw: Option<&Spanned<RawSlo>>) 
     if let Some(x) = r.exclude_maintenance {
         t.exclude_maintenance = x;
     }
+    if let Some(c) = &r.calendar {
+        t.calendar = calendar(p, c.get_ref());
+    }
     if let Some(w) = r.window {
         if w.0 < Duration::from_secs(3600) {
             p.at(raw.span(), "SLO window shorter than 1h: expected a window such as 7d, 28d or 30d");
@@ -828,6 +831,62 @@ fn targets(p: &mut Problems<'_>, mut t: Targets, raw: Option<&Spanned<RawSlo>>) 
         }
     }
     t
+}
+
+/// `[slo] calendar`: its zone, days, hours and holidays, each checked where it is written.
+fn calendar(p: &mut Problems<'_>, r: &super::raw::RawCalendar) -> Option<crate::slo::Calendar> {
+    let mut ok = true;
+    // Every problem of it is reported, the zone's too: the rest is read with UTC meanwhile.
+    let tz: chrono_tz::Tz = r.timezone.get_ref().parse().unwrap_or_else(|_| {
+        let msg = format!("unknown time zone `{}`: expected an IANA name such as Europe/Berlin", r.timezone.get_ref());
+        p.at(r.timezone.span(), msg);
+        ok = false;
+        chrono_tz::UTC
+    });
+    let mut c = crate::slo::Calendar::business_hours(tz);
+    if let Some(days) = &r.days {
+        c.days = [false; 7];
+        for d in days.get_ref() {
+            match crate::slo::calendar::weekday(d) {
+                Some(w) => c.days[w.num_days_from_monday() as usize] = true,
+                None => {
+                    p.at(days.span(), format!("unknown day `{d}`: expected mon, tue, wed, thu, fri, sat or sun"));
+                    ok = false;
+                }
+            }
+        }
+        if !c.days.iter().any(|d| *d) {
+            p.at(days.span(), "no day counted: name at least one");
+            ok = false;
+        }
+    }
+    if let Some(h) = &r.hours {
+        let parsed = h.get_ref().split_once('-').and_then(|(a, b)| {
+            let t = |s: &str| chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok();
+            Some((t(a)?, t(b)?))
+        });
+        match parsed {
+            Some((from, to)) if from < to => (c.from, c.to) = (from, to),
+            Some(_) => {
+                p.at(h.span(), "the hours end before they start: expected such as 09:00-18:00 (no span past midnight)");
+                ok = false;
+            }
+            None => {
+                p.at(h.span(), format!("invalid hours `{}`: expected HH:MM-HH:MM such as 09:00-18:00", h.get_ref()));
+                ok = false;
+            }
+        }
+    }
+    for d in &r.holidays {
+        match chrono::NaiveDate::parse_from_str(d.get_ref().trim(), "%Y-%m-%d") {
+            Ok(date) => c.holidays.push(date),
+            Err(_) => {
+                p.at(d.span(), format!("invalid date `{}`: expected YYYY-MM-DD", d.get_ref()));
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(c)
 }
 
 pub(super) fn http_source(p: &mut Problems<'_>, r: &RawPrometheus, base: &Path) -> Option<HttpSource> {

@@ -255,6 +255,29 @@ pub struct RawSlo {
     pub window: Option<Dur>,
     /// Leave maintenance windows marked `exclude_from_slo` out of availability and the budget.
     pub exclude_maintenance: Option<bool>,
+    /// Count only a calendar's hours (business hours): availability, budget and burn rates over them.
+    #[schemars(with = "Option<RawCalendar>")]
+    pub calendar: Option<Spanned<RawCalendar>>,
+}
+
+/// `calendar = { timezone = "Europe/Berlin", days = ["mon", "tue", "wed", "thu", "fri"], hours =
+/// "09:00-18:00", holidays = ["2026-12-24"] }`.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    /// An IANA time zone (`Europe/Berlin`, `America/New_York`, `UTC`).
+    #[schemars(with = "String")]
+    pub timezone: Spanned<String>,
+    /// The weekdays counted (default Monday to Friday).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub days: Option<Spanned<Vec<String>>>,
+    /// Local `HH:MM-HH:MM` counted each of those days (default `09:00-18:00`).
+    #[schemars(with = "Option<String>")]
+    pub hours: Option<Spanned<String>>,
+    /// Local dates not counted (`YYYY-MM-DD`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub holidays: Vec<Spanned<String>>,
 }
 
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -367,6 +390,7 @@ impl RawSlo {
             error_rate: over.error_rate.clone().or_else(|| self.error_rate.clone()),
             window: over.window.or(self.window),
             exclude_maintenance: over.exclude_maintenance.or(self.exclude_maintenance),
+            calendar: over.calendar.clone().or_else(|| self.calendar.clone()),
         }
     }
 }

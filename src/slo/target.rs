@@ -14,6 +14,8 @@ pub struct Targets {
     pub window: Duration,
     /// Maintenance windows marked `exclude_from_slo` are left out of availability and the budget.
     pub exclude_maintenance: bool,
+    /// Only these hours count (business hours): availability, budget and burn rates over them alone.
+    pub calendar: Option<super::Calendar>,
 }
 
 impl Default for Targets {
@@ -24,6 +26,7 @@ impl Default for Targets {
             error_rate: 0.001,
             window: Duration::from_secs(30 * 86_400),
             exclude_maintenance: false,
+            calendar: None,
         }
     }
 }

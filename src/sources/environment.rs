@@ -37,6 +37,8 @@ pub struct Summary {
     /// Alertmanager configured.
     pub firing: Option<Vec<(Clean, usize)>>,
     pub alerts_error: Option<Clean>,
+    /// The calendar SLOs' figures (business hours), by service.
+    pub calendar: std::collections::BTreeMap<String, figures::CalendarFigures>,
     /// Deploy histories asked for (a service looked at across environments), by service: its
     /// versions, or why not.
     pub history: std::collections::BTreeMap<String, Result<Vec<crate::deploy::Version>, Clean>>,
@@ -127,6 +129,13 @@ async fn run(
             }
             if slow && s.prometheus_error.is_none() {
                 s.availability = availability(p, &s.services, now).await;
+                let calendars: Vec<Service> =
+                    s.services.iter().filter(|s| s.targets.calendar.is_some()).cloned().collect();
+                if !calendars.is_empty()
+                    && let Ok(values) = figures::poll_calendar(p, &calendars, now, true).await
+                {
+                    s.calendar = calendars.iter().map(|c| c.name.clone()).zip(values).collect();
+                }
             }
         } else {
             s.prometheus_error = Some(Clean::new("no Prometheus configured"));

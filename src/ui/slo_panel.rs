@@ -81,14 +81,23 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
     let avail = v.availability();
     // Asked on the slow lane: its age shows once it falls behind that lane.
     let lane = crate::sources::prometheus::poller::SLOW_LANE.max(app.refresh);
-    let slo_age = v.sparks.as_ref().map(|s| super::when::freshness(app.now, s.at, lane));
+    let slo_age = match &tg.calendar {
+        Some(_) => v
+            .calendar
+            .as_ref()
+            .filter(|c| c.availability.is_some())
+            .map(|c| super::when::freshness(app.now, c.at, lane)),
+        None => v.sparks.as_ref().map(|s| super::when::freshness(app.now, s.at, lane)),
+    };
     let mut out = vec![Line::from(vec![
         Span::styled(" Availability  ", t.dim()),
         Span::styled(format::availability(avail), verdict_style(t, tg.judge_availability(avail))),
         Span::styled(
             format!(
-                " over {} · objective {}",
+                " over {}{} · objective {}",
                 crate::time::short(tg.window),
+                // A calendar SLO says which hours count, always: its figures mean nothing without.
+                tg.calendar.as_ref().map_or(String::new(), |c| format!(", {} only", c.describe())),
                 format::availability(Some(tg.availability))
             ),
             t.dim(),
@@ -118,8 +127,22 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
         Span::styled(format!(" (30m {}) page ≥{slow:.1}× · ", format::burn(burn.m30)), t.dim()),
         Span::styled(verdict, burn_style(t, alert)),
     ]));
+    out.extend(outside_hours(app, v));
     out.extend(now_lines(app, v));
     out
+}
+
+/// A calendar SLO outside its hours: no budget is being spent now, and the burn rates say only what the
+/// last hours it counted saw.
+fn outside_hours(app: &App, v: &ServiceView) -> Option<Line<'static>> {
+    let c = v.service.targets.calendar.as_ref()?;
+    if c.contains(app.now) {
+        return None;
+    }
+    Some(Line::from(Span::styled(
+        format!(" Not counting now: outside {} (no budget is spent).", c.describe()),
+        app.theme.dim(),
+    )))
 }
 
 fn verdict(alert: BurnAlert) -> &'static str {
@@ -175,7 +198,11 @@ fn compact_lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
             burn_style(t, alert),
         ),
     ]);
+    if let Some(c) = &tg.calendar {
+        first.push(Span::styled(format!(" · {} only", c.describe()), t.dim()));
+    }
     let mut out = vec![Line::from(first), second];
+    out.extend(outside_hours(app, v));
     out.extend(now_lines(app, v));
     out
 }

@@ -292,3 +292,101 @@ fn a_service_across_environments() {
     key(&mut app, KeyCode::Enter);
     assert_eq!((app.switch_to.as_deref(), app.screen), (Some("staging"), Screen::Detail));
 }
+
+/// A calendar SLO (development's 95 % in business hours) is judged by its own figures: availability and
+/// burn rates over those hours alone, the budget the share of those hours the objective allows; the
+/// panel says which hours count, and outside them that nothing is being spent.
+#[test]
+fn a_business_hours_slo_counts_its_hours_alone() {
+    use watchpost::sources::prometheus::Update;
+    use watchpost::sources::prometheus::figures::CalendarFigures;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/environments.toml");
+    let envs = watchpost::config::load_file_environments(&path).unwrap();
+    let dev = &envs.all[2];
+    let cal = dev.services[0].targets.calendar.clone().expect("development counts business hours");
+    assert_eq!(cal.describe(), "Mon–Fri 09:00–18:00 Europe/Berlin, 2 holidays");
+    assert!(envs.all[0].services[0].targets.calendar.is_none(), "production counts every hour");
+
+    let mut cfg = fixtures::config(2);
+    for s in &mut cfg.services {
+        (s.targets.availability, s.targets.calendar) = (0.95, Some(cal.clone()));
+    }
+    let mut app = App::new(&cfg, fixtures::t0());
+    let name = app.services[0].service.name.clone();
+    // 30 days of business hours: 21 working days of 9 hours (in March 2026 Berlin).
+    let counted = std::time::Duration::from_secs(189 * 3600);
+    let figures = CalendarFigures {
+        at: fixtures::t0(),
+        ratios: [None, None, Some(0.02), Some(0.01)],
+        availability: Some(0.97),
+        counted,
+    };
+    app.on_update(Update::Calendar(vec![(name, figures)]));
+    let v = &app.services[0];
+    assert_eq!(v.availability(), Some(0.97));
+    let budget = v.budget().unwrap();
+    // 5 % of 189 hours is 9h27m; 3 % of them are spent: 40 % of the budget is left.
+    assert!((budget.total_secs - 0.05 * 189.0 * 3600.0).abs() < 1.0, "{budget:?}");
+    assert!((budget.remaining - 0.4).abs() < 1e-9, "{budget:?}");
+    assert!((v.burn().h1.unwrap() - 0.4).abs() < 1e-9, "2 % errors on a 5 % allowance");
+    let s = support::screen(&app, 120, 40);
+    assert!(s.contains("over 30d, Mon–Fri 09:00–18:00 Europe/Berlin, 2 holidays only"), "{s}");
+    // t0 is a Saturday, 03:00 UTC.
+    assert!(s.contains("Not counting now: outside Mon–Fri 09:00–18:00 Europe/Berlin"), "{s}");
+    assert!(s.contains("9h27m"), "the budget in business hours: {s}");
+}
+
+/// A calendar SLO's figures from a real Prometheus: the exporter fails 1 % of its requests, so over a
+/// calendar that counts every hour the burn windows' error ratio is 1 %, and over one that counts no
+/// hour of today there is nothing to count (no burn, no budget spent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendar_figures_from_a_real_prometheus() {
+    use watchpost::slo::Calendar;
+    use watchpost::sources::prometheus::figures::{CalendarSteps, poll_calendar_in};
+    let prom = tokio::task::spawn_blocking(|| {
+        let shop = crate::support::exporter::start();
+        let scrape =
+            format!("scrape_configs:\n  - job_name: shop\n    static_configs: [{{targets: ['127.0.0.1:{shop}']}}]\n");
+        let prom = crate::support::Prometheus::with_scrape_configs(&scrape);
+        // Two rate windows of samples, so the last five minutes' rate exists.
+        prom.wait_for("rate(http_requests_total{job=\"shop\",code=\"500\"}[5m]) > 0");
+        prom
+    })
+    .await
+    .unwrap();
+    let source = watchpost::config::HttpSource::new(url::Url::parse(&prom.url()).unwrap());
+    let p = watchpost::sources::prometheus::Prometheus::new(&source).unwrap();
+    let every_hour = Calendar {
+        days: [true; 7],
+        from: chrono::NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
+        to: chrono::NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
+        ..Calendar::business_hours(chrono_tz::UTC)
+    };
+    let today = chrono::Utc::now().date_naive();
+    let not_today =
+        Calendar { holidays: vec![today, today.pred_opt().unwrap(), today.succ_opt().unwrap()], ..every_hour.clone() };
+    let svc = |name: &str, cal: &Calendar| {
+        let mut s = watchpost::config::Service::conventional("shop", Default::default());
+        s.name = name.into();
+        (s.targets.calendar, s.targets.window) = (Some(cal.clone()), std::time::Duration::from_secs(3600));
+        s
+    };
+    let services = [svc("counted", &every_hour), svc("holiday", &not_today)];
+    // Ten-second steps (the console's are five minutes and an hour): the newest with data comes soon.
+    let steps = CalendarSteps { burn: std::time::Duration::from_secs(10), window: std::time::Duration::from_secs(60) };
+    let mut found = None;
+    for _ in 0..40 {
+        let f = poll_calendar_in(&p, &services, chrono::Utc::now(), true, steps).await.expect("answers");
+        if f[0].ratios[0].is_some() {
+            found = Some(f);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+    let f = found.expect("a step with data");
+    let r = f[0].ratios[0].unwrap();
+    assert!((r - 0.01).abs() < 1e-6, "1 % of requests fail: {r}");
+    assert!((f[0].ratios[3].unwrap() - 0.01).abs() < 1e-6, "over 6 h as well");
+    assert_eq!(f[1].ratios, [None; 4], "nothing counted on a holiday");
+    assert!(f[0].counted > std::time::Duration::ZERO && f[1].counted < f[0].counted);
+}

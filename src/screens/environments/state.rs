@@ -79,6 +79,7 @@ pub fn views(s: &Summary) -> Vec<ServiceView> {
             v.figures = s.figures.get(i).cloned();
             let availability = s.availability.get(i).copied().flatten();
             v.sparks = Some(Sparks { at: s.at.unwrap_or_default(), availability, ..Sparks::default() });
+            v.calendar = s.calendar.get(&svc.name).cloned();
             v
         })
         .collect()

@@ -29,6 +29,8 @@ pub enum Slot {
     /// The error ratio over the burn window of this index.
     Burn(usize),
     Availability,
+    /// Failed requests a second (a calendar SLO adds them up over its hours alone).
+    Errors,
 }
 
 impl Slot {
@@ -42,6 +44,7 @@ impl Slot {
             Slot::Saturation => "saturation",
             Slot::Burn(_) => "burn rate",
             Slot::Availability => "availability",
+            Slot::Errors => "errors",
         }
     }
 }
@@ -333,6 +336,19 @@ pub fn error_ratio(svc: &Service, w: Duration) -> Form {
     match conventional(svc, |a, b| a.requests == b.requests && a.errors == b.errors) {
         Some(c) => Form::Many(error_ratio_many(c, &crate::time::promql(w))),
         None => Form::One(svc.queries.error_ratio(w)),
+    }
+}
+
+/// Failed requests a second over `w`.
+pub fn errors(svc: &Service, w: Duration) -> Form {
+    match conventional(svc, |a, b| a.requests == b.requests && a.errors == b.errors) {
+        Some(c) => {
+            let (w, s) = (crate::time::promql(w), &c.status_label);
+            // A service with requests but no errors has no error series: it counts 0.
+            let err = format!("sum by (job) (rate(http_requests_total{{{SEL},{s}=~\"5..\"}}[{w}]))");
+            Form::Many(format!("{err} or {} * 0", requests_many(&w)))
+        }
+        None => Form::One(Queries::at(&svc.queries.errors, w)),
     }
 }
 

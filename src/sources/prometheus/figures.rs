@@ -510,3 +510,119 @@ mod maintenance_tests {
         assert!(availability_excluding(&svc, &[w(3, 2)], now).is_none());
     }
 }
+
+/// A calendar SLO's figures (`[slo] calendar`): its error ratios over the counted part of each burn
+/// window, its availability over the counted part of the SLO window, and how much of that window is
+/// counted (the budget's size).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CalendarFigures {
+    pub at: DateTime<Utc>,
+    /// Over 5m, 30m, 1h and 6h as [`BURN_WINDOWS`]: `None` for a window with no counted time in it.
+    pub ratios: [Option<f64>; 4],
+    /// `None` until asked (it is asked less often).
+    pub availability: Option<f64>,
+    pub counted: Duration,
+}
+
+/// The steps a calendar SLO's figures are added up in: the burn windows', and the SLO window's.
+#[derive(Clone, Copy, Debug)]
+pub struct CalendarSteps {
+    pub burn: Duration,
+    pub window: Duration,
+}
+
+/// Five minutes for the burn windows (the shortest is five minutes), an hour for the SLO window (a
+/// month of hours is 720 points a series).
+pub const CALENDAR_STEPS: CalendarSteps =
+    CalendarSteps { burn: Duration::from_secs(300), window: Duration::from_secs(3600) };
+
+/// Every calendar SLO's figures at `at`, from per-step requests and errors (two range queries for all
+/// conventional services, as every other figure): the last 6 h at five minutes for the burn windows,
+/// and with `window`, the SLO window at an hour. Points are counted by the share of their step inside
+/// the calendar's hours.
+pub async fn poll_calendar(
+    p: &Prometheus,
+    services: &[Service],
+    at: DateTime<Utc>,
+    window: bool,
+) -> Result<Vec<CalendarFigures>, FetchError> {
+    poll_calendar_in(p, services, at, window, CALENDAR_STEPS).await
+}
+
+/// [`poll_calendar`] in other steps (a test's seconds).
+pub async fn poll_calendar_in(
+    p: &Prometheus,
+    services: &[Service],
+    at: DateTime<Utc>,
+    window: bool,
+    steps: CalendarSteps,
+) -> Result<Vec<CalendarFigures>, FetchError> {
+    use crate::slo::calendar::{self, at as instant};
+    use batch::{Slot, Value};
+    let step_of = |d: Duration| chrono::Duration::from_std(d).unwrap_or_default();
+    let ask = |step: Duration, range: Duration, end: DateTime<Utc>| {
+        let asks = batch::plan(services, |_, s| {
+            vec![(Slot::Rate, batch::rate(s, step)), (Slot::Errors, batch::errors(s, step))]
+        });
+        let start = end - step_of(range) + step_of(step);
+        (asks, batch::Eval::Range { start, end, step })
+    };
+    // Steps end on the step's multiples: each point is the whole step before it.
+    let floor = |t: DateTime<Utc>, step: Duration| {
+        let s = step.as_secs().max(1) as i64;
+        DateTime::from_timestamp(t.timestamp().div_euclid(s) * s, 0).unwrap_or(t)
+    };
+    let mut out: Vec<CalendarFigures> =
+        services.iter().map(|_| CalendarFigures { at, ..CalendarFigures::default() }).collect();
+    let series = |asks: &[batch::Ask], results: Vec<Result<QueryOutcome, FetchError>>, step: Duration| {
+        let secs = step.as_secs_f64();
+        let mut req: Vec<Vec<(DateTime<Utc>, f64)>> = vec![Vec::new(); services.len()];
+        let mut err = req.clone();
+        scatter(
+            asks,
+            results,
+            true,
+            |i, slot, v| {
+                if let Value::Points(points) = v {
+                    let inc: Vec<(DateTime<Utc>, f64)> = points.iter().map(|(t, r)| (instant(*t), r * secs)).collect();
+                    match slot {
+                        Slot::Rate => req[i] = inc,
+                        Slot::Errors => err[i] = inc,
+                        _ => {}
+                    }
+                }
+            },
+            |_, _| {},
+        );
+        (req, err)
+    };
+    let end = floor(at, steps.burn);
+    let (asks, eval) = ask(steps.burn, BURN_WINDOWS[3], end);
+    let results = batch::ask_all(p, &asks, eval).await;
+    if let Some(e) = all_down(&results) {
+        return Err(e);
+    }
+    let (req, err) = series(&asks, results, steps.burn);
+    for (i, s) in services.iter().enumerate() {
+        let Some(cal) = &s.targets.calendar else { continue };
+        for (slot, w) in BURN_WINDOWS.iter().enumerate() {
+            let from = end - step_of(*w);
+            out[i].ratios[slot] = calendar::error_ratio(cal, from, end, &req[i], &err[i], step_of(steps.burn));
+        }
+    }
+    if window {
+        let end = floor(at, steps.window);
+        let longest = services.iter().map(|s| s.targets.window).max().unwrap_or(Duration::from_secs(30 * 86_400));
+        let (asks, eval) = ask(steps.window, longest, end);
+        let results = batch::ask_all(p, &asks, eval).await;
+        let (req, err) = series(&asks, results, steps.window);
+        for (i, s) in services.iter().enumerate() {
+            let Some(cal) = &s.targets.calendar else { continue };
+            let from = end - step_of(s.targets.window);
+            let ratio = calendar::error_ratio(cal, from, end, &req[i], &err[i], step_of(steps.window));
+            out[i].availability = ratio.map(|r| 1.0 - r);
+            out[i].counted = cal.counted(from, end).to_std().unwrap_or_default();
+        }
+    }
+    Ok(out)
+}

@@ -88,6 +88,8 @@ pub enum Update {
     SparksRound(Vec<(String, Sparks)>),
     /// Every service's availability over its SLO window, and the maintenance left out of it.
     Availability(Vec<(String, figures::Availability)>),
+    /// The calendar SLOs' figures (their availability `None` when not asked this time).
+    Calendar(Vec<(String, figures::CalendarFigures)>),
     Detail {
         service: String,
         charts: Result<DetailCharts, Clean>,
@@ -128,6 +130,9 @@ pub struct Poller {
     sparks: Lane,
     availability: Lane,
     discovery: Lane,
+    /// Calendar SLOs: their burn windows, and their SLO window.
+    calendar: Lane,
+    calendar_window: Lane,
     /// The detail or explorer query in flight: a newer one supersedes it (it leaves the client's queue).
     detail: Option<tokio::task::JoinHandle<()>>,
     query: Option<tokio::task::JoinHandle<()>>,
@@ -159,6 +164,8 @@ impl Poller {
             sparks: Lane::new(SLOW_LANE.max(refresh)),
             availability: Lane::new(AVAILABILITY_LANE.max(refresh)),
             discovery: Lane::new(DISCOVERY_LANE.max(refresh)),
+            calendar: Lane::new(SLOW_LANE.max(refresh)),
+            calendar_window: Lane::new(AVAILABILITY_LANE.max(refresh)),
             detail: None,
             query: None,
             maintenance: Arc::default(),
@@ -253,6 +260,8 @@ impl Poller {
             self.discovery.now();
             self.sparks.now();
             self.availability.now();
+            self.calendar.now();
+            self.calendar_window.now();
         }
         if self.discover && self.discovery.due() {
             let found = self.discover_services().await;
@@ -278,6 +287,23 @@ impl Poller {
                 lane.done(r.as_ref().is_ok_and(|v| v.iter().all(|s| !s.rate.is_empty() || !s.up.is_empty())));
                 if let Ok(sparks) = r {
                     let _ = tx.send(Update::SparksRound(names.into_iter().zip(sparks).collect())).await;
+                }
+            });
+        }
+        let calendars: Vec<Service> = self.services.iter().filter(|s| s.targets.calendar.is_some()).cloned().collect();
+        if !calendars.is_empty() && self.calendar.due() {
+            let (p, tx, lane, window) =
+                (self.active(), self.tx.clone(), self.calendar.clone(), self.calendar_window.clone());
+            let whole = window.due();
+            self.spawn_once("calendar", async move {
+                let r = figures::poll_calendar(&p, &calendars, now, whole).await;
+                lane.done(r.is_ok());
+                if whole {
+                    window.done(r.as_ref().is_ok_and(|v| v.iter().all(|c| c.availability.is_some())));
+                }
+                if let Ok(values) = r {
+                    let names = calendars.iter().map(|s| s.name.clone());
+                    let _ = tx.send(Update::Calendar(names.zip(values).collect())).await;
                 }
             });
         }
