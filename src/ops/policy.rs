@@ -1,6 +1,7 @@
 //! Roles: a policy file maps users and groups to roles, and roles to the actions they allow (`view`,
 //! `silence`, `ack`, `runbook:<id>` or `runbook:*`, `rollback`, `maintenance`, or `*`). A denied action
-//! says which rule denied it. A policy the current user can write (or whose directory they can write)
+//! says which rule denied it. An action written `ACTION@ENV` (`rollback@staging`, `*@development`) is
+//! allowed in that environment only; without one, in every environment. A policy the current user can write (or whose directory they can write)
 //! is reported as advisory: its decisions are shown, not enforced.
 use crate::config::error::{ConfigError, Located};
 use serde::Deserialize;
@@ -54,11 +55,25 @@ pub struct Policy {
 const ACTIONS: [&str; 6] = ["view", "silence", "ack", "rollback", "maintenance", "runbook:"];
 
 fn action_ok(a: &str) -> bool {
-    a == "*" || ACTIONS.iter().any(|k| a == *k || (k.ends_with(':') && a.starts_with(k) && a.len() > k.len()))
+    let (a, env) = scoped(a);
+    env.is_none_or(|e| !e.is_empty())
+        && (a == "*" || ACTIONS.iter().any(|k| a == *k || (k.ends_with(':') && a.starts_with(k) && a.len() > k.len())))
 }
 
-fn allows(pattern: &str, action: &str) -> bool {
-    pattern == "*" || pattern == action || pattern.strip_suffix('*').is_some_and(|p| action.starts_with(p))
+/// An action and the environment it is limited to, if any: `rollback@staging`.
+fn scoped(a: &str) -> (&str, Option<&str>) {
+    match a.rsplit_once('@') {
+        Some((action, env)) => (action, Some(env)),
+        None => (a, None),
+    }
+}
+
+/// Whether `pattern` allows `action` in environment `env` (`None`: the config names no environments,
+/// where only unscoped patterns apply).
+fn allows(pattern: &str, action: &str, env: Option<&str>) -> bool {
+    let (pattern, only) = scoped(pattern);
+    only.is_none_or(|o| Some(o) == env)
+        && (pattern == "*" || pattern == action || pattern.strip_suffix('*').is_some_and(|p| action.starts_with(p)))
 }
 
 /// Whether the current user may write `path` or replace it (write access to its directory).
@@ -121,7 +136,7 @@ pub fn decide(
     action: &str,
 ) -> Result<Option<String>, String> {
     let Some(p) = policy else { return Ok(None) };
-    match p.check(&who.user, groups, action) {
+    match p.check(&who.user, groups, action, who.environment.as_deref()) {
         Ok(rule) => Ok(Some(rule)),
         Err(denied) if p.advisory => {
             Ok(Some(format!("advisory policy (you can write {}): {denied}", p.path.display())))
@@ -151,7 +166,7 @@ impl Policy {
             for a in &r.actions {
                 if !action_ok(a.get_ref()) {
                     let msg = format!(
-                        "unknown action `{}`: expected view, silence, ack, rollback, maintenance, runbook:<id>, runbook:* or *",
+                        "unknown action `{}`: expected view, silence, ack, rollback, maintenance, runbook:<id>, runbook:* or *, each optionally @ENVIRONMENT",
                         a.get_ref()
                     );
                     problems.push(ConfigError::at(path, text, a.span(), msg));
@@ -195,22 +210,24 @@ impl Policy {
     }
 
     /// Allowed: which rule allows it. Denied: which rule (or the lack of one) denies it.
-    pub fn check(&self, user: &str, groups: &[String], action: &str) -> Result<String, String> {
+    pub fn check(&self, user: &str, groups: &[String], action: &str, env: Option<&str>) -> Result<String, String> {
         let held = self.roles_of(user, groups);
-        if let Some((role, b)) =
-            held.iter().find(|(r, _)| self.roles.get(*r).is_some_and(|acts| acts.iter().any(|a| allows(a, action))))
+        let here = env.map_or(String::new(), |e| format!(" in {e}"));
+        if let Some((role, b)) = held
+            .iter()
+            .find(|(r, _)| self.roles.get(*r).is_some_and(|acts| acts.iter().any(|a| allows(a, action, env))))
         {
-            return Ok(format!("role `{role}` ({}) allows `{action}`", b.at));
+            return Ok(format!("role `{role}` ({}) allows `{action}`{here}", b.at));
         }
         let who = if groups.is_empty() { user.to_string() } else { format!("{user} (groups {})", groups.join(", ")) };
         if held.is_empty() {
             return Err(format!(
-                "denied by {}: {who} is in no binding, so `{action}` is not allowed",
+                "denied by {}: {who} is in no binding, so `{action}` is not allowed{here}",
                 self.path.display()
             ));
         }
         let list: Vec<String> = held.iter().map(|(r, b)| format!("`{r}` ({})", b.at)).collect();
-        Err(format!("denied by {}: {who} has {}; none allows `{action}`", self.path.display(), list.join(", ")))
+        Err(format!("denied by {}: {who} has {}; none allows `{action}`{here}", self.path.display(), list.join(", ")))
     }
 
     /// Whether `user` holds `role` (a runbook's `role:`).
@@ -248,13 +265,13 @@ roles = ["viewer"]
     #[test]
     fn decisions_name_their_rule() {
         let p = Policy::parse(Path::new("policy.toml"), POLICY).unwrap();
-        assert_eq!(p.check("alice", &[], "silence").unwrap(), "role `oncall` (policy.toml:13) allows `silence`");
-        assert!(p.check("alice", &[], "runbook:restart-service").is_ok());
-        let denied = p.check("alice", &[], "maintenance").unwrap_err();
+        assert_eq!(p.check("alice", &[], "silence", None).unwrap(), "role `oncall` (policy.toml:13) allows `silence`");
+        assert!(p.check("alice", &[], "runbook:restart-service", None).is_ok());
+        let denied = p.check("alice", &[], "maintenance", None).unwrap_err();
         assert!(denied.contains("alice has `oncall` (policy.toml:13); none allows `maintenance`"), "{denied}");
-        assert!(p.check("dave", &["sre-leads".into()], "rollback").unwrap().contains("`lead`"));
-        assert!(p.check("mallory", &[], "view").unwrap_err().contains("in no binding"));
-        assert!(p.check("carol", &[], "ack").unwrap_err().contains("`viewer`"));
+        assert!(p.check("dave", &["sre-leads".into()], "rollback", None).unwrap().contains("`lead`"));
+        assert!(p.check("mallory", &[], "view", None).unwrap_err().contains("in no binding"));
+        assert!(p.check("carol", &[], "ack", None).unwrap_err().contains("`viewer`"));
     }
 
     #[test]
@@ -275,5 +292,28 @@ roles = ["viewer"]
         assert!(Policy::load(&f).unwrap().advisory);
         std::fs::remove_dir_all(dir).ok();
         assert!(!current_groups().is_empty() || unsafe { libc::getgroups(0, std::ptr::null_mut()) } == 0);
+    }
+
+    /// An action limited to an environment is allowed there only: the on-call may roll back staging,
+    /// not production; a lead may do anything in development.
+    #[test]
+    fn actions_can_be_granted_per_environment() {
+        let text = r#"
+[roles.oncall]
+actions = ["view", "silence", "rollback@staging", "*@development"]
+
+[[bindings]]
+users = ["alice"]
+roles = ["oncall"]
+"#;
+        let p = Policy::parse(Path::new("policy.toml"), text).unwrap();
+        assert!(p.check("alice", &[], "rollback", Some("staging")).unwrap().ends_with("allows `rollback` in staging"));
+        let denied = p.check("alice", &[], "rollback", Some("production")).unwrap_err();
+        assert!(denied.ends_with("none allows `rollback` in production"), "{denied}");
+        assert!(p.check("alice", &[], "maintenance", Some("development")).is_ok());
+        assert!(p.check("alice", &[], "silence", Some("production")).is_ok(), "unscoped: everywhere");
+        assert!(p.check("alice", &[], "rollback", None).is_err(), "a config without environments: unscoped only");
+        let bad = Policy::parse(Path::new("policy.toml"), "[roles.x]\nactions = [\"rollback@\", \"reboot@prod\"]\n");
+        assert_eq!(bad.unwrap_err().problems().len(), 2);
     }
 }

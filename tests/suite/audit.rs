@@ -213,6 +213,47 @@ async fn a_denied_action_names_its_rule_and_is_not_sent() {
     assert!(e.result.starts_with("denied: "), "{}", e.result);
 }
 
+/// Granted per environment: `ack@staging` lets alice acknowledge in staging, and not in production,
+/// where the refusal says so; both are in the trail with their environment.
+#[tokio::test]
+async fn an_action_granted_in_one_environment_is_refused_in_another() {
+    use watchpost::config::environment::Environment;
+    use watchpost::ops::gate::{Deliver, GateMsg, spawn};
+    use watchpost::ops::policy::Policy;
+    use watchpost::sources::pagerduty::poller::IncidentCommand;
+    let text = "[roles.oncall]\nactions = [\"view\", \"ack@staging\"]\n\n[[bindings]]\nusers = [\"alice\"]\nroles = [\"oncall\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    for (env, allowed) in [("staging", true), ("production", false)] {
+        let policy = Policy::parse(Path::new("policy.toml"), text).unwrap();
+        let who = who().in_environment(Some(&Environment { name: env.into(), colour: None }));
+        let (gate, mut refused) = spawn(db.clone(), who, Some(policy));
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        gate.send(GateMsg::Action(Deliver::Incidents(tx, IncidentCommand::Escalate("P1".into(), 2)))).unwrap();
+        if allowed {
+            let sent = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.unwrap();
+            assert!(sent.is_some(), "sent in staging");
+        } else {
+            let r = tokio::time::timeout(std::time::Duration::from_secs(10), refused.recv()).await.unwrap().unwrap();
+            assert!(r.error.ends_with("none allows `ack` in production"), "{}", r.error);
+            assert!(rx.try_recv().is_err());
+        }
+    }
+    let entries = Audit::open(&db).unwrap().entries().unwrap();
+    let envs: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            serde_json::from_str::<serde_json::Value>(&e.values).unwrap()["environment"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(envs, ["staging", "production"]);
+    assert!(entries[0].result.starts_with("intent (role `oncall`"), "{}", entries[0].result);
+    assert!(entries[1].result.starts_with("denied: "), "{}", entries[1].result);
+}
+
 /// The Audit screen: read off the UI's turn, newest first, filtered by text, tampering said at the top.
 #[test]
 fn the_audit_screen_lists_filters_and_says_when_the_chain_is_broken() {
