@@ -24,7 +24,14 @@ pub enum Watch {
 
 /// The demo's environments: each its own estate (a seed of its own) and promises.
 pub const DEMO_ENVIRONMENTS: [DemoEnvironment; 3] = [
-    DemoEnvironment { name: "production", seed_offset: 0, availability: 0.999, ahead: None, business_hours: false },
+    DemoEnvironment {
+        name: "production",
+        seed_offset: 0,
+        availability: 0.999,
+        ahead: None,
+        business_hours: false,
+        load: 1.0,
+    },
     // Staging got checkout's next version three hours ago, and it fails more requests than the one
     // production runs: seen across environments before it goes further.
     DemoEnvironment {
@@ -33,9 +40,17 @@ pub const DEMO_ENVIRONMENTS: [DemoEnvironment; 3] = [
         availability: 0.99,
         ahead: Some(("checkout", 0.012)),
         business_hours: false,
+        load: 0.2,
     },
     // Development promises 95 % in business hours only (weekdays 09:00–18:00, Berlin time).
-    DemoEnvironment { name: "development", seed_offset: 2, availability: 0.95, ahead: None, business_hours: true },
+    DemoEnvironment {
+        name: "development",
+        seed_offset: 2,
+        availability: 0.95,
+        ahead: None,
+        business_hours: true,
+        load: 0.05,
+    },
 ];
 
 pub struct DemoEnvironment {
@@ -48,6 +63,8 @@ pub struct DemoEnvironment {
     pub ahead: Option<(&'static str, f64)>,
     /// Its SLOs count business hours alone.
     pub business_hours: bool,
+    /// Its traffic against production's.
+    pub load: f64,
 }
 
 /// What was deployed to the demo's environment `env` before it started.
@@ -118,8 +135,12 @@ impl Place {
                 let (seed, env) = (*seed, *env);
                 // Binding is all that happens before the first frame; history and scraping follow.
                 let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-                let demo =
-                    crate::embedded::demo::start_after(seed, loopback, shared.after.clone(), demo_past(env)).await?;
+                let options = crate::embedded::demo::Options {
+                    after: shared.after.clone(),
+                    past: demo_past(env),
+                    load: Some(DEMO_ENVIRONMENTS[env].load),
+                };
+                let demo = crate::embedded::demo::start_with(seed, loopback, options).await?;
                 self.filled = Some(demo.filled.clone());
                 let mut c = demo_config(&demo.api, seed, env);
                 c.drills = shared.drills.clone();

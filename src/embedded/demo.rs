@@ -104,19 +104,26 @@ pub async fn start(seed: u64) -> std::io::Result<Demo> {
 /// [`start`] at `listen`: the services take consecutive ports from its port and the API the next one
 /// (`watchpost estate serve --listen`); port 0 takes free ports for all.
 pub async fn start_on(seed: u64, listen: SocketAddr) -> std::io::Result<Demo> {
-    start_after(seed, listen, None, Vec::new()).await
+    start_with(seed, listen, Options::default()).await
 }
 
-/// [`start_on`], its history filled only once `after` says so (another estate's is in): estates started
-/// together do not share the machine's cores for their backfills, and the first is ready first.
-/// `past` is what happened to it before (a deploy staging got ahead of production): in its history
-/// from the start.
-pub async fn start_after(
-    seed: u64,
-    listen: SocketAddr,
-    after: Option<tokio::sync::watch::Receiver<bool>>,
-    past: Vec<crate::estate::fault::Fault>,
-) -> std::io::Result<Demo> {
+/// How one of several demo estates differs from the first.
+#[derive(Default)]
+pub struct Options {
+    /// Its history is filled only once this says so (another estate's is in): estates started together
+    /// do not share the machine's cores for their backfills, and the first is ready first.
+    pub after: Option<tokio::sync::watch::Receiver<bool>>,
+    /// What happened to it before (a deploy staging got ahead of production): in its history from the
+    /// start.
+    pub past: Vec<crate::estate::fault::Fault>,
+    /// Its traffic against the topology's (`None`: the same).
+    pub load: Option<f64>,
+}
+
+/// [`start_on`] with [`Options`].
+pub async fn start_with(seed: u64, listen: SocketAddr, options: Options) -> std::io::Result<Demo> {
+    let Options { after, past, load } = options;
+    let load = load.unwrap_or(1.0);
     let bound = serve::bind(listen).await?;
     let endpoints: Vec<Endpoint> = bound.iter().map(|b| b.0.clone()).collect();
     let shared = Arc::new(Shared::default());
@@ -124,7 +131,7 @@ pub async fn start_after(
     // The estate came up now: its seeded deploy history ends a few days before.
     let epoch = now();
     let mut model = crate::estate::Model::new(seed);
-    model.epoch = epoch;
+    (model.epoch, model.load) = (epoch, load);
     *shared.model.write().unwrap_or_else(|p| p.into_inner()) = Some(model);
     *shared.targets.lock().unwrap_or_else(|p| p.into_inner()) =
         endpoints.iter().map(|e| Target::new(e.service, e.addr)).collect();
@@ -150,7 +157,7 @@ pub async fn start_after(
         let (sim, sh2) = tokio::task::spawn_blocking(move || {
             // Built apart and swapped in, so the API never waits on the backfill.
             let mut sim = Simulator::new(seed, start);
-            sim.model.epoch = epoch;
+            (sim.model.epoch, sim.model.load) = (epoch, load);
             for f in past {
                 sim.inject(f);
             }

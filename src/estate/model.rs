@@ -36,6 +36,8 @@ pub struct Model {
     pub changes: Vec<super::changes::Change>,
     /// When this estate came up (unix seconds): its seeded deploy history ends a few days before.
     pub epoch: f64,
+    /// Its traffic against the topology's (a staging estate takes a fifth of production's).
+    pub load: f64,
 }
 
 /// Load over the day: a trough around 04:00 UTC and a peak around 16:00, between 0.4 and 1.6 of the mean.
@@ -53,7 +55,7 @@ pub fn below(x: f64, median: f64, spread: f64) -> f64 {
 
 impl Model {
     pub fn new(seed: u64) -> Self {
-        Model { seed, faults: Vec::new(), changes: Vec::new(), epoch: 0.0 }
+        Model { seed, faults: Vec::new(), changes: Vec::new(), epoch: 0.0, load: 1.0 }
     }
 
     /// The faults on service `i` active at `t`.
@@ -110,7 +112,7 @@ impl Model {
         latency += slowest * 0.8;
         let mut disk = s.disk_used_bytes;
         let mut cert_expiry = (unix_secs / 86_400.0).floor() * 86_400.0 + CERT_VALIDITY;
-        let mut connections = s.connections * load;
+        let mut connections = s.connections * load * self.load;
         for f in self.faults_at(service, unix_secs) {
             match &f.kind {
                 FaultKind::Latency { factor } => latency *= factor.max(1.0),
@@ -131,7 +133,7 @@ impl Model {
             }
         }
         Moment {
-            rps: s.rps * load,
+            rps: s.rps * load * self.load,
             error_ratio: error_ratio.clamp(0.0, 1.0),
             latency,
             spread: s.spread,
