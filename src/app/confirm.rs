@@ -56,6 +56,24 @@ impl App {
             Some(Confirm { question: "Quit the console?".into(), kills, yes: "quit and kill", then: Then::Quit });
     }
 
+    /// What leaving this environment stops: what quitting would kill, runs paused between steps (they
+    /// are offered again here, not in the next), and a drill under way.
+    pub fn leaving(&self) -> Vec<String> {
+        let mut out = self.running();
+        let here = self.environment.as_ref().map_or(String::new(), |e| format!(" (offered again in {})", e.name));
+        out.extend(
+            self.runbooks
+                .runs
+                .iter()
+                .filter(|r| !r.busy() && !r.aborted && !r.dry_run && !r.finished())
+                .map(|r| format!("runbook {}: paused between steps{here}", r.runbook.id)),
+        );
+        if let Some(d) = self.drills.run.as_ref().filter(|r| r.is_active()) {
+            out.push(format!("the drill {} (its fault stays in the estate until it ends)", d.scenario.name));
+        }
+        out
+    }
+
     /// `N`: the config's next environment, at once when nothing runs; otherwise ask first (leaving this
     /// one ends what runs in it).
     pub(crate) fn ask_switch(&mut self) {
@@ -65,7 +83,7 @@ impl App {
             return;
         };
         let next = (here + 1) % self.environments.len();
-        if self.running().is_empty() {
+        if self.leaving().is_empty() {
             self.switch_to = Some(self.environments[next].clone());
             return;
         }
@@ -76,7 +94,7 @@ impl App {
     pub(crate) fn ask_switch_to(&mut self, to: usize) {
         let (Some(here), Some(next)) = (self.environment.as_ref(), self.environments.get(to)) else { return };
         let question = format!("Leave {} for {next}?", here.name);
-        let kills = self.running();
+        let kills = self.leaving();
         self.confirm = Some(Confirm { question, kills, yes: "switch and kill", then: Then::Switch(to) });
     }
 

@@ -64,6 +64,16 @@ async fn next_change(
     }
 }
 
+/// The terminal's input failed: a hang-up sends SIGHUP at the same moment, and whichever the loop sees
+/// first would decide the exit code. A SIGHUP arriving with it is the hang-up it is (129); without one,
+/// only reads and writes fail (74).
+async fn gone(sighup: &mut tokio::signal::unix::Signal) -> Exit {
+    match tokio::time::timeout(Duration::from_millis(200), sighup.recv()).await {
+        Ok(Some(())) => Exit::Signal("SIGHUP"),
+        _ => Exit::TerminalGone,
+    }
+}
+
 /// Why the loop ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -142,7 +152,7 @@ pub async fn run(
     for h in &session.envs {
         h.resting.store(Some(h.name.as_str()) == here, std::sync::atomic::Ordering::Relaxed);
     }
-    let histories: Vec<(String, mpsc::Sender<String>)> =
+    let histories: Vec<(String, mpsc::Sender<(String, u64)>)> =
         session.envs.iter().map(|h| (h.name.clone(), h.history.clone())).collect();
     let events = &mut session.input;
     // Signals are caught from the start: one that arrives while sources start still restores the terminal.
@@ -185,8 +195,8 @@ pub async fn run(
             ev = events.recv() => match ev {
                 Some(Ok(ev)) => Msg::Terminal(ev),
                 // EOF or an I/O error on the terminal: the SSH session is gone.
-                Some(Err(e)) => { tracing::warn!("terminal input failed: {e}"); break Exit::TerminalGone; }
-                None => break Exit::TerminalGone,
+                Some(Err(e)) => { tracing::warn!("terminal input failed: {e}"); break gone(&mut sighup).await; }
+                None => break gone(&mut sighup).await,
             },
             _ = inbox.prometheus.recv_many(&mut batch, 64) => {
                 // A batch is one turn: all but its last update go in here, the last below.
@@ -313,7 +323,7 @@ pub(super) struct Runtime {
     pub(super) prometheus: mpsc::Sender<Command>,
     pub(super) history_path: std::path::PathBuf,
     /// Each environment's summary task, asked for a service's deploy history.
-    pub(super) histories: Vec<(String, mpsc::Sender<String>)>,
+    pub(super) histories: Vec<(String, mpsc::Sender<(String, u64)>)>,
 }
 
 impl Runtime {
@@ -384,9 +394,9 @@ impl Runtime {
             }
             Effect::AddWindow(a) => return offer(&self.windows, a, Worker::Maintenance),
             Effect::Rollback(c) => return offer(&self.rollbacks, c, Worker::Rollbacks),
-            Effect::AcrossHistory(service) => {
+            Effect::AcrossHistory(service, seq) => {
                 for (env, tx) in &self.histories {
-                    if tx.try_send(service.clone()).is_err() {
+                    if tx.try_send((service.clone(), seq)).is_err() {
                         tracing::warn!(%env, "deploy history not asked: its task is busy");
                     }
                 }

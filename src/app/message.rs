@@ -73,7 +73,7 @@ pub enum Effect {
     /// Read the audit trail (for its screen).
     ReadAudit,
     /// Ask every environment for this service's deploy history (a service across environments).
-    AcrossHistory(String),
+    AcrossHistory(String, u64),
     /// Ring the terminal bell.
     Bell,
     /// Put the text on the terminal's clipboard.
@@ -119,8 +119,8 @@ impl App {
         out.extend(self.take_run_commands().into_iter().map(|(id, c)| Effect::RunCommand(id, c)));
         out.extend(self.take_window_adds().into_iter().map(Effect::AddWindow));
         out.extend(self.take_rollback_commands().into_iter().map(Effect::Rollback));
-        if let Some(s) = self.envs.ask_history.take() {
-            out.push(Effect::AcrossHistory(s));
+        if let Some((s, seq)) = self.envs.ask_history.take() {
+            out.push(Effect::AcrossHistory(s, seq));
         }
         if self.take_audit_request() {
             out.push(Effect::ReadAudit);

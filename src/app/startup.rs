@@ -226,7 +226,8 @@ fn load_runbooks(app: &mut App) {
     app.runbooks.dirs = crate::cli::runbook_dirs();
     (app.runbooks.books, app.runbooks.problems) = crate::runbooks::load_all(&app.runbooks.dirs);
     let books = app.runbooks.books.clone();
-    let interrupted = crate::runbooks::journal::interrupted(&app.runbooks.journal_dir, |id| {
+    let env = app.environment.as_ref().map(|e| e.name.clone());
+    let interrupted = crate::runbooks::journal::interrupted(&app.runbooks.journal_dir, env.as_deref(), |id| {
         books.iter().find(|b| b.id == id).map(crate::runbooks::Runbook::forward_steps)
     });
     app.offer_interrupted(interrupted);
@@ -252,7 +253,7 @@ fn start_windows(
         tokio::spawn(crate::maintenance::console::run(add_rx, file, audit_path, wake.clone(), added_tx.clone()));
         tokio::spawn(crate::maintenance::reconcile::keep_in_line(
             m.clone(),
-            servers,
+            (!config.read_only).then_some(servers),
             every,
             wake,
             config.audit_path.clone(),

@@ -91,7 +91,8 @@ impl App {
                         if c.availability.is_none()
                             && let Some(old) = &v.calendar
                         {
-                            (c.availability, c.counted) = (old.availability, old.counted);
+                            (c.availability, c.availability_at, c.counted) =
+                                (old.availability, old.availability_at, old.counted);
                         }
                         v.calendar = Some(c);
                     }

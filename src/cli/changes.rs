@@ -67,6 +67,9 @@ pub async fn rollback(service: String, args: RollbackArgs, config: super::Config
 
 async fn rollback_inner(service: String, args: RollbackArgs, config: super::ConfigChoice) -> Result<ExitCode, String> {
     let config = super::resolve_config(config)?;
+    if !args.dry_run {
+        super::refuse_read_only(&config, "a rollback")?;
+    }
     let p = provider(&config, &service)?;
     let who = crate::ops::who::Who::current().in_environment(config.environment.as_ref());
     let policy = crate::ops::policy::find(config.policy_path.as_deref()).map_err(|e| e.to_string())?;
@@ -237,6 +240,9 @@ pub async fn maintenance_reconcile(dry_run: bool, config: super::ConfigChoice) -
     };
     if config.alertmanagers.is_empty() {
         return fail("no [[alertmanager]] in the config to put the windows' silences in");
+    }
+    if !dry_run && let Err(e) = super::refuse_read_only(&config, "reconciling the windows' silences") {
+        return fail(e);
     }
     let who = crate::ops::who::Who::current().in_environment(config.environment.as_ref());
     let mut audit = match crate::ops::audit::Audit::open(&config.audit_path) {

@@ -309,7 +309,12 @@ pub fn console(rt: &tokio::runtime::Runtime, watch: Watch, drill: Option<(crate:
         loop {
             let config = places[here].open(&shared).await?.clone();
             let attached = places[here].attached();
-            match run(&config, &mut tui, attached, &mut session, at).await? {
+            let exit = run(&config, &mut tui, attached, &mut session, at).await?;
+            // The drill `drill run` armed is armed once: coming back does not start it again.
+            if let Some(c) = places[here].config.as_mut() {
+                c.start_drill = None;
+            }
+            match exit {
                 Exit::Switch { to, at: left } => {
                     here = places.iter().position(|p| p.name.as_deref() == Some(to.as_str())).unwrap_or(here);
                     tracing::info!(environment = %to, "switching environment");

@@ -312,6 +312,17 @@ fn fail(message: String) -> std::process::ExitCode {
 }
 
 /// The config the console or a command would use, or the error to print.
+/// Refused when the config's environment is read-only (or `--readonly` was given): `what` is not done.
+pub fn refuse_read_only(config: &Config, what: &str) -> Result<(), String> {
+    if !config.read_only {
+        return Ok(());
+    }
+    Err(match &config.environment {
+        Some(e) => format!("not run: {what} in {} is refused: it is read-only", e.name),
+        None => format!("not run: {what} is refused: --readonly"),
+    })
+}
+
 pub fn resolve_config(choice: ConfigChoice) -> Result<Config, String> {
     resolve_environments(choice.clone())?.pick(choice.env.as_deref())
 }

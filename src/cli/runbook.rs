@@ -192,6 +192,9 @@ async fn run(
         lines.join("\n")
     })?;
     let config = super::resolve_config(config).ok();
+    if let Some(c) = config.as_ref().filter(|_| !args.dry_run) {
+        super::refuse_read_only(c, "a runbook run")?;
+    }
     let prom = config
         .as_ref()
         .and_then(|c| c.prometheus.as_ref())
@@ -247,7 +250,7 @@ async fn run(
                 &crate::runbooks::journal::dir(),
                 &rb,
                 &values,
-                &who.user,
+                &who,
                 "",
                 args.drill.is_some(),
             )?,

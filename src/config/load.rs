@@ -318,7 +318,9 @@ impl Problems<'_> {
         }
         self.found.sort_by(|a, b| (a.line, a.col, &a.message).cmp(&(b.line, b.col, &b.message)));
         self.found.dedup();
-        self.elsewhere.dedup();
+        // Another file's problems come once for each environment that reads it: once each.
+        let mut seen = std::collections::HashSet::new();
+        self.elsewhere.retain(|l| seen.insert((l.path.clone(), l.line, l.col, l.message.clone())));
         self.found.extend(self.elsewhere);
         Err(ConfigError::Invalid(self.found))
     }

@@ -439,6 +439,11 @@ impl RawConfig {
         if let Some(v) = &env.freeze {
             c.freeze = v.clone();
         }
+        // Where its figures come from is its own whole: a Prometheus or a direct scrape given here
+        // replaces both outside (one would be the other environment's fallback, or its source).
+        if env.prometheus.is_some() || env.scrape.is_some() {
+            (c.prometheus, c.scrape) = (env.prometheus.clone(), env.scrape.clone());
+        }
         // A store of one kind here replaces one of the other kind outside.
         if env.loki.is_some() {
             c.elasticsearch = env.elasticsearch.clone();

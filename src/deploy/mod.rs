@@ -2,6 +2,7 @@
 //! or the built-in estate) lists its versions and rolls back to one. No console state, no screen.
 pub mod model;
 pub mod parse;
+pub mod progress;
 pub mod provider;
 
 pub use model::{Action, Version};

@@ -81,6 +81,9 @@ pub async fn run(
 
 /// How long a request waits for the control task (it is busy filling the demo's history at start).
 const WAIT: Duration = Duration::from_secs(10);
+/// The most faults the estate takes over its life, and at once.
+const MAX_FAULTS: usize = 1000;
+const MAX_ACTIVE_FAULTS: usize = 32;
 /// Action bodies are a few fields.
 const MAX_BODY: usize = 16 * 1024;
 
@@ -181,7 +184,18 @@ async fn faults(State(tx): Tx) -> Answer<Vec<FaultSpec>> {
 async fn inject(State(tx): Tx, body: axum::body::Bytes) -> Result<(StatusCode, Json<FaultSpec>), ApiError> {
     let spec: FaultSpec = serde_json::from_slice(&body)
         .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("expected a fault: {e}")))?;
-    let fault = spec.fault(super::serve::now()).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+    let now = super::serve::now();
+    let fault = spec.fault(now).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+    // Faults stay in the model (its history is made of them): bounded, as every buffer is.
+    let (m, _) = read(&tx).await?;
+    if m.faults.len() >= MAX_FAULTS {
+        let msg = format!("the estate has taken {MAX_FAULTS} faults: restart it to take more");
+        return Err(ApiError(StatusCode::TOO_MANY_REQUESTS, msg));
+    }
+    if m.faults.iter().filter(|f| f.until > now).count() >= MAX_ACTIVE_FAULTS {
+        let msg = format!("{MAX_ACTIVE_FAULTS} faults are in effect or to come: end some first (DELETE)");
+        return Err(ApiError(StatusCode::TOO_MANY_REQUESTS, msg));
+    }
     let answer = FaultSpec::of(&fault);
     tx.send(Control::Inject(fault)).await.map_err(|_| unavailable())?;
     Ok((StatusCode::CREATED, Json(answer)))

@@ -224,7 +224,9 @@ pub struct Pass {
 /// added), read the windows file and make each Alertmanager's silences match it; each pass is reported.
 pub async fn keep_in_line(
     settings: crate::config::changes::MaintenanceSettings,
-    servers: Vec<Alertmanager>,
+    // `None`: read-only here (the environment, or `--readonly`): the windows are read, their silences
+    // are not touched.
+    servers: Option<Vec<Alertmanager>>,
     every: std::time::Duration,
     now: std::sync::Arc<tokio::sync::Notify>,
     audit_path: std::path::PathBuf,
@@ -240,7 +242,11 @@ pub async fn keep_in_line(
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
         let mut parts = Vec::new();
-        if let Ok(ws) = &windows {
+        let read_only = servers.is_none();
+        let servers = servers.as_deref().unwrap_or_default();
+        if let Ok(ws) = &windows
+            && !read_only
+        {
             let mut audit = match crate::ops::audit::Audit::open(&audit_path) {
                 Ok(a) => Some(a),
                 Err(e) => {
@@ -248,7 +254,7 @@ pub async fn keep_in_line(
                     None
                 }
             };
-            for am in &servers {
+            for am in servers {
                 let Some(audit) = audit.as_mut() else { break };
                 let trail = Some(Trail { audit, who: &who });
                 match reconcile(am, ws, now, ahead, false, trail).await {
@@ -261,6 +267,7 @@ pub async fn keep_in_line(
             }
         }
         let summary = match (&windows, parts.is_empty()) {
+            (Ok(_), _) if read_only => "read-only: the windows' silences are not kept in line from here".to_string(),
             (Ok(_), true) => "no Alertmanager to put silences in".to_string(),
             (Err(_), _) => "the windows file could not be read".to_string(),
             _ => parts.join("; "),
@@ -271,6 +278,8 @@ pub async fn keep_in_line(
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = wake.notified() => {}
+            // The console left (quit, or another environment): not one more pass.
+            _ = tx.closed() => return,
         }
     }
 }

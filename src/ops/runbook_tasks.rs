@@ -114,7 +114,7 @@ pub fn spawn(s: Start, tx: mpsc::Sender<RunUpdate>) -> mpsc::Sender<RunCommand> 
                 &s.journal_dir,
                 &s.runbook,
                 &s.values,
-                &s.who.user,
+                &s.who,
                 &tag,
                 s.drill.is_some(),
             )?;

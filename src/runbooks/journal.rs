@@ -19,6 +19,9 @@ pub enum Event {
         /// A drill: steps act on the built-in estate.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         drill: bool,
+        /// The environment it runs in (when the config names environments): it is resumed there only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        environment: Option<String>,
     },
     Start {
         step: String,
@@ -84,7 +87,7 @@ pub fn begin(
     dir: &Path,
     rb: &super::Runbook,
     values: &[super::exec::Value],
-    user: &str,
+    who: &crate::ops::who::Who,
     tag: &str,
     drill: bool,
 ) -> Result<Journal, String> {
@@ -97,8 +100,9 @@ pub fn begin(
         path: rb.path.clone(),
         params: super::run::shown(values),
         at: now.to_rfc3339(),
-        user: user.to_string(),
+        user: who.user.clone(),
         drill,
+        environment: who.environment.clone(),
     };
     j.append(&e, true)?;
     Ok(j)
@@ -117,6 +121,7 @@ pub struct Replay {
     pub unknown: Option<String>,
     pub aborted: bool,
     pub drill: bool,
+    pub environment: Option<String>,
 }
 
 /// Read a journal. A last line cut short by the crash is ignored.
@@ -127,8 +132,9 @@ pub fn replay(path: &Path) -> Result<Replay, String> {
     for line in text.lines() {
         let Ok(e) = serde_json::from_str::<Event>(line) else { continue };
         match e {
-            Event::Run { run, runbook, path, params, drill, .. } => {
+            Event::Run { run, runbook, path, params, drill, environment, .. } => {
                 (r.run, r.runbook, r.path, r.params, r.drill) = (run, runbook, path, params, drill);
+                r.environment = environment;
             }
             Event::Start { step, .. } => running = Some(step),
             Event::Output { .. } => {}
@@ -151,8 +157,13 @@ pub fn replay(path: &Path) -> Result<Replay, String> {
 
 /// Runs in `dir` that stopped before their end (not aborted, a step running or a step of the way left),
 /// newest first: what the console offers to resume. `forward` gives a runbook id's steps of the way (its
-/// undo steps left out: a run does not wait for them).
-pub fn interrupted(dir: &Path, forward: impl Fn(&str) -> Option<Vec<String>>) -> Vec<(PathBuf, Replay)> {
+/// undo steps left out: a run does not wait for them). Only runs of environment `env` are offered: a
+/// production run is resumed in production, never in the staging console opened next.
+pub fn interrupted(
+    dir: &Path,
+    env: Option<&str>,
+    forward: impl Fn(&str) -> Option<Vec<String>>,
+) -> Vec<(PathBuf, Replay)> {
     let mut found: Vec<(std::time::SystemTime, PathBuf, Replay)> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -160,7 +171,7 @@ pub fn interrupted(dir: &Path, forward: impl Fn(&str) -> Option<Vec<String>>) ->
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .filter_map(|p| {
-            let r = replay(&p).ok()?;
+            let r = replay(&p).ok().filter(|r| r.environment.as_deref() == env)?;
             let way = forward(&r.runbook)?;
             let open = !r.aborted && (r.unknown.is_some() || way.iter().any(|s| !r.done.contains_key(s)));
             let at = std::fs::metadata(&p).and_then(|m| m.modified()).ok()?;
@@ -174,6 +185,29 @@ pub fn interrupted(dir: &Path, forward: impl Fn(&str) -> Option<Vec<String>>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    /// A run is offered again in the environment it ran in only.
+    #[test]
+    fn an_interrupted_run_is_offered_in_its_environment_only() {
+        let dir = tempfile_dir();
+        let mut j = Journal::create(&dir.join("prod.jsonl")).unwrap();
+        let run = Event::Run {
+            run: "p1".into(),
+            runbook: "restart".into(),
+            path: "restart.md".into(),
+            params: Default::default(),
+            at: "t".into(),
+            user: "alice".into(),
+            drill: false,
+            environment: Some("production".into()),
+        };
+        j.append(&run, true).unwrap();
+        j.append(&Event::Start { step: "a".into(), at: "t".into() }, true).unwrap();
+        let way = |_: &str| Some(vec!["a".to_string()]);
+        assert_eq!(interrupted(&dir, Some("production"), way).len(), 1);
+        assert!(interrupted(&dir, Some("staging"), way).is_empty());
+        assert!(interrupted(&dir, None, way).is_empty());
+    }
+
     #[test]
     fn replay_after_a_crash() {
         let dir = tempfile_dir();
@@ -187,6 +221,7 @@ mod tests {
             at: "t".into(),
             user: "alice".into(),
             drill: false,
+            environment: None,
         };
         j.append(&run, true).unwrap();
         j.append(&Event::Start { step: "a".into(), at: "t".into() }, true).unwrap();

@@ -18,8 +18,11 @@ use tokio::sync::mpsc;
 
 /// How often an environment not open is asked: a glance, not a watch.
 pub const EVERY: Duration = Duration::from_secs(15);
-/// How often its SLO window's availability (the costly query) and its list of jobs are asked.
+/// How often its SLO window's availability (the costly query), its list of jobs and its deploys under
+/// way are asked.
 pub const SLOW: Duration = Duration::from_secs(60);
+/// How long the ask for deploys under way may take (one `kubectl get deployments` for a cluster).
+const DEPLOY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// What one environment looks like now.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -39,9 +42,14 @@ pub struct Summary {
     pub alerts_error: Option<Clean>,
     /// The calendar SLOs' figures (business hours), by service.
     pub calendar: std::collections::BTreeMap<String, figures::CalendarFigures>,
+    /// Deploys under way (`None`: none of its deploy providers can say so in one ask), and the asks
+    /// that failed.
+    pub deploying: Option<Vec<crate::deploy::progress::InProgress>>,
+    pub deploy_errors: Vec<Clean>,
     /// Deploy histories asked for (a service looked at across environments), by service: its
     /// versions, or why not.
-    pub history: std::collections::BTreeMap<String, Result<Vec<crate::deploy::Version>, Clean>>,
+    /// The ask's number rides with its answer: an older answer is told from the one asked for now.
+    pub history: std::collections::BTreeMap<String, (u64, Result<Vec<crate::deploy::Version>, Clean>)>,
 }
 
 /// One environment's task, as the console holds it.
@@ -49,8 +57,8 @@ pub struct Handle {
     pub name: String,
     /// Set while the console has it open: its rounds rest.
     pub resting: Arc<AtomicBool>,
-    /// Ask it for a service's deploy history.
-    pub history: mpsc::Sender<String>,
+    /// Ask it for a service's deploy history (the ask's number comes back with it).
+    pub history: mpsc::Sender<(String, u64)>,
 }
 
 /// The summaries' channel: each environment's, by name, as it changes.
@@ -79,7 +87,7 @@ async fn run(
     name: String,
     config: Config,
     resting: Arc<AtomicBool>,
-    mut asks: mpsc::Receiver<String>,
+    mut asks: mpsc::Receiver<(String, u64)>,
     tx: mpsc::Sender<(String, Box<Summary>)>,
     (every, slow_every): (Duration, Duration),
 ) {
@@ -89,17 +97,18 @@ async fn run(
     let mut s = Summary { services: config.services.clone(), ..Summary::default() };
     let mut plan = batch::Plan::new(figures::estate_instant_asks(&s.services));
     let mut slow_at: Option<tokio::time::Instant> = None;
+    let counts_deploys = crate::deploy::progress::can_say(&config.changes.deploy);
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            Some(service) = asks.recv() => {
+            Some((service, seq)) = asks.recv() => {
                 let answer = match config.changes.deploy.get(&service) {
                     None => Err(Clean::new("no deploy provider for it here")),
                     Some(p) => p.history().await.map_err(|e| Clean::new(&e)),
                 };
-                s.history.insert(service, answer);
+                s.history.insert(service, (seq, answer));
                 if tx.send((name.clone(), Box::new(s.clone()))).await.is_err() {
                     return;
                 }
@@ -109,11 +118,23 @@ async fn run(
         if tx.is_closed() {
             return;
         }
-        if resting.load(Ordering::Relaxed) {
-            continue;
-        }
         let now = Utc::now();
         let slow = slow_at.is_none_or(|at| at.elapsed() >= slow_every);
+        // Deploys under way are asked even of the open environment (the console does not ask them).
+        if slow && counts_deploys {
+            let (found, failed) = crate::deploy::progress::in_progress(&config.changes.deploy, DEPLOY_TIMEOUT).await;
+            s.deploying = Some(found);
+            s.deploy_errors = failed.iter().map(|e| Clean::new(e)).collect();
+        }
+        if resting.load(Ordering::Relaxed) {
+            if slow {
+                slow_at = Some(tokio::time::Instant::now());
+                if counts_deploys && tx.send((name.clone(), Box::new(s.clone()))).await.is_err() {
+                    return;
+                }
+            }
+            continue;
+        }
         if let Some(p) = &prometheus {
             if slow
                 && config.discover

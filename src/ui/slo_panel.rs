@@ -86,7 +86,8 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
             .calendar
             .as_ref()
             .filter(|c| c.availability.is_some())
-            .map(|c| super::when::freshness(app.now, c.at, lane)),
+            .and_then(|c| c.availability_at)
+            .map(|at| super::when::freshness(app.now, at, lane)),
         None => v.sparks.as_ref().map(|s| super::when::freshness(app.now, s.at, lane)),
     };
     let mut out = vec![Line::from(vec![

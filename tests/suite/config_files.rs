@@ -157,3 +157,38 @@ fn environments_share_services_and_override_what_differs() {
         .expect("run");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no environment `nope`"));
 }
+
+/// Where an environment's figures come from is its own: a direct scrape given there replaces the
+/// shared Prometheus (not kept beside it as the other environment's source), and `--readonly` or a
+/// read-only environment refuses the command line's actions too.
+#[test]
+fn an_environments_source_is_its_own_and_read_only_holds_on_the_command_line() {
+    let text = r#"
+[prometheus]
+url = "http://prometheus.shared:9090"
+
+[[environments]]
+name = "lab"
+scrape = { targets = [{ job = "api", url = "http://127.0.0.1:9100/metrics" }] }
+
+[[environments]]
+name = "prod"
+"#;
+    let envs = watchpost::config::load_environments(Path::new("w.toml"), text).expect("valid");
+    assert!(envs.all[0].prometheus.is_none() && envs.all[0].scrape.is_some(), "lab scrapes, alone");
+    assert!(envs.all[1].prometheus.is_some() && envs.all[1].scrape.is_none(), "prod shares Prometheus");
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/configs/valid/environments.toml");
+    let out =
+        bin().args(["--env", "development", "--config"]).arg(&path).args(["rollback", "checkout"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("not run: a rollback in development is refused: it is read-only"), "{err}");
+    let out = bin()
+        .args(["--readonly", "--env", "production", "--config"])
+        .arg(&path)
+        .args(["rollback", "checkout"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a rollback in production is refused"));
+}

@@ -275,7 +275,7 @@ fn a_service_across_environments() {
     assert_eq!(
         app.take_effects()
             .iter()
-            .filter(|e| matches!(e, watchpost::app::message::Effect::AcrossHistory(s) if s == "checkout"))
+            .filter(|e| matches!(e, watchpost::app::message::Effect::AcrossHistory(s, _) if s == "checkout"))
             .count(),
         1
     );
@@ -319,6 +319,7 @@ fn a_business_hours_slo_counts_its_hours_alone() {
         at: fixtures::t0(),
         ratios: [None, None, Some(0.02), Some(0.01)],
         availability: Some(0.97),
+        availability_at: Some(fixtures::t0()),
         counted,
     };
     app.on_update(Update::Calendar(vec![(name, figures)]));

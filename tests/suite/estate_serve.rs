@@ -206,7 +206,7 @@ fn a_drill_runs_against_estate_serve() {
 /// The estate rejects a fault it cannot apply, with its reason.
 #[test]
 fn a_bad_fault_is_refused_with_its_reason() {
-    let Served { proc: _estate, api: url, .. } = serve("3", false);
+    let Served { proc: _estate, api: url, .. } = serve("3", true);
     let post = |body: &str| {
         let out = Command::new("curl")
             .args(["-s", "-w", "\n%{http_code}", "-X", "POST", "-d", body, &format!("{url}/estate/v1/faults")])

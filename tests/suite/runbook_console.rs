@@ -191,6 +191,7 @@ async fn runbooks_run_from_the_console() {
             at: "t".into(),
             user: "u".into(),
             drill: false,
+            environment: None,
         },
         true,
     )
@@ -200,7 +201,7 @@ async fn runbooks_run_from_the_console() {
     next.runbooks.journal_dir = journals.clone();
     next.runbooks.books = app.runbooks.books.clone();
     let books = app.runbooks.books.clone();
-    let found = watchpost::runbooks::journal::interrupted(&dir, |id| {
+    let found = watchpost::runbooks::journal::interrupted(&dir, None, |id| {
         books.iter().find(|b| b.id == id).map(watchpost::runbooks::Runbook::forward_steps)
     });
     assert!(found.iter().any(|(p, _)| p == &cut));
@@ -433,6 +434,7 @@ async fn a_run_is_done_without_its_undo_steps_and_resumes_where_it_stopped() {
             at: "t".into(),
             user: "u".into(),
             drill: false,
+            environment: None,
         };
         for e in std::iter::once(&run).chain(events) {
             j.append(e, true).unwrap();
@@ -442,7 +444,7 @@ async fn a_run_is_done_without_its_undo_steps_and_resumes_where_it_stopped() {
     let end = |step: &str| Event::End { step: step.into(), at: "t".into(), result: "ok".into() };
     let done = journal("done.jsonl", &[end("one"), end("check"), end("two"), end("long")]);
     let cut = journal("cut.jsonl", &[end("one"), end("check"), Event::Start { step: "two".into(), at: "t".into() }]);
-    let found = interrupted(&dir, |id| (id == book.id).then(|| book.forward_steps()));
+    let found = interrupted(&dir, None, |id| (id == book.id).then(|| book.forward_steps()));
     assert_eq!(found.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), vec![cut.clone()], "only the cut run");
     assert!(found.iter().all(|(p, _)| p != &done));
 

@@ -64,13 +64,14 @@ pub fn environments(app: &App, f: &mut Frame, area: Rect) {
             Constraint::Fill(1),
             Constraint::Length(20),
             Constraint::Length(9),
+            Constraint::Length(9),
         ]
     };
     let cols = Columns::new(&widths, area.width.saturating_sub(2));
     let header: Vec<&str> = if narrow {
         vec!["ENV", "SOURCE", "OK/DEG/DOWN", "FIRING", "WORST BURN 1h"]
     } else {
-        vec!["ENVIRONMENT", "PROMETHEUS", "HEALTHY", "DEGRADED", "DOWN", "FIRING", "WORST BURN 1h", "AGE"]
+        vec!["ENVIRONMENT", "PROMETHEUS", "HEALTHY", "DEGRADED", "DOWN", "FIRING", "WORST BURN 1h", "DEPLOYING", "AGE"]
     };
     let lines: Vec<Row> =
         rows.iter()
@@ -137,6 +138,11 @@ pub fn environments(app: &App, f: &mut Frame, area: Rect) {
                         Cell::from(count(r.down, t.bad())),
                         Cell::from(Span::styled(cols.fit(5, &firing), firing_style)),
                         Cell::from(Span::styled(cols.fit(6, &burn), burn_style)),
+                        Cell::from(match &r.deploying {
+                            None => Span::styled(format::NONE, t.dim()),
+                            Some(d) if d.is_empty() => Span::styled("none", t.dim()),
+                            Some(d) => Span::styled(d.len().to_string(), t.warn()),
+                        }),
                         Cell::from(Span::styled(age, t.dim())),
                     ])
                 }
@@ -179,6 +185,23 @@ pub fn environments(app: &App, f: &mut Frame, area: Rect) {
     }
     if let Some(e) = &r.alerts_error {
         text.push(Line::from(Span::styled(format!("Alertmanager: {e}"), t.bad())));
+    }
+    match &r.deploying {
+        Some(d) if !d.is_empty() => {
+            let list: Vec<String> = d
+                .iter()
+                .map(|x| format!("{} ({})", crate::text::capped(&x.service, 30), crate::text::capped(&x.why, 60)))
+                .collect();
+            text.push(Line::from(Span::styled(format!("Deploying: {}", list.join(", ")), t.warn())));
+        }
+        Some(_) => text.push(Line::from(Span::styled("No deploy under way.", t.dim()))),
+        None => text.push(Line::from(Span::styled(
+            "Deploys under way: its deploy providers cannot say (Kubernetes and Helm can).",
+            t.dim(),
+        ))),
+    }
+    for e in &r.deploy_errors {
+        text.push(Line::from(Span::styled(format!("Deploys: {e}"), t.bad())));
     }
     text.push(Line::from(Span::styled(
         "Each environment is read by its own task with its own clients: one that is down does not hold up the others.",

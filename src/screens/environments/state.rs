@@ -20,8 +20,10 @@ pub struct EnvironmentsView {
     pub history: BTreeMap<(String, String), Result<Vec<Version>, Clean>>,
     /// The service looked at across environments.
     pub service: Option<String>,
-    /// Its deploy history, to be asked of every environment.
-    pub ask_history: Option<String>,
+    /// Its deploy history, to be asked of every environment, and the ask's number (answers to older
+    /// asks are not taken).
+    pub ask_history: Option<(String, u64)>,
+    pub history_seq: u64,
 }
 
 /// How a service is doing, for counting an environment's services.
@@ -67,6 +69,9 @@ pub struct EnvRow {
     pub alerts_error: Option<Clean>,
     /// The service burning its budget fastest over the last hour, and how fast.
     pub worst_burn: Option<(String, f64)>,
+    /// Deploys under way (`None`: its providers cannot say), and why some could not be asked.
+    pub deploying: Option<Vec<crate::deploy::progress::InProgress>>,
+    pub deploy_errors: Vec<Clean>,
 }
 
 /// The services of a summary as the screens see them: the summary's figures and availability on each.
@@ -98,6 +103,8 @@ fn row(name: &str, here: bool, views: &[ServiceView], at: Option<DateTime<Utc>>,
         firing: None,
         alerts_error: None,
         worst_burn: None,
+        deploying: None,
+        deploy_errors: Vec::new(),
     };
     for v in views {
         match health(v) {
@@ -118,8 +125,10 @@ fn row(name: &str, here: bool, views: &[ServiceView], at: Option<DateTime<Utc>>,
 impl App {
     pub fn on_environment(&mut self, name: String, s: Summary) {
         self.dirty = true;
-        for (service, h) in &s.history {
-            self.envs.history.insert((name.clone(), service.clone()), h.clone());
+        for (service, (seq, h)) in &s.history {
+            if *seq == self.envs.history_seq {
+                self.envs.history.insert((name.clone(), service.clone()), h.clone());
+            }
         }
         self.envs.summaries.insert(name, s);
     }
@@ -130,7 +139,8 @@ impl App {
         let name = v.service.name.clone();
         self.envs.history.retain(|(_, s), _| *s != name);
         self.envs.service = Some(name.clone());
-        self.envs.ask_history = Some(name);
+        self.envs.history_seq += 1;
+        self.envs.ask_history = Some((name, self.envs.history_seq));
         self.go(crate::app::Screen::Across, true);
     }
 
@@ -141,7 +151,7 @@ impl App {
             self.go(screen, true);
             return;
         }
-        if self.running().is_empty() {
+        if self.leaving().is_empty() {
             self.screen = screen;
             self.switch_to = Some(name);
         } else {
@@ -169,6 +179,19 @@ impl App {
                         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
                         r.firing = Some(v);
                     }
+                    if let Some(s) = self.envs.summaries.get(name) {
+                        (r.deploying, r.deploy_errors) = (s.deploying.clone(), s.deploy_errors.clone());
+                    }
+                    // A rollback running from this console is a deploy under way here.
+                    if let Some(rb) =
+                        self.rollback.as_ref().filter(|r| r.phase == crate::screens::rollback::state::Phase::Running)
+                    {
+                        let d = r.deploying.get_or_insert_with(Vec::new);
+                        if !d.iter().any(|x| x.service == rb.service) {
+                            let why = "a rollback from this console".to_string();
+                            d.push(crate::deploy::progress::InProgress { service: rb.service.clone(), why });
+                        }
+                    }
                     return r;
                 }
                 match self.envs.summaries.get(name) {
@@ -176,6 +199,7 @@ impl App {
                     Some(s) => {
                         let mut r = row(name, false, &views(s), s.at, s.prometheus_error.clone());
                         (r.firing, r.alerts_error) = (s.firing.clone(), s.alerts_error.clone());
+                        (r.deploying, r.deploy_errors) = (s.deploying.clone(), s.deploy_errors.clone());
                         r
                     }
                 }

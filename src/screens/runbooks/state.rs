@@ -472,7 +472,13 @@ impl App {
 
     fn send_step(&mut self, i: usize) {
         let now = self.now;
+        // A run offered again after a crash is refused here as a new one would be.
+        let refused = self.read_only_refusal("runbook step");
         let Some(r) = self.current_run() else { return };
+        if let Some(why) = refused {
+            (r.auto, r.notice) = (false, Some(why));
+            return;
+        }
         r.states[i] = StepState::Running;
         r.checklist = None;
         r.check = None;

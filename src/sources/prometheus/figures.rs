@@ -519,8 +519,9 @@ pub struct CalendarFigures {
     pub at: DateTime<Utc>,
     /// Over 5m, 30m, 1h and 6h as [`BURN_WINDOWS`]: `None` for a window with no counted time in it.
     pub ratios: [Option<f64>; 4],
-    /// `None` until asked (it is asked less often).
+    /// `None` until asked (it is asked less often), and when it was.
     pub availability: Option<f64>,
+    pub availability_at: Option<DateTime<Utc>>,
     pub counted: Duration,
 }
 
@@ -621,6 +622,7 @@ pub async fn poll_calendar_in(
             let from = end - step_of(s.targets.window);
             let ratio = calendar::error_ratio(cal, from, end, &req[i], &err[i], step_of(steps.window));
             out[i].availability = ratio.map(|r| 1.0 - r);
+            out[i].availability_at = Some(at);
             out[i].counted = cal.counted(from, end).to_std().unwrap_or_default();
         }
     }
