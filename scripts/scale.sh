@@ -12,6 +12,10 @@
 #
 # QUERY_LOG=DIR keeps Prometheus's query log of each run as DIR/queries-N.json (one JSON line per query).
 #
+# ENVIRONMENTS=K (default 1) runs the console on a config of K environments, all on this Prometheus
+# (services found from `up`): the first open, the others read by their own summary tasks — what the
+# Environments screen costs a Prometheus as environments are added.
+#
 # Needs: prometheus, curl, tmux, python3, ss (iproute2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,11 +86,18 @@ PY
     sleep 0.5
   done
 
-  tmux new-session -d -s "$session" -x 120 -y 40 \
-    "env HOME=$work XDG_STATE_HOME=$work PROMETHEUS_URL=http://127.0.0.1:$pp $bin"
+  if [ "${ENVIRONMENTS:-1}" -gt 1 ]; then
+    for k in $(seq 1 "$ENVIRONMENTS"); do
+      printf '[[environments]]\nname = "env-%s"\nprometheus = { url = "http://127.0.0.1:%s" }\n\n' "$k" "$pp"
+    done >"$work/config.toml"
+    run="env HOME=$work XDG_STATE_HOME=$work $bin --config $work/config.toml"
+  else
+    run="env HOME=$work XDG_STATE_HOME=$work PROMETHEUS_URL=http://127.0.0.1:$pp $bin"
+  fi
+  tmux new-session -d -s "$session" -x 120 -y 40 "$run"
   start=$(date +%s.%N)
   con=""
-  until [ -n "$con" ]; do con=$(pgrep -f "^$bin\$" -n || true); sleep 0.05; done
+  until [ -n "$con" ]; do con=$(pgrep -f "^$bin( --config .*)?\$" -n || true); sleep 0.05; done
   # Queries are counted over whole rounds: from just before the second round (the first one, with its
   # discovery and retries, is the start-up) to just before the round after the last, an even number of
   # refreshes so the slow lanes weigh the same at every N.

@@ -105,11 +105,13 @@ pub struct Session {
     pub input: Input,
     pub summaries: Option<crate::sources::environment::Summaries>,
     pub envs: Vec<crate::sources::environment::Handle>,
+    /// The latest summary of each environment: the next environment's console starts with them.
+    pub last: std::collections::BTreeMap<String, crate::sources::environment::Summary>,
 }
 
 impl Session {
     pub fn new(input: Input) -> Self {
-        Session { input, summaries: None, envs: Vec::new() }
+        Session { input, summaries: None, envs: Vec::new(), last: Default::default() }
     }
 }
 
@@ -150,7 +152,12 @@ pub async fn run(
 ) -> Result<Exit> {
     let here = config.environment.as_ref().map(|e| e.name.as_str());
     for h in &session.envs {
-        h.resting.store(Some(h.name.as_str()) == here, std::sync::atomic::Ordering::Relaxed);
+        let rest = Some(h.name.as_str()) == here;
+        // The environment just left reads itself again now, not at its next round.
+        if !rest && h.resting.swap(rest, std::sync::atomic::Ordering::Relaxed) {
+            h.wake.notify_one();
+        }
+        h.resting.store(rest, std::sync::atomic::Ordering::Relaxed);
     }
     let histories: Vec<(String, mpsc::Sender<(String, u64)>)> =
         session.envs.iter().map(|h| (h.name.clone(), h.history.clone())).collect();
@@ -160,6 +167,9 @@ pub async fn run(
     let mut sighup = signal(SignalKind::hangup()).wrap_err("SIGHUP handler")?;
     let mut app = App::new(config, Utc::now());
     app.resume(&at);
+    for (name, s) in &session.last {
+        app.on_environment(name.clone(), s.clone());
+    }
     app.explorer.history = super::history::load(&super::history::path());
     app.theme = app.theme.clone().honour_no_color(std::env::var("NO_COLOR").ok().as_deref());
     if let Some((scenario, random)) = &config.start_drill {
@@ -239,7 +249,10 @@ pub async fn run(
             Some(r) = inbox.windows_added.recv() => Msg::WindowAdded(r),
             c = next_change(&mut inbox.estate_changes) => Msg::EstateChange(c),
             Some(u) = inbox.traces.recv() => Msg::Traces(u),
-            (name, s) = next_summary(&mut session.summaries) => Msg::Environment(name, s),
+            (name, s) = next_summary(&mut session.summaries) => {
+                session.last.insert(name.clone(), (*s).clone());
+                Msg::Environment(name, s)
+            }
             _ = sleep_until(draw_due) => {
                 draw_due = None;
                 if app.take_dirty() && draw(tui, &mut app).is_err() { break Exit::TerminalGone; }

@@ -59,6 +59,8 @@ pub struct Handle {
     pub resting: Arc<AtomicBool>,
     /// Ask it for a service's deploy history (the ask's number comes back with it).
     pub history: mpsc::Sender<(String, u64)>,
+    /// A round now: it has stopped resting (the console left it), and its row should be current at once.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 /// The summaries' channel: each environment's, by name, as it changes.
@@ -77,8 +79,9 @@ pub fn spawn_every(envs: &[Config], every: Duration, slow: Duration) -> (Summari
         let Some(name) = c.environment.as_ref().map(|e| e.name.clone()) else { continue };
         let resting = Arc::new(AtomicBool::new(false));
         let (history, asks) = mpsc::channel(4);
-        handles.push(Handle { name: name.clone(), resting: resting.clone(), history });
-        tokio::spawn(run(name, c.clone(), resting, asks, tx.clone(), (every, slow)));
+        let wake = Arc::new(tokio::sync::Notify::new());
+        handles.push(Handle { name: name.clone(), resting: resting.clone(), history, wake: wake.clone() });
+        tokio::spawn(run(name, c.clone(), (resting, wake), asks, tx.clone(), (every, slow)));
     }
     (rx, handles)
 }
@@ -86,7 +89,7 @@ pub fn spawn_every(envs: &[Config], every: Duration, slow: Duration) -> (Summari
 async fn run(
     name: String,
     config: Config,
-    resting: Arc<AtomicBool>,
+    (resting, wake): (Arc<AtomicBool>, Arc<tokio::sync::Notify>),
     mut asks: mpsc::Receiver<(String, u64)>,
     tx: mpsc::Sender<(String, Box<Summary>)>,
     (every, slow_every): (Duration, Duration),
@@ -103,6 +106,8 @@ async fn run(
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            // Its slow lane too: the availability the console had is not the summary's.
+            _ = wake.notified() => slow_at = None,
             Some((service, seq)) = asks.recv() => {
                 let answer = match config.changes.deploy.get(&service) {
                     None => Err(Clean::new("no deploy provider for it here")),

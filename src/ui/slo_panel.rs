@@ -17,11 +17,13 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         return;
     };
     let tg = &v.service.targets;
+    // A calendar SLO says which hours it counts in its title, at every width.
     let title = format!(
-        " {} · SLO {} over {} ",
+        " {} · SLO {} over {}{} ",
         crate::text::sanitize(&v.service.name),
         format::availability(Some(tg.availability)),
-        crate::time::short(tg.window)
+        crate::time::short(tg.window),
+        tg.calendar.as_ref().map_or(String::new(), |c| format!(", {} only", c.describe()))
     );
     let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
     let inner = block.inner(area);
@@ -128,22 +130,25 @@ fn lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
         Span::styled(format!(" (30m {}) page ≥{slow:.1}× · ", format::burn(burn.m30)), t.dim()),
         Span::styled(verdict, burn_style(t, alert)),
     ]));
-    out.extend(outside_hours(app, v));
+    out.extend(outside_hours(app, v, false));
     out.extend(now_lines(app, v));
     out
 }
 
 /// A calendar SLO outside its hours: no budget is being spent now, and the burn rates say only what the
 /// last hours it counted saw.
-fn outside_hours(app: &App, v: &ServiceView) -> Option<Line<'static>> {
+fn outside_hours(app: &App, v: &ServiceView, short: bool) -> Option<Line<'static>> {
     let c = v.service.targets.calendar.as_ref()?;
     if c.contains(app.now) {
         return None;
     }
-    Some(Line::from(Span::styled(
-        format!(" Not counting now: outside {} (no budget is spent).", c.describe()),
-        app.theme.dim(),
-    )))
+    // Short: the panel's title names the hours already.
+    let text = if short {
+        " Not counting now: outside its hours, no budget is spent.".to_string()
+    } else {
+        format!(" Not counting now: outside {} (no budget is spent).", c.describe())
+    };
+    Some(Line::from(Span::styled(text, app.theme.dim())))
 }
 
 fn verdict(alert: BurnAlert) -> &'static str {
@@ -199,11 +204,9 @@ fn compact_lines(app: &App, v: &ServiceView) -> Vec<Line<'static>> {
             burn_style(t, alert),
         ),
     ]);
-    if let Some(c) = &tg.calendar {
-        first.push(Span::styled(format!(" · {} only", c.describe()), t.dim()));
-    }
+    // Outside a calendar's hours the burn rates say nothing: the line says so instead.
+    let second = outside_hours(app, v, true).unwrap_or(second);
     let mut out = vec![Line::from(first), second];
-    out.extend(outside_hours(app, v));
     out.extend(now_lines(app, v));
     out
 }

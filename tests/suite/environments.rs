@@ -335,6 +335,10 @@ fn a_business_hours_slo_counts_its_hours_alone() {
     // t0 is a Saturday, 03:00 UTC.
     assert!(s.contains("Not counting now: outside Mon–Fri 09:00–18:00 Europe/Berlin"), "{s}");
     assert!(s.contains("9h27m"), "the budget in business hours: {s}");
+    // At 80x24 too: the hours in the panel's title, and the burn line says nothing is counted now.
+    let narrow = support::screen(&app, 80, 24);
+    assert!(narrow.contains("SLO 95.000% over 30d, Mon–Fri 09:00–18:00 Europe/Berlin"), "{narrow}");
+    assert!(narrow.contains("Not counting now: outside its hours, no budget is spent."), "{narrow}");
 }
 
 /// A calendar SLO's figures from a real Prometheus: the exporter fails 1 % of its requests, so over a
