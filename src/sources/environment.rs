@@ -166,7 +166,12 @@ async fn run(
         } else {
             s.prometheus_error = Some(Clean::new("no Prometheus configured"));
         }
-        if slow {
+        // The slow lane is done once it brought something: a Prometheus whose history is not in yet (a
+        // demo estate still filling) is asked again next round, not a minute later.
+        let brought = s.availability.iter().any(Option::is_some)
+            || s.calendar.values().any(|c| c.availability.is_some())
+            || s.services.is_empty();
+        if slow && brought {
             slow_at = Some(tokio::time::Instant::now());
         }
         if !alertmanagers.is_empty() {
