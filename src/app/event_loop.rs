@@ -328,6 +328,8 @@ pub(super) struct Runtime {
     pub(super) run_cmds: std::collections::HashMap<u64, mpsc::Sender<crate::ops::runbook_tasks::RunCommand>>,
     pub(super) run_prom: Option<Prometheus>,
     pub(super) run_vault: Option<crate::ops::vault::Vault>,
+    /// The roles policy runs are decided by.
+    pub(super) run_policy: Option<crate::ops::policy::Policy>,
     pub(super) windows: mpsc::Sender<crate::maintenance::console::Edit>,
     pub(super) rollbacks: mpsc::Sender<crate::ops::rollback_tasks::RollbackCommand>,
     pub(super) audit: (std::path::PathBuf, mpsc::Sender<crate::screens::audit::state::AuditRead>),
@@ -397,6 +399,7 @@ impl Runtime {
             Effect::StartRun(start) => {
                 let mut start = *start;
                 (start.prometheus, start.vault) = (self.run_prom.clone(), self.run_vault.clone());
+                start.policy = self.run_policy.clone();
                 let id = start.run;
                 self.run_cmds.insert(id, crate::ops::runbook_tasks::spawn(start, self.run_tx.clone()));
             }

@@ -104,7 +104,7 @@ pub(super) fn start(config: &Config, app: &mut App, attached: Attached) -> Resul
     let (gate, refused) = crate::ops::gate::spawn(
         config.audit_path.clone(),
         crate::ops::who::Who::current().in_environment(config.environment.as_ref()),
-        policy,
+        policy.clone(),
     );
     let (audit_tx, audit) = mpsc::channel(4);
     load_runbooks(app);
@@ -115,7 +115,7 @@ pub(super) fn start(config: &Config, app: &mut App, attached: Attached) -> Resul
         .and_then(|v| crate::ops::vault::Vault::new(&v.source, &v.token, v.namespace.as_deref()).ok());
     let (rollback_tx, rollbacks) = mpsc::channel(256);
     let (rollback_cmd, rollback_cmd_rx) = mpsc::channel(8);
-    tokio::spawn(crate::ops::rollback_tasks::run(rollback_cmd_rx, rollback_tx, prom.clone()));
+    tokio::spawn(crate::ops::rollback_tasks::run(rollback_cmd_rx, rollback_tx, prom.clone(), policy.clone()));
     let (window_tx, window_passes) = mpsc::channel(4);
     let (windows, windows_added, added_tx) = start_windows(config, &window_tx);
 
@@ -129,6 +129,7 @@ pub(super) fn start(config: &Config, app: &mut App, attached: Attached) -> Resul
         run_cmds: Default::default(),
         run_prom: prom,
         run_vault: vault,
+        run_policy: policy,
         windows,
         rollbacks: rollback_cmd,
         audit: (app.audit.path.clone(), audit_tx),

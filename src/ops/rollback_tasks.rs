@@ -55,6 +55,7 @@ pub async fn run(
     mut commands: mpsc::Receiver<RollbackCommand>,
     tx: mpsc::Sender<RollbackUpdate>,
     prometheus: Option<crate::sources::prometheus::Prometheus>,
+    policy: Option<crate::ops::policy::Policy>,
 ) {
     let mut abort: Option<oneshot::Sender<Stop>> = None;
     while let Some(c) = commands.recv().await {
@@ -79,7 +80,7 @@ pub async fn run(
             RollbackCommand::Start(s) => {
                 let (stop, stopped) = oneshot::channel();
                 abort = Some(stop);
-                tokio::spawn(one(*s, tx.clone(), prometheus.clone(), stopped));
+                tokio::spawn(one(*s, tx.clone(), (prometheus.clone(), policy.clone()), stopped));
             }
         }
     }
@@ -88,10 +89,16 @@ pub async fn run(
 async fn one(
     s: Start,
     tx: mpsc::Sender<RollbackUpdate>,
-    prometheus: Option<crate::sources::prometheus::Prometheus>,
+    (prometheus, policy): (Option<crate::sources::prometheus::Prometheus>, Option<crate::ops::policy::Policy>),
     stopped: oneshot::Receiver<Stop>,
 ) {
     let service = s.provider.service.clone();
+    // Allowed first, as on the command line: a rollback the policy does not allow is not started.
+    let groups = crate::ops::policy::current_groups();
+    if let Err(denied) = crate::ops::policy::decide(policy.as_ref(), &s.who, &groups, "rollback") {
+        let _ = tx.send(RollbackUpdate::Done(Err(format!("not run: {denied}")))).await;
+        return;
+    }
     let _lock = match Lock::take(&s.lock_dir, &service, &s.who) {
         Ok(l) => l,
         Err(b) => {

@@ -75,6 +75,26 @@ pub struct Start {
     pub journal_dir: PathBuf,
     /// A drill: the built-in estate's address (its deploy API), which `drill=` steps act on.
     pub drill: Option<url::Url>,
+    /// The roles policy (none: every run is allowed): a run it does not allow is not started.
+    pub policy: Option<crate::ops::policy::Policy>,
+}
+
+/// Whether the policy lets `who` run `rb` (the action `runbook:<id>`, and the runbook's `role:`); why
+/// not when it does not. An advisory policy's refusal is a warning, not a refusal.
+pub fn allowed(policy: Option<&crate::ops::policy::Policy>, who: &Who, rb: &Runbook) -> Result<Option<String>, String> {
+    let groups = crate::ops::policy::current_groups();
+    let note = crate::ops::policy::decide(policy, who, &groups, &format!("runbook:{}", rb.id))?;
+    if let (Some(role), Some(p)) = (&rb.role, policy)
+        && !p.has_role(&who.user, &groups, role)
+    {
+        let msg =
+            format!("`{}` needs the role `{role}`, which {} does not have in {}", rb.id, who.user, p.path.display());
+        if !p.advisory {
+            return Err(msg);
+        }
+        return Ok(Some(format!("advisory policy: {msg}")));
+    }
+    Ok(note)
 }
 
 /// The screen stands in for the operator: confirmations and checklists happened there already.
@@ -105,6 +125,12 @@ pub fn spawn(s: Start, tx: mpsc::Sender<RunUpdate>) -> mpsc::Sender<RunCommand> 
     let (cmd_tx, mut cmd_rx) = mpsc::channel::<RunCommand>(8);
     tokio::spawn(async move {
         let id = s.run;
+        // Allowed first, as on the command line: a run the policy does not allow is not started.
+        if let Err(denied) = allowed(s.policy.as_ref(), &s.who, &s.runbook) {
+            let error = format!("not run: {denied}");
+            let _ = tx.send(RunUpdate::Refused { run: id, step: None, error }).await;
+            return;
+        }
         let opened = Audit::open(&s.audit_path).and_then(|a| {
             if let Some(path) = &s.resume {
                 return Ok((a, Journal::create(path)?));

@@ -69,7 +69,7 @@ async fn a_rollback_from_the_console() {
     let (tx, cmd_rx) = mpsc::channel(8);
     let (up_tx, mut rx) = mpsc::channel(256);
     // No Prometheus behind this estate: the watch cannot see the gates hold, and says so.
-    tokio::spawn(run(cmd_rx, up_tx, None));
+    tokio::spawn(run(cmd_rx, up_tx, None, None));
 
     app.selected = app.services.iter().position(|v| v.service.name == "checkout").unwrap();
     typed(&mut app, "R");
@@ -154,7 +154,7 @@ async fn a_rollback_killed_because_the_console_ended_is_recorded() {
     );
     let (tx, cmd_rx) = mpsc::channel(8);
     let (up_tx, mut rx) = mpsc::channel(256);
-    tokio::spawn(run(cmd_rx, up_tx, None));
+    tokio::spawn(run(cmd_rx, up_tx, None, None));
     app.selected = app.services.iter().position(|v| v.service.name == "payments").unwrap();
     typed(&mut app, "R");
     pump(&mut app, &tx, &mut rx, |a| a.rollback.as_ref().unwrap().phase == Phase::Choose).await;
@@ -220,4 +220,45 @@ fn enter_on_the_current_version_says_it_is_what_runs() {
     assert!(screen.contains("checkout:1.6 (revision 6) is what runs now"), "{screen}");
     key(&mut app, KeyCode::Up);
     assert!(app.rollback.as_ref().unwrap().error.is_none(), "moving clears it");
+}
+
+/// The roles policy holds in the console as on the command line: a rollback it does not allow is not
+/// started (nothing runs, nothing is locked), and the screen says which rule denied it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_the_policy_denies_is_not_started() {
+    let (_estate, api, _dir, cfg) = estate_config().await;
+    let mut app = App::new(&cfg, Utc::now());
+    app.audit.path = cfg.audit_path.clone();
+    let versions = r#"echo '[{"revision":"1","version":"v1"},{"revision":"2","version":"v2","current":true}]'"#;
+    let ran = _dir.path().join("rolled-back");
+    app.deploy.insert(
+        "inventory".into(),
+        watchpost::deploy::Provider {
+            kind: watchpost::deploy::provider::Kind::Command {
+                list: vec!["sh".into(), "-c".into(), versions.into()],
+                rollback: vec!["touch".into(), ran.display().to_string()],
+                status: None,
+            },
+            ..watchpost::deploy::Provider::estate("inventory", api.clone())
+        },
+    );
+    let user = watchpost::ops::who::Who::current().user;
+    let text =
+        format!("[roles.viewer]\nactions = [\"view\"]\n\n[[bindings]]\nusers = [\"{user}\"]\nroles = [\"viewer\"]\n");
+    let policy = watchpost::ops::policy::Policy::parse(std::path::Path::new("policy.toml"), &text).unwrap();
+    let (tx, cmd_rx) = mpsc::channel(8);
+    let (up_tx, mut rx) = mpsc::channel(256);
+    tokio::spawn(run(cmd_rx, up_tx, None, Some(policy)));
+    app.selected = app.services.iter().position(|v| v.service.name == "inventory").unwrap();
+    typed(&mut app, "R");
+    pump(&mut app, &tx, &mut rx, |a| a.rollback.as_ref().unwrap().phase == Phase::Choose).await;
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "inventory");
+    key(&mut app, KeyCode::Enter);
+    pump(&mut app, &tx, &mut rx, |a| a.rollback.as_ref().unwrap().outcome.is_some()).await;
+    let r = app.rollback.as_ref().unwrap();
+    let err = r.outcome.as_ref().unwrap().as_ref().unwrap_err();
+    assert!(err.starts_with("not run: denied by policy.toml") && err.contains("none allows `rollback`"), "{err}");
+    assert!(!ran.exists(), "nothing ran");
 }

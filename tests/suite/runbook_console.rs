@@ -543,3 +543,37 @@ fn the_runbook_list_fits_80_columns() {
     let row = s.lines().find(|l| l.contains("bad-deploy-rollback")).unwrap_or_else(|| panic!("{s}"));
     assert!(row.contains("HighErrorRate, HighLatency│"), "{s}");
 }
+
+/// The roles policy holds in the console as on the command line: a run of a runbook it does not allow
+/// is not started (no journal, nothing run), and the run says which rule denied it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_the_policy_denies_is_not_started() {
+    let (home, out, audit, mut app) = open_run(&crate::support::long_step("policy-test"));
+    let user = watchpost::ops::who::Who::current().user;
+    let text =
+        format!("[roles.viewer]\nactions = [\"view\"]\n\n[[bindings]]\nusers = [\"{user}\"]\nroles = [\"viewer\"]\n");
+    let policy = watchpost::ops::policy::Policy::parse(std::path::Path::new("policy.toml"), &text).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let starts = app.take_run_starts();
+    assert_eq!(starts.len(), 1);
+    for (book, values, id, resume) in starts {
+        let mut start = app.run_start(book, values, id, resume);
+        (start.audit_path, start.policy) = (audit.clone(), Some(policy.clone()));
+        let _commands = spawn(start, tx.clone());
+    }
+    let u = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+    match u {
+        RunUpdate::Refused { error, step: None, .. } => {
+            assert!(
+                error.starts_with("not run: denied by policy.toml") && error.contains("runbook:policy-test"),
+                "{error}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(!out.join("pid").exists(), "nothing ran");
+    assert!(
+        !app.runbooks.journal_dir.exists() || std::fs::read_dir(&app.runbooks.journal_dir).unwrap().next().is_none()
+    );
+    drop(home);
+}

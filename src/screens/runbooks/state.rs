@@ -348,6 +348,7 @@ impl App {
             audit_path: self.audit.path.clone(),
             prometheus: None,
             vault: None,
+            policy: None,
             resume,
             journal_dir: self.runbooks.journal_dir.clone(),
             drill: self.estate_api.clone(),
