@@ -395,3 +395,54 @@ async fn calendar_figures_from_a_real_prometheus() {
     assert_eq!(f[1].ratios, [None; 4], "nothing counted on a holiday");
     assert!(f[0].counted > std::time::Duration::ZERO && f[1].counted < f[0].counted);
 }
+
+/// A service looked at across environments takes the deploy histories of its own ask only: an answer
+/// to an earlier ask that arrives late (with a summary sent meanwhile) is not shown as current.
+#[test]
+fn across_takes_only_the_answers_to_its_own_ask() {
+    use watchpost::sources::environment::Summary;
+    let mut app = three_environments();
+    app.envs.history.clear();
+    let checkout = app.services.iter().position(|v| v.service.name == "checkout").unwrap();
+    app.selected = checkout;
+    typed(&mut app, "e");
+    let seq = app.envs.history_seq;
+    let answer = |seq: u64, v: &str| {
+        let mut s = Summary::default();
+        let version = watchpost::deploy::Version {
+            revision: v.into(),
+            version: v.into(),
+            at: None,
+            by: None,
+            cause: None,
+            current: true,
+        };
+        s.history.insert("checkout".into(), (seq, Ok(vec![version])));
+        s
+    };
+    app.on_environment("staging".into(), answer(seq - 1, "old"));
+    assert!(!app.envs.history.contains_key(&("staging".to_string(), "checkout".to_string())), "an earlier ask's");
+    app.on_environment("staging".into(), answer(seq, "5.2.1"));
+    let h = app.envs.history.get(&("staging".to_string(), "checkout".to_string())).unwrap();
+    assert_eq!(h.as_ref().unwrap()[0].version, "5.2.1");
+}
+
+/// A calendar SLO's availability is aged from when it was asked, not from the burn windows' newer round.
+#[test]
+fn a_calendar_availability_keeps_its_own_age() {
+    use watchpost::sources::prometheus::Update;
+    use watchpost::sources::prometheus::figures::CalendarFigures;
+    let mut cfg = fixtures::config(1);
+    cfg.services[0].targets.calendar = Some(watchpost::slo::Calendar::business_hours(chrono_tz::UTC));
+    let mut app = App::new(&cfg, fixtures::t0());
+    let name = app.services[0].service.name.clone();
+    let asked = fixtures::t0() - chrono::Duration::minutes(20);
+    let whole =
+        CalendarFigures { at: asked, availability: Some(0.99), availability_at: Some(asked), ..Default::default() };
+    app.on_update(Update::Calendar(vec![(name.clone(), whole)]));
+    let burns = CalendarFigures { at: fixtures::t0(), ratios: [Some(0.0); 4], ..Default::default() };
+    app.on_update(Update::Calendar(vec![(name, burns)]));
+    let c = app.services[0].calendar.as_ref().unwrap();
+    assert_eq!((c.availability, c.availability_at, c.at), (Some(0.99), Some(asked), fixtures::t0()));
+    assert!(support::screen(&app, 120, 40).contains("as of 20m ago"), "the availability's own age");
+}

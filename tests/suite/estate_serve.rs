@@ -222,4 +222,10 @@ fn a_bad_fault_is_refused_with_its_reason() {
     assert!(out.ends_with("400") && out.contains("end after it starts"), "{out}");
     let out = post(r#"{"service": "db", "fault": {"kind": "errors", "ratio": 0.5}}"#);
     assert!(out.ends_with("201"), "{out}");
+    // Bounded: 32 faults in effect at once, then refused with why.
+    for _ in 1..32 {
+        assert!(post(r#"{"service": "db", "fault": {"kind": "errors", "ratio": 0.01}}"#).ends_with("201"));
+    }
+    let out = post(r#"{"service": "db", "fault": {"kind": "errors", "ratio": 0.01}}"#);
+    assert!(out.ends_with("429") && out.contains("32 faults are in effect"), "{out}");
 }
