@@ -35,6 +35,18 @@ pub struct Alert {
 }
 
 /// Sanitized and cut to [`MAX_VALUE_CHARS`], with how much was cut.
+/// Active alerts (not silenced or inhibited) counted by severity, most first: an environment's row on
+/// the Environments screen, from its summary task or the console's own alerts.
+pub fn firing_by_severity<'a>(alerts: impl IntoIterator<Item = &'a Alert>) -> Vec<(Clean, usize)> {
+    let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
+    for a in alerts.into_iter().filter(|a| a.state == AlertState::Active) {
+        *by.entry(a.severity()).or_default() += 1;
+    }
+    let mut v: Vec<(Clean, usize)> = by.into_iter().map(|(k, n)| (Clean::new(k), n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
+    v
+}
+
 pub fn display_value(raw: &str) -> Clean {
     let n = raw.chars().count();
     if n <= MAX_VALUE_CHARS {

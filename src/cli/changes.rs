@@ -1,13 +1,9 @@
 //! `watchpost deploy history`, `watchpost rollback` and `watchpost maintenance list|reconcile`.
+use super::fail;
 use crate::config::Config;
 use crate::deploy::Version;
 use crate::ops::rollback::{Lock, Rollback, gates, precheck};
 use std::process::ExitCode;
-
-fn fail(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
-    ExitCode::FAILURE
-}
 
 fn provider<'a>(config: &'a Config, service: &str) -> Result<&'a crate::deploy::Provider, String> {
     config.changes.deploy.get(service).ok_or_else(|| {

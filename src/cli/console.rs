@@ -2,7 +2,7 @@
 //! the built-in demo's, or an estate another process serves. Each environment is started the first
 //! time it is opened (its estate, its direct scrape, its bridge) and kept for the next visit; the
 //! terminal and its input stay the same across a switch.
-use super::ConfigChoice;
+use super::{ConfigChoice, fail};
 use crate::app::event_loop::{Attached, Exit, Resume, Session, run};
 use crate::config::Config;
 use crate::estate::changes::Change;
@@ -247,14 +247,9 @@ pub fn console(rt: &tokio::runtime::Runtime, watch: Watch, drill: Option<(crate:
                 }
             }
             Ok(envs) => {
-                let first = match choice.env.as_deref() {
-                    None => envs.default,
-                    Some(n) => {
-                        match envs.all.iter().position(|c| c.environment.as_ref().is_some_and(|e| e.name == n)) {
-                            Some(i) => i,
-                            None => return fail(envs.pick(Some(n)).err().unwrap_or_default()),
-                        }
-                    }
+                let first = match envs.index(choice.env.as_deref()) {
+                    Ok(i) => i,
+                    Err(e) => return fail(e),
                 };
                 let places = envs
                     .all
@@ -263,7 +258,8 @@ pub fn console(rt: &tokio::runtime::Runtime, watch: Watch, drill: Option<(crate:
                     .collect();
                 (places, first, choice.readonly)
             }
-            Err(e) => return fail(e),
+            // Located already (file:line:col), as `config check` prints it.
+            Err(e) => return report(e),
         },
         Watch::Demo { seed, choice } => match demo_places(seed, choice.env.as_deref()) {
             Ok((p, first)) => (p, first, choice.readonly),
@@ -273,7 +269,7 @@ pub fn console(rt: &tokio::runtime::Runtime, watch: Watch, drill: Option<(crate:
             // An estate elsewhere that does not answer is said before the terminal is touched.
             if let Err(e) = rt.block_on(crate::estate::remote::check(&url)) {
                 return fail(format!(
-                    "error: no estate at {url}: {e}\n(start one with `watchpost estate serve`; give --estate the API address it prints)"
+                    "no estate at {url}: {e}\n(start one with `watchpost estate serve`; give --estate the API address it prints)"
                 ));
             }
             (vec![Place::new(None, Start::Remote(url), None)], 0, choice.readonly)
@@ -284,7 +280,7 @@ pub fn console(rt: &tokio::runtime::Runtime, watch: Watch, drill: Option<(crate:
     let drills = match needs_drills.then(crate::drills::scenario::all) {
         None => Vec::new(),
         Some(Ok(d)) => d,
-        Some(Err(e)) => return fail(e.to_string()),
+        Some(Err(e)) => return report(e.to_string()),
     };
     let mut shared = Shared { drills, drill, first, readonly, after: None };
     let result = rt.block_on(async {
@@ -360,12 +356,9 @@ fn demo_places(seed: u64, env: Option<&str>) -> Result<(Vec<Place>, usize), Stri
     Ok((places, first))
 }
 
-fn fail(e: impl std::fmt::Display) -> ExitCode {
-    let e = e.to_string();
-    if e.starts_with("error") {
-        eprintln!("{e}")
-    } else {
-        eprintln!("error: {e}")
-    }
+/// A problem that says where it is already (a config's or a scenario's, at file:line:col): printed as
+/// it is.
+fn report(e: String) -> ExitCode {
+    eprintln!("{e}");
     ExitCode::FAILURE
 }

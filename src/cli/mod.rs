@@ -306,7 +306,7 @@ pub struct QueryArgs {
 }
 
 /// Print a command's error and fail.
-fn fail(message: String) -> std::process::ExitCode {
+fn fail(message: impl std::fmt::Display) -> std::process::ExitCode {
     eprintln!("error: {message}");
     std::process::ExitCode::FAILURE
 }

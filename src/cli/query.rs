@@ -114,8 +114,7 @@ pub async fn query(args: QueryArgs, flag: super::ConfigChoice) -> ExitCode {
         let Some(src) = cfg.prometheus else {
             return fail(
                 "no Prometheus configured: set PROMETHEUS_URL or [prometheus] url in the config, ask a file of \
-                 samples with --data FILE, or the built-in estate with --demo"
-                    .into(),
+                 samples with --data FILE, or the built-in estate with --demo",
             );
         };
         src

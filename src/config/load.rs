@@ -336,20 +336,21 @@ pub struct Environments {
 impl Environments {
     /// The environment named `name`, or the default; an unknown name is an error listing the known.
     pub fn pick(mut self, name: Option<&str>) -> Result<Config, String> {
-        let i = match name {
-            None => self.default,
-            Some(n) => {
-                self.all.iter().position(|c| c.environment.as_ref().is_some_and(|e| e.name == n)).ok_or_else(|| {
-                    let names = self.names();
-                    if names.is_empty() {
-                        format!("no environment `{n}`: the config names none")
-                    } else {
-                        format!("no environment `{n}`: expected one of {}", names.join(", "))
-                    }
-                })?
-            }
-        };
+        let i = self.index(name)?;
         Ok(self.all.swap_remove(i))
+    }
+
+    /// Where in [`all`](Self::all) the environment named `name` (or the default) is.
+    pub fn index(&self, name: Option<&str>) -> Result<usize, String> {
+        let Some(n) = name else { return Ok(self.default) };
+        self.all.iter().position(|c| c.environment.as_ref().is_some_and(|e| e.name == n)).ok_or_else(|| {
+            let names = self.names();
+            if names.is_empty() {
+                format!("no environment `{n}`: the config names none")
+            } else {
+                format!("no environment `{n}`: expected one of {}", names.join(", "))
+            }
+        })
     }
 
     pub fn names(&self) -> Vec<String> {

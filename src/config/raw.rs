@@ -360,25 +360,10 @@ pub struct RawEnvironment {
     /// This environment's SLO defaults, over the shared `[slo]`.
     #[schemars(with = "Option<RawSlo>")]
     pub slo: Option<Spanned<RawSlo>>,
-    /// Services as they differ here, by name (each declared once outside `[[environments]]`).
+    /// Services as they differ here, by name (each declared once outside `[[environments]]`): the keys
+    /// of a `[[services]]` entry, those given replacing the shared ones.
     #[serde(default)]
-    pub services: Vec<RawServiceOverride>,
-}
-
-/// A service's fields that differ in one environment.
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawServiceOverride {
-    #[schemars(with = "String")]
-    pub name: Spanned<String>,
-    pub job: Option<String>,
-    pub status_label: Option<String>,
-    pub rate_window: Option<Dur>,
-    #[schemars(with = "Option<RawSlo>")]
-    pub slo: Option<Spanned<RawSlo>>,
-    pub queries: Option<RawQueries>,
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
+    pub services: Vec<RawService>,
 }
 
 impl RawSlo {

@@ -17,9 +17,7 @@ pub const POLL: Duration = Duration::from_secs(2);
 /// The channel pair of an estate served at `base`, and a task carrying them over HTTP until the
 /// sender is dropped.
 pub fn connect(base: url::Url) -> Result<(mpsc::Sender<Control>, broadcast::Sender<Change>), String> {
-    let mut source = HttpSource::new(base);
-    source.name = "estate".into();
-    let client = HttpClient::new("estate", &source)?;
+    let client = client(base)?;
     let (tx, rx) = mpsc::channel(16);
     let (changes, _) = broadcast::channel(64);
     tokio::spawn(run(client, rx, changes.clone()));
@@ -29,10 +27,15 @@ pub fn connect(base: url::Url) -> Result<(mpsc::Sender<Control>, broadcast::Send
 /// Is an estate's deploy API answering at `base`? Its error otherwise, as the server or the network
 /// gave it.
 pub async fn check(base: &url::Url) -> Result<(), String> {
-    let mut source = HttpSource::new(base.clone());
-    source.name = "estate".into();
-    let client = HttpClient::new("estate", &source)?;
+    let client = client(base.clone())?;
     client.get("estate/v1/services", &[]).await.map(|_| ()).map_err(|e| format!("{}estate/v1: {e}", client.base()))
+}
+
+/// The estate's deploy API's client: a source's timeouts, size cap and retries.
+fn client(base: url::Url) -> Result<HttpClient, String> {
+    let mut source = HttpSource::new(base);
+    source.name = "estate".into();
+    HttpClient::new("estate", &source)
 }
 
 async fn run(client: HttpClient, mut rx: mpsc::Receiver<Control>, changes: broadcast::Sender<Change>) {

@@ -7,7 +7,6 @@
 use super::alertmanager::Alertmanager;
 use super::http::FetchError;
 use super::prometheus::{Prometheus, ServiceFigures, batch, figures};
-use crate::alerts::model::AlertState;
 use crate::config::{Config, Service};
 use crate::text::Clean;
 use chrono::{DateTime, Utc};
@@ -208,27 +207,18 @@ async fn availability(p: &Prometheus, services: &[Service], at: DateTime<Utc>) -
 
 /// Active alerts by severity, most first, over every Alertmanager (an HA pair's once).
 async fn firing(servers: &[Alertmanager]) -> Result<Vec<(Clean, usize)>, FetchError> {
-    let mut seen = std::collections::HashSet::new();
-    let mut by: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut per_server = Vec::new();
     let mut last_err = None;
-    let mut any = false;
     for a in servers {
         match a.alerts().await {
-            Ok(list) => {
-                any = true;
-                for alert in list.into_iter().filter(|a| a.state == AlertState::Active) {
-                    if seen.insert(alert.fingerprint.clone()) {
-                        *by.entry(alert.severity().to_string()).or_default() += 1;
-                    }
-                }
-            }
+            Ok(list) => per_server.push((list, Vec::new())),
             Err(e) => last_err = Some(e),
         }
     }
-    if let (false, Some(e)) = (any, last_err) {
+    if let (true, Some(e)) = (per_server.is_empty(), last_err) {
         return Err(e);
     }
-    let mut v: Vec<(Clean, usize)> = by.into_iter().map(|(k, n)| (Clean::new(&k), n)).collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
-    Ok(v)
+    // An HA pair's alerts once, as the Alerts screen merges them.
+    let (alerts, _) = super::alertmanager::poller::merge(per_server);
+    Ok(crate::alerts::model::firing_by_severity(&alerts))
 }

@@ -23,6 +23,27 @@ fn firing_text(r: &EnvRow) -> String {
     }
 }
 
+/// The table of environments both screens draw, one row each with the selected one marked, at the top
+/// of `area`; the area under it, for what the rows say in words.
+fn table(
+    app: &App,
+    f: &mut Frame,
+    area: Rect,
+    title: String,
+    (header, widths): (Vec<&str>, Vec<Constraint>),
+    rows: Vec<Row>,
+) -> Rect {
+    let t = &app.theme;
+    let n = rows.len();
+    let [top, rest] = Layout::vertical([Constraint::Length(n as u16 + 3), Constraint::Fill(1)]).areas(area);
+    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
+    let table =
+        selectable(Table::new(rows, widths).header(Row::new(header).style(t.dim())).block(block).column_spacing(1), t);
+    let mut state = TableState::default().with_selected(Some(app.envs.selected.min(n.saturating_sub(1))));
+    f.render_stateful_widget(table, top, &mut state);
+    rest
+}
+
 /// A config without environments: what would make some.
 fn none(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -148,16 +169,8 @@ pub fn environments(app: &App, f: &mut Frame, area: Rect) {
                 }
             })
             .collect();
-    let [table_area, detail] =
-        Layout::vertical([Constraint::Length(rows.len() as u16 + 3), Constraint::Fill(1)]).areas(area);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(t.border())
-        .title(Span::styled(" Environments — enter: open · ● the one open here ", t.title()));
-    let table =
-        selectable(Table::new(lines, widths).header(Row::new(header).style(t.dim())).block(block).column_spacing(1), t);
-    let mut state = TableState::default().with_selected(Some(app.envs.selected.min(rows.len().saturating_sub(1))));
-    f.render_stateful_widget(table, table_area, &mut state);
+    let title = " Environments — enter: open · ● the one open here ".to_string();
+    let detail = table(app, f, area, title, (header, widths), lines);
 
     // The selected environment in words: what is wrong with it, in its servers' own words.
     let Some(r) = rows.get(app.envs.selected) else { return };
@@ -317,14 +330,8 @@ pub fn across(app: &App, f: &mut Frame, area: Rect) {
             Row::new(cells)
         })
         .collect();
-    let [table_area, detail] =
-        Layout::vertical([Constraint::Length(rows.len() as u16 + 3), Constraint::Fill(1)]).areas(area);
     let title = format!(" {} in every environment — enter: its detail there ", crate::text::capped(&service, 30));
-    let block = Block::new().borders(Borders::ALL).border_style(t.border()).title(Span::styled(title, t.title()));
-    let table =
-        selectable(Table::new(lines, widths).header(Row::new(header).style(t.dim())).block(block).column_spacing(1), t);
-    let mut state = TableState::default().with_selected(Some(app.envs.selected.min(rows.len().saturating_sub(1))));
-    f.render_stateful_widget(table, table_area, &mut state);
+    let detail = table(app, f, area, title, (header, widths), lines);
 
     // What the rows say together: a problem in one environment or everywhere, and versions apart.
     let mut text = Vec::new();

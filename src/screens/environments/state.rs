@@ -76,18 +76,18 @@ pub struct EnvRow {
 
 /// The services of a summary as the screens see them: the summary's figures and availability on each.
 pub fn views(s: &Summary) -> Vec<ServiceView> {
-    s.services
-        .iter()
-        .enumerate()
-        .map(|(i, svc)| {
-            let mut v = ServiceView::new(svc.clone());
-            v.figures = s.figures.get(i).cloned();
-            let availability = s.availability.get(i).copied().flatten();
-            v.sparks = Some(Sparks { at: s.at.unwrap_or_default(), availability, ..Sparks::default() });
-            v.calendar = s.calendar.get(&svc.name).cloned();
-            v
-        })
-        .collect()
+    (0..s.services.len()).map(|i| view(s, i)).collect()
+}
+
+/// Service `i` of a summary as the screens see it.
+fn view(s: &Summary, i: usize) -> ServiceView {
+    let svc = &s.services[i];
+    let mut v = ServiceView::new(svc.clone());
+    v.figures = s.figures.get(i).cloned();
+    let availability = s.availability.get(i).copied().flatten();
+    v.sparks = Some(Sparks { at: s.at.unwrap_or_default(), availability, ..Sparks::default() });
+    v.calendar = s.calendar.get(&svc.name).cloned();
+    v
 }
 
 fn row(name: &str, here: bool, views: &[ServiceView], at: Option<DateTime<Utc>>, error: Option<Clean>) -> EnvRow {
@@ -169,15 +169,7 @@ impl App {
                     let error = self.source.last_error.clone().filter(|_| self.source_down());
                     let mut r = row(name, true, &self.services, self.last_update, error);
                     if self.alerts.configured {
-                        let mut by: BTreeMap<String, usize> = BTreeMap::new();
-                        for a in
-                            self.alerts.alerts.iter().filter(|a| a.state == crate::alerts::model::AlertState::Active)
-                        {
-                            *by.entry(a.severity().to_string()).or_default() += 1;
-                        }
-                        let mut v: Vec<(Clean, usize)> = by.into_iter().map(|(k, n)| (Clean::new(&k), n)).collect();
-                        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
-                        r.firing = Some(v);
+                        r.firing = Some(crate::alerts::model::firing_by_severity(&self.alerts.alerts));
                     }
                     if let Some(s) = self.envs.summaries.get(name) {
                         (r.deploying, r.deploy_errors) = (s.deploying.clone(), s.deploy_errors.clone());
@@ -219,7 +211,8 @@ impl App {
                 let v = if open {
                     self.services.iter().find(|v| v.service.name == name).cloned()
                 } else {
-                    self.envs.summaries.get(env).and_then(|s| views(s).into_iter().find(|v| v.service.name == name))
+                    let s = self.envs.summaries.get(env);
+                    s.and_then(|s| s.services.iter().position(|x| x.name == name).map(|i| view(s, i)))
                 };
                 (env.clone(), open, v)
             })
