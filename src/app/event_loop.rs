@@ -64,11 +64,11 @@ async fn next_change(
     }
 }
 
-/// The terminal's input failed: a hang-up sends SIGHUP at the same moment, and whichever the loop sees
-/// first would decide the exit code. A SIGHUP arriving with it is the hang-up it is (129); without one,
+/// The terminal failed (its input, or a write of a frame): a hang-up sends SIGHUP at the same moment,
+/// and whichever the loop sees first would decide the exit code. A SIGHUP arriving with it is the hang-up it is (129); without one,
 /// only reads and writes fail (74).
 async fn gone(sighup: &mut tokio::signal::unix::Signal) -> Exit {
-    match tokio::time::timeout(Duration::from_millis(200), sighup.recv()).await {
+    match tokio::time::timeout(Duration::from_millis(500), sighup.recv()).await {
         Ok(Some(())) => Exit::Signal("SIGHUP"),
         _ => Exit::TerminalGone,
     }
@@ -255,7 +255,7 @@ pub async fn run(
             }
             _ = sleep_until(draw_due) => {
                 draw_due = None;
-                if app.take_dirty() && draw(tui, &mut app).is_err() { break Exit::TerminalGone; }
+                if app.take_dirty() && draw(tui, &mut app).is_err() { break gone(&mut sighup).await; }
                 last_draw = tokio::time::Instant::now();
                 continue;
             }
@@ -276,7 +276,7 @@ pub async fn run(
         if let Msg::Terminal(crossterm::event::Event::Resize(w, h)) = msg
             && tui.resize(w, h).is_err()
         {
-            break Exit::TerminalGone;
+            break gone(&mut sighup).await;
         }
         app.update(msg);
         for effect in app.take_effects() {
@@ -299,7 +299,7 @@ pub async fn run(
         }
         if app.take_dirty() {
             if draw(tui, &mut app).is_err() {
-                break Exit::TerminalGone;
+                break gone(&mut sighup).await;
             }
             (last_draw, draw_due) = (now, None);
         }
