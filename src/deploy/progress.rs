@@ -1,9 +1,10 @@
 //! Deploys in progress in an environment, for its row on the Environments screen: one command per
 //! kubeconfig context and kind, not per service, so the cost stays flat as the estate grows —
 //! `kubectl get deployments --all-namespaces -o json`, judged as `kubectl rollout status` judges a
-//! Deployment, and `helm list --all-namespaces --pending -o json` (releases pending an install, upgrade
-//! or rollback). The other providers cannot say it in one ask (a generic command's, an Argo Rollout's)
-//! or roll out at once (the built-in estate's), and are not counted.
+//! Deployment; `kubectl get rollouts.argoproj.io --all-namespaces -o json`, judged by the phase the
+//! Rollouts controller writes; and `helm list --all-namespaces --pending -o json` (releases pending an
+//! install, upgrade or rollback). A generic command's provider cannot say it in one ask (its status
+//! command is per service) and the built-in estate's deploys are instant: neither is counted.
 use super::provider::{Kind, Provider, output};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -131,34 +132,98 @@ pub fn helm_pending(json: &[u8], wanted: &[(String, String, Option<String>)]) ->
         .collect())
 }
 
+#[derive(Deserialize)]
+struct Rollout {
+    metadata: Meta,
+    #[serde(default)]
+    status: RolloutStatus,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RolloutStatus {
+    /// A string in the Rollouts API (a hash in its oldest versions, the generation since).
+    #[serde(default)]
+    observed_generation: String,
+    #[serde(default)]
+    phase: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    abort: bool,
+}
+
+/// Whether a Rollout is under way, and why, by the phase its controller writes: Progressing, or Paused
+/// at a step (a canary waiting for promotion is a deploy under way); an aborted one has failed and says
+/// so, as a Deployment past its deadline does. The phase holds only once the controller has seen the
+/// spec (the API's own rule); an observed generation that is not a number (the oldest controllers')
+/// cannot be compared and the phase is taken as it is.
+fn rollout_under_way(r: &Rollout) -> Option<String> {
+    let s = &r.status;
+    if s.observed_generation.parse::<i64>().is_ok_and(|seen| seen < r.metadata.generation) {
+        return Some("waiting for the spec update to be observed".into());
+    }
+    let said = |what: &str| if s.message.is_empty() { what.to_string() } else { format!("{what}: {}", s.message) };
+    match s.phase.as_str() {
+        "Progressing" => Some(said("progressing")),
+        "Paused" => Some(said("paused")),
+        "Degraded" if s.abort => Some(said("aborted")),
+        _ => None,
+    }
+}
+
+/// The Rollouts of `wanted` under way, from `kubectl get rollouts.argoproj.io -o json`.
+pub fn rollouts(json: &[u8], wanted: &[(String, String, Option<String>)]) -> Result<Vec<InProgress>, String> {
+    let list: List<Rollout> = serde_json::from_slice(json).map_err(|e| format!("kubectl's rollouts: {e}"))?;
+    Ok(list
+        .items
+        .iter()
+        .filter_map(|r| {
+            let (service, _, _) = wanted.iter().find(|(_, name, ns)| {
+                *name == r.metadata.name && ns.as_ref().is_none_or(|ns| *ns == r.metadata.namespace)
+            })?;
+            Some(InProgress { service: service.clone(), why: rollout_under_way(r)? })
+        })
+        .collect())
+}
+
 /// Whether any of `providers` can say what is under way (the built-in estate can: its deploys are
 /// instant, so nothing ever is).
 pub fn can_say(providers: &BTreeMap<String, Provider>) -> bool {
-    providers.values().any(|p| matches!(p.kind, Kind::Kubernetes | Kind::Helm | Kind::Estate { .. }))
+    providers
+        .values()
+        .any(|p| matches!(p.kind, Kind::Kubernetes | Kind::Helm | Kind::ArgoRollouts { .. } | Kind::Estate { .. }))
 }
 
 /// Every deploy in progress among `providers`' services (those whose kind can say it in one ask), and
 /// the asks that failed, in their own words.
 pub async fn in_progress(providers: &BTreeMap<String, Provider>, timeout: Duration) -> (Vec<InProgress>, Vec<String>) {
     // One ask per (kind, program, context): its services' names and namespaces.
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    enum Ask {
+        Deployments,
+        Rollouts,
+        Helm,
+    }
     type Wanted = Vec<(String, String, Option<String>)>;
-    let mut groups: BTreeMap<(bool, String, Option<String>), Wanted> = BTreeMap::new();
+    let mut groups: BTreeMap<(Ask, String, Option<String>), Wanted> = BTreeMap::new();
     for p in providers.values() {
-        let helm = match p.kind {
-            Kind::Kubernetes => false,
-            Kind::Helm => true,
+        let ask = match p.kind {
+            Kind::Kubernetes => Ask::Deployments,
+            Kind::ArgoRollouts { .. } => Ask::Rollouts,
+            Kind::Helm => Ask::Helm,
             _ => continue,
         };
-        groups.entry((helm, p.program.clone(), p.context.clone())).or_default().push((
+        groups.entry((ask, p.program.clone(), p.context.clone())).or_default().push((
             p.service.clone(),
             p.name.clone(),
             p.namespace.clone(),
         ));
     }
     let (mut found, mut failed) = (Vec::new(), Vec::new());
-    for ((helm, program, context), wanted) in groups {
+    for ((ask, program, context), wanted) in groups {
         let mut args = vec![program];
-        let got = if helm {
+        let got = if ask == Ask::Helm {
             args.extend(["list", "--all-namespaces", "--pending", "-o", "json"].map(String::from));
             if let Some(c) = context {
                 args.extend(["--kube-context".into(), c]);
@@ -168,8 +233,12 @@ pub async fn in_progress(providers: &BTreeMap<String, Provider>, timeout: Durati
             if let Some(c) = context {
                 args.extend(["--context".into(), c]);
             }
-            args.extend(["get", "deployments", "--all-namespaces", "-o", "json"].map(String::from));
-            output(&args, timeout).await.and_then(|o| deployments(&o, &wanted))
+            let (resource, judge): (&str, fn(&[u8], &[_]) -> _) = match ask {
+                Ask::Rollouts => ("rollouts.argoproj.io", rollouts),
+                _ => ("deployments", deployments),
+            };
+            args.extend(["get", resource, "--all-namespaces", "-o", "json"].map(String::from));
+            output(&args, timeout).await.and_then(|o| judge(&o, &wanted))
         };
         match got {
             Ok(v) => found.extend(v),
@@ -229,6 +298,46 @@ mod tests {
         let elsewhere = br#"{"items":[{"metadata":{"name":"checkout","namespace":"staging","generation":2},
           "spec":{"replicas":3},"status":{"observedGeneration":1}}]}"#;
         assert!(deployments(elsewhere, &wanted()).unwrap().is_empty());
+    }
+
+    /// As `kubectl get rollouts.argoproj.io -o json` writes them (trimmed to the fields read): checkout
+    /// paused at a canary step, payments' new spec not yet observed, search healthy, and an aborted one.
+    #[test]
+    fn rollouts_under_way_by_their_phase() {
+        let json = br#"{"apiVersion":"v1","kind":"List","items":[
+          {"metadata":{"name":"checkout","namespace":"shop","generation":4},
+           "status":{"observedGeneration":"4","phase":"Paused","message":"CanaryPauseStep","replicas":5,
+             "currentStepIndex":1,"pauseConditions":[{"reason":"CanaryPauseStep","startTime":"2026-12-06T10:00:00Z"}]}},
+          {"metadata":{"name":"payments-api","namespace":"pay","generation":3},
+           "status":{"observedGeneration":"2","phase":"Healthy"}},
+          {"metadata":{"name":"search","namespace":"shop","generation":9},
+           "status":{"observedGeneration":"9","phase":"Healthy"}},
+          {"metadata":{"name":"other","namespace":"x","generation":2},"status":{"phase":"Progressing"}}
+        ]}"#;
+        let got = rollouts(json, &wanted()).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                InProgress { service: "checkout".into(), why: "paused: CanaryPauseStep".into() },
+                InProgress { service: "payments".into(), why: "waiting for the spec update to be observed".into() },
+            ]
+        );
+        let aborted = br#"{"items":[{"metadata":{"name":"search","namespace":"shop","generation":2},
+          "status":{"observedGeneration":"2","phase":"Degraded","abort":true,
+            "message":"RolloutAborted: Rollout aborted update to revision 3"}}]}"#;
+        assert_eq!(
+            rollouts(aborted, &wanted()).unwrap()[0].why,
+            "aborted: RolloutAborted: Rollout aborted update to revision 3"
+        );
+        // Degraded after a finished update (pods lost) is not a deploy; an old controller's hashed
+        // generation is taken with its phase.
+        let lost = br#"{"items":[{"metadata":{"name":"search","namespace":"shop","generation":2},
+          "status":{"observedGeneration":"2","phase":"Degraded","message":"pods unavailable"}},
+          {"metadata":{"name":"checkout","namespace":"shop","generation":2},
+          "status":{"observedGeneration":"7d9f8c6b5","phase":"Progressing"}}]}"#;
+        let got = rollouts(lost, &wanted()).unwrap();
+        assert_eq!(got, vec![InProgress { service: "checkout".into(), why: "progressing".into() }]);
+        assert!(rollouts(b"{}", &wanted()).is_err());
     }
 
     /// As `helm list --pending -o json` writes releases.

@@ -18,10 +18,11 @@ fn standin(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     let log = dir.join(format!("{name}.log"));
     let f = fixtures();
     let script = format!(
-        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\037' \"$a\"; done >> '{log}'\necho >> '{log}'\ncase \"$*\" in\n  *'get replicasets'*) cat '{rs}';;\n  *'get deployments'*) cat '{deps}';;\n  *'history'*) cat '{helm}';;\n  *'hang'*) sleep 60;;\n  *) echo \"done: $1 $2\";;\nesac\n",
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\037' \"$a\"; done >> '{log}'\necho >> '{log}'\ncase \"$*\" in\n  *'get replicasets'*) cat '{rs}';;\n  *'get deployments'*) cat '{deps}';;\n  *'get rollouts.argoproj.io'*) cat '{rollouts}';;\n  *'history'*) cat '{helm}';;\n  *'hang'*) sleep 60;;\n  *) echo \"done: $1 $2\";;\nesac\n",
         log = log.display(),
         rs = f.join("kubectl-replicasets.json").display(),
         deps = f.join("kubectl-deployments.json").display(),
+        rollouts = f.join("kubectl-rollouts.json").display(),
         helm = f.join("helm-history.json").display(),
     );
     let path = dir.join(name);
@@ -200,22 +201,30 @@ async fn the_estates_deploy_api() {
 }
 
 /// Deploys under way in an environment: one `kubectl get deployments --all-namespaces` for every
-/// service of a context (not one per service), judged as `kubectl rollout status` judges them.
+/// Deployment of a context and one `kubectl get rollouts.argoproj.io --all-namespaces` for every Argo
+/// Rollout (not one per service), judged as `kubectl rollout status` judges a Deployment and by the
+/// phase the Rollouts controller writes.
 #[tokio::test]
 async fn deploys_under_way_are_asked_once_per_context() {
     let dir = tempfile::tempdir().unwrap();
     let (kubectl, log) = standin(dir.path(), "kubectl");
-    let providers: std::collections::BTreeMap<String, Provider> = ["checkout", "search", "payments"]
+    let mut providers: std::collections::BTreeMap<String, Provider> = ["checkout", "search", "payments"]
         .iter()
         .map(|s| (s.to_string(), provider(Kind::Kubernetes, &kubectl, s)))
         .collect();
+    for (s, blue_green) in [("cart", false), ("ledger", true)] {
+        providers.insert(s.into(), provider(Kind::ArgoRollouts { blue_green }, &kubectl, s));
+    }
     let (found, failed) = watchpost::deploy::progress::in_progress(&providers, Duration::from_secs(5)).await;
     assert!(failed.is_empty(), "{failed:?}");
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!((found[0].service.as_str(), found[0].why.as_str()), ("checkout", "2 of 4 new replicas updated"));
+    let found: Vec<_> = found.iter().map(|f| (f.service.as_str(), f.why.as_str())).collect();
+    assert_eq!(found, [("checkout", "2 of 4 new replicas updated"), ("cart", "paused: CanaryPauseStep")]);
     assert_eq!(
         runs(&log),
-        vec![vec!["--context", "prod eu", "get", "deployments", "--all-namespaces", "-o", "json"]],
-        "one ask for the three services"
+        vec![
+            vec!["--context", "prod eu", "get", "deployments", "--all-namespaces", "-o", "json"],
+            vec!["--context", "prod eu", "get", "rollouts.argoproj.io", "--all-namespaces", "-o", "json"],
+        ],
+        "one ask for the three Deployments, one for the two Rollouts"
     );
 }
