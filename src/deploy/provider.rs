@@ -192,26 +192,76 @@ impl Provider {
     }
 }
 
-/// Run a program and return what it printed on stdout (bounded); a failure says what it printed on
-/// stderr.
+/// The most of a failing program's stderr kept (its end, where its last line is).
+const MAX_STDERR: usize = 64 * 1024;
+
+/// Read `from` to its end, keeping only its last `MAX_STDERR` bytes or so in `kept`.
+async fn tail(from: &mut (impl tokio::io::AsyncRead + Unpin), kept: &mut Vec<u8>) -> std::io::Result<()> {
+    use tokio::io::AsyncReadExt;
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = from.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        kept.extend_from_slice(&chunk[..n]);
+        if kept.len() > 2 * MAX_STDERR {
+            kept.drain(..kept.len() - MAX_STDERR);
+        }
+    }
+}
+
+/// Run a program and return what it printed on stdout (bounded: read no further than the cap, and a
+/// program that prints more is stopped); a failure says what it printed on stderr.
 pub async fn output(args: &[String], timeout: Duration) -> Result<Vec<u8>, String> {
+    use tokio::io::AsyncReadExt;
     let Some((program, rest)) = args.split_first() else { return Err("an empty command".into()) };
     let mut cmd = tokio::process::Command::new(program);
-    cmd.args(rest).stdin(std::process::Stdio::null()).kill_on_drop(true);
+    cmd.args(rest)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
     let shown = Action::Argv(args.to_vec()).to_string();
-    let out = tokio::time::timeout(timeout, cmd.output())
+    let mut child = cmd.spawn().map_err(|e| format!("`{shown}`: {e}"))?;
+    let (Some(out), Some(mut err)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(format!("`{shown}`: no pipes"));
+    };
+    let run = async {
+        // Both pipes at once, so a program filling one while the other is not read never stalls.
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        {
+            let errs = tail(&mut err, &mut stderr);
+            let mut out = out.take(MAX_OUTPUT as u64 + 1);
+            let outs = out.read_to_end(&mut stdout);
+            tokio::pin!(errs, outs);
+            let (o, e) = tokio::select! {
+                o = &mut outs => (o, None),
+                e = &mut errs => ((&mut outs).await, Some(e)),
+            };
+            o.map_err(|e| format!("`{shown}`: {e}"))?;
+            if stdout.len() > MAX_OUTPUT {
+                // Dropping the child (kill_on_drop) stops it: what it prints next is read by no one.
+                return Err(format!("`{shown}` printed more than {MAX_OUTPUT} bytes"));
+            }
+            match e {
+                Some(e) => e,
+                None => errs.await,
+            }
+            .map_err(|e| format!("`{shown}`: {e}"))?;
+        }
+        let status = child.wait().await.map_err(|e| format!("`{shown}`: {e}"))?;
+        Ok((status, stdout, stderr))
+    };
+    let (status, stdout, stderr) = tokio::time::timeout(timeout, run)
         .await
-        .map_err(|_| format!("`{shown}` timed out after {}", crate::time::short(timeout)))?
-        .map_err(|e| format!("`{shown}`: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
+        .map_err(|_| format!("`{shown}` timed out after {}", crate::time::short(timeout)))??;
+    if !status.success() {
+        let err = String::from_utf8_lossy(&stderr);
         let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-        return Err(format!("`{shown}` failed ({}): {}", out.status, crate::text::sanitize(last)));
+        return Err(format!("`{shown}` failed ({status}): {}", crate::text::sanitize(last)));
     }
-    if out.stdout.len() > MAX_OUTPUT {
-        return Err(format!("`{shown}` printed more than {MAX_OUTPUT} bytes"));
-    }
-    Ok(out.stdout)
+    Ok(stdout)
 }
 
 async fn http_get(url: &url::Url, timeout: Duration) -> Result<Vec<u8>, String> {
@@ -261,5 +311,33 @@ impl Default for Provider {
             program: "kubectl".into(),
             timeout: DEFAULT_TIMEOUT,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Vec<String> {
+        vec!["sh".into(), "-c".into(), script.into()]
+    }
+
+    /// A program that never stops printing is stopped at the cap, with that said, not left to run
+    /// into its time limit; one that floods stderr and fails says its last line.
+    #[tokio::test]
+    async fn output_is_bounded_and_failures_say_why() {
+        let long = Duration::from_secs(60);
+        let e = output(&["yes".into()], long).await.unwrap_err();
+        assert!(e.contains("printed more than"), "{e}");
+        let script = "i=0; while [ $i -lt 3000 ]; do echo 'noise noise noise noise noise noise' >&2; i=$((i+1)); done; \
+                      echo 'error: the server has asked for the client to provide credentials' >&2; exit 1";
+        let e = output(&sh(script), long).await.unwrap_err();
+        assert!(
+            e.ends_with("failed (exit status: 1): error: the server has asked for the client to provide credentials"),
+            "{e}"
+        );
+        assert_eq!(output(&sh("echo '{\"items\":[]}'"), long).await.unwrap(), b"{\"items\":[]}\n");
+        let e = output(&sh("sleep 30"), Duration::from_millis(200)).await.unwrap_err();
+        assert!(e.contains("timed out"), "{e}");
     }
 }
