@@ -49,6 +49,12 @@ pub fn short(d: Duration) -> String {
     }
 }
 
+/// A configured limit (a timeout) as said to people: milliseconds under a second, so a 500 ms timeout
+/// is not "0s"; `short` above a second. Ages and clocks use `short` alone: they count whole seconds.
+pub fn limit(d: Duration) -> String {
+    if d < Duration::from_secs(1) { format!("{}ms", d.as_millis()) } else { short(d) }
+}
+
 /// PromQL duration literal for a range (`5m`, `1h`, `30d`).
 pub fn promql(d: Duration) -> String {
     let s = d.as_secs().max(1);
@@ -68,6 +74,8 @@ mod tests {
         assert_eq!(parse_duration("30d").unwrap(), Duration::from_secs(30 * 86_400));
         assert!(parse_duration("5x").unwrap_err().contains("like 500ms"));
         assert_eq!(short(Duration::from_secs(3725)), "1h02m");
+        assert_eq!(limit(Duration::from_millis(250)), "250ms");
+        assert_eq!(limit(Duration::from_millis(90_000)), "1m30s");
         assert_eq!(short(Duration::from_secs(30 * 86_400)), "30d");
         assert_eq!(promql(Duration::from_secs(1800)), "30m");
         assert_eq!(promql(Duration::from_secs(90)), "90s");

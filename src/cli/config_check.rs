@@ -59,5 +59,5 @@ fn describe(c: &config::Config) -> String {
     if let Some(t) = &c.traces {
         stores.push_str(&format!("; traces from {} at {}", t.backend.name(), t.source.url));
     }
-    format!("{src}; {svc}{stores}; refresh every {}", crate::time::short(c.refresh))
+    format!("{src}; {svc}{stores}; refresh every {}", crate::time::limit(c.refresh))
 }

@@ -142,7 +142,9 @@ impl Provider {
     pub fn plan(&self, to: &Version, by: &str, cause: &str) -> Result<Vec<Action>, String> {
         valid_revision(&to.revision, self.numeric())?;
         let rev = to.revision.clone();
-        let wait = format!("--timeout={}s", self.timeout.as_secs());
+        // Whole seconds, at least one: to kubectl and helm a timeout of 0s is no timeout at all.
+        let secs = format!("{}s", self.timeout.as_secs().max(1));
+        let wait = format!("--timeout={secs}");
         Ok(match &self.kind {
             Kind::Kubernetes => {
                 let target = format!("deployment/{}", self.name);
@@ -163,12 +165,11 @@ impl Provider {
                 if *blue_green {
                     plan.push(argo("promote", &[]));
                 }
-                plan.push(argo("status", &["--timeout".into(), format!("{}s", self.timeout.as_secs())]));
+                plan.push(argo("status", &["--timeout".into(), secs.clone()]));
                 plan
             }
             Kind::Helm => {
-                let t = format!("{}s", self.timeout.as_secs());
-                vec![Action::Argv(self.helm(&["rollback", &self.name, &rev, "--wait", "--timeout", &t]))]
+                vec![Action::Argv(self.helm(&["rollback", &self.name, &rev, "--wait", "--timeout", &secs]))]
             }
             Kind::Command { rollback, status, .. } => {
                 let mut plan = vec![Action::Argv(self.fill(rollback, Some(to)))];
@@ -255,7 +256,7 @@ pub async fn output(args: &[String], timeout: Duration) -> Result<Vec<u8>, Strin
     };
     let (status, stdout, stderr) = tokio::time::timeout(timeout, run)
         .await
-        .map_err(|_| format!("`{shown}` timed out after {}", crate::time::short(timeout)))??;
+        .map_err(|_| format!("`{shown}` timed out after {}", crate::time::limit(timeout)))??;
     if !status.success() {
         let err = String::from_utf8_lossy(&stderr);
         let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -338,6 +339,6 @@ mod tests {
         );
         assert_eq!(output(&sh("echo '{\"items\":[]}'"), long).await.unwrap(), b"{\"items\":[]}\n");
         let e = output(&sh("sleep 30"), Duration::from_millis(200)).await.unwrap_err();
-        assert!(e.contains("timed out"), "{e}");
+        assert!(e.ends_with("timed out after 200ms"), "{e}");
     }
 }

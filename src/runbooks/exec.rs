@@ -125,7 +125,7 @@ async fn run(
         Err(_) => {
             drop(group);
             let _ = child.wait().await;
-            Err(format!("timed out after {}", crate::time::short(timeout)))
+            Err(format!("timed out after {}", crate::time::limit(timeout)))
         }
     }
 }

@@ -302,7 +302,7 @@ impl Run<'_> {
             _ => self.describe_live(step, &vals),
         };
         let flags = if step.destructive { " [destructive: asks for the service name]" } else { "" };
-        format!("- {} (timeout {}){flags}: {what}", step.id, crate::time::short(step.timeout))
+        format!("- {} (timeout {}){flags}: {what}", step.id, crate::time::limit(step.timeout))
     }
 
     fn describe_live(&self, step: &Step, vals: &str) -> String {
@@ -463,7 +463,7 @@ async fn check(
             return Err(format!(
                 "did not hold for {} within {}",
                 crate::time::short(for_),
-                crate::time::short(timeout)
+                crate::time::limit(timeout)
             ));
         }
         tokio::time::sleep(every).await;

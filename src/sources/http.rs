@@ -68,7 +68,7 @@ impl std::fmt::Display for FetchError {
             FetchError::CircuitOpen { retry_in } => {
                 write!(f, "circuit open, next try in {}", crate::time::short(*retry_in))
             }
-            FetchError::Timeout(d) => write!(f, "timed out after {}", brief(*d)),
+            FetchError::Timeout(d) => write!(f, "timed out after {}", crate::time::limit(*d)),
             FetchError::Connect(e) => write!(f, "cannot connect: {e}"),
             FetchError::Status { code, body, retry_after: Some(d), .. } => {
                 write!(f, "HTTP {code}: {body} (retry after {})", crate::time::short(*d))
@@ -120,11 +120,6 @@ type Flight = Shared<BoxFuture<'static, Result<Vec<u8>, FetchError>>>;
 /// the same way gets the same answer.
 pub fn refuses_request(code: u16) -> bool {
     (400..500).contains(&code) && code != 429
-}
-
-/// A duration as the header says it: milliseconds under a second (a 500 ms timeout is not "0s").
-fn brief(d: Duration) -> String {
-    if d < Duration::from_secs(1) { format!("{}ms", d.as_millis()) } else { crate::time::short(d) }
 }
 
 /// Held by the request that carries the half-open probe; dropped without [`std::mem::forget`] (the
@@ -383,7 +378,7 @@ impl HttpClient {
         if !e.is_server_failure() {
             return;
         }
-        let why = Clean::new(&format!("{e}; trying again in {}", brief(next)));
+        let why = Clean::new(&format!("{e}; trying again in {}", crate::time::limit(next)));
         self.health.send_if_modified(|h| {
             if h.is_down() || h.last_error.as_ref() == Some(&why) {
                 return false;

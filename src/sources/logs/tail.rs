@@ -155,7 +155,7 @@ pub async fn run(loki: Loki, id: u64, query: String, since_ns: i64, tx: mpsc::Se
                 let connect =
                     tokio_tungstenite::connect_async_tls_with_config(req, Some(cfg), false, connector(&loki.source));
                 match tokio::time::timeout(loki.source.timeout, connect).await {
-                    Err(_) => Next::Later(format!("timed out after {}", crate::time::short(loki.source.timeout))),
+                    Err(_) => Next::Later(format!("timed out after {}", crate::time::limit(loki.source.timeout))),
                     Ok(Err(e)) => handshake_failed(e),
                     Ok(Ok((ws, _))) => {
                         if tx.send(LogUpdate::Tail { id, state: TailState::Live }).await.is_err() {
@@ -320,7 +320,7 @@ where
                 }
                 continue;
             }
-            Err(_) => return (End::Lost(format!("no answer for {}", crate::time::short(QUIET * 2))), data),
+            Err(_) => return (End::Lost(format!("no answer for {}", crate::time::limit(QUIET * 2))), data),
             Ok(None) => return (End::Lost("the connection ended without a close frame".into()), data),
             Ok(Some(Err(e))) => return (End::Lost(e.to_string()), data),
             Ok(Some(Ok(m))) => m,
