@@ -88,6 +88,28 @@ fn hostile_lines_are_drawn_inert() {
     assert_eq!(app.logs.buffer.len(), 8);
 }
 
+/// A line cut by the right edge ends in a mark, also when the edge falls in a wide character's middle
+/// (its first half alone would push the mark out of the frame); a line that fits has none.
+#[test]
+fn a_cut_line_says_so_at_the_edge() {
+    let mut app = app();
+    let id = open_logs(&mut app);
+    let wide = Entry::Line(LogLine::new(ns(10), &"\u{65e5}\u{672c}".repeat(60), &[("service", "checkout")]));
+    let odd = Entry::Line(LogLine::new(ns(9), &format!("x{}", "\u{65e5}".repeat(60)), &[("service", "checkout")]));
+    let short = Entry::Line(LogLine::new(ns(8), "fits", &[("service", "checkout")]));
+    app.on_log_update(LogUpdate::Lines { id, entries: vec![wide, odd, short], replace: true });
+    let s = render(&app, 80, 24);
+    // (The text form lists the cells a wide character hides after its row: not part of the row.)
+    let rows: Vec<&str> =
+        s.lines().filter(|l| l.contains(" 02:59:")).map(|l| l.split(" Hidden by").next().unwrap()).collect();
+    assert_eq!(rows.len(), 3, "{s}");
+    for row in &rows[..2] {
+        assert!(row.ends_with("…│\""), "{row}");
+        assert_eq!(unicode_width::UnicodeWidthStr::width(*row), unicode_width::UnicodeWidthStr::width(rows[2]), "{s}");
+    }
+    assert!(!rows[2].contains('…'), "{s}");
+}
+
 #[test]
 fn filter_highlight_context_jump_copy_and_trace() {
     let mut app = app();

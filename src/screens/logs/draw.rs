@@ -228,8 +228,23 @@ fn draw_lines(app: &App, f: &mut Frame, area: Rect) {
         }
         let h = h.min(bottom - y);
         let rect = Rect { x: area.x, y, width: area.width, height: h };
+        let cut = !v.wrap && line.width() > usize::from(area.width);
         let p = Paragraph::new(line);
         f.render_widget(if v.wrap { p.wrap(Wrap { trim: false }) } else { p }, rect);
+        // A line that goes on past the right edge says so in its last column (→ scrolls, w wraps).
+        if cut {
+            let (x, buf) = (rect.right() - 1, f.buffer_mut());
+            // A wide character cut in half by the edge goes too: its first half alone would push the mark.
+            if x > rect.x
+                && let Some(before) = buf.cell_mut((x - 1, y))
+                && unicode_width::UnicodeWidthStr::width(before.symbol()) > 1
+            {
+                before.set_symbol(" ");
+            }
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                cell.set_symbol("…").set_style(app.theme.dim().add_modifier(Modifier::BOLD));
+            }
+        }
         y += h;
     }
 }
