@@ -242,6 +242,55 @@ fn detection_is_the_first_action_on_the_alert_not_the_rollback() {
     assert_eq!(run.phase, Phase::Recovering);
 }
 
+/// A silence made for the drill's alert goes with the drill: when the drill ends (here aborted; the
+/// same when it is over) the console expires it, as any expiry is asked, and says so. A silence someone
+/// else made with the same matchers, and one made for another alert, stay.
+#[test]
+fn a_silence_made_for_the_drill_ends_with_it() {
+    use watchpost::alerts::model::{Silence, SilenceState};
+    use watchpost::sources::alertmanager::AlertCommand;
+    let mut app = console_with_alert("HighLatency", "payments");
+    start_drill(&mut app, "payments-latency");
+    app.on_tick(t0() + CDuration::minutes(2));
+    key(&mut app, 'A');
+    key(&mut app, 's');
+    app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let sent = app.take_alert_commands();
+    let [AlertCommand::PostSilence(new)] = &sent[..] else { panic!("{sent:?}") };
+    // The Alertmanager's next answer has it, beside a colleague's with the same matchers and another.
+    let silence = |id: &str, by: &str, matchers| Silence {
+        id: id.into(),
+        source: "alertmanager".into(),
+        matchers,
+        starts_at: new.starts_at,
+        ends_at: new.ends_at,
+        created_by: watchpost::text::Clean::new(by),
+        comment: watchpost::text::Clean::new("drill"),
+        state: SilenceState::Active,
+    };
+    let other = watchpost::alerts::matcher::parse("alertname=DiskFull").unwrap();
+    let silences = vec![
+        silence("ours", &new.created_by, new.matchers.clone()),
+        silence("theirs", "someone else", new.matchers.clone()),
+        silence("unrelated", &new.created_by, other),
+    ];
+    let alerts = app.alerts.alerts.clone();
+    let at = t0() + CDuration::minutes(2);
+    app.on_alert_update(AlertUpdate::Snapshot { at, alerts, silences, errors: vec![] });
+
+    key(&mut app, 'D');
+    key(&mut app, 'x');
+    assert_eq!(app.drills.run.as_ref().unwrap().phase, Phase::Aborted);
+    let sent = app.take_alert_commands();
+    assert_eq!(sent, vec![AlertCommand::ExpireSilence { id: "ours".into() }]);
+    let notice = app.drills.notice.clone().unwrap_or_default();
+    assert!(notice.contains("expiring the 1 silence made for its alerts"), "{notice}");
+    // The next drill starts with nothing to expire.
+    start_drill(&mut app, "payments-latency");
+    key(&mut app, 'x');
+    assert!(app.take_alert_commands().is_empty());
+}
+
 /// Alert → its runbook → the runbook's rollback: opening the alert's runbook is the detection, even
 /// though the only change to the estate is the step that ended the fault.
 #[test]

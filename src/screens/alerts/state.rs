@@ -386,8 +386,13 @@ impl App {
             ed.error = Some("Check the values marked above: press enter again to send them exactly so.".into());
             return;
         }
+        let mut for_drill = false;
         for a in alerts.iter().filter(|a| matcher::matches_all(&matchers, &a.raw_labels)) {
+            for_drill |= self.drills.is_drill_alert(&a.raw_labels);
             self.drills.saw_alert(now, &a.raw_labels, "a silence");
+        }
+        if for_drill && ed.id.is_none() {
+            self.drills.silenced.push(matchers.clone());
         }
         let new = NewSilence { id: ed.id.clone(), matchers, starts_at: now, ends_at, created_by: author, comment };
         self.alerts.commands.push(AlertCommand::PostSilence(new));

@@ -17,6 +17,9 @@ pub struct Drills {
     /// A one-line message for the screen (why a key did nothing).
     pub notice: Option<String>,
     pub(crate) effects: Vec<Effect>,
+    /// The matchers of the silences the trainee made for the drill's alerts while it was on: expired
+    /// when it ends, so the next drill's alerts are not silenced by this one's.
+    pub(crate) silenced: Vec<Vec<crate::alerts::matcher::Matcher>>,
 }
 
 impl Drills {
@@ -26,6 +29,11 @@ impl Drills {
         if let Some(r) = self.run.as_mut().filter(|r| r.scenario.concerns(service)) {
             r.detect(now, &format!("by {what} of {service}"));
         }
+    }
+
+    /// Whether the alert with these raw labels is the active drill's.
+    pub(crate) fn is_drill_alert(&self, labels: &Labels) -> bool {
+        self.run.as_ref().is_some_and(|r| r.is_active() && r.scenario.concerns_alert(labels))
     }
 
     /// The trainee did `what` ("a silence") to the alert with these raw labels: the drill's detection,
@@ -65,6 +73,7 @@ impl App {
             Duration::ZERO
         };
         self.drills.notice = None;
+        self.drills.silenced.clear();
         self.drills.run = Some(DrillRun::arm(s, self.now, delay, random));
         self.tick_drill(self.now);
     }
@@ -79,9 +88,43 @@ impl App {
 
     pub fn abort_drill(&mut self) {
         let now = self.now;
+        let was_active = self.drills.run.as_ref().is_some_and(DrillRun::is_active);
         if let Some(e) = self.drills.run.as_mut().and_then(|r| r.abort(now)) {
             self.drills.effects.push(e);
         }
+        if was_active {
+            self.expire_drill_silences();
+        }
+    }
+
+    /// The drill is over: the silences the trainee made for its alerts go with it (asked of the
+    /// Alertmanager as any expiry is, so the audit trail has them), and the screen says so. Only those
+    /// made here, by this console's author, with the same matchers: not a silence someone else made.
+    fn expire_drill_silences(&mut self) {
+        let made = std::mem::take(&mut self.drills.silenced);
+        if made.is_empty() {
+            return;
+        }
+        let ids: Vec<String> = self
+            .alerts
+            .silences
+            .iter()
+            .filter(|s| s.state != crate::alerts::model::SilenceState::Expired)
+            .filter(|s| s.created_by.as_str() == self.alerts.author && made.contains(&s.matchers))
+            .map(|s| s.id.clone())
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        self.drills.notice = Some(format!(
+            "The drill is over: expiring the {} silence{} made for its alerts.",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" }
+        ));
+        for id in ids {
+            self.alerts.commands.push(crate::sources::alertmanager::AlertCommand::ExpireSilence { id });
+        }
+        self.dirty = true;
     }
 
     /// An operator's action on the built-in estate (a runbook step in a drill, a rollback): kept for
@@ -137,6 +180,9 @@ impl App {
             self.drills.effects.extend(run.tick(now, healthy));
             if run.phase != before {
                 self.dirty = true;
+                if !run.is_active() {
+                    self.expire_drill_silences();
+                }
             }
         }
     }
