@@ -16,6 +16,10 @@
 # (services found from `up`): the first open, the others read by their own summary tasks — what the
 # Environments screen costs a Prometheus as environments are added.
 #
+# CALENDAR=1 gives every service a calendar SLO (`[slo] calendar`, every day 00:00-23:59 UTC, so it
+# counts at any hour the script runs): the calendar's two range queries, hourly over the SLO window and
+# every five minutes over six hours, asked for all services at once.
+#
 # Needs: prometheus, curl, tmux, python3, ss (iproute2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,10 +90,19 @@ PY
     sleep 0.5
   done
 
-  if [ "${ENVIRONMENTS:-1}" -gt 1 ]; then
-    for k in $(seq 1 "$ENVIRONMENTS"); do
-      printf '[[environments]]\nname = "env-%s"\nprometheus = { url = "http://127.0.0.1:%s" }\n\n' "$k" "$pp"
-    done >"$work/config.toml"
+  if [ "${ENVIRONMENTS:-1}" -gt 1 ] || [ -n "${CALENDAR:-}" ]; then
+    {
+      if [ -n "${CALENDAR:-}" ]; then
+        printf '[slo]\ncalendar = { timezone = "UTC", days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], hours = "00:00-23:59" }\n\n'
+      fi
+      if [ "${ENVIRONMENTS:-1}" -gt 1 ]; then
+        for k in $(seq 1 "$ENVIRONMENTS"); do
+          printf '[[environments]]\nname = "env-%s"\nprometheus = { url = "http://127.0.0.1:%s" }\n\n' "$k" "$pp"
+        done
+      else
+        printf '[prometheus]\nurl = "http://127.0.0.1:%s"\n' "$pp"
+      fi
+    } >"$work/config.toml"
     run="env HOME=$work XDG_STATE_HOME=$work $bin --config $work/config.toml"
   else
     run="env HOME=$work XDG_STATE_HOME=$work PROMETHEUS_URL=http://127.0.0.1:$pp $bin"
