@@ -90,25 +90,26 @@ impl Calendar {
 
 /// What of `points` (each the increase over the `step` ending at its time) falls in `spans`: each
 /// interval counted by the share of it inside them, the rate taken as even within a step (an hour's
-/// increase half inside business hours counts half).
-pub fn sum_within(spans: &[Span], points: &[(DateTime<Utc>, f64)], step: Duration) -> f64 {
+/// increase half inside business hours counts half). A step that ends after `now` is the one under way:
+/// its increase is what came in so far, spread over the part of it that has passed.
+pub fn sum_within(spans: &[Span], points: &[(DateTime<Utc>, f64)], step: Duration, now: DateTime<Utc>) -> f64 {
     let mut total = 0.0;
     for (end, v) in points {
         if !v.is_finite() {
             continue;
         }
         let start = *end - step;
-        let inside: Duration =
-            spans.iter().map(|(s, e)| ((*e).min(*end) - (*s).max(start)).max(Duration::zero())).sum();
-        let share = inside.num_milliseconds() as f64 / step.num_milliseconds().max(1) as f64;
+        let end = (*end).min(now);
+        let inside: Duration = spans.iter().map(|(s, e)| ((*e).min(end) - (*s).max(start)).max(Duration::zero())).sum();
+        let share = inside.num_milliseconds() as f64 / (end - start).num_milliseconds().max(1) as f64;
         total += v * share;
     }
     total
 }
 
 /// The error ratio over the counted part of `[from, to)`, from per-step increases of requests and
-/// errors; `None` when nothing of it is counted (outside business hours: no budget is being spent) or
-/// no request came in it.
+/// errors (the last step may be under way at `to`); `None` when nothing of it is counted (outside
+/// business hours: no budget is being spent) or no request came in it.
 pub fn error_ratio(
     cal: &Calendar,
     from: DateTime<Utc>,
@@ -124,8 +125,8 @@ pub fn error_ratio(
     let in_window = |p: &[(DateTime<Utc>, f64)]| -> Vec<(DateTime<Utc>, f64)> {
         p.iter().filter(|(t, _)| *t > from && *t - step < to).copied().collect()
     };
-    let req = sum_within(&spans, &in_window(requests), step);
-    let err = sum_within(&spans, &in_window(errors), step);
+    let req = sum_within(&spans, &in_window(requests), step, to);
+    let err = sum_within(&spans, &in_window(errors), step, to);
     (req > 0.0).then(|| (err / req).clamp(0.0, 1.0))
 }
 
@@ -214,7 +215,18 @@ mod tests {
         // An hour half inside (07:30–08:30 UTC on a half-hour step grid): half its increase counts.
         let half = [(utc("2026-03-27T08:30:00Z"), 100.0)];
         let spans = cal.spans(from, to);
-        assert!((sum_within(&spans, &half, hour) - 50.0).abs() < 1e-9);
+        assert!((sum_within(&spans, &half, hour, to) - 50.0).abs() < 1e-9);
+        // The step under way (asked at its end, after now) holds what came in so far, spread over the
+        // part that has passed: at 10:20, the 40 requests since 10:00 all count; at 17:10 on the
+        // half-hour grid, 30 of the 40 minutes since 16:30 are business hours: 30 of 40 requests.
+        let under_way = [(utc("2026-03-27T11:00:00Z"), 40.0)];
+        assert!((sum_within(&spans, &under_way, hour, utc("2026-03-27T10:20:00Z")) - 40.0).abs() < 1e-9);
+        let late = [(utc("2026-03-27T17:30:00Z"), 40.0)];
+        assert!((sum_within(&spans, &late, hour, utc("2026-03-27T17:10:00Z")) - 30.0).abs() < 1e-9);
+        // The same over a window ending now: 3 errors in those 40 requests at 10:20 is 7.5 %.
+        let (now, errors) = (utc("2026-03-27T10:20:00Z"), [(utc("2026-03-27T11:00:00Z"), 3.0)]);
+        let r = error_ratio(&cal, now - Duration::minutes(5), now, &under_way, &errors, hour).unwrap();
+        assert!((r - 0.075).abs() < 1e-12, "{r}");
         // Outside business hours nothing is counted: no burn, no budget spent.
         assert_eq!(
             error_ratio(&cal, utc("2026-03-28T10:00:00Z"), utc("2026-03-28T11:00:00Z"), &requests, &night, hour),

@@ -379,6 +379,11 @@ async fn calendar_figures_from_a_real_prometheus() {
     let services = [svc("counted", &every_hour), svc("holiday", &not_today)];
     // Ten-second steps (the console's are five minutes and an hour): the newest with data comes soon.
     let steps = CalendarSteps { burn: std::time::Duration::from_secs(10), window: std::time::Duration::from_secs(60) };
+    // The step under way counts: a Prometheus seconds old has an availability at once (no waiting for
+    // the first whole step to pass).
+    let first = poll_calendar_in(&p, &services, chrono::Utc::now(), true, steps).await.expect("answers");
+    let a = first[0].availability.expect("the minute under way is counted");
+    assert!((a - 0.99).abs() < 1e-6, "1 % of requests fail: {a}");
     let mut found = None;
     for _ in 0..40 {
         let f = poll_calendar_in(&p, &services, chrono::Utc::now(), true, steps).await.expect("answers");

@@ -568,10 +568,15 @@ pub async fn poll_calendar_in(
         let start = end - step_of(range) + step_of(step);
         (asks, batch::Eval::Range { start, end, step })
     };
-    // Steps end on the step's multiples: each point is the whole step before it.
-    let floor = |t: DateTime<Utc>, step: Duration| {
+    // Steps end on the step's multiples (each point is the whole step before it, so an hour is inside
+    // business hours or not, never a guess at how much), the last one after `at`: the step under way,
+    // asked at its end, is what came in since the last multiple. Without it the figures would wait
+    // up to a step (an hour) for anything new, and a service with less than a step of history would
+    // have none.
+    let ceil = |t: DateTime<Utc>, step: Duration| {
         let s = step.as_secs().max(1) as i64;
-        DateTime::from_timestamp(t.timestamp().div_euclid(s) * s, 0).unwrap_or(t)
+        let secs = t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0);
+        DateTime::from_timestamp((secs + s - 1).div_euclid(s) * s, 0).unwrap_or(t)
     };
     let mut out: Vec<CalendarFigures> =
         services.iter().map(|_| CalendarFigures { at, ..CalendarFigures::default() }).collect();
@@ -597,8 +602,9 @@ pub async fn poll_calendar_in(
         );
         (req, err)
     };
-    let end = floor(at, steps.burn);
-    let (asks, eval) = ask(steps.burn, BURN_WINDOWS[3], end);
+    let end = ceil(at, steps.burn);
+    // One step more than the longest window: its start falls inside a step.
+    let (asks, eval) = ask(steps.burn, BURN_WINDOWS[3] + steps.burn, end);
     let results = batch::ask_all(p, &asks, eval).await;
     if let Some(e) = all_down(&results) {
         return Err(e);
@@ -607,23 +613,23 @@ pub async fn poll_calendar_in(
     for (i, s) in services.iter().enumerate() {
         let Some(cal) = &s.targets.calendar else { continue };
         for (slot, w) in BURN_WINDOWS.iter().enumerate() {
-            let from = end - step_of(*w);
-            out[i].ratios[slot] = calendar::error_ratio(cal, from, end, &req[i], &err[i], step_of(steps.burn));
+            let from = at - step_of(*w);
+            out[i].ratios[slot] = calendar::error_ratio(cal, from, at, &req[i], &err[i], step_of(steps.burn));
         }
     }
     if window {
-        let end = floor(at, steps.window);
+        let end = ceil(at, steps.window);
         let longest = services.iter().map(|s| s.targets.window).max().unwrap_or(Duration::from_secs(30 * 86_400));
-        let (asks, eval) = ask(steps.window, longest, end);
+        let (asks, eval) = ask(steps.window, longest + steps.window, end);
         let results = batch::ask_all(p, &asks, eval).await;
         let (req, err) = series(&asks, results, steps.window);
         for (i, s) in services.iter().enumerate() {
             let Some(cal) = &s.targets.calendar else { continue };
-            let from = end - step_of(s.targets.window);
-            let ratio = calendar::error_ratio(cal, from, end, &req[i], &err[i], step_of(steps.window));
+            let from = at - step_of(s.targets.window);
+            let ratio = calendar::error_ratio(cal, from, at, &req[i], &err[i], step_of(steps.window));
             out[i].availability = ratio.map(|r| 1.0 - r);
             out[i].availability_at = Some(at);
-            out[i].counted = cal.counted(from, end).to_std().unwrap_or_default();
+            out[i].counted = cal.counted(from, at).to_std().unwrap_or_default();
         }
     }
     Ok(out)
