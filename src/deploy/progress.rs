@@ -93,19 +93,29 @@ fn rolling(d: &Deployment) -> Option<String> {
     None
 }
 
-/// The Deployments of `wanted` ((service, name, namespace)) that are rolling out, from kubectl's JSON.
+/// The services of `wanted` ((service, name, namespace): a namespace only when configured) whose
+/// object `judge` finds under way, and why.
+fn under_way<'a, T: 'a>(
+    items: impl IntoIterator<Item = &'a T>,
+    wanted: &[(String, String, Option<String>)],
+    name_ns: impl Fn(&T) -> (&str, &str),
+    judge: impl Fn(&T) -> Option<String>,
+) -> Vec<InProgress> {
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let (name, namespace) = name_ns(item);
+            let (service, _, _) =
+                wanted.iter().find(|(_, n, ns)| n == name && ns.as_ref().is_none_or(|ns| ns == namespace))?;
+            Some(InProgress { service: service.clone(), why: judge(item)? })
+        })
+        .collect()
+}
+
+/// The Deployments of `wanted` that are rolling out, from kubectl's JSON.
 pub fn deployments(json: &[u8], wanted: &[(String, String, Option<String>)]) -> Result<Vec<InProgress>, String> {
     let list: List<Deployment> = serde_json::from_slice(json).map_err(|e| format!("kubectl's deployments: {e}"))?;
-    Ok(list
-        .items
-        .iter()
-        .filter_map(|d| {
-            let (service, _, _) = wanted.iter().find(|(_, name, ns)| {
-                *name == d.metadata.name && ns.as_ref().is_none_or(|ns| *ns == d.metadata.namespace)
-            })?;
-            Some(InProgress { service: service.clone(), why: rolling(d)? })
-        })
-        .collect())
+    Ok(under_way(&list.items, wanted, |d| (&d.metadata.name, &d.metadata.namespace), rolling))
 }
 
 #[derive(Deserialize)]
@@ -120,16 +130,8 @@ struct Release {
 /// The releases of `wanted` pending, from `helm list --pending -o json`.
 pub fn helm_pending(json: &[u8], wanted: &[(String, String, Option<String>)]) -> Result<Vec<InProgress>, String> {
     let list: Vec<Release> = serde_json::from_slice(json).map_err(|e| format!("helm's releases: {e}"))?;
-    Ok(list
-        .iter()
-        .filter(|r| r.status.starts_with("pending"))
-        .filter_map(|r| {
-            let (service, _, _) = wanted
-                .iter()
-                .find(|(_, name, ns)| *name == r.name && ns.as_ref().is_none_or(|ns| *ns == r.namespace))?;
-            Some(InProgress { service: service.clone(), why: r.status.clone() })
-        })
-        .collect())
+    let pending = |r: &Release| r.status.starts_with("pending").then(|| r.status.clone());
+    Ok(under_way(&list, wanted, |r| (&r.name, &r.namespace), pending))
 }
 
 #[derive(Deserialize)]
@@ -175,16 +177,7 @@ fn rollout_under_way(r: &Rollout) -> Option<String> {
 /// The Rollouts of `wanted` under way, from `kubectl get rollouts.argoproj.io -o json`.
 pub fn rollouts(json: &[u8], wanted: &[(String, String, Option<String>)]) -> Result<Vec<InProgress>, String> {
     let list: List<Rollout> = serde_json::from_slice(json).map_err(|e| format!("kubectl's rollouts: {e}"))?;
-    Ok(list
-        .items
-        .iter()
-        .filter_map(|r| {
-            let (service, _, _) = wanted.iter().find(|(_, name, ns)| {
-                *name == r.metadata.name && ns.as_ref().is_none_or(|ns| *ns == r.metadata.namespace)
-            })?;
-            Some(InProgress { service: service.clone(), why: rollout_under_way(r)? })
-        })
-        .collect())
+    Ok(under_way(&list.items, wanted, |r| (&r.metadata.name, &r.metadata.namespace), rollout_under_way))
 }
 
 /// Whether any of `providers` can say what is under way (the built-in estate can: its deploys are
