@@ -88,13 +88,11 @@ impl App {
 
     pub fn abort_drill(&mut self) {
         let now = self.now;
-        let was_active = self.drills.run.as_ref().is_some_and(DrillRun::is_active);
         if let Some(e) = self.drills.run.as_mut().and_then(|r| r.abort(now)) {
             self.drills.effects.push(e);
         }
-        if was_active {
-            self.expire_drill_silences();
-        }
+        // Silences are noted only while a drill is on: after one that was not, there are none.
+        self.expire_drill_silences();
     }
 
     /// The drill is over: the silences the trainee made for its alerts go with it (asked of the
